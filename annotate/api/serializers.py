@@ -1,0 +1,87 @@
+"""Request and response shapes of the REST API."""
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from annotate.models import AnnotationStatus, Document, Project, StanceLabel
+from annotate.services.annotations import ClaimInput
+
+
+class StanceLabelSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StanceLabel
+        fields = ["value", "name", "key", "color", "retired"]
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    labels = StanceLabelSerializer(many=True, read_only=True)
+    document_count = serializers.IntegerField(read_only=True)
+    sentence_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Project
+        fields = ["id", "name", "description", "guidelines", "stance_target", "labels", "document_count",
+                  "sentence_count"]
+
+
+class DocumentListSerializer(serializers.ModelSerializer):
+    sentence_count = serializers.IntegerField(read_only=True, help_text="Sentences in the document.")
+    done_count = serializers.IntegerField(read_only=True, help_text="Sentences the requesting user has finished.")
+
+    class Meta:
+        model = Document
+        fields = ["id", "title", "author", "published", "source_url", "stance_target", "sentence_count", "done_count"]
+
+
+class DocumentImportSerializer(serializers.Serializer):
+    """Either `file` (.txt, .jsonl, .csv; multipart) or `text` with optional metadata."""
+
+    file = serializers.FileField(required=False)
+    text = serializers.CharField(required=False, trim_whitespace=False)
+    title = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    url = serializers.CharField(required=False, allow_blank=True)
+    author = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    published = serializers.CharField(required=False, allow_blank=True)
+
+    def validate(self, attrs: dict) -> dict:
+        if bool(attrs.get("file")) == bool(attrs.get("text")):
+            raise serializers.ValidationError("Send either a file or a text, not both or neither.")
+        return attrs
+
+
+class SpanField(serializers.ListField):
+    """[start, end] character offsets into the document text."""
+
+    child = serializers.IntegerField(min_value=0)
+
+    def __init__(self, **kwargs):
+        super().__init__(min_length=2, max_length=2, **kwargs)
+
+
+class ClaimSerializer(serializers.Serializer):
+    claim = SpanField()
+    speaker = SpanField(required=False, allow_null=True)
+    cue = SpanField(required=False, allow_null=True)
+    stance = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    speaker_id = serializers.IntegerField(required=False, allow_null=True)
+    speaker_name = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=300)
+    suggestion_id = serializers.IntegerField(required=False, allow_null=True)
+
+    def to_claim_input(self, data: dict) -> ClaimInput:
+        return ClaimInput(
+            claim=tuple(data["claim"]),
+            speaker=tuple(data["speaker"]) if data.get("speaker") else None,
+            cue=tuple(data["cue"]) if data.get("cue") else None,
+            stance=data.get("stance") or None,
+            speaker_id=data.get("speaker_id"),
+            speaker_name=data.get("speaker_name") or None,
+            suggestion_id=data.get("suggestion_id"),
+        )
+
+
+class SentenceAnnotationSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=AnnotationStatus.choices)
+    version = serializers.IntegerField(
+        allow_null=True, min_value=1, help_text="The version you edited; null if the sentence had no annotation."
+    )
+    claims = ClaimSerializer(many=True, required=False, default=list)

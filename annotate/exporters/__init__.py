@@ -1,0 +1,27 @@
+"""Export the labelled corpus: one writer per format behind one registry, all streamed."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from annotate.exporters.records import iter_sentence_records
+from annotate.exporters.writers import WRITERS, Writer
+from annotate.models import Project
+
+__all__ = ["WRITERS", "Writer", "export_project", "writer_for"]
+
+
+def writer_for(fmt: str) -> Writer:
+    try:
+        return WRITERS[fmt]
+    except KeyError:
+        raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(WRITERS)}") from None
+
+
+def export_project(project: Project, fmt: str, *, annotator: AbstractBaseUser | None = None) -> Iterator[str]:
+    """The project's corpus in `fmt` ("json", "jsonl" or "csv"), as text chunks.
+
+    With `annotator`, only that person's annotations are written beside the suggestions.
+    """
+    return writer_for(fmt).write(iter_sentence_records(project, annotator=annotator))

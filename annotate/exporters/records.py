@@ -1,0 +1,81 @@
+"""Sentence records: the one shape every export format is written from.
+
+Field names are the same in JSON, JSONL and CSV (see the README's "Export fields").
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from annotate.models import Annotation, Project, Sentence, SentenceAnnotation, Suggestion
+from annotate.selectors import export_sentences
+
+
+def _span_fields(prefix: str, text: str, start: int | None, end: int | None) -> dict[str, Any]:
+    if start is None or end is None:
+        return {f"{prefix}_text": None, f"{prefix}_start": None, f"{prefix}_end": None}
+    return {f"{prefix}_text": text[start:end], f"{prefix}_start": start, f"{prefix}_end": end}
+
+
+def claim_record(text: str, claim: Annotation | Suggestion) -> dict[str, Any]:
+    return {
+        **_span_fields("speaker", text, claim.speaker_start, claim.speaker_end),
+        "speaker_canonical": claim.speaker.name if claim.speaker_id else None,
+        "speaker_is_author": claim.is_author,
+        **_span_fields("cue", text, claim.cue_start, claim.cue_end),
+        **_span_fields("claim", text, claim.claim_start, claim.claim_end),
+        "stance": claim.stance.value if claim.stance_id else None,
+    }
+
+
+def suggestion_record(text: str, suggestion: Suggestion) -> dict[str, Any]:
+    return {
+        **claim_record(text, suggestion),
+        "speaker_confidence": suggestion.speaker_confidence,
+        "cue_confidence": suggestion.cue_confidence,
+        "claim_confidence": suggestion.claim_confidence,
+        "stance_confidence": suggestion.stance_confidence,
+        "model": f"{suggestion.model_name} {suggestion.model_version}",
+        "stance_model": suggestion.stance_model,
+    }
+
+
+def annotation_record(text: str, annotation: SentenceAnnotation) -> dict[str, Any]:
+    return {
+        "annotator": annotation.annotator.get_username(),
+        "kind": annotation.kind,
+        "status": annotation.status,
+        "version": annotation.version,
+        "annotated_at": annotation.updated_at.isoformat(),
+        "claims": [
+            {**claim_record(text, claim), "suggestion_id": claim.suggestion_id} for claim in annotation.claims.all()
+        ],
+    }
+
+
+def sentence_record(sentence: Sentence) -> dict[str, Any]:
+    document = sentence.document
+    text = document.text
+    return {
+        "document_id": document.pk,
+        "document_title": document.title,
+        "document_url": document.source_url,
+        "sentence_index": sentence.index,
+        "sentence_start": sentence.start,
+        "sentence_end": sentence.end,
+        "sentence_text": text[sentence.start : sentence.end],
+        "suggestions": [
+            {**suggestion_record(text, suggestion), "suggestion_id": suggestion.pk}
+            for suggestion in sentence.suggestions.all()
+        ],
+        "annotations": [annotation_record(text, annotation) for annotation in sentence.annotations.all()],
+    }
+
+
+def iter_sentence_records(
+    project: Project, *, annotator: AbstractBaseUser | None = None, chunk_size: int = 500
+) -> Iterator[dict[str, Any]]:
+    for sentence in export_sentences(project, annotator=annotator).iterator(chunk_size=chunk_size):
+        yield sentence_record(sentence)

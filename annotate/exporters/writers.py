@@ -1,0 +1,119 @@
+"""One writer per export format. Each turns sentence records into text chunks, lazily."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any, ClassVar
+
+Record = dict[str, Any]
+
+CLAIM_FIELDS = (
+    "speaker_text", "speaker_start", "speaker_end", "speaker_canonical", "speaker_is_author",
+    "cue_text", "cue_start", "cue_end", "claim_text", "claim_start", "claim_end", "stance",
+)
+SUGGESTION_FIELDS = (
+    *CLAIM_FIELDS, "speaker_confidence", "cue_confidence", "claim_confidence", "stance_confidence", "model",
+    "stance_model",
+)
+SENTENCE_FIELDS = ("document_id", "document_title", "sentence_index", "sentence_start", "sentence_end", "sentence_text")
+ANNOTATION_FIELDS = ("annotator", "kind", "status", "version", "annotated_at")
+
+
+class Writer:
+    name: ClassVar[str]
+    content_type: ClassVar[str]
+    extension: ClassVar[str]
+
+    def write(self, records: Iterable[Record]) -> Iterator[str]:
+        raise NotImplementedError
+
+
+class JsonlWriter(Writer):
+    """One sentence per line, with its suggestions and every person's annotation."""
+
+    name, content_type, extension = "jsonl", "application/x-ndjson; charset=utf-8", "jsonl"
+
+    def write(self, records: Iterable[Record]) -> Iterator[str]:
+        for record in records:
+            yield json.dumps(record, ensure_ascii=False) + "\n"
+
+
+class JsonWriter(Writer):
+    """{"documents": [{"document_id", "document_title", "sentences": [...]}, ...]}, streamed document by document."""
+
+    name, content_type, extension = "json", "application/json; charset=utf-8", "json"
+
+    def write(self, records: Iterable[Record]) -> Iterator[str]:
+        yield '{"documents": ['
+        current_id: int | None = None
+        first_document = True
+        for record in records:
+            if record["document_id"] != current_id:
+                if current_id is not None:
+                    yield "]}"
+                header = {"document_id": record["document_id"], "document_title": record["document_title"],
+                          "document_url": record["document_url"]}
+                yield ("" if first_document else ", ") + json.dumps(header, ensure_ascii=False)[:-1] + ', "sentences": ['
+                first_document = False
+                current_id = record["document_id"]
+                first_sentence = True
+            sentence = {k: v for k, v in record.items() if k not in ("document_title", "document_url")}
+            yield ("" if first_sentence else ", ") + json.dumps(sentence, ensure_ascii=False)
+            first_sentence = False
+        if current_id is not None:
+            yield "]}"
+        yield "]}\n"
+
+
+class CsvWriter(Writer):
+    """One claim per row; a sentence marked "no claim" (or not yet annotated) is one row with empty claim fields.
+
+    The machine suggestion stands beside the human label in `suggested_*` columns.
+    """
+
+    name, content_type, extension = "csv", "text/csv; charset=utf-8", "csv"
+    columns = (
+        *SENTENCE_FIELDS, *ANNOTATION_FIELDS, "claim_index", *CLAIM_FIELDS,
+        *(f"suggested_{field}" for field in SUGGESTION_FIELDS),
+    )
+
+    def write(self, records: Iterable[Record]) -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=self.columns, extrasaction="ignore")
+        writer.writeheader()
+        for record in records:
+            for row in self._rows(record):
+                writer.writerow(row)
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+        yield buffer.getvalue()
+
+    @staticmethod
+    def _rows(record: Record) -> Iterator[Record]:
+        base = {field: record[field] for field in SENTENCE_FIELDS}
+        suggestions = record["suggestions"]
+        by_id = {s["suggestion_id"]: s for s in suggestions}
+
+        def suggested(suggestion: Record | None) -> Record:
+            if suggestion is None:
+                return {}
+            return {f"suggested_{field}": suggestion[field] for field in SUGGESTION_FIELDS}
+
+        if not record["annotations"]:
+            for suggestion in suggestions or [None]:
+                yield {**base, "status": "unannotated", **suggested(suggestion)}
+            return
+        for annotation in record["annotations"]:
+            person = {field: annotation[field] for field in ANNOTATION_FIELDS}
+            if not annotation["claims"]:
+                yield {**base, **person, **suggested(suggestions[0] if suggestions else None)}
+                continue
+            for index, claim in enumerate(annotation["claims"]):
+                suggestion = by_id.get(claim["suggestion_id"]) or (suggestions[index] if index < len(suggestions) else None)
+                yield {**base, **person, "claim_index": index, **{f: claim[f] for f in CLAIM_FIELDS}, **suggested(suggestion)}
+
+
+WRITERS: dict[str, Writer] = {writer.name: writer for writer in (JsonWriter(), JsonlWriter(), CsvWriter())}

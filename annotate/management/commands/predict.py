@@ -1,0 +1,144 @@
+"""Run the pre-annotation over a JSONL file, without the database.
+
+Input lines: {"id", "text", "target"?}. Output lines: the prediction format read by
+`shared/eval/score.py` (claims with speaker / cue / claim spans, a stance and a
+confidence per field; sentences; a document-level stance). Exactly the code the app
+runs at import (`annotate.nlp.pipeline.preannotate`).
+"""
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import asdict
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from annotate.nlp.pipeline import load_pipeline, preannotate
+from annotate.nlp.types import DocumentPrediction
+
+CHUNK = 256  # documents parsed and predicted per round, so memory stays flat on huge inputs
+
+
+def prediction_record(doc_id: Any, text: str, prediction: DocumentPrediction) -> dict[str, Any]:
+    speakers = prediction.speakers
+    return {
+        "id": doc_id,
+        "target": prediction.target,
+        "stance": prediction.stance,
+        "stance_confidence": round(prediction.stance_confidence, 4),
+        "stance_model": prediction.stance_model,
+        "model": f"{prediction.model_name} {prediction.model_version}",
+        "sentences": [list(span) for span in prediction.sentences],
+        "speakers": [asdict(speaker) for speaker in speakers],
+        "claims": [
+            {
+                "speaker": list(claim.speaker) if claim.speaker else None,
+                "cue": list(claim.cue) if claim.cue else None,
+                "claim": list(claim.claim),
+                "speaker_text": text[claim.speaker[0]:claim.speaker[1]] if claim.speaker else None,
+                "cue_text": text[claim.cue[0]:claim.cue[1]] if claim.cue else None,
+                "claim_text": text[claim.claim[0]:claim.claim[1]],
+                "speaker_canonical": speakers[claim.speaker_entity].name if claim.speaker_entity is not None else None,
+                "stance": claim.stance,
+                "speaker_confidence": round(claim.speaker_confidence, 4),
+                "cue_confidence": round(claim.cue_confidence, 4),
+                "claim_confidence": round(claim.claim_confidence, 4),
+                "stance_confidence": round(claim.stance_confidence, 4),
+                "sentence_index": claim.sentence_index,
+            }
+            for claim in prediction.claims
+        ],
+    }
+
+
+class Command(BaseCommand):
+    help = "Pre-annotate a JSONL file of texts (speakers, cues, claims, stances) without touching the database."
+    requires_system_checks: list[str] = []  # runs without a secret key or a database
+
+    def add_arguments(self, parser):
+        parser.add_argument("input", help='JSONL with {"id", "text", "target"?} per line; - for stdin')
+        parser.add_argument("output", help="JSONL predictions; - for stdout")
+        parser.add_argument("--target", default="", help="stance target for lines without their own")
+        parser.add_argument("--stance-model", default=None, help="folder of a model made by train_stance")
+        parser.add_argument("--model", default=None, help="spaCy pipeline (default: CLAIMDESK_SPACY_MODEL)")
+        parser.add_argument("--batch-size", type=int, default=settings.CLAIMDESK_NLP_BATCH_SIZE)
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+
+    def handle(self, *args, **options):
+        try:
+            nlp = load_pipeline(options["model"] or settings.CLAIMDESK_SPACY_MODEL, options["stance_model"])
+        except (OSError, ValueError) as error:
+            raise CommandError(f"Could not load the pipeline: {error}") from None
+        source = sys.stdin if options["input"] == "-" else self._open(options["input"], "r")
+        sink = sys.stdout if options["output"] == "-" else self._open(options["output"], "w")
+        skipped = written = 0
+        progress = tqdm(unit=" docs", file=sys.stderr, disable=options["no_progress"] or None, mininterval=1.0)
+        try:
+            for chunk in self._chunks(source, options["target"]):
+                good = [row for row in chunk if row is not None]
+                skipped += len(chunk) - len(good)
+                texts = [row[1] for row in good]
+                targets = [row[2] for row in good]
+                predictions = preannotate(nlp, texts, targets=targets, batch_size=options["batch_size"])
+                for (doc_id, text, _), prediction in zip(good, predictions, strict=True):
+                    sink.write(json.dumps(prediction_record(doc_id, text, prediction), ensure_ascii=False) + "\n")
+                    written += 1
+                    progress.update(1)
+        finally:
+            progress.close()
+            if sink is not sys.stdout:
+                sink.close()
+            if source is not sys.stdin:
+                source.close()
+        self.stderr.write(f"{written} document(s) written, {skipped} line(s) skipped")
+        if skipped:
+            sys.exit(1)
+
+    def _open(self, path: str, mode: str) -> IO[str]:
+        try:
+            return open(path, mode, encoding="utf-8-sig" if mode == "r" else "utf-8")
+        except OSError as error:
+            raise CommandError(f"{path}: {error.strerror}") from None
+
+    def _chunks(self, source: IO[str], default_target: str) -> Iterator[list[tuple[Any, str, str] | None]]:
+        """Parsed lines in chunks; a bad line is reported with its number and becomes None."""
+        chunk: list[tuple[Any, str, str] | None] = []
+        for number, line in enumerate(source, 1):
+            if not line.strip():
+                continue
+            row = self._parse(number, line, default_target)
+            chunk.append(row)
+            if len(chunk) >= CHUNK:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    def _parse(self, number: int, line: str, default_target: str) -> tuple[Any, str, str] | None:
+        def skip(reason: str) -> None:
+            self.stderr.write(f"line {number}: {reason}; skipped")
+
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as error:
+            skip(f"not valid JSON ({error.msg} at column {error.colno})")
+            return None
+        if not isinstance(row, dict):
+            skip("not a JSON object")
+            return None
+        if "id" not in row:
+            skip("missing field 'id'")
+            return None
+        text = row.get("text")
+        if not isinstance(text, str):
+            skip("missing or non-string field 'text'")
+            return None
+        target = row.get("target", default_target)
+        if not isinstance(target, str):
+            skip("'target' must be a string")
+            return None
+        return row["id"], text, target or default_target

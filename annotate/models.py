@@ -1,0 +1,319 @@
+"""ClaimDesk's data model and the invariants the database enforces.
+
+Spans are character offsets into `Document.text`, which never changes after import, so
+a span stays valid for the life of the document. Machine output (`Suggestion`) and human
+work (`SentenceAnnotation` with its `Annotation` claims) live in separate tables so the
+export can always show both.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    REVIEWER = "reviewer", "Reviewer"
+    ANNOTATOR = "annotator", "Annotator"
+
+
+class Project(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+    guidelines = models.TextField(blank=True, help_text="Annotation guidelines in Markdown, shown beside the work.")
+    stance_target = models.CharField(
+        max_length=300, blank=True, help_text="What stances are taken toward, e.g. 'US–Pakistan cooperation'."
+    )
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="projects")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StanceLabel(models.Model):
+    """One stance label of a project. Labels in use are retired, never deleted (PROTECT)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="labels")
+    value = models.SlugField(max_length=40, help_text="Stable name written to exports, e.g. 'support'.")
+    name = models.CharField(max_length=80, help_text="What annotators see.")
+    key = models.CharField(max_length=1, help_text="Keyboard key, 1–9; also the label's position.")
+    color = models.CharField(
+        max_length=7, default="#6b7280", validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use #RRGGBB.")]
+    )
+    retired = models.BooleanField(default=False, help_text="Retired labels stay on old work but are not offered.")
+
+    class Meta:
+        ordering = ["project", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "value"], name="stancelabel_unique_value"),
+            models.UniqueConstraint(fields=["project", "key"], name="stancelabel_unique_key"),
+            models.CheckConstraint(condition=Q(key__in=list("123456789")), name="stancelabel_key_digit"),
+            models.CheckConstraint(condition=Q(color__regex=r"^#[0-9a-fA-F]{6}$"), name="stancelabel_color_hex"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key})"
+
+
+DEFAULT_STANCE_LABELS: tuple[tuple[str, str, str], ...] = (
+    ("support", "Support", "#15803d"),
+    ("oppose", "Oppose", "#b91c1c"),
+    ("neutral", "Neutral", "#4b5563"),
+)
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.ANNOTATOR)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "project"], name="membership_unique_user_project"),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.project} as {self.role}"
+
+
+class Document(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField(max_length=300)
+    source_url = models.URLField(max_length=2000, blank=True)
+    author = models.CharField(max_length=300, blank=True, help_text="Byline.")
+    published = models.DateField(null=True, blank=True)
+    meta = models.JSONField(default=dict, blank=True)
+    text = models.TextField(help_text="The imported text; immutable, since every span points into it.")
+    text_sha256 = models.CharField(max_length=64, editable=False, help_text="Detects the same text imported twice.")
+    stance_target = models.CharField(max_length=300, blank=True, help_text="Overrides the project's target.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "text_sha256"], name="document_unique_text_per_project"),
+            models.CheckConstraint(condition=~Q(text=""), name="document_text_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def effective_target(self) -> str:
+        return self.stance_target or self.project.stance_target
+
+
+class Sentence(models.Model):
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="sentences")
+    index = models.PositiveIntegerField()
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["document", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "index"], name="sentence_unique_index"),
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="sentence_start_before_end"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id}#{self.index}"
+
+
+class Speaker(models.Model):
+    """A canonical speaker of one document ("Ambassador Alice Wells" for "the Ambassador", "she")."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        ORGANISATION = "organisation", "Organisation"
+        ANONYMOUS = "anonymous", "Anonymous source"
+        OTHER = "other", "Other"
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="speakers")
+    name = models.CharField(max_length=300)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["document", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "name"], name="speaker_unique_name_per_document"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _span_constraints(prefix: str) -> list[models.BaseConstraint]:
+    """Both offsets or neither (a NULL would slip through a bare comparison); start before end."""
+    return [
+        models.CheckConstraint(condition=Q(claim_start__lt=F("claim_end")), name=f"{prefix}_claim_span_order"),
+        models.CheckConstraint(
+            condition=Q(speaker_start__isnull=True, speaker_end__isnull=True)
+            | Q(speaker_start__isnull=False, speaker_end__isnull=False, speaker_start__lt=F("speaker_end")),
+            name=f"{prefix}_speaker_span_order",
+        ),
+        models.CheckConstraint(
+            condition=Q(cue_start__isnull=True, cue_end__isnull=True)
+            | Q(cue_start__isnull=False, cue_end__isnull=False, cue_start__lt=F("cue_end")),
+            name=f"{prefix}_cue_span_order",
+        ),
+    ]
+
+
+class ClaimSpans(models.Model):
+    """Who (speaker), how (cue), what (claim) and with which stance. No speaker = the author."""
+
+    speaker_start = models.PositiveIntegerField(null=True, blank=True)
+    speaker_end = models.PositiveIntegerField(null=True, blank=True)
+    cue_start = models.PositiveIntegerField(null=True, blank=True)
+    cue_end = models.PositiveIntegerField(null=True, blank=True)
+    claim_start = models.PositiveIntegerField()
+    claim_end = models.PositiveIntegerField()
+    speaker = models.ForeignKey(Speaker, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    stance = models.ForeignKey(StanceLabel, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_author(self) -> bool:
+        return self.speaker_start is None and self.cue_start is None
+
+
+def _confidence_field() -> models.FloatField:
+    return models.FloatField(default=0.0, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
+
+
+class Suggestion(ClaimSpans):
+    """A machine suggestion for one claim of a sentence. Never counts as human work."""
+
+    sentence = models.ForeignKey(Sentence, on_delete=models.CASCADE, related_name="suggestions")
+    position = models.PositiveSmallIntegerField(default=0)
+    speaker_confidence = _confidence_field()
+    cue_confidence = _confidence_field()
+    claim_confidence = _confidence_field()
+    stance_confidence = _confidence_field()
+    model_name = models.CharField(max_length=200)
+    model_version = models.CharField(max_length=100)
+    stance_model = models.CharField(max_length=200, blank=True, help_text="'rules-1' or 'textcat:<name>@<version>'.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["sentence", "position"]
+        constraints = [
+            *_span_constraints("suggestion"),
+            models.UniqueConstraint(fields=["sentence", "position"], name="suggestion_unique_position"),
+            *[
+                models.CheckConstraint(
+                    condition=Q(**{f"{name}__gte": 0.0, f"{name}__lte": 1.0}), name=f"suggestion_{name}_range"
+                )
+                for name in ("speaker_confidence", "cue_confidence", "claim_confidence", "stance_confidence")
+            ],
+        ]
+
+    @property
+    def confidence(self) -> float:
+        """The weakest field's confidence: what a reviewer should trust the whole by."""
+        values = [self.claim_confidence, self.stance_confidence]
+        if not self.is_author:
+            values += [self.speaker_confidence, self.cue_confidence]
+        return min(values)
+
+
+class AnnotationStatus(models.TextChoices):
+    ACCEPTED = "accepted", "Accepted as suggested"
+    CORRECTED = "corrected", "Corrected"
+    NO_CLAIM = "no_claim", "No claim"
+    SKIPPED = "skipped", "Skipped"
+
+
+class SentenceAnnotation(models.Model):
+    """One person's work on one sentence. `version` refuses stale saves (optimistic locking)."""
+
+    class Kind(models.TextChoices):
+        ANNOTATION = "annotation", "Annotation"
+        ADJUDICATION = "adjudication", "Adjudication (gold)"
+
+    sentence = models.ForeignKey(Sentence, on_delete=models.CASCADE, related_name="annotations")
+    annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.ANNOTATION)
+    status = models.CharField(max_length=20, choices=AnnotationStatus.choices)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["sentence", "annotator"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sentence", "annotator"],
+                condition=Q(kind="annotation"),
+                name="sentenceannotation_one_per_annotator",
+            ),
+            models.UniqueConstraint(
+                fields=["sentence"], condition=Q(kind="adjudication"), name="sentenceannotation_one_gold"
+            ),
+            models.CheckConstraint(condition=Q(status__in=AnnotationStatus.values), name="sentenceannotation_status"),
+            models.CheckConstraint(condition=Q(kind__in=["annotation", "adjudication"]), name="sentenceannotation_kind"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="sentenceannotation_version_positive"),
+        ]
+        indexes = [models.Index(fields=["annotator", "status"])]
+
+
+class Annotation(ClaimSpans):
+    """A claim as a person labelled it."""
+
+    sentence_annotation = models.ForeignKey(SentenceAnnotation, on_delete=models.CASCADE, related_name="claims")
+    position = models.PositiveSmallIntegerField(default=0)
+    suggestion = models.ForeignKey(
+        Suggestion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The suggestion this claim started from, if any.",
+    )
+
+    class Meta:
+        ordering = ["sentence_annotation", "position"]
+        constraints = [
+            *_span_constraints("annotation"),
+            models.UniqueConstraint(fields=["sentence_annotation", "position"], name="annotation_unique_position"),
+        ]
+
+
+class AuditEvent(models.Model):
+    """Append-only history of every change. The app never updates or deletes a row."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="audit_events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=60)
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=60)
+    sentence = models.ForeignKey(Sentence, null=True, blank=True, on_delete=models.CASCADE, related_name="history")
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["project", "created_at"])]
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Audit events are append-only.")

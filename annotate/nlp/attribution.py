@@ -1,0 +1,699 @@
+"""Attribution extraction (speaker / cue / claim spans) on top of a spaCy parse.
+
+How it works, in three steps per document:
+
+1. Candidates from rules (`attribution_patterns.py`): a verb cue with its subject and its
+   clausal or object complement ("X said that Y", "Y, X said", "X urged Y to Z"), a
+   passive with an agent ("was informed by X"), "according to X", a colon after a speech
+   noun or before a quotation ("Trump's tweet: \"...\""), and quotations standing alone.
+   Content spans are widened to whole quotations, across sentences when a quotation goes on.
+2. Each candidate gets features (the rule, a learned per-lemma cue rate, dependency shape,
+   speaker kind, quotation marks ...). Two logistic models give P(content right) and
+   P(content right and speaker right); isotonic tables calibrate both. Candidates above
+   the learned threshold are kept, best first, one claim per content.
+3. Speakers are normalised per document (`speakers.py`) and every sentence not covered by
+   a claim gets an author claim.
+
+`train_attribution()` refits everything from gold rows; the result is plain JSON data
+in `models/attribution/attribution_model.json`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.tokens import Doc, Token
+
+from . import attribution_patterns as P
+from .calibration import IsotonicTable, LogisticModel, fit_isotonic, fit_logistic
+from .speakers import normalise_speakers
+from .types import CharSpan, ClaimPrediction, DocumentPrediction
+
+DEFAULT_MODEL_PATH = Path(__file__).parent / "models" / "attribution" / "attribution_model.json"
+# Confidence of an author claim: the sentence is certainly text, but it may still hold an
+# attribution the rules missed.
+AUTHOR_CLAIM_CONFIDENCE = 0.5
+# Smoothing weight of the hand-set prior against the learned per-lemma cue rate.
+PRIOR_WEIGHT = 5.0
+# Unknown lemmas (candidates built in training for every verb) start from this rate.
+UNSEEN_LEMMA_PRIOR = 0.02
+
+if not Doc.has_extension("prediction"):
+    Doc.set_extension("prediction", default=None)
+
+
+# ---------------------------------------------------------------------------- spans
+
+
+def _chars(doc: Doc, start: int, end: int) -> CharSpan:
+    """Character span of tokens [start, end)."""
+    last = doc[end - 1]
+    return doc[start].idx, last.idx + len(last.text)
+
+
+def jaccard(a: CharSpan, b: CharSpan) -> float:
+    inter = max(0, min(a[1], b[1]) - max(a[0], b[0]))
+    union = max(a[1], b[1]) - min(a[0], b[0])
+    return inter / union if union else 0.0
+
+
+def _overlaps(a: CharSpan | None, b: CharSpan | None) -> bool:
+    return a is not None and b is not None and min(a[1], b[1]) > max(a[0], b[0])
+
+
+def sentence_spans(doc: Doc) -> list[tuple[int, int]]:
+    """Token ranges of the sentences, also split at line breaks (headlines, paragraphs),
+    with whitespace-only pieces dropped."""
+    spans: list[tuple[int, int]] = []
+    for sent in doc.sents:
+        start = sent.start
+        for tok in sent:
+            if tok.is_space and "\n" in tok.text:
+                if tok.i > start:
+                    spans.append((start, tok.i))
+                start = tok.i + 1
+        if sent.end > start:
+            spans.append((start, sent.end))
+    return [(s, e) for s, e in spans if any(not doc[i].is_space for i in range(s, e))]
+
+
+def find_quotations(text: str) -> list[CharSpan]:
+    """Paired quotation spans (marks included), paragraph by paragraph.
+
+    Curly marks say which side they are; a straight mark opens after whitespace or an
+    opening bracket and closes otherwise. An unpaired mark only loses its own quotation.
+    """
+    quotes: list[CharSpan] = []
+    open_at: int | None = None
+    for i, ch in enumerate(text):
+        if ch == "\n" and (i + 1 < len(text) and text[i + 1] == "\n" or i == 0 or text[i - 1] == "\n"):
+            open_at = None  # a blank line ends every quotation (paragraph boundary)
+            continue
+        if ch in P.OPENING_QUOTES:
+            opening = True
+        elif ch in P.CLOSING_QUOTES:
+            opening = False
+        elif ch in P.STRAIGHT_QUOTES:
+            opening = open_at is None and (i == 0 or text[i - 1].isspace() or text[i - 1] in "([{-\u2014")
+        else:
+            continue
+        if opening:
+            open_at = i
+        elif open_at is not None:
+            if i + 1 - open_at <= P.MAX_QUOTE_CHARS:
+                quotes.append((open_at, i + 1))
+            open_at = None
+    return quotes
+
+
+def _widen_to_quotations(span: CharSpan, quotes: Sequence[CharSpan]) -> CharSpan:
+    """Grow a content span to every quotation it partly overlaps (a quote is all or nothing)."""
+    start, end = span
+    for q_start, q_end in quotes:
+        if q_start < end and start < q_end:
+            start, end = min(start, q_start), max(end, q_end)
+    return start, end
+
+
+# ---------------------------------------------------------------------------- candidates
+
+
+@dataclass
+class Candidate:
+    """One possible attribution, before scoring."""
+
+    rule: str  # "verb", "according_to", "colon" or "quotation"
+    content: CharSpan
+    cue: CharSpan | None
+    speaker: CharSpan | None
+    cue_token: int  # token index the claim is filed by (the cue, or the quotation start)
+    cue_lemma: str = ""  # lemma of a verb cue, for the learned per-lemma rate
+    features: dict[str, float] = field(default_factory=dict)
+    p_content: float = 0.0
+    p_e2e: float = 0.0
+    speaker_entity: int | None = None
+
+
+def _trimmed(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
+    """Drop edge punctuation (but not quotation marks) and a leading complementiser."""
+    while start < end and (doc[start].is_space or doc[start].is_punct and not doc[start].is_quote
+                           or doc[start].dep_ in ("mark", "cc") and doc[start].lower_ in ("that", "and", "but")):
+        start += 1
+    while end > start and (doc[end - 1].is_space or doc[end - 1].is_punct and not doc[end - 1].is_quote):
+        end -= 1
+    return (start, end) if end > start else None
+
+
+def _subtree(tok: Token) -> tuple[int, int]:
+    return tok.left_edge.i, tok.right_edge.i + 1
+
+
+def _verb_content(verb: Token) -> tuple[tuple[int, int] | None, str, Token | None]:
+    """Token range of what a verb cue reports, the shape it was found in, and a
+    preposition that belongs in the cue ("called for", "warned of")."""
+    children = list(verb.children)
+    clausal = [c for c in children if c.dep_ == "ccomp"]
+    if clausal:
+        return (min(c.left_edge.i for c in clausal), max(c.right_edge.i for c in clausal) + 1), "ccomp", None
+    xcomp = [c for c in children if c.dep_ == "xcomp"]
+    objects = [c for c in children if c.dep_ in ("dobj", "dative", "oprd") and c.i > verb.i]
+    if xcomp:
+        parts = xcomp + objects
+        return (min(c.left_edge.i for c in parts), max(c.right_edge.i for c in parts) + 1), "xcomp", None
+    if objects:
+        return (min(c.left_edge.i for c in objects), max(c.right_edge.i for c in objects) + 1), "dobj", None
+    for prep in children:
+        if prep.dep_ == "prep" and prep.i > verb.i and prep.lower_ in P.CONTENT_PREPOSITIONS:
+            objects = [c for c in prep.children if c.dep_ in ("pobj", "pcomp")]
+            if objects:
+                return (objects[0].left_edge.i, objects[-1].right_edge.i + 1), "prep", prep
+    doc = verb.doc
+    after = verb.right_edge.i + 1 if verb.right_edge.i > verb.i else verb.i + 1
+    if verb.i + 1 < len(doc) and doc[verb.i + 1].text == ":" or after < len(doc) and doc[after].text == ":":
+        colon = verb.i + 1 if doc[verb.i + 1].text == ":" else after
+        return (colon + 1, verb.sent.end), "colon", None
+    head = verb.head
+    if verb.dep_ in P.PARENTHETICAL_CUE_DEPS and head.i < verb.i and head.pos_ in ("VERB", "AUX"):
+        anchor = head
+        while anchor.dep_ == "conj" and anchor.head.i < anchor.i:
+            anchor = anchor.head
+        start = anchor.left_edge.i
+        # Reported speech does not run back over a semicolon ("A; B, officials revealed").
+        for i in range(verb.left_edge.i - 1, start, -1):
+            if doc[i].text == ";":
+                start = i + 1
+                break
+        return (start, verb.left_edge.i), "parenthetical", None
+    return None, "none", None
+
+
+def _speaker_of(verb: Token, depth: int = 0) -> tuple[Token | None, str]:
+    """The token heading the verb's speaker and how it was found."""
+    for child in verb.children:  # the agent first: "X was informed by Y" has both
+        if child.dep_ in P.PASSIVE_SPEAKER_DEPS:
+            objects = [c for c in child.children if c.dep_ == "pobj"]
+            if objects:
+                return objects[0], "agent"
+    for child in verb.children:
+        if child.dep_ in P.SPEAKER_DEPS:
+            if child.lower_ in P.RELATIVE_PRONOUNS and verb.dep_ == "relcl":
+                return verb.head, "relative"
+            if child.dep_ == "nsubj" and child.lower_ in ("it", "there") and child.tag_ != "PRP$":
+                return None, "expletive"
+            return child, "subject"
+        if child.dep_ == "nsubjpass":
+            return None, "passive"
+    if verb.dep_ == "acl" and verb.tag_ == "VBN":
+        return None, "passive"
+    if depth < 3 and verb.dep_ in P.PARTICIPLE_CUE_DEPS and verb.head.pos_ in ("VERB", "AUX"):
+        speaker, _ = _speaker_of(verb.head, depth + 1)
+        return speaker, "inherited" if speaker is not None else "none"
+    return None, "none"
+
+
+def _speaker_range(speaker: Token, exclude: tuple[int, int], how: str) -> tuple[int, int]:
+    """The speaker mention: its subtree, cut back to its head phrase where it would run
+    into the content or where the speaker is the head noun of a relative clause."""
+    if how == "relative":
+        return speaker.left_edge.i, speaker.i + 1
+    start, end = _subtree(speaker)
+    if start < exclude[1] and exclude[0] < end:
+        start = max(c.i for c in speaker.lefts) if any(True for _ in speaker.lefts) else speaker.i
+        start, end = min(start, speaker.i), speaker.i + 1
+    return start, end
+
+
+def _cue_range(verb: Token, extra: Token | None) -> tuple[int, int]:
+    """The verb with its auxiliaries, negation, particle, a reporting adverb
+    ("reportedly responded") and "in a statement" when it follows the verb."""
+    tokens = [verb.i]
+    for child in verb.children:
+        near = abs(child.i - verb.i) <= 3
+        if near and (child.dep_ in P.CUE_AUX_DEPS or child.dep_ == "advmod" and child.lower_ in P.CUE_ADVERBS):
+            tokens.append(child.i)
+        elif child.dep_ == "prep" and child.lower_ == "in" and child.i == verb.i + 1:
+            nouns = [c for c in child.children if c.dep_ == "pobj" and c.lemma_.lower() in P.CUE_SETTING_NOUNS]
+            if nouns:
+                tokens.extend(range(child.i, nouns[0].i + 1))
+    if extra is not None:
+        tokens.append(extra.i)
+    return min(tokens), max(tokens) + 1
+
+
+def _verb_candidates(doc: Doc, lexicon: Callable[[str], bool]) -> Iterable[Candidate]:
+    for verb in doc:
+        if verb.pos_ != "VERB" or not lexicon(verb.lemma_.lower()):
+            continue
+        content_range, shape, prep = _verb_content(verb)
+        speaker_tok, how = _speaker_of(verb)
+        if how == "agent" and prep is None:
+            prep = speaker_tok.head  # "was informed by": the "by" belongs to the cue
+        if content_range is None:
+            continue
+        content_range = _trimmed(doc, *content_range)
+        if content_range is None:
+            continue
+        cue_range = _cue_range(verb, prep)
+        speaker_range = _speaker_range(speaker_tok, content_range, how) if speaker_tok is not None else None
+        yield Candidate(
+            rule="verb",
+            content=_chars(doc, *content_range),
+            cue=_chars(doc, *cue_range),
+            speaker=_chars(doc, *speaker_range) if speaker_range else None,
+            cue_token=verb.i,
+            cue_lemma=verb.lemma_.lower(),
+            features={f"shape={shape}": 1.0, f"speaker_how={how}": 1.0, f"dep={verb.dep_}": 1.0,
+                      f"tag={verb.tag_}": 1.0, "negated": float(any(c.dep_ == "neg" for c in verb.children))},
+        )
+
+
+def _according_to_candidates(doc: Doc) -> Iterable[Candidate]:
+    first, second = P.ACCORDING_TO
+    for tok in doc[:-1]:
+        if tok.lower_ != first or doc[tok.i + 1].lower_ != second:
+            continue
+        objects = [c for c in doc[tok.i + 1].children if c.dep_ == "pobj"] or [
+            c for c in tok.children if c.dep_ == "pobj"]
+        if not objects:
+            continue
+        phrase = (tok.i, max(tok.right_edge.i, objects[0].right_edge.i) + 1)
+        sent = tok.sent
+        anchor = tok.head if tok.head.i != tok.i else sent.root
+        clause = _subtree(anchor) if anchor.i != tok.i else (sent.start, sent.end)
+        if phrase[0] - clause[0] <= 1:  # "According to X, Y"
+            content_range = _trimmed(doc, phrase[1], clause[1])
+        else:  # "Y, according to X"
+            content_range = _trimmed(doc, clause[0], phrase[0])
+        if content_range is None:
+            continue
+        yield Candidate(
+            rule="according_to",
+            content=_chars(doc, *content_range),
+            cue=_chars(doc, tok.i, tok.i + 2),
+            speaker=_chars(doc, objects[0].left_edge.i, objects[0].right_edge.i + 1),
+            cue_token=tok.i,
+            features={"shape=according_to": 1.0, "speaker_how=pobj": 1.0},
+        )
+
+
+def _colon_candidates(doc: Doc, quotes: Sequence[CharSpan]) -> Iterable[Candidate]:
+    """`Trump's 1 January tweet: "..."` and `Sanders: "..."`."""
+    quote_starts = {q[0]: q for q in quotes}
+    for colon in doc[1:-1]:
+        if colon.text != ":":
+            continue
+        before, after = doc[colon.i - 1], doc[colon.i + 1]
+        quote = quote_starts.get(after.idx)
+        speech_noun = before.lemma_.lower() in P.SPEECH_NOUNS
+        named = [ent for ent in doc.ents if ent.end == colon.i and ent.label_ in ("PERSON", "ORG")]
+        # "Bernie Sanders: I'm not much of a socialist" (headline or interview line).
+        line_initial = bool(named) and (named[0].start == 0 or "\n" in doc[named[0].start - 1].text_with_ws)
+        if before.pos_ == "VERB" or not (quote or speech_noun or line_initial):
+            continue  # "said:" is the verb rule's
+        speaker_range = None
+        possessors = [c for c in before.children if c.dep_ == "poss"]
+        if speech_noun and possessors:
+            speaker_range = _subtree(possessors[0])
+        elif named:
+            speaker_range = (named[0].start, named[0].end)
+        end_tok = colon.sent.end
+        content = _chars(doc, colon.i + 1, end_tok) if not quote else quote
+        content_range = _trimmed(doc, colon.i + 1, end_tok)
+        if content_range is None:
+            continue
+        if not quote:
+            content = _chars(doc, *content_range)
+        yield Candidate(
+            rule="colon",
+            content=content,
+            cue=(colon.idx, colon.idx + 1),
+            speaker=_chars(doc, *speaker_range) if speaker_range else None,
+            cue_token=colon.i,
+            features={"shape=colon": 1.0, "colon_quote": float(bool(quote)), "colon_speech_noun": float(speech_noun),
+                      "colon_line_initial": float(line_initial),
+                      "speaker_how=colon": float(speaker_range is not None)},
+        )
+
+
+def _quotation_candidates(doc: Doc, quotes: Sequence[CharSpan], taken: Sequence[CharSpan]) -> Iterable[Candidate]:
+    """Quotations no other claim covers: reported speech whose speaker is implied."""
+    for quote in quotes:
+        if any(_overlaps(quote, span) for span in taken):
+            continue
+        span = doc.char_span(*quote, alignment_mode="contract")
+        if span is None or len(span) < P.MIN_QUOTE_TOKENS_FOR_STANDALONE:
+            continue
+        starts_sentence = span.start == span.sent.start or doc[span.start - 1].is_space
+        yield Candidate(
+            rule="quotation",
+            content=quote,
+            cue=(quote[0], quote[0] + 1),
+            speaker=None,
+            cue_token=span.start,
+            features={"shape=quotation": 1.0, "quote_starts_sentence": float(starts_sentence)},
+        )
+
+
+# ---------------------------------------------------------------------------- features & model
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))
+
+
+def _speaker_kind_feature(doc: Doc, speaker: CharSpan | None) -> str:
+    if speaker is None:
+        return "none"
+    span = doc.char_span(*speaker, alignment_mode="expand")
+    if span is None or not len(span):
+        return "none"
+    root = span.root
+    if root.lower_ in P.PERSONAL_PRONOUNS:
+        return "pronoun"
+    labels = {ent.label_ for ent in span.ents}
+    if "PERSON" in labels:
+        return "person"
+    if labels & {"ORG", "NORP", "GPE"}:
+        return "org"
+    if root.lemma_.lower() in P.ANONYMOUS_HEADS:
+        return "anonymous"
+    return "propn" if root.pos_ == "PROPN" else "noun"
+
+
+def _add_shared_features(doc: Doc, cand: Candidate, quotes: Sequence[CharSpan]) -> None:
+    """Features every rule shares: speaker kind, quotation and length of the content."""
+    f = cand.features
+    f[f"speaker={_speaker_kind_feature(doc, cand.speaker)}"] = 1.0
+    in_quote = any(q[0] <= cand.content[0] and cand.content[1] <= q[1] for q in quotes)
+    widened = cand.rule != "quotation" and any(
+        q[0] < cand.content[1] and cand.content[0] < q[1] for q in quotes)
+    f["content_quoted"] = float(in_quote or widened)
+    n_tokens = len(doc.text[cand.content[0]:cand.content[1]].split())
+    f["log_content_tokens"] = math.log1p(n_tokens)
+    f["short_content"] = float(n_tokens <= 2)
+    if cand.cue is not None:
+        f["cue_after_content"] = float(cand.cue[0] >= cand.content[1])
+
+
+@dataclass
+class AttributionModel:
+    """Everything learned from gold, loaded from one JSON file."""
+
+    cue_counts: dict[str, list[int]]  # lemma -> [times a right attribution, times a candidate]
+    content_model: LogisticModel
+    e2e_model: LogisticModel
+    content_calibration: IsotonicTable
+    e2e_calibration: IsotonicTable
+    cue_accuracy: dict[str, float]  # rule -> rate the cue span was right, given the content was
+    threshold: float
+
+    def cue_rate(self, lemma: str, exclude_label: int | None = None) -> float:
+        """Smoothed rate at which `lemma` as a verb cue gives a right attribution.
+        `exclude_label` removes one candidate's own label (leave-one-out in training)."""
+        positives, total = self.cue_counts.get(lemma, (0, 0))
+        if exclude_label is not None:
+            positives, total = positives - exclude_label, total - 1
+        prior = P.CUE_VERB_PRIOR.get(lemma, UNSEEN_LEMMA_PRIOR)
+        return (positives + PRIOR_WEIGHT * prior) / (total + PRIOR_WEIGHT)
+
+    def is_cue_lemma(self, lemma: str) -> bool:
+        return lemma in P.CUE_VERB_PRIOR or self.cue_counts.get(lemma, (0, 0))[0] > 0
+
+    def to_dict(self) -> dict:
+        return {
+            "cue_counts": dict(sorted(self.cue_counts.items())),
+            "content_model": self.content_model.to_dict(),
+            "e2e_model": self.e2e_model.to_dict(),
+            "content_calibration": self.content_calibration.to_dict(),
+            "e2e_calibration": self.e2e_calibration.to_dict(),
+            "cue_accuracy": self.cue_accuracy,
+            "threshold": self.threshold,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> AttributionModel:
+        return cls(
+            cue_counts={k: list(v) for k, v in data["cue_counts"].items()},
+            content_model=LogisticModel.from_dict(data["content_model"]),
+            e2e_model=LogisticModel.from_dict(data["e2e_model"]),
+            content_calibration=IsotonicTable.from_dict(data["content_calibration"]),
+            e2e_calibration=IsotonicTable.from_dict(data["e2e_calibration"]),
+            cue_accuracy=dict(data["cue_accuracy"]),
+            threshold=float(data["threshold"]),
+        )
+
+    @classmethod
+    def load(cls, path: str | Path = DEFAULT_MODEL_PATH) -> AttributionModel:
+        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def _lemma_features(cand: Candidate, rate: Callable[[str], float]) -> None:
+    """The learned cue rate of a verb cue, alone and crossed with the content shape."""
+    if not cand.cue_lemma:
+        return
+    cue_logit = _logit(rate(cand.cue_lemma))
+    cand.features["cue_logit"] = cue_logit
+    for shape in ("ccomp", "dobj", "xcomp", "prep", "parenthetical", "colon"):
+        if cand.features.get(f"shape={shape}"):
+            cand.features[f"cue_logit*{shape}"] = cue_logit
+
+
+def candidates_for(doc: Doc, lexicon: Callable[[str], bool]) -> list[Candidate]:
+    """All rule candidates of a parsed document (features not yet lemma-weighted)."""
+    quotes = find_quotations(doc.text)
+    found: list[Candidate] = [*_verb_candidates(doc, lexicon), *_according_to_candidates(doc),
+                              *_colon_candidates(doc, quotes)]
+    for cand in found:
+        cand.content = _widen_to_quotations(cand.content, quotes)
+    taken = [c.content for c in found if c.features.get("shape=ccomp") or c.rule != "verb"]
+    found.extend(_quotation_candidates(doc, quotes, taken))
+    for cand in found:
+        _add_shared_features(doc, cand, quotes)
+    return found
+
+
+def _nested(a: Candidate, b: Candidate) -> bool:
+    """One claim reports the other ("Sources revealed that Wells was informed that X")."""
+    return (a.cue is not None and b.content[0] <= a.cue[0] < b.content[1]) or (
+        b.cue is not None and a.content[0] <= b.cue[0] < a.content[1])
+
+
+def _select(candidates: list[Candidate], threshold: float) -> list[Candidate]:
+    """Best first, one claim per content: a candidate whose content mostly repeats a kept
+    claim's content is the same claim found twice."""
+    kept: list[Candidate] = []
+    for cand in sorted(candidates, key=lambda c: -c.p_e2e):
+        if cand.p_e2e < threshold:
+            break
+        if any(jaccard(cand.content, k.content) >= 0.5 and not _nested(cand, k) for k in kept):
+            continue
+        kept.append(cand)
+    return sorted(kept, key=lambda c: c.content)
+
+
+def extract(doc: Doc, model: AttributionModel) -> DocumentPrediction:
+    """The attribution prediction of one parsed document."""
+    sentences_tok = sentence_spans(doc)
+    sentences = [_chars(doc, s, e) for s, e in sentences_tok]
+    candidates = candidates_for(doc, model.is_cue_lemma)
+    for cand in candidates:
+        _lemma_features(cand, model.cue_rate)
+        cand.p_content = model.content_calibration(model.content_model.probability(cand.features))
+        cand.p_e2e = min(cand.p_content, model.e2e_calibration(model.e2e_model.probability(cand.features)))
+    kept = _select(candidates, model.threshold)
+    speakers, entity_of = normalise_speakers(doc, [c.speaker for c in kept])
+    last_entity: int | None = None
+    for cand, entity in zip(kept, entity_of):
+        # A quotation standing alone continues the last speaker before it.
+        cand.speaker_entity = entity if entity is not None or cand.rule != "quotation" else last_entity
+        last_entity = cand.speaker_entity if cand.speaker_entity is not None else last_entity
+
+    sentence_starts = [doc[s].idx for s, _ in sentences_tok]
+
+    def sentence_of(char: int) -> int:
+        index = 0
+        for i, start in enumerate(sentence_starts):
+            if start <= char:
+                index = i
+        return index
+
+    claims = [
+        ClaimPrediction(
+            claim=c.content, speaker=c.speaker, cue=c.cue,
+            speaker_confidence=round(c.p_e2e / c.p_content, 4) if c.p_content else 0.0,
+            cue_confidence=round(model.cue_accuracy.get(c.rule, 0.5), 4),
+            claim_confidence=round(c.p_content, 4),
+            speaker_entity=c.speaker_entity,
+            sentence_index=sentence_of(c.cue[0] if c.cue else c.content[0]),
+        )
+        for c in kept
+    ]
+    covered = [c.content for c in kept] + [c.cue for c in kept if c.cue]
+    for index, (start, end) in enumerate(sentences):
+        if not any(s <= start and end <= e for s, e in covered) and not any(
+                sentence_of(c.cue[0] if c.cue else c.content[0]) == index for c in kept):
+            claims.append(ClaimPrediction(claim=(start, end), claim_confidence=AUTHOR_CLAIM_CONFIDENCE,
+                                          sentence_index=index))
+    claims.sort(key=lambda c: (c.sentence_index, c.claim))
+    return DocumentPrediction(sentences=sentences, claims=claims, speakers=speakers)
+
+
+def combined_confidence(claim: ClaimPrediction) -> float:
+    """P(content right and speaker right): the figure the >= 0.9 precision target is about."""
+    return claim.claim_confidence * claim.speaker_confidence if not claim.is_author else 0.0
+
+
+class AttributionComponent:
+    """Pipeline component: sets `doc._.prediction`."""
+
+    def __init__(self, model: AttributionModel) -> None:
+        self.model = model
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc._.prediction = extract(doc, self.model)
+        return doc
+
+
+@Language.factory("claimdesk_attribution", default_config={"model_path": ""})
+def make_attribution(nlp: Language, name: str, model_path: str) -> AttributionComponent:
+    """`model_path` empty means the model shipped in `models/attribution/`."""
+    return AttributionComponent(AttributionModel.load(model_path or DEFAULT_MODEL_PATH))
+
+
+# ---------------------------------------------------------------------------- training
+
+
+def heldout_third(doc_id: str) -> bool:
+    """The document split used to report figures on unseen documents."""
+    return int(hashlib.sha256(doc_id.encode("utf-8")).hexdigest()[:8], 16) % 3 == 0
+
+
+def _label(cand: Candidate, gold: Sequence[Mapping]) -> tuple[int, int, int]:
+    """(content matches a gold attribution, its speaker is right, its cue is right),
+    judged against the best-overlapping gold attribution as the scorer would."""
+    best, speaker_ok, cue_ok = 0.0, 0, 0
+    for attribution in gold:
+        j = jaccard(cand.content, tuple(attribution["content"]))
+        if j >= 0.5 and j > best:
+            source = tuple(attribution["source"]) if attribution.get("source") else None
+            cue = tuple(attribution["cue"]) if attribution.get("cue") else None
+            best = j
+            speaker_ok = int(source is None and cand.speaker is None or _overlaps(source, cand.speaker))
+            cue_ok = int(cue is None and cand.cue is None or _overlaps(cue, cand.cue))
+    return int(best > 0), speaker_ok, cue_ok
+
+
+def _document_e2e_hits(kept: Sequence[Candidate], gold: Sequence[Mapping]) -> int:
+    """End-to-end true positives of one document, matched one-to-one as score.py does."""
+    pairs = sorted(((jaccard(c.content, tuple(a["content"])), gi, pi)
+                    for gi, a in enumerate(gold) for pi, c in enumerate(kept)), reverse=True)
+    used_gold: set[int] = set()
+    used_pred: set[int] = set()
+    hits = 0
+    for j, gi, pi in pairs:
+        if j < 0.5:
+            break
+        if gi in used_gold or pi in used_pred:
+            continue
+        used_gold.add(gi)
+        used_pred.add(pi)
+        source = tuple(gold[gi]["source"]) if gold[gi].get("source") else None
+        speaker = kept[pi].speaker
+        hits += int(source is None and speaker is None or _overlaps(source, speaker))
+    return hits
+
+
+def _best_threshold(per_doc: Sequence[tuple[list[Candidate], list[Mapping]]]) -> float:
+    """The keep-threshold with the best end-to-end F1 over (candidates, gold) documents."""
+    n_gold = sum(len(gold) for _, gold in per_doc)
+    best_f1, best_threshold = -1.0, 0.5
+    for step in range(10, 81, 2):
+        threshold = step / 100
+        n_pred = hits = 0
+        for candidates, gold in per_doc:
+            kept = _select(candidates, threshold)
+            n_pred += len(kept)
+            hits += _document_e2e_hits(kept, gold)
+        f1 = 2 * hits / (n_pred + n_gold) if n_pred + n_gold else 0.0
+        if f1 > best_f1:
+            best_f1, best_threshold = f1, threshold
+    return best_threshold
+
+
+def train_attribution(
+    gold_rows: Sequence[Mapping],
+    nlp: Language,
+    *,
+    docs: Sequence[Doc] | None = None,
+    folds: int = 5,
+) -> AttributionModel:
+    """Fit the learned parts from gold attribution rows (the `shared/data` schema).
+
+    `nlp` parses the texts unless `docs` (already parsed, same order) is given. Steps:
+    per-lemma cue counts (the learned lexicon), two logistic models whose cue-rate
+    feature is leave-one-out so it cannot leak its own label, isotonic calibration on
+    out-of-fold predictions (folds by document), and the keep-threshold that maximises
+    end-to-end F1 on those predictions. Deterministic: same rows, same model.
+    """
+    if docs is None:
+        docs = list(nlp.pipe((row["text"] for row in gold_rows), batch_size=16))
+    golds = [[a for a in row["attributions"] if a.get("content")] for row in gold_rows]
+    per_doc: list[list[tuple[Candidate, tuple[int, int, int]]]] = []
+    cue_counts: dict[str, list[int]] = {}
+    for doc, gold in zip(docs, golds):
+        labelled = [(cand, _label(cand, gold)) for cand in candidates_for(doc, lambda lemma: True)]
+        per_doc.append(labelled)
+        for cand, (y_content, y_speaker, _) in labelled:
+            if cand.cue_lemma:
+                counts = cue_counts.setdefault(cand.cue_lemma, [0, 0])
+                counts[0] += y_content * y_speaker
+                counts[1] += 1
+    # Only lemmas that were ever right (or are hand-listed) make candidates at run time.
+    model = AttributionModel(
+        cue_counts={k: v for k, v in cue_counts.items() if v[0] > 0 or k in P.CUE_VERB_PRIOR},
+        content_model=LogisticModel(weights={}, bias=0.0),
+        e2e_model=LogisticModel(weights={}, bias=0.0),
+        content_calibration=IsotonicTable(thresholds=[0.0], values=[0.0]),
+        e2e_calibration=IsotonicTable(thresholds=[0.0], values=[0.0]),
+        cue_accuracy={},
+        threshold=0.5,
+    )
+    per_doc = [[(c, y) for c, y in labelled if not c.cue_lemma or model.is_cue_lemma(c.cue_lemma)]
+               for labelled in per_doc]
+    flat = [(number, cand, y) for number, labelled in enumerate(per_doc) for cand, y in labelled]
+    for _, cand, (y_content, y_speaker, _) in flat:
+        _lemma_features(cand, lambda lemma, y=y_content * y_speaker: model.cue_rate(lemma, exclude_label=y))
+    features = [cand.features for _, cand, _ in flat]
+    y_content = [y[0] for _, _, y in flat]
+    y_e2e = [y[0] * y[1] for _, _, y in flat]
+    fold_of = [number % folds for number, _, _ in flat]
+    oof_content = [0.0] * len(flat)
+    oof_e2e = [0.0] * len(flat)
+    for fold in range(folds):
+        train = [i for i in range(len(flat)) if fold_of[i] != fold]
+        m_content = fit_logistic([features[i] for i in train], [y_content[i] for i in train])
+        m_e2e = fit_logistic([features[i] for i in train], [y_e2e[i] for i in train])
+        for i in range(len(flat)):
+            if fold_of[i] == fold:
+                oof_content[i] = m_content.probability(features[i])
+                oof_e2e[i] = m_e2e.probability(features[i])
+    model.content_model = fit_logistic(features, y_content)
+    model.e2e_model = fit_logistic(features, y_e2e)
+    model.content_calibration = fit_isotonic(oof_content, y_content)
+    model.e2e_calibration = fit_isotonic(oof_e2e, y_e2e)
+    for i, (_, cand, _) in enumerate(flat):
+        cand.p_content = model.content_calibration(oof_content[i])
+        cand.p_e2e = min(cand.p_content, model.e2e_calibration(oof_e2e[i]))
+    model.threshold = _best_threshold([([c for c, _ in labelled], gold) for labelled, gold in zip(per_doc, golds)])
+    cue_right: dict[str, list[int]] = {}
+    for _, cand, (y_content_i, _, y_cue) in flat:
+        if y_content_i:
+            cue_right.setdefault(cand.rule, []).append(y_cue)
+    model.cue_accuracy = {rule: round(sum(v) / len(v), 4) for rule, v in sorted(cue_right.items())}
+    return model

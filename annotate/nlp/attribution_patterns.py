@@ -1,0 +1,107 @@
+"""Attribution rules as data: cue lexicons, dependency labels and phrase patterns.
+
+Everything the extractor in `attribution.py` treats as "knowledge about English reporting"
+lives here, so a reviewer can read (and extend) the rules without reading the algorithm.
+The learned part (per-lemma cue rates, feature weights, calibration) is stored separately
+as JSON under `models/attribution/` and only refines these hand-written priors.
+"""
+from __future__ import annotations
+
+# Reporting / belief / evidence predicates with a hand-set prior that a use of the lemma
+# as a verb introduces an attribution. Priors only matter for lemmas the learned table has
+# not seen often; they are deliberately conservative for verbs that are often literal.
+SPEECH_VERBS: dict[str, float] = {
+    lemma: 0.9
+    for lemma in (
+        "say", "tell", "add", "state", "write", "tweet", "announce", "declare", "report",
+        "note", "explain", "respond", "reply", "claim", "insist", "argue", "acknowledge",
+        "admit", "concede", "confirm", "deny", "reveal", "disclose", "allege", "assert",
+        "contend", "maintain", "stress", "emphasize", "emphasise", "warn", "predict",
+        "promise", "vow", "pledge", "recall", "remark", "comment", "observe", "mention",
+        "suggest", "testify", "tout", "boast", "complain", "joke", "quip", "retort",
+        "shout", "scream", "whisper", "post", "caution", "inform", "assure",
+        "reiterate", "repeat", "conclude", "counter", "charge", "accuse", "blast",
+        "criticize", "criticise", "praise", "ask", "urge", "demand", "question", "wonder",
+        "describe", "call", "label", "dub", "brand", "characterize", "signal",
+        "indicate", "hint", "point", "cite", "quote", "continue", "agree", "disagree",
+        "propose", "recommend", "advise", "remind", "stutter", "crow", "sniff", "scold",
+        "confess", "read", "proclaim", "estimate", "forecast", "speculate",
+    )
+}
+BELIEF_VERBS: dict[str, float] = {
+    lemma: 0.7
+    for lemma in (
+        "think", "believe", "feel", "know", "fear", "hope", "expect", "doubt", "worry",
+        "suspect", "assume", "consider", "want", "wish", "understand", "realize", "learn",
+        "recognize", "see", "view", "regard", "decide", "agree", "support", "oppose",
+        "endorse", "reject", "dismiss", "defend", "refuse", "decline", "seek", "plan",
+        "intend", "vote", "favor", "favour", "back",
+    )
+}
+EVIDENCE_VERBS: dict[str, float] = {
+    lemma: 0.6
+    for lemma in ("show", "find", "suggest", "indicate", "reveal", "conclude", "estimate", "appear", "seem")
+}
+# Merged prior; later dicts win, so a speech verb listed elsewhere keeps its higher prior.
+CUE_VERB_PRIOR: dict[str, float] = {**EVIDENCE_VERBS, **BELIEF_VERBS, **SPEECH_VERBS}
+
+# Nouns that carry an attribution when they take a clause or a colon ("the claim that ...",
+# "Trump's tweet: ...").
+SPEECH_NOUNS: frozenset[str] = frozenset({
+    "tweet", "statement", "message", "post", "remark", "comment", "claim", "warning",
+    "allegation", "assertion", "argument", "belief", "view", "assessment", "announcement",
+    "suggestion", "promise", "pledge", "vow", "prediction", "words", "answer", "reply",
+    "response", "letter", "speech", "interview", "report", "testimony", "fear", "hope",
+    "concern", "accusation", "charge", "insistence", "contention", "conclusion", "finding",
+})
+
+# Dependency labels (spaCy English, ClearNLP scheme).
+CONTENT_DEPS: tuple[str, ...] = ("ccomp", "xcomp", "dobj", "oprd", "dative")
+CLAUSAL_CONTENT_DEPS: frozenset[str] = frozenset({"ccomp", "xcomp"})
+# Prepositions whose object is the content of some cues ("warned of", "called for").
+CONTENT_PREPOSITIONS: frozenset[str] = frozenset({"of", "for", "about", "on", "to", "against", "that"})
+SPEAKER_DEPS: frozenset[str] = frozenset({"nsubj", "csubj"})
+PASSIVE_SPEAKER_DEPS: frozenset[str] = frozenset({"agent"})
+# Where a speech verb hangs off the clause it reports ("X, sources said"): the reported
+# clause is the head and the cue one of these children of it.
+PARENTHETICAL_CUE_DEPS: frozenset[str] = frozenset({"parataxis", "ccomp", "advcl", "conj"})
+# Participial cues that take their speaker from the main clause ("..., adding that ...").
+PARTICIPLE_CUE_DEPS: frozenset[str] = frozenset({"advcl", "xcomp", "conj"})
+RELATIVE_PRONOUNS: frozenset[str] = frozenset({"who", "which", "that"})
+
+# Adverbs folded into the cue span: they change how the content is reported.
+CUE_ADVERBS: frozenset[str] = frozenset({"reportedly", "allegedly", "publicly", "privately"})
+# Auxiliary-like children folded into a verb cue ("has said", "did not say").
+CUE_AUX_DEPS: frozenset[str] = frozenset({"aux", "auxpass", "neg", "prt"})
+
+# Phrase cues. "according to X" makes X the speaker of the clause around it; a verb cue
+# takes "in a statement" / "in an interview" along into its cue span.
+ACCORDING_TO: tuple[str, str] = ("according", "to")
+CUE_SETTING_NOUNS: frozenset[str] = frozenset({"statement", "interview", "tweet", "letter", "speech", "post", "email", "release"})
+
+# Speaker heads that make a source anonymous when no named entity is inside the mention.
+ANONYMOUS_HEADS: frozenset[str] = frozenset({
+    "source", "official", "aide", "insider", "person", "people", "diplomat", "observer",
+    "analyst", "expert", "critic", "supporter", "officer", "spokesman", "spokeswoman",
+    "spokesperson", "adviser", "advisor", "member", "staffer", "lawmaker", "someone",
+    "witness", "resident", "voter",
+})
+# Titles kept at the front of a canonical name ("Ambassador Alice Wells").
+TITLE_WORDS: frozenset[str] = frozenset({
+    "ambassador", "president", "senator", "sen.", "rep.", "representative", "governor", "gov.",
+    "secretary", "minister", "prime", "general", "gen.", "dr.", "mr.", "mrs.", "ms.", "judge",
+    "justice", "mayor", "chancellor", "king", "queen", "prince", "pope", "speaker", "leader",
+    "commissioner", "director", "chief", "professor", "prof.", "attorney", "former", "vice",
+    "deputy", "premier", "coach", "captain", "lt.", "col.", "capt.", "sgt.",
+})
+PERSONAL_PRONOUNS: frozenset[str] = frozenset({"he", "she", "him", "her", "i", "we", "they", "you"})
+
+# Quotation marks. Curly quotes say which side they are; straight ones are paired by context.
+OPENING_QUOTES: frozenset[str] = frozenset({"\u201c", "\u00ab", "\u201e"})
+CLOSING_QUOTES: frozenset[str] = frozenset({"\u201d", "\u00bb"})
+STRAIGHT_QUOTES: frozenset[str] = frozenset({'"'})
+# A quotation longer than this is treated as an unpaired mark, so one stray quote cannot
+# swallow a whole document.
+MAX_QUOTE_CHARS = 2500
+# A quotation with fewer tokens is a scare quote or a title, not a reported utterance.
+MIN_QUOTE_TOKENS_FOR_STANDALONE = 6

@@ -1,0 +1,69 @@
+"""Load the spaCy pipeline once per process and run pre-annotation in batches.
+
+`preannotate()` is the one entry point: the import service, the `predict` command and
+the benchmarks all call it, so they run exactly the same code.
+"""
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Iterator, Sequence
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from . import attribution as _attribution  # noqa: F401  (registers the factory)
+from . import stance as _stance  # noqa: F401  (registers the factory)
+from .types import DocumentPrediction
+
+DEFAULT_STANCE_LABELS: tuple[str, ...] = ("support", "oppose", "neutral")
+PIPELINE_VERSION = "1"
+
+if not Doc.has_extension("target"):
+    Doc.set_extension("target", default="")
+if not Doc.has_extension("stance_labels"):
+    Doc.set_extension("stance_labels", default=DEFAULT_STANCE_LABELS)
+
+
+@functools.lru_cache(maxsize=4)
+def load_pipeline(model_name: str, stance_model: str | None = None) -> Language:
+    """The base spaCy pipeline plus ClaimDesk's components, loaded once per process.
+
+    `stance_model` is the directory of a stance classifier trained by `train_stance`;
+    without it stance comes from the rules.
+    """
+    nlp = spacy.load(model_name)
+    nlp.add_pipe("claimdesk_attribution", last=True)
+    nlp.add_pipe("claimdesk_stance", last=True, config={"model_dir": stance_model or ""})
+    return nlp
+
+
+def preannotate(
+    nlp: Language,
+    texts: Iterable[str],
+    *,
+    targets: Iterable[str] | None = None,
+    labels: Sequence[str] = DEFAULT_STANCE_LABELS,
+    batch_size: int = 16,
+) -> Iterator[DocumentPrediction]:
+    """Yield one `DocumentPrediction` per text, in order, running `nlp.pipe` in batches.
+
+    `targets` gives each text's stance target (same length as `texts`); `labels` is the
+    project's stance label set, the first three read as support / oppose / neutral.
+    """
+    target_iter = iter(targets) if targets is not None else None
+
+    def docs() -> Iterator[Doc]:
+        for text in texts:
+            doc = nlp.make_doc(text)
+            doc._.target = next(target_iter, "") if target_iter is not None else ""
+            doc._.stance_labels = tuple(labels)
+            yield doc
+
+    base = nlp.meta.get("name", "")
+    version = f"{PIPELINE_VERSION}+{base}-{nlp.meta.get('version', '')}"
+    for doc in nlp.pipe(docs(), batch_size=batch_size):
+        prediction: DocumentPrediction = doc._.prediction
+        prediction.model_name = f"claimdesk:{base}"
+        prediction.model_version = version
+        yield prediction

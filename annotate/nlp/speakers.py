@@ -1,0 +1,169 @@
+"""Per-document speaker normalisation.
+
+Groups the speaker mentions of one document into canonical speakers:
+"Ambassador Wells", "the Ambassador", "Wells" and a later "she" all become
+"Ambassador Alice Wells" (the fullest name the document gives, even where that name
+is not itself a speaker mention). Anonymous sources ("senior government officials")
+are kept apart, one entity per distinct description, with kind `anonymous`.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from spacy.tokens import Doc, Span
+
+from .attribution_patterns import ANONYMOUS_HEADS, PERSONAL_PRONOUNS, TITLE_WORDS
+from .types import (
+    SPEAKER_ANONYMOUS,
+    SPEAKER_ORGANISATION,
+    SPEAKER_OTHER,
+    SPEAKER_PERSON,
+    CharSpan,
+    SpeakerEntity,
+)
+
+_ENTITY_KINDS = {"PERSON": SPEAKER_PERSON, "ORG": SPEAKER_ORGANISATION, "NORP": SPEAKER_ORGANISATION,
+                 "GPE": SPEAKER_ORGANISATION}
+_DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "some", "several", "two", "three"}
+
+
+def _name_words(span: Span) -> frozenset[str]:
+    """Lower-cased capitalised words of a mention: what two names must share to co-refer."""
+    return frozenset(
+        t.lower_ for t in span
+        if (t.is_title or t.is_upper and len(t) > 1) and t.lower_ not in _DETERMINERS
+        and t.lower_ not in PERSONAL_PRONOUNS and (t.is_alpha or t.text.endswith("."))
+    )
+
+
+def _with_title(doc: Doc, ent: Span) -> Span:
+    """Extend a PERSON entity left over titles, so "Alice Wells" after "Ambassador" keeps it."""
+    start = ent.start
+    while start > 0 and doc[start - 1].lower_ in TITLE_WORDS and doc[start - 1].is_title:
+        start -= 1
+    return doc[start:ent.end]
+
+
+def _mention_entity(span: Span) -> Span | None:
+    """The named entity heading a speaker mention, if any."""
+    for ent in span.ents:
+        if ent.label_ in _ENTITY_KINDS and span.root.i in range(ent.start, ent.end):
+            return ent
+    for ent in span.ents:
+        if ent.label_ in _ENTITY_KINDS:
+            return ent
+    return None
+
+
+def _core(span: Span) -> Span:
+    """The speaker's head noun phrase without appositions and relative clauses."""
+    root = span.root
+    left = root.left_edge.i
+    right = root.i + 1
+    for child in root.rights:  # keep flat name parts after the head ("Harry M. Reid (D-Nev.)" stays "Harry M. Reid")
+        if child.dep_ in {"compound", "flat", "nummod"}:
+            right = child.i + 1
+        else:
+            break
+    left = max(left, span.start)
+    return span.doc[left:max(right, left + 1)]
+
+
+class SpeakerIndex:
+    """Builds the canonical speakers of one document, mention by mention, in text order."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self.entities: list[SpeakerEntity] = []
+        self._words: list[frozenset[str]] = []
+        self._last_person: int | None = None
+        # Fullest title+name of every PERSON the document names, for upgrading short names.
+        self._full_names = [_with_title(doc, ent) for ent in doc.ents if ent.label_ == "PERSON"]
+
+    def _fullest_name(self, core: Span) -> Span:
+        words = _name_words(core)
+        best = core
+        if not words:
+            return best
+        for name in self._full_names:
+            name_words = _name_words(name)
+            if words <= name_words and len(name) > len(best):
+                best = name
+        return best
+
+    def add(self, mention: Span) -> int:
+        """Return the index of the canonical speaker for `mention`, creating it if new."""
+        core = _core(mention)
+        head = core.root
+        span_chars: CharSpan = (mention.start_char, mention.end_char)
+        if head.lower_ in PERSONAL_PRONOUNS and len(core) == 1:
+            return self._resolve_pronoun(core, span_chars)
+        ent = _mention_entity(core)
+        words = _name_words(core)
+        if ent is None and head.lemma_.lower() in ANONYMOUS_HEADS:
+            key = " ".join(t.lower_ for t in core if t.lower_ not in _DETERMINERS)
+            for index, entity in enumerate(self.entities):
+                if entity.kind == SPEAKER_ANONYMOUS and entity.name.lower() == key:
+                    entity.mentions.append(span_chars)
+                    return index
+            return self._new(key, SPEAKER_ANONYMOUS, span_chars, frozenset())
+        kind = _ENTITY_KINDS.get(ent.label_, SPEAKER_OTHER) if ent is not None else SPEAKER_OTHER
+        if words:
+            # Same referent when every name word of one mention is in the other
+            # ("Wells" / "Ambassador Wells" / "the Ambassador" / "Ambassador Alice Wells").
+            for index in reversed(range(len(self.entities))):
+                known = self._words[index]
+                if known and (words <= known or known <= words) and self.entities[index].kind != SPEAKER_ANONYMOUS:
+                    entity = self.entities[index]
+                    entity.mentions.append(span_chars)
+                    if len(words) > len(known):
+                        entity.name, self._words[index] = core.text, words
+                    if entity.kind == SPEAKER_OTHER:
+                        entity.kind = kind
+                    if entity.kind == SPEAKER_PERSON:
+                        self._last_person = index
+                    return index
+        name = self._fullest_name(core) if kind in (SPEAKER_PERSON, SPEAKER_OTHER) else core
+        if name is not core:
+            kind = SPEAKER_PERSON
+        text = name.text if words else " ".join(t.text for t in core if t.lower_ not in _DETERMINERS) or core.text
+        return self._new(text, kind, span_chars, _name_words(name))
+
+    def _resolve_pronoun(self, pronoun: Span, span_chars: CharSpan) -> int:
+        """A pronoun speaker is the last person named before it, whether that name was a
+        speaker mention or not ("Alice Wells visited. ... she said")."""
+        named_before = [name for name in self._full_names if name.end <= pronoun.start]
+        last_speaker_start = (self.entities[self._last_person].mentions[-1][0]
+                              if self._last_person is not None else -1)
+        if named_before and named_before[-1].start_char > last_speaker_start:
+            index = self.add(named_before[-1])
+            # `add` recorded the name itself as a mention; the pronoun is the mention.
+            self.entities[index].mentions[-1] = span_chars
+            return index
+        if self._last_person is not None:
+            self.entities[self._last_person].mentions.append(span_chars)
+            return self._last_person
+        return self._new(pronoun.text, SPEAKER_PERSON, span_chars, frozenset())
+
+    def _new(self, name: str, kind: str, span_chars: CharSpan, words: frozenset[str]) -> int:
+        self.entities.append(SpeakerEntity(name=name, kind=kind, mentions=[span_chars]))
+        self._words.append(words)
+        if kind == SPEAKER_PERSON:
+            self._last_person = len(self.entities) - 1
+        return len(self.entities) - 1
+
+
+def normalise_speakers(doc: Doc, mentions: Sequence[CharSpan | None]) -> tuple[list[SpeakerEntity], list[int | None]]:
+    """Canonical speakers of `doc` and, for each mention (None for no speaker), its entity index.
+
+    Mentions are resolved in text order, so a pronoun takes the last person named before it.
+    """
+    index = SpeakerIndex(doc)
+    resolved: list[int | None] = [None] * len(mentions)
+    order = sorted((m[0], i) for i, m in enumerate(mentions) if m is not None)
+    for _, i in order:
+        start, end = mentions[i]  # type: ignore[misc]
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is not None and len(span):
+            resolved[i] = index.add(span)
+    return index.entities, resolved

@@ -1,0 +1,238 @@
+"""Stance rules: the word lists and the decision order, in one place.
+
+Everything here reads only `token.lower_`, so it works on any spaCy tokens (a parsed
+doc, a span of it, or a tokenizer-only doc of the target) and costs no second parse.
+The same evidence feeds the trained classifier as extra features (`stance_training`).
+
+How a text is read against its target:
+1. Profile the target once: its content words (stemmed), whether it is negated, and
+   its direction: a motion such as "This house would ban boxing" is *against* its
+   topic, so praise of boxing opposes it.
+2. Gather evidence in the text: refutation and denial words, hedges and reporting
+   without commitment, negation, questions, words shared with the target, and the
+   sentiment of the text (flipped by a nearby negation).
+3. Walk `DECISION_ORDER`; the first piece of evidence present decides the label.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from spacy.tokens import Token
+
+SUPPORT, OPPOSE, NEUTRAL = "support", "oppose", "neutral"
+RULES_MODEL_NAME = "rules-1"
+
+# --- Word lists (lowercased surface forms) ---------------------------------------
+
+# The text says the target is untrue, or denies it.
+REFUTATION_WORDS = frozenset("""
+    deny denies denied denying denial denials hoax hoaxes fake faked fakes false falsely
+    debunk debunks debunked debunking refute refutes refuted reject rejects rejected
+    dismiss dismisses dismissed myth myths untrue bogus fabricated fabrication satire
+    satirical phony phoney spoof scam baseless unfounded retract retracts retracted
+    misleading nonsense lie lies lied quit quits
+""".split())
+
+# The text reports or speculates without committing to the claim.
+HEDGE_WORDS = frozenset("""
+    reportedly allegedly alleged alleges rumor rumors rumored rumour rumours rumoured
+    may might could possibly possible perhaps apparently purportedly supposedly
+    unconfirmed unverified claim claims claimed claiming speculation speculate speculates
+    speculated suggests suggest suggested reports report reported sources source
+    considers mulls mulling weighs weighing talks likely potential says say said
+    according believed appears seems
+""".split())
+
+# Words that negate the clause they stand in.
+NEGATION_WORDS = frozenset("not n't no never nothing nobody neither nor none".split())
+
+# Question openers: with a trailing "?" the text asks rather than asserts.
+QUESTION_MARK = "?"
+
+# A motion whose main verb is one of these is against its topic.
+AGAINST_TOPIC_VERBS = frozenset("""
+    ban bans banning abolish abolishing limit limiting restrict restricting criminalize
+    criminalise criminalizing forbid forbidding prohibit prohibiting disband end ending
+    stop oppose opposes cut reduce weaken weakening never lift remove scrap outlaw
+""".split())
+# Words that frame a debate motion and say nothing about its topic.
+MOTION_FRAME_WORDS = frozenset("this house believes believe would should supports support that the in of".split())
+
+# Small general-purpose sentiment lexicon (stance toward a topic follows sentiment).
+POSITIVE_WORDS = frozenset("""
+    good great better best benefit benefits beneficial improve improves improved improvement
+    help helps helped helpful effective efficient success successful successfully safe safer
+    protect protects protected protection positive advantage advantages valuable value
+    important essential necessary useful increase increases boost boosts growth grow
+    strengthen strengthens support supports enable enables promote promotes encourage
+    encourages fair fairer justice just right rights freedom free equal equality peace
+    healthy health quality opportunity opportunities reliable cheap cheaper clean cleaner
+    progress prosperity win wins won praise praised hero heroic brave save saves saved
+    love loved happy best
+""".split())
+NEGATIVE_WORDS = frozenset("""
+    bad worse worst harm harms harmful damage damages damaging danger dangerous risk risks
+    risky threat threatens fail fails failed failure problem problems costly expensive
+    waste wasteful unfair injustice wrong abuse abuses abused violence violent crime
+    crimes criminal corrupt corruption poor poverty disease death deaths kill kills killed
+    destroy destroys destroyed undermine undermines reduce reduces decline declines
+    discriminate discrimination discriminatory inequality unequal pollution polluting
+    ineffective inefficient unsafe unhealthy hurt hurts suffer suffers suffering loss
+    losses lose loses negative evil terrible horrible dangerous addiction addictive
+    exploit exploitation exploits oppress oppression racist violate violates violation
+""".split())
+
+# word -> valence (+1 / -1 here; the sum over a text is its sentiment).
+SENTIMENT_LEXICON: dict[str, float] = {**{w: 1.0 for w in POSITIVE_WORDS}, **{w: -1.0 for w in NEGATIVE_WORDS}}
+
+# How far back a negation flips a sentiment word ("not safe", "no benefit").
+NEGATION_WINDOW = 3
+# A target is "mentioned" when at least this share of its content words appears.
+MENTION_SHARE = 0.34
+
+# Ordered: the first evidence flag that is true decides (label, confidence).
+DECISION_ORDER: tuple[tuple[str, str, float], ...] = (
+    ("is_question", NEUTRAL, 0.6),
+    ("has_refutation", OPPOSE, 0.75),
+    ("negation_mismatch", OPPOSE, 0.6),
+    ("has_hedge", NEUTRAL, 0.6),
+    ("sentiment_against_target", OPPOSE, 0.55),
+    ("sentiment_for_target", SUPPORT, 0.55),
+    ("mentions_target", SUPPORT, 0.55),
+)
+FALLBACK_DECISION: tuple[str, float] = (NEUTRAL, 0.35)
+
+
+# --- Target profile ---------------------------------------------------------------
+
+def stem(word: str) -> str:
+    """A crude stem, so that "trained" meets "training" and "jets" meets "jet"."""
+    word = word.lower()
+    for suffix in ("ing", "ed", "es", "s", "ly"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    return word[:6]
+
+
+def is_content_word(token: Token) -> bool:
+    return token.is_alpha and not token.is_stop and len(token.text) > 1
+
+
+@dataclass(frozen=True)
+class TargetProfile:
+    text: str
+    content_stems: frozenset[str]
+    negated: bool
+    is_motion: bool  # a debate motion, "This house would ..."
+    against_topic: bool  # a motion or topic that opposes its topic ("ban boxing")
+    is_proposition: bool  # a statement ("X did Y"), not a bare topic or a motion
+
+
+def profile_target(tokens: Sequence[Token]) -> TargetProfile:
+    """Read a target (tokenizer output suffices)."""
+    words = [t.lower_ for t in tokens]
+    content = frozenset(stem(t.lower_) for t in tokens if is_content_word(t) and t.lower_ not in MOTION_FRAME_WORDS)
+    is_motion = words[:2] == ["this", "house"]
+    is_proposition = not is_motion and len(content) > 3
+    return TargetProfile(
+        text="".join(t.text_with_ws for t in tokens),
+        content_stems=content,
+        negated=any(w in NEGATION_WORDS for w in words),
+        is_motion=is_motion,
+        # "IBM will cut jobs" reports an event; only motions and topics take a direction.
+        against_topic=not is_proposition and any(w in AGAINST_TOPIC_VERBS for w in words),
+        is_proposition=is_proposition,
+    )
+
+
+# --- Evidence ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the rules found in one text, read against one target."""
+
+    refutations: int
+    hedges: int
+    negations: int
+    question: bool
+    target_share: float  # share of the target's content words found in the text
+    sentiment: float  # sum of word valences, each flipped by a nearby negation
+    target: TargetProfile
+
+    # Debate claims argue by nature, so questions and hedges mark neutrality only
+    # for news-like targets.
+    @property
+    def is_question(self) -> bool:
+        return self.question and not self.target.is_motion
+
+    @property
+    def has_refutation(self) -> bool:
+        return self.refutations > 0
+
+    @property
+    def negation_mismatch(self) -> bool:
+        # "X did not happen" against "X happened"; two negations agree.
+        return self.target.is_proposition and (self.negations % 2 == 1) != self.target.negated
+
+    @property
+    def has_hedge(self) -> bool:
+        return self.hedges > 0 and not self.target.is_motion
+
+    @property
+    def mentions_target(self) -> bool:
+        return self.target_share >= MENTION_SHARE
+
+    @property
+    def stance_by_sentiment(self) -> int:
+        """+1 / -1 / 0: the sentiment read as stance, once the motion's direction is applied.
+
+        Only for topics and motions: a headline's tone says nothing about whether an
+        event it reports happened.
+        """
+        if self.target.is_proposition or self.sentiment == 0:
+            return 0
+        sign = 1 if self.sentiment > 0 else -1
+        return -sign if self.target.against_topic else sign
+
+    @property
+    def sentiment_for_target(self) -> bool:
+        return self.stance_by_sentiment > 0
+
+    @property
+    def sentiment_against_target(self) -> bool:
+        return self.stance_by_sentiment < 0
+
+
+def gather_evidence(tokens: Sequence[Token], target: TargetProfile) -> Evidence:
+    words = [t.lower_ for t in tokens]
+    stems = {stem(w) for w in words}
+    sentiment = 0.0
+    for i, word in enumerate(words):
+        valence = SENTIMENT_LEXICON.get(word, 0.0)
+        if valence and any(w in NEGATION_WORDS for w in words[max(0, i - NEGATION_WINDOW) : i]):
+            valence = -valence
+        sentiment += valence
+    share = len(target.content_stems & stems) / len(target.content_stems) if target.content_stems else 0.0
+    return Evidence(
+        refutations=sum(w in REFUTATION_WORDS for w in words),
+        hedges=sum(w in HEDGE_WORDS for w in words),
+        negations=sum(w in NEGATION_WORDS for w in words),
+        question=QUESTION_MARK in words,
+        target_share=share,
+        sentiment=sentiment,
+        target=target,
+    )
+
+
+def decide(evidence: Evidence) -> tuple[str, float]:
+    """(label, confidence) from the first rule in `DECISION_ORDER` that fires."""
+    for flag, label, confidence in DECISION_ORDER:
+        if getattr(evidence, flag):
+            return label, confidence
+    return FALLBACK_DECISION
+
+
+# The evidence flags, in decision order; the trained classifier sees them as features.
+RULE_FLAGS: tuple[str, ...] = tuple(flag for flag, _, _ in DECISION_ORDER)

@@ -1,0 +1,203 @@
+"""Saving a person's work on a sentence, with optimistic locking against lost updates."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from annotate.models import (
+    Annotation,
+    AnnotationStatus,
+    SentenceAnnotation,
+    Sentence,
+    Speaker,
+    StanceLabel,
+    Suggestion,
+)
+from annotate.services.audit import audit_record
+
+Span = tuple[int, int]
+
+
+class AnnotationInvalid(ValueError):
+    """The submitted claims do not fit the sentence or the project."""
+
+
+class StaleAnnotation(Exception):
+    """Someone saved this sentence after the version the client edited; `current` is theirs."""
+
+    def __init__(self, current: SentenceAnnotation | None):
+        self.current = current
+        super().__init__("This sentence was saved by someone else in the meantime; reload to see their version.")
+
+
+@dataclass
+class ClaimInput:
+    claim: Span
+    speaker: Span | None = None
+    cue: Span | None = None
+    stance: str | None = None  # a StanceLabel.value of the project
+    speaker_id: int | None = None  # a canonical Speaker of the document
+    speaker_name: str | None = None  # a new canonical speaker to create
+    suggestion_id: int | None = None
+
+
+def _check_span(name: str, span: Span | None, text_length: int) -> None:
+    if span is None:
+        return
+    start, end = span
+    if not (0 <= start < end <= text_length):
+        raise AnnotationInvalid(f"{name} span {start}–{end} is outside the document (0–{text_length})")
+
+
+def annotation_snapshot(annotation: SentenceAnnotation | None, claims: list[Annotation] | None = None) -> dict | None:
+    """A JSON-able picture of a sentence annotation, for the audit trail and stale-edit replies."""
+    if annotation is None:
+        return None
+    if claims is None:
+        claims = list(annotation.claims.select_related("stance").all())
+    return {
+        "status": annotation.status,
+        "version": annotation.version,
+        "claims": [
+            {
+                "speaker": [c.speaker_start, c.speaker_end] if c.speaker_start is not None else None,
+                "cue": [c.cue_start, c.cue_end] if c.cue_start is not None else None,
+                "claim": [c.claim_start, c.claim_end],
+                "stance": c.stance.value if c.stance_id else None,
+                "speaker_id": c.speaker_id,
+            }
+            for c in claims
+        ],
+    }
+
+
+def _same_as_suggestions(claims: list[ClaimInput], suggestions: list[Suggestion], stances: dict[str, StanceLabel]) -> bool:
+    if len(claims) != len(suggestions):
+        return False
+    for claim, suggestion in zip(claims, suggestions):
+        suggested = (
+            (suggestion.speaker_start, suggestion.speaker_end) if suggestion.speaker_start is not None else None,
+            (suggestion.cue_start, suggestion.cue_end) if suggestion.cue_start is not None else None,
+            (suggestion.claim_start, suggestion.claim_end),
+            suggestion.stance_id,
+        )
+        stance = stances.get(claim.stance) if claim.stance else None
+        given = (claim.speaker, claim.cue, claim.claim, stance.pk if stance else None)
+        if suggested != given:
+            return False
+    return True
+
+
+def save_sentence_annotation(
+    *,
+    sentence: Sentence,
+    user: AbstractBaseUser,
+    status: str,
+    claims: list[ClaimInput],
+    expected_version: int | None,
+    kind: str = SentenceAnnotation.Kind.ANNOTATION,
+) -> SentenceAnnotation:
+    """Create or replace `user`'s annotation of `sentence`.
+
+    `expected_version` is the version the client edited (None if it saw no annotation);
+    if the stored one differs, StaleAnnotation is raised and nothing is written.
+    For claims, `status` "accepted" is kept only when they equal the suggestions;
+    otherwise it becomes "corrected", so acceptance figures stay honest.
+    """
+    if status not in AnnotationStatus.values:
+        raise AnnotationInvalid(f"unknown status {status!r}")
+    if status in (AnnotationStatus.NO_CLAIM, AnnotationStatus.SKIPPED) and claims:
+        raise AnnotationInvalid(f"a sentence marked {status} cannot carry claims")
+    if status in (AnnotationStatus.ACCEPTED, AnnotationStatus.CORRECTED) and not claims:
+        raise AnnotationInvalid("at least one claim is needed; use 'no_claim' for a sentence without one")
+
+    document = sentence.document
+    text_length = len(document.text)
+    stances = {label.value: label for label in StanceLabel.objects.filter(project_id=document.project_id)}
+    speaker_ids = set(Speaker.objects.filter(document=document).values_list("pk", flat=True))
+    suggestions = list(sentence.suggestions.all())
+    suggestion_ids = {s.pk for s in suggestions}
+    for claim in claims:
+        _check_span("claim", claim.claim, text_length)
+        _check_span("speaker", claim.speaker, text_length)
+        _check_span("cue", claim.cue, text_length)
+        if not (claim.claim[0] < sentence.end and claim.claim[1] > sentence.start):
+            raise AnnotationInvalid("the claim span must overlap the sentence it is filed under")
+        if claim.stance is not None:
+            label = stances.get(claim.stance)
+            if label is None:
+                raise AnnotationInvalid(f"unknown stance label {claim.stance!r}")
+        if claim.speaker_id is not None and claim.speaker_id not in speaker_ids:
+            raise AnnotationInvalid(f"speaker {claim.speaker_id} is not a speaker of this document")
+        if claim.suggestion_id is not None and claim.suggestion_id not in suggestion_ids:
+            raise AnnotationInvalid(f"suggestion {claim.suggestion_id} does not belong to this sentence")
+    if status in (AnnotationStatus.ACCEPTED, AnnotationStatus.CORRECTED):
+        status = AnnotationStatus.ACCEPTED if _same_as_suggestions(claims, suggestions, stances) else AnnotationStatus.CORRECTED
+
+    lookup = {"sentence": sentence, "kind": kind}
+    if kind == SentenceAnnotation.Kind.ANNOTATION:
+        lookup["annotator"] = user
+    try:
+        with transaction.atomic():
+            current = SentenceAnnotation.objects.select_for_update().filter(**lookup).first()
+            current_version = current.version if current else None
+            if current_version != expected_version:
+                raise StaleAnnotation(current)
+            before = annotation_snapshot(current)
+            if current is None:
+                annotation = SentenceAnnotation.objects.create(
+                    sentence=sentence, annotator=user, kind=kind, status=status, version=1
+                )
+            else:
+                # The version check in the WHERE clause makes the write itself refuse a
+                # concurrent save, even on databases without row locks (SQLite).
+                updated = SentenceAnnotation.objects.filter(pk=current.pk, version=current.version).update(
+                    status=status, version=current.version + 1, annotator=user, updated_at=timezone.now()
+                )
+                if updated != 1:
+                    raise StaleAnnotation(SentenceAnnotation.objects.filter(pk=current.pk).first())
+                annotation = SentenceAnnotation.objects.get(pk=current.pk)
+                annotation.claims.all().delete()
+            new_speakers: dict[str, Speaker] = {}
+            rows = []
+            for position, claim in enumerate(claims):
+                speaker_id = claim.speaker_id
+                if speaker_id is None and claim.speaker_name:
+                    name = claim.speaker_name.strip()[:300]
+                    if name not in new_speakers:
+                        new_speakers[name], _ = Speaker.objects.get_or_create(
+                            document=document, name=name, defaults={"created_by": user}
+                        )
+                    speaker_id = new_speakers[name].pk
+                rows.append(
+                    Annotation(
+                        sentence_annotation=annotation,
+                        position=position,
+                        speaker_start=claim.speaker[0] if claim.speaker else None,
+                        speaker_end=claim.speaker[1] if claim.speaker else None,
+                        cue_start=claim.cue[0] if claim.cue else None,
+                        cue_end=claim.cue[1] if claim.cue else None,
+                        claim_start=claim.claim[0],
+                        claim_end=claim.claim[1],
+                        stance=stances[claim.stance] if claim.stance else None,
+                        speaker_id=speaker_id,
+                        suggestion_id=claim.suggestion_id,
+                    )
+                )
+            Annotation.objects.bulk_create(rows)
+            audit_record(
+                project=document.project,
+                actor=user,
+                action=f"{kind}.save",
+                obj=annotation,
+                sentence=sentence,
+                before=before,
+                after=annotation_snapshot(annotation, rows),
+            )
+    except IntegrityError:
+        # Two first saves raced; the unique constraint let only one through.
+        raise StaleAnnotation(SentenceAnnotation.objects.filter(**lookup).first()) from None
+    return annotation
+

@@ -1,0 +1,309 @@
+"""Import documents: parse uploads, pre-annotate, store everything in one transaction.
+
+An upload is all or nothing: any bad line rejects the whole upload with its file, line
+and reason, and nothing of it is stored.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+
+from annotate.models import AuditEvent, Document, Project
+from annotate.services.preannotation import predict_documents, store_predictions
+
+OPTIONAL_FIELDS = ("title", "url", "author", "published", "meta")
+SUPPORTED_EXTENSIONS = (".txt", ".jsonl", ".csv")
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    source: str
+    line: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line is not None else self.source
+        return f"{where}: {self.reason}"
+
+
+class ImportRejected(Exception):
+    """The whole upload was refused; `problems` says where and why."""
+
+    def __init__(self, problems: list[ImportProblem]):
+        self.problems = problems
+        shown = "; ".join(str(problem) for problem in problems[:10])
+        more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
+        super().__init__(f"Upload rejected, nothing was stored: {shown}{more}")
+
+
+@dataclass
+class DocumentInput:
+    text: str
+    title: str = ""
+    source_url: str = ""
+    author: str = ""
+    published: dt.date | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class ImportResult:
+    created: list[Document]
+    duplicates: list[str]  # titles of inputs whose text the project already had
+
+
+def decode_upload(name: str, data: bytes) -> str:
+    """UTF-8 with or without BOM; anything else is refused with the position of the first bad byte."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ImportRejected([ImportProblem(name, None, "the file is UTF-16; save it as UTF-8")])
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ImportRejected(
+            [ImportProblem(name, line, f"not UTF-8 (byte 0x{data[error.start]:02x}); save the file as UTF-8")]
+        ) from None
+
+
+def _default_title(text: str) -> str:
+    first_line = text.strip().splitlines()[0] if text.strip() else ""
+    return first_line if len(first_line) <= 80 else first_line[:77].rstrip() + "…"
+
+
+def _document_from_fields(values: dict[str, Any], source: str, line: int | None) -> tuple[DocumentInput | None, list[ImportProblem]]:
+    problems: list[ImportProblem] = []
+
+    def problem(reason: str) -> None:
+        problems.append(ImportProblem(source, line, reason))
+
+    text = values.get("text")
+    if text is None:
+        problem("missing field 'text'")
+        return None, problems
+    if not isinstance(text, str):
+        problem("'text' must be a string")
+        return None, problems
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        problem("'text' is empty")
+    elif len(text) > settings.CLAIMDESK_MAX_DOCUMENT_CHARS:
+        problem(f"'text' has {len(text):,} characters; the limit is {settings.CLAIMDESK_MAX_DOCUMENT_CHARS:,}")
+
+    strings: dict[str, str] = {}
+    for name in ("title", "url", "author"):
+        value = values.get(name)
+        if value in (None, ""):
+            strings[name] = ""
+        elif not isinstance(value, str):
+            problem(f"'{name}' must be a string")
+        else:
+            strings[name] = value.strip()
+    if len(strings.get("title", "")) > 300:
+        problem("'title' is longer than 300 characters")
+    if len(strings.get("author", "")) > 300:
+        problem("'author' is longer than 300 characters")
+    if strings.get("url"):
+        try:
+            URLValidator()(strings["url"])
+        except ValidationError:
+            problem(f"'url' is not a valid URL: {strings['url'][:100]!r}")
+
+    published = None
+    raw_published = values.get("published")
+    if raw_published not in (None, ""):
+        try:
+            published = dt.date.fromisoformat(str(raw_published)[:10])
+        except ValueError:
+            problem(f"'published' must be a date like 2018-01-16, not {str(raw_published)[:40]!r}")
+
+    meta = values.get("meta") or {}
+    if isinstance(meta, str):  # CSV cells carry meta as JSON text
+        try:
+            meta = json.loads(meta)
+        except json.JSONDecodeError:
+            problem("'meta' is not valid JSON")
+            meta = {}
+    if not isinstance(meta, dict):
+        problem("'meta' must be a JSON object")
+        meta = {}
+    extra = {key: value for key, value in values.items() if key not in ("text", *OPTIONAL_FIELDS)}
+    if extra:  # keep unknown columns rather than silently dropping the user's data
+        meta = {**extra, **meta}
+
+    if problems:
+        return None, problems
+    return (
+        DocumentInput(
+            text=text,
+            title=strings["title"] or _default_title(text),
+            source_url=strings["url"],
+            author=strings["author"],
+            published=published,
+            meta=meta,
+        ),
+        [],
+    )
+
+
+def parse_text(text: str, *, title: str = "", source: str = "pasted text", **fields: Any) -> list[DocumentInput]:
+    document, problems = _document_from_fields({"text": text, "title": title, **fields}, source, None)
+    if problems:
+        raise ImportRejected(problems)
+    assert document is not None
+    return [document]
+
+
+def _parse_jsonl(name: str, content: str) -> list[DocumentInput]:
+    documents: list[DocumentInput] = []
+    problems: list[ImportProblem] = []
+    for number, line in enumerate(content.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            values = json.loads(line)
+        except json.JSONDecodeError as error:
+            problems.append(ImportProblem(name, number, f"not valid JSON ({error.msg} at column {error.colno})"))
+            continue
+        if not isinstance(values, dict):
+            problems.append(ImportProblem(name, number, "each line must be a JSON object"))
+            continue
+        document, line_problems = _document_from_fields(values, name, number)
+        problems += line_problems
+        if document is not None:
+            documents.append(document)
+    if problems:
+        raise ImportRejected(problems)
+    if not documents:
+        raise ImportRejected([ImportProblem(name, None, "the file holds no documents")])
+    return documents
+
+
+def _parse_csv(name: str, content: str) -> list[DocumentInput]:
+    csv.field_size_limit(max(settings.CLAIMDESK_MAX_DOCUMENT_CHARS * 4, 131072))
+    reader = csv.DictReader(io.StringIO(content, newline=""))
+    try:
+        header = reader.fieldnames
+    except csv.Error as error:
+        raise ImportRejected([ImportProblem(name, 1, f"malformed CSV header: {error}")]) from None
+    if not header:
+        raise ImportRejected([ImportProblem(name, None, "the file is empty")])
+    header = [column.strip() for column in header]
+    reader.fieldnames = header
+    if "text" not in header:
+        raise ImportRejected([ImportProblem(name, 1, f"missing column 'text' (columns: {', '.join(header)})")])
+    documents: list[DocumentInput] = []
+    problems: list[ImportProblem] = []
+    try:
+        for row in reader:
+            if None in row:  # more cells than header columns
+                problems.append(ImportProblem(name, reader.line_num, "more cells than columns in the header"))
+                continue
+            document, row_problems = _document_from_fields(
+                {key: value for key, value in row.items() if value is not None}, name, reader.line_num
+            )
+            problems += row_problems
+            if document is not None:
+                documents.append(document)
+    except csv.Error as error:
+        problems.append(ImportProblem(name, reader.line_num, f"malformed CSV: {error}"))
+    if problems:
+        raise ImportRejected(problems)
+    if not documents:
+        raise ImportRejected([ImportProblem(name, None, "the file holds no rows")])
+    return documents
+
+
+def parse_upload(name: str, data: bytes) -> list[DocumentInput]:
+    """Turn one uploaded file into documents, or raise ImportRejected."""
+    if len(data) > settings.CLAIMDESK_MAX_UPLOAD_BYTES:
+        raise ImportRejected(
+            [ImportProblem(name, None, f"the file is {len(data):,} bytes; the limit is {settings.CLAIMDESK_MAX_UPLOAD_BYTES:,}")]
+        )
+    suffix = PurePath(name).suffix.lower()
+    if suffix not in SUPPORTED_EXTENSIONS:
+        raise ImportRejected(
+            [ImportProblem(name, None, f"unsupported file type {suffix or '(none)'}; use {', '.join(SUPPORTED_EXTENSIONS)}")]
+        )
+    content = decode_upload(name, data)
+    if suffix == ".jsonl":
+        return _parse_jsonl(name, content)
+    if suffix == ".csv":
+        return _parse_csv(name, content)
+    return parse_text(content, title=PurePath(name).stem, source=name)
+
+
+def import_documents(
+    *, project: Project, documents: Iterable[DocumentInput], user: AbstractBaseUser | None = None
+) -> ImportResult:
+    """Pre-annotate the new documents, then store them with their sentences and suggestions at once.
+
+    Texts the project already holds (or that repeat within the upload) are skipped and
+    reported, so importing the same file twice creates nothing twice.
+    """
+    documents = list(documents)
+    known = set(
+        Document.objects.filter(project=project, text_sha256__in=[d.sha256 for d in documents]).values_list(
+            "text_sha256", flat=True
+        )
+    )
+    new: list[DocumentInput] = []
+    duplicates: list[str] = []
+    for document in documents:
+        if document.sha256 in known:
+            duplicates.append(document.title)
+        else:
+            known.add(document.sha256)
+            new.append(document)
+
+    rows = [
+        Document(
+            project=project,
+            title=d.title,
+            source_url=d.source_url,
+            author=d.author,
+            published=d.published,
+            meta=d.meta,
+            text=d.text,
+            text_sha256=d.sha256,
+            created_by=user if user is not None and user.is_authenticated else None,
+        )
+        for d in new
+    ]
+    # The slow part (spaCy) runs before the transaction, so the database is locked only
+    # for the writes; a failure anywhere leaves nothing of this upload behind.
+    predictions = predict_documents(rows)
+    actor = user if user is not None and user.is_authenticated else None
+    with transaction.atomic():
+        created = Document.objects.bulk_create(rows)
+        store_predictions(created, predictions)
+        AuditEvent.objects.bulk_create(
+            AuditEvent(
+                project=project,
+                actor=actor,
+                action="document.import",
+                object_type="Document",
+                object_id=str(document.pk),
+                after={"title": document.title, "sha256": document.text_sha256, "chars": len(document.text)},
+            )
+            for document in created
+        )
+    return ImportResult(created=created, duplicates=duplicates)

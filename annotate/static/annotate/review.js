@@ -1,0 +1,509 @@
+// The review page: read a sentence, see the suggestion, fix it with a key or two, move on.
+// Every change is saved through the REST API at once; the row says "✓ saved" or why not.
+// Text is only ever inserted with textContent, never as HTML.
+
+const data = JSON.parse(document.getElementById("review-data").textContent);
+const text = data.document.text;
+const csrfToken = document.querySelector("[name=csrfmiddlewaretoken]").value;
+const activeLabels = data.labels.filter((label) => !label.retired);
+const labelByValue = Object.fromEntries(data.labels.map((label) => [label.value, label]));
+const speakers = data.speakers.slice();
+const LOW_CONFIDENCE = 0.5;
+const ROLE_PRIORITY = ["speaker", "cue", "claim"];
+
+const listEl = document.getElementById("sentences");
+const panelEl = document.getElementById("panel");
+const progressEl = document.getElementById("progress");
+const orderToggle = document.getElementById("order-by-confidence");
+
+const sentences = data.sentences.map((row) => {
+  const fromSuggestion = row.suggestions.map((s) => ({
+    speaker: s.speaker, cue: s.cue, claim: s.claim, stance: s.stance,
+    speaker_id: s.speaker_id, speaker_name: null, suggestion_id: s.id,
+  }));
+  const claims = row.annotation
+    ? row.annotation.claims.map((c) => ({ ...c, speaker_name: null }))
+    : fromSuggestion;
+  return {
+    ...row,
+    draft: { status: row.annotation ? row.annotation.status : null, claims },
+    version: row.annotation ? row.annotation.version : null,
+    saveState: row.annotation ? "saved" : "suggested",
+    message: "",
+    history: [],
+    activeClaim: 0,
+    queue: Promise.resolve(),
+    confidence: row.suggestions.length ? Math.min(...row.suggestions.map((s) => s.confidence.overall)) : 1,
+  };
+});
+
+let order = sentences.map((_, i) => i);
+let current = firstUnfinished();
+
+function firstUnfinished() {
+  const next = order.find((i) => !sentences[i].draft.status || sentences[i].draft.status === "skipped");
+  return next === undefined ? order[0] ?? 0 : next;
+}
+
+// ---------- helpers ----------
+
+const clone = (value) => JSON.parse(JSON.stringify(value));
+const snippet = (span, max = 140) => {
+  if (!span) return "—";
+  const value = text.slice(span[0], span[1]);
+  return value.length > max ? `${value.slice(0, max - 1)}…` : value;
+};
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "class") node.className = value;
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (value !== null && value !== undefined && value !== false) node.setAttribute(key, value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+function trimSpan(start, end) {
+  while (start < end && /\s/.test(text[start])) start += 1;
+  while (end > start && /\s/.test(text[end - 1])) end -= 1;
+  return start < end ? [start, end] : null;
+}
+function sentenceSpan(s) {
+  return trimSpan(s.start, s.end) || [s.start, s.end];
+}
+function claimsShown(s) {
+  return s.draft.status === "no_claim" || s.draft.status === "skipped" ? [] : s.draft.claims;
+}
+
+// ---------- rendering ----------
+
+function marksFor(rowIndex) {
+  // Every role span that falls in this row: its own claims, plus claims of other
+  // sentences that reach into it (multi-sentence claims, speakers in the previous sentence).
+  const row = sentences[rowIndex];
+  const marks = [];
+  sentences.forEach((s, i) => {
+    claimsShown(s).forEach((claim, c) => {
+      for (const role of ROLE_PRIORITY) {
+        const span = claim[role];
+        if (span && span[0] < row.end && span[1] > row.start) {
+          marks.push({ role, start: Math.max(span[0], row.start), end: Math.min(span[1], row.end),
+            active: i === current && c === s.activeClaim });
+        }
+      }
+    });
+  });
+  return marks;
+}
+
+function renderText(rowIndex) {
+  const row = sentences[rowIndex];
+  const marks = marksFor(rowIndex);
+  const cuts = new Set([row.start, row.end]);
+  marks.forEach((m) => { cuts.add(m.start); cuts.add(m.end); });
+  const points = [...cuts].sort((a, b) => a - b);
+  const container = el("span", { class: "text" });
+  for (let k = 0; k < points.length - 1; k += 1) {
+    const [a, b] = [points[k], points[k + 1]];
+    const covering = marks.filter((m) => m.start <= a && m.end >= b);
+    const role = ROLE_PRIORITY.find((r) => covering.some((m) => m.role === r));
+    const classes = role ? [`hl-${role}`] : [];
+    if (covering.some((m) => m.active && m.role === role)) classes.push("active");
+    container.append(el("span", { class: classes.join(" "), dataset: { offset: a } }, text.slice(a, b)));
+  }
+  return container;
+}
+
+function statusText(s) {
+  return { accepted: "accepted", corrected: "corrected", no_claim: "no claim", skipped: "skipped" }[s.draft.status]
+    || "suggested";
+}
+
+function saveText(s) {
+  return {
+    suggested: "", saving: "saving…", saved: "✓ saved", offline: "⚠ offline — will retry",
+    error: `⚠ not saved: ${s.message}`, conflict: "⚠ someone else saved first",
+  }[s.saveState];
+}
+
+function renderRow(i) {
+  const s = sentences[i];
+  const claims = claimsShown(s);
+  const first = claims[s.activeClaim] || claims[0];
+  const label = first && first.stance ? labelByValue[first.stance] : null;
+  const low = !s.draft.status && s.confidence < LOW_CONFIDENCE;
+  const row = el(
+    "li",
+    {
+      class: ["sentence", i === current ? "current" : "", low ? "low-confidence" : "", `status-${statusText(s).replace(" ", "-")}`].join(" "),
+      dataset: { index: s.index, id: s.id },
+      "aria-current": i === current ? "true" : null,
+      onclick: (event) => { if (!window.getSelection().toString()) { move(i); event.stopPropagation(); } },
+    },
+    el("span", { class: "idx" }, s.index + 1),
+    renderText(i),
+    el("span", { class: "row-meta" },
+      label ? el("span", { class: "badge", style: `--label-color: ${label.color}` }, label.name) : null,
+      first && s.suggestions.length && !s.draft.status
+        ? el("span", { class: "conf", title: "lowest field confidence of the suggestion" }, s.confidence.toFixed(2)) : null,
+      low ? el("span", { class: "flag" }, "⚑ low confidence") : null,
+      el("span", { class: `status status-${s.draft.status || "suggested"}` }, statusText(s)),
+      claims.length > 1 ? el("span", { class: "count" }, `${claims.length} claims`) : null,
+      el("span", { class: `save save-${s.saveState}`, role: "status" }, saveText(s)),
+    ),
+  );
+  const old = listEl.children[i];
+  if (old) old.replaceWith(row); else listEl.append(row);
+}
+
+function renderAll() {
+  listEl.replaceChildren();
+  sentences.forEach((_, i) => renderRow(i));
+  renderPanel();
+  renderProgress();
+}
+
+function renderProgress() {
+  const done = sentences.filter((s) => s.draft.status && s.draft.status !== "skipped" && s.saveState === "saved").length;
+  progressEl.textContent = `${done}/${sentences.length} sentences done`;
+}
+
+function canonicalSelect(s, claim, c) {
+  const select = el("select", {
+    "aria-label": "canonical speaker",
+    onchange: (event) => edit(s, () => {
+      const value = event.target.value;
+      claim.speaker_id = value ? Number(value) : null;
+      claim.speaker_name = null;
+    }),
+  }, el("option", { value: "" }, claim.speaker_name ? `new: ${claim.speaker_name}` : "— none / the author —"));
+  speakers.forEach((speaker) => {
+    select.append(el("option", { value: speaker.id, selected: speaker.id === claim.speaker_id ? "selected" : null },
+      `${speaker.name}${speaker.kind === "anonymous" ? " (anonymous source)" : ""}`));
+  });
+  return select;
+}
+
+function keyButton(key, label, action) {
+  // mousedown is cancelled so a click keeps the text selection the action reads.
+  return el("button", { type: "button", onmousedown: (e) => e.preventDefault(), onclick: action }, el("kbd", {}, key), ` ${label}`);
+}
+
+function renderPanel() {
+  const s = sentences[current];
+  if (!s) { panelEl.replaceChildren(el("p", {}, "This document has no sentences.")); return; }
+  const claims = claimsShown(s);
+  const children = [el("h2", {}, `Sentence ${s.index + 1} — ${statusText(s)}`)];
+  if (s.saveState === "conflict") {
+    children.push(el("div", { class: "conflict" },
+      el("p", {}, "Someone else saved this sentence first. Their version: ",
+        el("strong", {}, s.theirs ? `${s.theirs.status}, ${s.theirs.claims.length} claim(s)` : "deleted")),
+      el("button", { type: "button", onclick: () => useTheirs(s) }, "Use theirs"),
+      el("button", { type: "button", onclick: () => retryMine(s) }, "Keep mine and save again")));
+  } else if (s.saveState === "error" || s.saveState === "offline") {
+    children.push(el("p", { class: "error" }, saveText(s)));
+  }
+  if (!claims.length) {
+    children.push(el("p", { class: "muted" }, s.draft.status ? `Marked ${statusText(s)}.` : "No claim suggested."));
+  }
+  claims.forEach((claim, c) => {
+    const suggestion = s.suggestions.find((x) => x.id === claim.suggestion_id);
+    const conf = (field) => (suggestion ? el("span", { class: "conf" }, `conf ${suggestion.confidence[field].toFixed(2)}`) : null);
+    const speakerWhere = claim.speaker && (claim.speaker[0] < s.start || claim.speaker[1] > s.end)
+      ? ` (in sentence ${1 + sentences.findIndex((x) => claim.speaker[0] >= x.start && claim.speaker[0] < x.end)})` : "";
+    children.push(el("div", { class: `claim ${c === s.activeClaim ? "active" : ""}`, dataset: { claim: c } },
+      claims.length > 1 ? el("p", { class: "claim-title" }, `Claim ${c + 1} of ${claims.length}${c === s.activeClaim ? " (current, Tab switches)" : ""}`) : null,
+      el("div", { class: "field" }, el("span", { class: "name hl-speaker" }, "speaker"),
+        el("span", { class: "value", dataset: { field: "speaker" } }, claim.speaker ? snippet(claim.speaker) + speakerWhere : "the author (unattributed)"),
+        " → ", canonicalSelect(s, claim, c), conf("speaker")),
+      el("div", { class: "field" }, el("span", { class: "name hl-cue" }, "cue"),
+        el("span", { class: "value", dataset: { field: "cue" } }, snippet(claim.cue)), conf("cue")),
+      el("div", { class: "field" }, el("span", { class: "name hl-claim" }, "claim"),
+        el("span", { class: "value", dataset: { field: "claim" } }, snippet(claim.claim, 220)), conf("claim")),
+      el("div", { class: "field stances" }, el("span", { class: "name" }, "stance"),
+        ...activeLabels.map((label, k) => el("button", {
+          type: "button", class: `stance ${claim.stance === label.value ? "chosen" : ""}`,
+          style: `--label-color: ${label.color}`, "aria-pressed": claim.stance === label.value ? "true" : "false",
+          onclick: () => setStance(k),
+        }, el("kbd", {}, String(k + 1)), ` ${label.name}`)),
+        conf("stance"),
+        suggestion ? el("span", { class: "model" }, `suggested by ${suggestion.stance_model || suggestion.model}`) : null),
+    ));
+  });
+  children.push(el("div", { class: "actions" },
+    keyButton("Enter", "accept", accept), keyButton("s", "speaker", () => setSpan("speaker")),
+    keyButton("u", "cue", () => setSpan("cue")), keyButton("c", "claim", () => setSpan("claim")),
+    keyButton("n", "no claim", noClaim), keyButton("a", "add claim", addClaim), keyButton("d", "delete claim", deleteClaim),
+    keyButton("x", "skip", skip), keyButton("z", "undo", undo), keyButton("?", "all keys", showHelp)));
+  if (s.panelMessage) children.push(el("p", { class: "hint" }, s.panelMessage));
+  panelEl.replaceChildren(...children);
+}
+
+// ---------- saving ----------
+
+function annotationUrl(s) {
+  return data.urls.annotation.replace("/0/", `/${s.id}/`);
+}
+
+function save(s, status) {
+  const i = sentences.indexOf(s);
+  s.draft.status = status;
+  s.saveState = "saving";
+  renderRow(i);
+  s.queue = s.queue.then(() => send(s, i));
+  return s.queue;
+}
+
+async function send(s, i) {
+  const status = s.draft.status;
+  const body = {
+    status,
+    version: s.version,
+    claims: status === "no_claim" || status === "skipped" ? [] : s.draft.claims,
+  };
+  let response;
+  try {
+    response = await fetch(annotationUrl(s), {
+      method: "PUT",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken },
+      credentials: "same-origin",
+      body: JSON.stringify(body),
+    });
+  } catch (error) {
+    // Network trouble: keep the change on the page and try again shortly.
+    s.saveState = "offline";
+    setTimeout(() => { if (s.saveState === "offline") save(s, s.draft.status); }, 3000);
+    refresh(i);
+    return;
+  }
+  const payload = await response.json().catch(() => ({}));
+  if (response.ok) {
+    s.version = payload.version;
+    s.draft.status = payload.status;
+    s.draft.claims = payload.claims.map((c) => ({ ...c, speaker_name: null }));
+    payload.claims.forEach((c) => {
+      if (c.speaker_id && !speakers.some((x) => x.id === c.speaker_id)) reloadSpeakers();
+    });
+    s.saveState = "saved";
+    s.message = "";
+  } else if (response.status === 409) {
+    s.saveState = "conflict";
+    s.theirs = payload.current;
+  } else {
+    s.saveState = "error";
+    s.message = payload.detail || JSON.stringify(payload).slice(0, 200) || response.statusText;
+  }
+  refresh(i);
+}
+
+async function reloadSpeakers() {
+  const response = await fetch(data.urls.document, { credentials: "same-origin" });
+  if (!response.ok) return;
+  const fresh = await response.json();
+  speakers.splice(0, speakers.length, ...fresh.speakers);
+  renderPanel();
+}
+
+function useTheirs(s) {
+  const theirs = s.theirs;
+  s.version = theirs ? theirs.version : null;
+  s.draft = theirs ? { status: theirs.status, claims: theirs.claims.map((c) => ({ ...c, speaker_name: null })) }
+    : { status: null, claims: [] };
+  s.saveState = theirs ? "saved" : "suggested";
+  refresh(sentences.indexOf(s));
+}
+
+function retryMine(s) {
+  s.version = s.theirs ? s.theirs.version : null;
+  save(s, s.draft.status || "corrected");
+}
+
+function refresh(i) {
+  renderRow(i);
+  if (i === current) renderPanel();
+  renderProgress();
+}
+
+// ---------- actions ----------
+
+function edit(s, change, status = "corrected") {
+  s.history.push({ draft: clone(s.draft), activeClaim: s.activeClaim });
+  change();
+  s.panelMessage = "";
+  return save(s, status);
+}
+
+function ensureClaim(s) {
+  if (!claimsShown(s).length) {
+    s.draft.claims = [{ speaker: null, cue: null, claim: sentenceSpan(s), stance: null, speaker_id: null, speaker_name: null, suggestion_id: null }];
+    s.activeClaim = 0;
+  }
+  return s.draft.claims[s.activeClaim] || s.draft.claims[0];
+}
+
+function hint(message) {
+  const s = sentences[current];
+  s.panelMessage = message;
+  renderPanel();
+}
+
+function selectionSpan() {
+  const selection = window.getSelection();
+  if (!selection || selection.isCollapsed || !selection.rangeCount) return null;
+  const range = selection.getRangeAt(0);
+  const offsetOf = (node, offset) => {
+    const element = node.nodeType === Node.TEXT_NODE ? node.parentElement : node;
+    const holder = element && element.closest("[data-offset]");
+    if (!holder || !listEl.contains(holder)) return null;
+    return Number(holder.dataset.offset) + (node.nodeType === Node.TEXT_NODE ? offset : 0);
+  };
+  const start = offsetOf(range.startContainer, range.startOffset);
+  const end = offsetOf(range.endContainer, range.endOffset);
+  if (start === null || end === null) return null;
+  return trimSpan(Math.min(start, end), Math.max(start, end));
+}
+
+function matchSpeaker(span) {
+  const mention = text.slice(span[0], span[1]).toLowerCase();
+  return speakers.find((sp) => sp.name.toLowerCase() === mention)
+    || speakers.find((sp) => sp.name.toLowerCase().includes(mention) || mention.includes(sp.name.toLowerCase()));
+}
+
+function setSpan(role) {
+  const s = sentences[current];
+  const span = selectionSpan();
+  if (!span) { hint(`Select text in the document first, then press ${role === "speaker" ? "s" : role === "cue" ? "u" : "c"}.`); return; }
+  if (role === "claim" && !(span[0] < s.end && span[1] > s.start)) {
+    hint("A claim must overlap the current sentence; select text in the framed sentence."); return;
+  }
+  edit(s, () => {
+    const claim = ensureClaim(s);
+    claim[role] = span;
+    if (role === "speaker") {
+      const known = matchSpeaker(span);
+      claim.speaker_id = known ? known.id : null;
+      claim.speaker_name = known ? null : text.slice(span[0], span[1]);
+    }
+  });
+  window.getSelection().removeAllRanges();
+}
+
+function setStance(position) {
+  const label = activeLabels[position];
+  if (!label) return;
+  const s = sentences[current];
+  edit(s, () => { ensureClaim(s).stance = label.value; });
+}
+
+function accept() {
+  const s = sentences[current];
+  s.history.push({ draft: clone(s.draft), activeClaim: s.activeClaim });
+  const status = s.draft.claims.length && s.draft.status !== "no_claim" ? "accepted" : "no_claim";
+  if (status === "no_claim") s.draft.claims = [];
+  save(s, status);
+  next();
+}
+
+function noClaim() {
+  const s = sentences[current];
+  edit(s, () => { s.draft.claims = []; }, "no_claim");
+  next();
+}
+
+function skip() {
+  const s = sentences[current];
+  edit(s, () => {}, "skipped");
+  next();
+}
+
+function addClaim() {
+  const s = sentences[current];
+  edit(s, () => {
+    if (s.draft.status === "no_claim" || s.draft.status === "skipped") s.draft.claims = [];
+    s.draft.claims.push({ speaker: null, cue: null, claim: sentenceSpan(s), stance: null, speaker_id: null, speaker_name: null, suggestion_id: null });
+    s.activeClaim = s.draft.claims.length - 1;
+  });
+}
+
+function deleteClaim() {
+  const s = sentences[current];
+  if (!claimsShown(s).length) return;
+  edit(s, () => {
+    s.draft.claims.splice(s.activeClaim, 1);
+    s.activeClaim = 0;
+  }, s.draft.claims.length > 1 ? "corrected" : "no_claim");
+}
+
+function switchClaim() {
+  const s = sentences[current];
+  const count = claimsShown(s).length;
+  if (count < 2) return;
+  s.activeClaim = (s.activeClaim + 1) % count;
+  renderRow(current);
+  renderPanel();
+}
+
+function undo() {
+  const s = sentences[current];
+  const previous = s.history.pop();
+  if (!previous) { hint("Nothing to undo in this sentence."); return; }
+  s.draft = previous.draft;
+  s.activeClaim = previous.activeClaim;
+  if (s.draft.status) save(s, s.draft.status);
+  else save(s, s.draft.claims.length ? "accepted" : "no_claim");
+}
+
+function move(i) {
+  if (i === current || i < 0 || i >= sentences.length) return;
+  const previous = current;
+  current = i;
+  renderRow(previous);
+  renderRow(current);
+  renderPanel();
+  listEl.children[current].scrollIntoView({ block: "nearest" });
+}
+
+function step(delta) {
+  const position = order.indexOf(current) + delta;
+  if (position >= 0 && position < order.length) move(order[position]);
+}
+const next = () => step(1);
+const previous = () => step(-1);
+
+function showHelp() {
+  document.getElementById("help").showModal();
+}
+
+orderToggle.addEventListener("change", () => {
+  order = sentences.map((_, i) => i);
+  if (orderToggle.checked) order.sort((a, b) => sentences[a].confidence - sentences[b].confidence || a - b);
+  move(firstUnfinished());
+});
+
+document.addEventListener("keydown", (event) => {
+  if (event.target.closest && event.target.closest("input, textarea, select, dialog")) return;
+  if (event.ctrlKey || event.metaKey || event.altKey) return;
+  const actions = {
+    Enter: accept, s: () => setSpan("speaker"), u: () => setSpan("cue"), c: () => setSpan("claim"),
+    n: noClaim, a: addClaim, d: deleteClaim, x: skip, z: undo, "?": showHelp, Tab: switchClaim,
+    j: next, ArrowDown: next, k: previous, ArrowUp: previous,
+  };
+  const action = actions[event.key] || (/^[1-9]$/.test(event.key) ? () => setStance(Number(event.key) - 1) : null);
+  if (!action) return;
+  event.preventDefault();
+  action();
+});
+
+window.addEventListener("beforeunload", (event) => {
+  if (sentences.some((s) => ["saving", "offline", "error", "conflict"].includes(s.saveState))) {
+    event.preventDefault();
+    event.returnValue = "";
+  }
+});
+
+renderAll();
+if (sentences[current]) listEl.children[current].scrollIntoView({ block: "nearest" });

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from annotate import views
+
+app_name = "annotate"
+
+urlpatterns = [
+    path("", views.project_list, name="project-list"),
+    path("projects/<int:pk>/", views.project_detail, name="project-detail"),
+    path("projects/<int:pk>/import/", views.document_import, name="document-import"),
+    path("projects/<int:pk>/export.<str:fmt>", views.project_export, name="project-export"),
+    path("documents/<int:pk>/", views.document_review, name="document-review"),
+]

@@ -1,0 +1,111 @@
+"""Server-rendered pages. Thin: check the role, call a selector or a service, render."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from markdown_it import MarkdownIt
+
+from annotate import selectors
+from annotate.api.views import export_response
+from annotate.models import Document, Project, Role
+from annotate.permissions import ROLES_AT_LEAST
+from annotate.services.imports import ImportRejected, import_documents, parse_text, parse_upload
+
+# CommonMark without raw HTML: guidelines are written by admins but still never trusted as HTML.
+_markdown = MarkdownIt("commonmark", {"html": False})
+
+
+def _require_role(request: HttpRequest, project: Project, minimum: str) -> str:
+    role = selectors.project_role(request.user, project)
+    if role not in ROLES_AT_LEAST[minimum]:
+        raise PermissionDenied("You are not a member of this project with the needed role.")
+    return role
+
+
+@login_required
+def project_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "annotate/project_list.html", {"projects": selectors.projects_for_user(request.user)})
+
+
+@login_required
+def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    project = get_object_or_404(Project, pk=pk)
+    role = _require_role(request, project, Role.ANNOTATOR)
+    documents = list(selectors.documents_with_progress(project, request.user))
+    return render(
+        request,
+        "annotate/project_detail.html",
+        {
+            "project": project,
+            "role": role,
+            "is_admin": role == Role.ADMIN,
+            "documents": documents,
+            "labels": project.labels.order_by("key"),
+            "guidelines_html": _markdown.render(project.guidelines) if project.guidelines else "",
+            "done_total": sum(d.done_count for d in documents),
+            "sentence_total": sum(d.sentence_count for d in documents),
+        },
+    )
+
+
+@login_required
+@require_POST
+def document_import(request: HttpRequest, pk: int) -> HttpResponse:
+    project = get_object_or_404(Project, pk=pk)
+    _require_role(request, project, Role.ADMIN)
+    try:
+        upload = request.FILES.get("file")
+        if upload is not None:
+            documents = parse_upload(upload.name, upload.read())
+        elif request.POST.get("text", "").strip():
+            documents = parse_text(request.POST["text"], title=request.POST.get("title", ""))
+        else:
+            messages.error(request, "Choose a file or paste a text to import.")
+            return redirect("annotate:project-detail", pk=project.pk)
+    except ImportRejected as rejected:
+        for problem in rejected.problems[:20]:
+            messages.error(request, f"Rejected, nothing stored — {problem}")
+        return redirect("annotate:project-detail", pk=project.pk)
+    result = import_documents(project=project, documents=documents, user=request.user)
+    if result.created:
+        messages.success(request, f"Imported {len(result.created)} document(s) and pre-annotated them.")
+    if result.duplicates:
+        messages.warning(request, f"Skipped {len(result.duplicates)} already in the project: {', '.join(result.duplicates[:5])}")
+    return redirect("annotate:project-detail", pk=project.pk)
+
+
+@login_required
+def document_review(request: HttpRequest, pk: int) -> HttpResponse:
+    document = get_object_or_404(Document.objects.select_related("project"), pk=pk)
+    _require_role(request, document.project, Role.ANNOTATOR)
+    payload = selectors.review_payload(document, request.user)
+    payload["urls"] = {
+        "annotation": reverse("api-sentence-annotation", kwargs={"pk": 0}),
+        "document": reverse("api-document-review", kwargs={"pk": document.pk}),
+    }
+    neighbours = list(Document.objects.filter(project=document.project).order_by("id").values_list("pk", flat=True))
+    position = neighbours.index(document.pk)
+    return render(
+        request,
+        "annotate/document_review.html",
+        {
+            "document": document,
+            "project": document.project,
+            "payload": payload,
+            "previous_id": neighbours[position - 1] if position > 0 else None,
+            "next_id": neighbours[position + 1] if position + 1 < len(neighbours) else None,
+            "guidelines_html": _markdown.render(document.project.guidelines) if document.project.guidelines else "",
+        },
+    )
+
+
+@login_required
+def project_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    project = get_object_or_404(Project, pk=pk)
+    role = _require_role(request, project, Role.ANNOTATOR)
+    return export_response(request, project, fmt, role)

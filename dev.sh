@@ -1,0 +1,79 @@
+#!/bin/sh
+# ClaimDesk developer entry point. Works on a fresh Debian machine with only Python 3.11.
+#   ./dev.sh start   install everything, migrate, seed the demo, serve http://127.0.0.1:8000
+#   ./dev.sh test    install everything the tests need (Debian's chromium too), run the whole suite
+set -eu
+cd "$(dirname "$0")"
+VENV=.venv
+PY="$VENV/bin/python"
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null 2>&1; then sudo "$@"; else
+    echo "Need root to run: $*" >&2; exit 1; fi
+}
+
+apt_install() {
+  # Debian packages the project needs that a bare machine may lack.
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
+}
+
+ensure_venv() {
+  if [ ! -x "$PY" ]; then
+    if ! python3 -m venv "$VENV" 2>/dev/null; then
+      rm -rf "$VENV"
+      apt_install python3-venv
+      python3 -m venv "$VENV"
+    fi
+    "$PY" -m pip install -q --upgrade pip
+  fi
+}
+
+ensure_requirements() {
+  # Reinstall only when the requirements file changed since the last install.
+  stamp="$VENV/.installed-$(basename "$1")"
+  if [ ! -f "$stamp" ] || [ "$1" -nt "$stamp" ] || [ requirements.txt -nt "$stamp" ]; then
+    "$PY" -m pip install -q --disable-pip-version-check -r "$1"
+    touch "$stamp"
+  fi
+}
+
+secret_key() {
+  mkdir -p var
+  if [ ! -s var/secret-key ]; then
+    "$PY" -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret-key
+    chmod 600 var/secret-key
+  fi
+  cat var/secret-key
+}
+
+case "${1:-}" in
+  start)
+    ensure_venv
+    ensure_requirements requirements.txt
+    DJANGO_SECRET_KEY="${DJANGO_SECRET_KEY:-$(secret_key)}"
+    CLAIMDESK_TASK_BACKEND="${CLAIMDESK_TASK_BACKEND:-database}"
+    export DJANGO_SECRET_KEY CLAIMDESK_TASK_BACKEND
+    "$PY" manage.py migrate --no-input -v0
+    "$PY" manage.py seed_demo
+    if [ "$CLAIMDESK_TASK_BACKEND" = database ]; then
+      # Background jobs (stance training) run in this worker; it stops with the server.
+      "$PY" manage.py db_worker --no-startup-delay >var/worker.log 2>&1 &
+      worker=$!
+      trap 'kill $worker 2>/dev/null' EXIT INT TERM
+    fi
+    echo "ClaimDesk at http://127.0.0.1:${PORT:-8000}/ (log in with a demo account above; Ctrl-C stops)"
+    "$PY" manage.py runserver "127.0.0.1:${PORT:-8000}"
+    ;;
+  test)
+    ensure_venv
+    ensure_requirements requirements-test.txt
+    [ -x /usr/bin/chromium ] || apt_install chromium
+    shift
+    exec "$PY" -m pytest "$@"
+    ;;
+  *)
+    echo "usage: ./dev.sh start | ./dev.sh test [pytest args]" >&2
+    exit 2
+    ;;
+esac

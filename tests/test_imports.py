@@ -1,0 +1,115 @@
+"""Import: every supported format, and every bad input rejected whole with where and why."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from annotate.models import Document, Sentence, Suggestion
+from annotate.services.imports import ImportRejected, import_documents, parse_text, parse_upload
+
+GOOD_TEXT = "Officials said the talks went well. The weather was fine."
+
+
+def test_txt_upload_becomes_one_document_with_sentences_and_suggestions(project):
+    documents = parse_upload("talks.txt", GOOD_TEXT.encode())
+    result = import_documents(project=project, documents=documents)
+    document = result.created[0]
+    assert document.title == "talks"
+    sentences = list(document.sentences.order_by("index"))
+    assert [document.text[s.start:s.end] for s in sentences] == ["Officials said the talks went well.", "The weather was fine."]
+    suggestion = Suggestion.objects.filter(sentence=sentences[0]).first()
+    assert document.text[suggestion.speaker_start:suggestion.speaker_end] == "Officials"
+    assert document.text[suggestion.cue_start:suggestion.cue_end] == "said"
+
+
+def test_jsonl_with_all_fields_and_a_bom(project):
+    lines = [
+        {"text": GOOD_TEXT, "title": "One", "url": "https://example.org/a", "author": "A. Writer",
+         "published": "2018-01-16", "meta": {"outlet": "X"}},
+        {"text": "Second text. It is short.", "source_id": 7},
+    ]
+    data = b"\xef\xbb\xbf" + "\n".join(json.dumps(line) for line in lines).encode() + b"\n\n"
+    result = import_documents(project=project, documents=parse_upload("batch.jsonl", data))
+    first, second = result.created
+    assert (first.title, first.source_url, first.author, str(first.published), first.meta) == (
+        "One", "https://example.org/a", "A. Writer", "2018-01-16", {"outlet": "X"}
+    )
+    assert second.title == "Second text. It is short."
+    assert second.meta == {"source_id": 7}, "unknown fields are kept in meta, not dropped"
+
+
+def test_csv_with_optional_columns(project):
+    data = 'text,title,published\n"Officials said, ""yes"".",Quote,2020-02-03\nPlain text here.,,\n'.encode()
+    documents = parse_upload("rows.csv", data)
+    assert [d.title for d in documents] == ["Quote", "Plain text here."]
+    assert documents[0].text == 'Officials said, "yes".'
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "line", "reason"),
+    [
+        ("a.jsonl", b'{"text": "ok"}\n{"text": "broken"\n', 2, "not valid JSON"),
+        ("a.jsonl", b'{"title": "no text"}\n', 1, "missing field 'text'"),
+        ("a.jsonl", b'{"text": "   "}\n', 1, "'text' is empty"),
+        ("a.jsonl", b'["a list"]\n', 1, "each line must be a JSON object"),
+        ("a.jsonl", b'{"text": "x", "published": "yesterday"}\n', 1, "'published' must be a date"),
+        ("a.jsonl", b'{"text": "x", "url": "not a url"}\n', 1, "'url' is not a valid URL"),
+        ("a.jsonl", b'{"text": "x", "meta": [1]}\n', 1, "'meta' must be a JSON object"),
+        ("a.csv", b"title\nNo text column\n", 1, "missing column 'text'"),
+        ("a.csv", b"text,title\nfine,ok\n,empty\n", 3, "'text' is empty"),
+        ("a.csv", b"text\nok,extra\n", 2, "more cells than columns"),
+        ("a.txt", "Caf\u00e9 au lait.".encode("latin-1"), 1, "not UTF-8"),
+        ("a.txt", "text".encode("utf-16"), None, "UTF-16"),
+        ("a.txt", b"  \n ", None, "'text' is empty"),
+        ("a.pdf", b"%PDF", None, "unsupported file type"),
+        ("a.jsonl", b"\n\n", None, "holds no documents"),
+    ],
+)
+def test_bad_uploads_are_rejected_with_line_and_reason(project, name, data, line, reason):
+    with pytest.raises(ImportRejected) as rejected:
+        parse_upload(name, data)
+    problem = rejected.value.problems[0]
+    assert problem.source == name
+    assert problem.line == line
+    assert reason in problem.reason
+    assert not Document.objects.exists()
+
+
+def test_every_bad_line_is_reported_not_just_the_first(project):
+    data = b'{"text": "ok"}\n{oops}\n{"text": ""}\n'
+    with pytest.raises(ImportRejected) as rejected:
+        parse_upload("a.jsonl", data)
+    assert [p.line for p in rejected.value.problems] == [2, 3]
+    assert "a.jsonl:2" in str(rejected.value)
+
+
+def test_huge_upload_is_refused_before_parsing(project, settings):
+    settings.CLAIMDESK_MAX_UPLOAD_BYTES = 100
+    with pytest.raises(ImportRejected, match="limit is 100"):
+        parse_upload("big.txt", b"x" * 101)
+
+
+def test_too_long_document_is_refused(project, settings):
+    settings.CLAIMDESK_MAX_DOCUMENT_CHARS = 10
+    with pytest.raises(ImportRejected, match="limit is 10"):
+        parse_text("This text is longer than ten characters.")
+
+
+def test_importing_the_same_text_twice_creates_nothing_twice(project):
+    first = import_documents(project=project, documents=parse_text(GOOD_TEXT, title="A"))
+    again = import_documents(project=project, documents=parse_text(GOOD_TEXT, title="A again"))
+    assert len(first.created) == 1 and again.created == [] and again.duplicates == ["A again"]
+    assert Document.objects.count() == 1
+
+
+def test_a_failure_while_storing_leaves_nothing_behind(project, monkeypatch):
+    from annotate.services import imports
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(imports, "store_predictions", explode)
+    with pytest.raises(RuntimeError):
+        import_documents(project=project, documents=parse_text(GOOD_TEXT))
+    assert not Document.objects.exists() and not Sentence.objects.exists()
