@@ -55,6 +55,7 @@ case "${1:-}" in
     CLAIMDESK_TASK_BACKEND="${CLAIMDESK_TASK_BACKEND:-database}"
     export DJANGO_SECRET_KEY CLAIMDESK_TASK_BACKEND
     "$PY" manage.py migrate --no-input -v0
+    "$PY" manage.py collectstatic --no-input -v0
     "$PY" manage.py seed_demo
     if [ "$CLAIMDESK_TASK_BACKEND" = database ]; then
       # Background jobs (stance training) run in this worker; it stops with the server.

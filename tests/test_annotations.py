@@ -1,0 +1,130 @@
+"""Saving a person's work: validation, accepted vs corrected, and no lost updates."""
+from __future__ import annotations
+
+import pytest
+
+from annotate.models import Annotation, AuditEvent, SentenceAnnotation, Speaker
+from annotate.services.annotations import (
+    AnnotationInvalid,
+    ClaimInput,
+    StaleAnnotation,
+    save_sentence_annotation,
+)
+
+
+def _suggested_claims(sentence) -> list[ClaimInput]:
+    return [
+        ClaimInput(
+            claim=(s.claim_start, s.claim_end),
+            speaker=(s.speaker_start, s.speaker_end) if s.speaker_start is not None else None,
+            cue=(s.cue_start, s.cue_end) if s.cue_start is not None else None,
+            stance=s.stance.value if s.stance_id else None,
+            speaker_id=s.speaker_id,
+            suggestion_id=s.pk,
+        )
+        for s in sentence.suggestions.select_related("stance")
+    ]
+
+
+@pytest.fixture
+def attributed_sentence(document):
+    """The sample's sentence with "senior officials said"."""
+    sentence = document.sentences.get(index=1)
+    assert sentence.suggestions.filter(speaker_start__isnull=False).exists()
+    return sentence
+
+
+def test_saving_the_suggestion_unchanged_counts_as_accepted(attributed_sentence, people):
+    annotation = save_sentence_annotation(
+        sentence=attributed_sentence, user=people["annotator"], status="accepted",
+        claims=_suggested_claims(attributed_sentence), expected_version=None,
+    )
+    assert (annotation.status, annotation.version) == ("accepted", 1)
+    assert annotation.claims.count() == attributed_sentence.suggestions.count()
+
+
+def test_a_changed_stance_counts_as_corrected_even_if_sent_as_accepted(attributed_sentence, people):
+    claims = _suggested_claims(attributed_sentence)
+    claims[0].stance = "oppose" if claims[0].stance != "oppose" else "support"
+    annotation = save_sentence_annotation(
+        sentence=attributed_sentence, user=people["annotator"], status="accepted", claims=claims, expected_version=None
+    )
+    assert annotation.status == "corrected"
+
+
+def test_a_stale_version_is_refused_and_nothing_is_overwritten(attributed_sentence, people):
+    user = people["annotator"]
+    first = save_sentence_annotation(sentence=attributed_sentence, user=user, status="no_claim", claims=[], expected_version=None)
+    second = save_sentence_annotation(sentence=attributed_sentence, user=user, status="skipped", claims=[], expected_version=1)
+    assert second.version == 2
+    with pytest.raises(StaleAnnotation) as stale:
+        save_sentence_annotation(sentence=attributed_sentence, user=user, status="no_claim", claims=[], expected_version=first.version)
+    assert stale.value.current.version == 2
+    stored = SentenceAnnotation.objects.get(pk=first.pk)
+    assert (stored.status, stored.version) == ("skipped", 2)
+
+
+def test_a_second_first_save_is_stale(attributed_sentence, people):
+    user = people["annotator"]
+    save_sentence_annotation(sentence=attributed_sentence, user=user, status="no_claim", claims=[], expected_version=None)
+    with pytest.raises(StaleAnnotation):
+        save_sentence_annotation(sentence=attributed_sentence, user=user, status="skipped", claims=[], expected_version=None)
+
+
+def test_annotators_work_side_by_side(attributed_sentence, people):
+    for role in ("annotator", "reviewer"):
+        save_sentence_annotation(sentence=attributed_sentence, user=people[role], status="no_claim", claims=[], expected_version=None)
+    assert SentenceAnnotation.objects.filter(sentence=attributed_sentence).count() == 2
+
+
+def test_a_new_canonical_speaker_can_be_named(attributed_sentence, people):
+    text = attributed_sentence.document.text
+    start = text.index("senior officials")
+    claim = ClaimInput(claim=(attributed_sentence.start, attributed_sentence.end - 1), speaker=(start, start + 16),
+                       speaker_name="Senior US officials")
+    save_sentence_annotation(sentence=attributed_sentence, user=people["annotator"], status="corrected",
+                             claims=[claim], expected_version=None)
+    stored = Annotation.objects.get()
+    assert stored.speaker.name == "Senior US officials"
+    assert Speaker.objects.filter(document=attributed_sentence.document, name="Senior US officials").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "claims", "message"),
+    [
+        ("no_claim", [ClaimInput(claim=(0, 5))], "cannot carry claims"),
+        ("accepted", [], "at least one claim"),
+        ("corrected", [ClaimInput(claim=(0, 10_000))], "outside the document"),
+        ("corrected", [ClaimInput(claim=(0, 5), stance="maybe")], "unknown stance"),
+        ("corrected", [ClaimInput(claim=(0, 5), speaker_id=987654)], "not a speaker of this document"),
+        ("bogus", [], "unknown status"),
+    ],
+)
+def test_invalid_work_is_refused(attributed_sentence, people, status, claims, message):
+    # Spans (0, 5) lie in sentence 0, not in sentence 1: move them into the sentence when needed.
+    for claim in claims:
+        if claim.claim == (0, 5):
+            claim.claim = (attributed_sentence.start, attributed_sentence.start + 5)
+    with pytest.raises(AnnotationInvalid, match=message):
+        save_sentence_annotation(sentence=attributed_sentence, user=people["annotator"], status=status,
+                                 claims=claims, expected_version=None)
+    assert not SentenceAnnotation.objects.exists()
+
+
+def test_claim_must_overlap_its_sentence(document, people):
+    sentence = document.sentences.get(index=0)
+    other = document.sentences.get(index=2)
+    with pytest.raises(AnnotationInvalid, match="overlap the sentence"):
+        save_sentence_annotation(sentence=sentence, user=people["annotator"], status="corrected",
+                                 claims=[ClaimInput(claim=(other.start, other.end))], expected_version=None)
+
+
+def test_every_save_is_in_the_history_with_before_and_after(attributed_sentence, people):
+    user = people["annotator"]
+    save_sentence_annotation(sentence=attributed_sentence, user=user, status="no_claim", claims=[], expected_version=None)
+    save_sentence_annotation(sentence=attributed_sentence, user=user, status="accepted",
+                             claims=_suggested_claims(attributed_sentence), expected_version=1)
+    events = list(AuditEvent.objects.filter(sentence=attributed_sentence).order_by("id"))
+    assert [e.before and e.before["status"] for e in events] == [None, "no_claim"]
+    assert events[1].after["status"] == "accepted" and events[1].after["claims"]
+    assert all(e.actor == user for e in events)

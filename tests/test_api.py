@@ -1,0 +1,146 @@
+"""REST API: who may do what, request shapes, and fixed query counts."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from rest_framework.test import APIClient
+
+from annotate.models import Document, SentenceAnnotation
+from annotate.services.imports import import_documents, parse_text
+
+ROLES = ["anonymous", "outsider", "annotator", "reviewer", "admin"]
+
+
+def client_for(people, role: str) -> APIClient:
+    client = APIClient()
+    if role != "anonymous":
+        client.force_authenticate(people[role])
+    return client
+
+
+# (method, url template, allowed roles); everyone else gets 401/403.
+ENDPOINTS = [
+    ("get", "/api/projects/{project}/", {"annotator", "reviewer", "admin"}),
+    ("get", "/api/projects/{project}/documents/", {"annotator", "reviewer", "admin"}),
+    ("get", "/api/documents/{document}/", {"annotator", "reviewer", "admin"}),
+    ("get", "/api/projects/{project}/export/csv/", {"annotator", "reviewer", "admin"}),
+    ("post", "/api/projects/{project}/documents/", {"admin"}),
+    ("put", "/api/sentences/{sentence}/annotation/", {"annotator", "reviewer", "admin"}),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("method", "url", "allowed"), ENDPOINTS)
+def test_every_endpoint_enforces_roles(document, people, role, method, url, allowed):
+    url = url.format(project=document.project_id, document=document.pk, sentence=document.sentences.first().pk)
+    body = {"post": {"text": f"A new text by {role}."}, "put": {"status": "no_claim", "version": None, "claims": []}}.get(method)
+    response = getattr(client_for(people, role), method)(url, body, format="json")
+    if role in allowed:
+        assert response.status_code in (200, 201), response.content[:300]
+    else:
+        assert response.status_code in (401, 403)
+
+
+def test_project_list_shows_only_my_projects(document, people):
+    assert client_for(people, "outsider").get("/api/projects/").json()["results"] == []
+    names = [p["name"] for p in client_for(people, "annotator").get("/api/projects/").json()["results"]]
+    assert names == ["Test project"]
+
+
+def test_missing_objects_are_404(people, document):
+    assert client_for(people, "admin").get("/api/documents/999999/").status_code == 404
+    assert client_for(people, "admin").get("/api/projects/999999/documents/").status_code == 404
+
+
+def test_upload_through_the_api(project, people):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("two.jsonl", b'{"text": "One said yes."}\n{"text": "Two said no."}\n')
+    response = client_for(people, "admin").post(f"/api/projects/{project.pk}/documents/", {"file": upload}, format="multipart")
+    assert response.status_code == 201
+    assert len(response.json()["created"]) == 2
+
+
+def test_rejected_upload_says_where_and_why(project, people):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("bad.jsonl", b'{"text": "fine"}\n{"title": "no text"}\n')
+    response = client_for(people, "admin").post(f"/api/projects/{project.pk}/documents/", {"file": upload}, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["problems"] == [{"source": "bad.jsonl", "line": 2, "reason": "missing field 'text'"}]
+    assert not Document.objects.exists()
+
+
+def test_save_then_stale_save_gets_409_with_the_stored_version(document, people):
+    client = client_for(people, "annotator")
+    sentence = document.sentences.first()
+    url = f"/api/sentences/{sentence.pk}/annotation/"
+    first = client.put(url, {"status": "no_claim", "version": None, "claims": []}, format="json")
+    assert first.status_code == 200 and first.json()["version"] == 1
+    second = client.put(url, {"status": "skipped", "version": 1, "claims": []}, format="json")
+    assert second.json()["version"] == 2
+    stale = client.put(url, {"status": "no_claim", "version": 1, "claims": []}, format="json")
+    assert stale.status_code == 409
+    assert stale.json()["current"]["status"] == "skipped"
+    assert SentenceAnnotation.objects.get().status == "skipped"
+
+
+def test_invalid_claims_get_400_with_a_reason(document, people):
+    sentence = document.sentences.first()
+    response = client_for(people, "annotator").put(
+        f"/api/sentences/{sentence.pk}/annotation/",
+        {"status": "corrected", "version": None, "claims": [{"claim": [sentence.start, 10**6]}]}, format="json",
+    )
+    assert response.status_code == 400
+    assert "outside the document" in response.json()["detail"]
+
+
+def test_review_payload_shows_only_my_own_work(document, people):
+    sentence = document.sentences.first()
+    client_for(people, "reviewer").put(f"/api/sentences/{sentence.pk}/annotation/",
+                                       {"status": "no_claim", "version": None, "claims": []}, format="json")
+    payload = client_for(people, "annotator").get(f"/api/documents/{document.pk}/").json()
+    assert payload["sentences"][0]["annotation"] is None
+    assert payload["sentences"][1]["suggestions"], "the sample's second sentence has a suggestion"
+
+
+def _grow(project, count: int) -> None:
+    texts = [f"Minister {i} said the plan number {i} works. Critics said it fails. Nobody knows." for i in range(count)]
+    import_documents(project=project, documents=[doc for text in texts for doc in parse_text(text)])
+
+
+def test_document_list_and_review_cost_a_fixed_number_of_queries(document, people, django_assert_max_num_queries):
+    client = client_for(people, "annotator")
+    project = document.project
+    # Warm up (sessions, content types), then measure small and large alike.
+    client.get(f"/api/projects/{project.pk}/documents/")
+    with django_assert_max_num_queries(5):
+        client.get(f"/api/projects/{project.pk}/documents/")
+    with django_assert_max_num_queries(9):
+        client.get(f"/api/documents/{document.pk}/")
+    _grow(project, 12)
+    big = Document.objects.filter(project=project).order_by("-id").first()
+    with django_assert_max_num_queries(5):
+        assert len(client.get(f"/api/projects/{project.pk}/documents/").json()["results"]) == 13
+    with django_assert_max_num_queries(9):
+        client.get(f"/api/documents/{big.pk}/")
+
+
+def test_review_page_costs_a_fixed_number_of_queries(document, people, client, django_assert_max_num_queries):
+    client.force_login(people["annotator"])
+    client.get(f"/documents/{document.pk}/")
+    with django_assert_max_num_queries(12):
+        response = client.get(f"/documents/{document.pk}/")
+    assert response.status_code == 200
+    _grow(document.project, 8)
+    with django_assert_max_num_queries(12):
+        client.get(f"/documents/{document.pk}/")
+    with django_assert_max_num_queries(12):
+        client.get(f"/projects/{document.project_id}/")
+
+
+def test_openapi_schema_is_served(people):
+    response = client_for(people, "annotator").get("/api/schema/")
+    assert response.status_code == 200
+    assert b"/api/sentences/{id}/annotation/" in response.content

@@ -1,0 +1,61 @@
+"""Management commands: seed, import, export and predict."""
+from __future__ import annotations
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from annotate.models import Document, Membership, Project, Suggestion
+
+
+def test_seed_demo_is_idempotent(db, tmp_path):
+    (tmp_path / "story.txt").write_text("The minister said the talks were useful. Nothing else happened.")
+    out = StringIO()
+    call_command("seed_demo", seeds=str(tmp_path), stdout=out)
+    assert out.getvalue().count("with password:") == 3
+    call_command("seed_demo", seeds=str(tmp_path), stdout=StringIO())
+    assert Project.objects.count() == 1 and Document.objects.count() == 1 and Membership.objects.count() == 3
+    assert Suggestion.objects.exists()
+
+
+def test_import_command_rejects_a_bad_file_and_keeps_the_good_one(db, tmp_path):
+    good, bad = tmp_path / "good.txt", tmp_path / "bad.jsonl"
+    good.write_text("Officials said it works.")
+    bad.write_text('{"text": "fine"}\nnot json\n')
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_documents", "P", str(good), str(bad), create=True, stdout=StringIO(), stderr=err)
+    assert "bad.jsonl:2: not valid JSON" in err.getvalue()
+    assert list(Document.objects.values_list("title", flat=True)) == ["good"]
+
+
+def test_export_command_writes_the_file(document, tmp_path):
+    target = tmp_path / "out.csv"
+    call_command("export_corpus", document.project.name, format="csv", output=str(target), stderr=StringIO())
+    assert target.read_text().startswith("document_id,document_title")
+
+
+def test_predict_writes_score_format_and_reports_bad_lines(tmp_path):
+    source, sink = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_text(
+        json.dumps({"id": "a", "text": "Officials said the plan works.", "target": "the plan"}) + "\n"
+        + "{broken\n"
+        + json.dumps({"id": "b", "text": ""}) + "\n"
+        + json.dumps({"text": "no id"}) + "\n"
+    )
+    err = StringIO()
+    with pytest.raises(SystemExit) as exit_:
+        call_command("predict", str(source), str(sink), no_progress=True, stderr=err)
+    assert exit_.value.code == 1
+    assert "line 2: not valid JSON" in err.getvalue() and "line 4: missing field 'id'" in err.getvalue()
+    rows = [json.loads(line) for line in sink.read_text().splitlines()]
+    assert [row["id"] for row in rows] == ["a", "b"]
+    claim = rows[0]["claims"][0]
+    text = "Officials said the plan works."
+    assert text[claim["speaker"][0]:claim["speaker"][1]] == "Officials"
+    assert text[claim["cue"][0]:claim["cue"][1]] == "said"
+    assert rows[0]["target"] == "the plan" and rows[0]["stance"] is not None
+    assert rows[1]["claims"] == [] and rows[1]["sentences"] == []

@@ -1,0 +1,92 @@
+"""Each export format, parsed back and compared with what is stored."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from annotate.exporters import export_project
+from annotate.models import Annotation, Suggestion
+from annotate.services.annotations import ClaimInput, save_sentence_annotation
+
+
+@pytest.fixture
+def labelled(document, people):
+    """Sentence 1 corrected (stance changed, new speaker span), sentence 0 marked no claim, the rest untouched."""
+    text = document.text
+    first, second = document.sentences.get(index=0), document.sentences.get(index=1)
+    save_sentence_annotation(sentence=first, user=people["annotator"], status="no_claim", claims=[], expected_version=None)
+    suggestion = Suggestion.objects.filter(sentence=second).first()
+    speaker_start = text.index("senior officials")
+    save_sentence_annotation(
+        sentence=second, user=people["annotator"], status="corrected", expected_version=None,
+        claims=[ClaimInput(claim=(suggestion.claim_start, suggestion.claim_end), speaker=(speaker_start, speaker_start + 16),
+                           cue=(suggestion.cue_start, suggestion.cue_end), stance="oppose", suggestion_id=suggestion.pk)],
+    )
+    return document
+
+
+def read(project, fmt: str, **kwargs) -> str:
+    return "".join(export_project(project, fmt, **kwargs))
+
+
+def test_jsonl_has_one_line_per_sentence_with_suggestions_and_labels(labelled):
+    lines = [json.loads(line) for line in read(labelled.project, "jsonl").splitlines()]
+    assert [line["sentence_index"] for line in lines] == list(range(labelled.sentences.count()))
+    first, second = lines[0], lines[1]
+    assert first["annotations"][0]["status"] == "no_claim" and first["annotations"][0]["claims"] == []
+    claim = second["annotations"][0]["claims"][0]
+    stored = Annotation.objects.get()
+    assert (claim["speaker_text"], claim["speaker_start"], claim["stance"]) == ("senior officials", stored.speaker_start, "oppose")
+    assert claim["claim_text"] == labelled.text[stored.claim_start:stored.claim_end]
+    assert second["annotations"][0]["annotator"] == "annotator"
+    assert second["suggestions"][0]["model"].startswith("claimdesk:")
+    assert lines[-1]["annotations"] == [] and lines[-1]["sentence_text"] == "The meeting lasted two hours."
+
+
+def test_json_groups_sentences_by_document(labelled):
+    data = json.loads(read(labelled.project, "json"))
+    (document,) = data["documents"]
+    assert document["document_id"] == labelled.pk and document["document_title"] == "Sample"
+    assert len(document["sentences"]) == labelled.sentences.count()
+    assert document["sentences"][1]["annotations"][0]["claims"][0]["stance"] == "oppose"
+
+
+def test_json_of_an_empty_project_is_valid(project):
+    assert json.loads(read(project, "json")) == {"documents": []}
+
+
+def test_csv_has_a_row_per_claim_and_keeps_the_suggestion_beside_it(labelled):
+    rows = list(csv.DictReader(io.StringIO(read(labelled.project, "csv"))))
+    by_sentence = {}
+    for row in rows:
+        by_sentence.setdefault(int(row["sentence_index"]), []).append(row)
+    (no_claim,) = by_sentence[0]
+    assert no_claim["status"] == "no_claim" and no_claim["claim_text"] == "" and no_claim["annotator"] == "annotator"
+    (corrected,) = by_sentence[1]
+    suggestion = Suggestion.objects.get(sentence__index=1, sentence__document=labelled)
+    assert corrected["status"] == "corrected"
+    assert corrected["speaker_text"] == "senior officials" and corrected["stance"] == "oppose"
+    assert corrected["suggested_claim_text"] == labelled.text[suggestion.claim_start:suggestion.claim_end]
+    assert corrected["suggested_speaker_confidence"] != ""
+    assert by_sentence[3][0]["status"] == "unannotated"
+    assert rows[0].keys() >= {"document_id", "document_title", "sentence_text", "annotated_at", "cue_text", "claim_start"}
+
+
+def test_annotators_export_only_their_own_work(labelled, people):
+    sentence = labelled.sentences.get(index=2)
+    save_sentence_annotation(sentence=sentence, user=people["reviewer"], status="no_claim", claims=[], expected_version=None)
+    mine = [json.loads(line) for line in read(labelled.project, "jsonl", annotator=people["annotator"]).splitlines()]
+    assert {a["annotator"] for line in mine for a in line["annotations"]} == {"annotator"}
+    everyone = [json.loads(line) for line in read(labelled.project, "jsonl").splitlines()]
+    assert {a["annotator"] for line in everyone for a in line["annotations"]} == {"annotator", "reviewer"}
+
+
+def test_unicode_survives_every_format(project):
+    from annotate.services.imports import import_documents, parse_text
+
+    import_documents(project=project, documents=parse_text("Le ministre a déclaré « oui » — 你好.", title="Ünïcode"))
+    assert json.loads(read(project, "json"))["documents"][0]["document_title"] == "Ünïcode"
+    assert "你好" in read(project, "csv")
