@@ -27,6 +27,10 @@ class Project(models.Model):
         max_length=300, blank=True, help_text="What stances are taken toward, e.g. 'US–Pakistan cooperation'."
     )
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="projects")
+    annotations_per_document = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1)], help_text="How many annotators automatic assignment gives each document."
+    )
+    blind = models.BooleanField(default=True, help_text="Annotators never see each other's labels.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -317,3 +321,88 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Audit events are append-only.")
+
+
+class Assignment(models.Model):
+    """A document given to an annotator. Annotators see only their assigned documents."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="assignments")
+    annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments")
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["document", "annotator"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "annotator"], name="assignment_unique_document_annotator"),
+        ]
+
+
+class Comment(models.Model):
+    """A note on a sentence for the reviewer; unresolved comments flag the sentence."""
+
+    sentence = models.ForeignKey(Sentence, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["sentence", "created_at"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="comment_text_not_empty"),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True) | Q(resolved_by__isnull=False), name="comment_resolved_by_someone"
+            ),
+        ]
+
+
+class StanceModel(models.Model):
+    """A stance classifier trained for one project, with its training job's progress and result.
+
+    At most one per project is active; it is activated only if it beat the rules on a
+    held-out slice of the project's reviewed sentences.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="stance_models")
+    version = models.PositiveIntegerField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    progress = models.FloatField(default=0.0, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
+    message = models.TextField(blank=True)
+    path = models.CharField(max_length=500, blank=True, help_text="Folder the trained pipeline was saved to.")
+    metrics = models.JSONField(default=dict, blank=True, help_text="Held-out figures of the model and of the rules.")
+    is_active = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["project", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "version"], name="stancemodel_unique_version"),
+            models.UniqueConstraint(fields=["project"], condition=Q(is_active=True), name="stancemodel_one_active"),
+            models.CheckConstraint(
+                condition=Q(is_active=False) | Q(status="done"), name="stancemodel_active_only_when_done"
+            ),
+            models.CheckConstraint(condition=Q(progress__gte=0.0, progress__lte=1.0), name="stancemodel_progress_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} stance model v{self.version}"
+
+    @property
+    def name(self) -> str:
+        return f"textcat:project-{self.project_id}@v{self.version}"

@@ -46,3 +46,17 @@ class IsProjectReviewer(_HasRole):
 
 class IsProjectAdmin(_HasRole):
     minimum = Role.ADMIN
+
+
+class CanOpenDocument(BasePermission):
+    """Project reviewers and admins, or an annotator the view's document is assigned to."""
+
+    message = "This document is not assigned to you."
+
+    def has_permission(self, request, view) -> bool:
+        from annotate.selectors import can_open_document
+
+        if not request.user or not request.user.is_authenticated:
+            return False
+        role = role_of(request, view)
+        return role is not None and can_open_document(request.user, view.get_permission_document(), role)

@@ -6,9 +6,13 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from annotate.agreement import AgreementReport, LabelledClaim, MachineClaim, SentenceWork, compute_agreement
 from annotate.models import (
     Annotation,
     AnnotationStatus,
+    Assignment,
+    AuditEvent,
+    Comment,
     Document,
     Membership,
     Project,
@@ -57,17 +61,84 @@ def _done_filter(user: AbstractBaseUser, prefix: str = "") -> Q:
     ) & ~Q(**{f"{prefix}annotations__status": AnnotationStatus.SKIPPED})
 
 
-def documents_with_progress(project: Project, user: AbstractBaseUser) -> QuerySet[Document]:
-    """The project's documents with `sentence_count` and `done_count` (the user's own work)."""
+def project_annotators(project: Project) -> QuerySet:
+    """The project's annotators (users with the annotator role), by username."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(
+        memberships__project=project, memberships__role=Role.ANNOTATOR
+    ).order_by("username")
+
+
+def can_open_document(user: AbstractBaseUser, document: Document, role: str | None) -> bool:
+    """Reviewers and admins open every document of their project; annotators only their assigned ones."""
+    if role in (Role.ADMIN, Role.REVIEWER):
+        return True
+    return role == Role.ANNOTATOR and Assignment.objects.filter(document=document, annotator=user).exists()
+
+
+def visible_documents(project: Project, user: AbstractBaseUser, role: str | None) -> QuerySet[Document]:
+    documents = Document.objects.filter(project=project)
+    if role not in (Role.ADMIN, Role.REVIEWER):
+        documents = documents.filter(assignments__annotator=user)
+    return documents
+
+
+def documents_with_progress(project: Project, user: AbstractBaseUser, role: str | None = Role.ADMIN) -> QuerySet[Document]:
+    """The documents the user may open, with `sentence_count`, `done_count` (their own work),
+    `assigned_count` and `gold_count` (adjudicated sentences)."""
     return (
-        Document.objects.filter(project=project)
+        visible_documents(project, user, role)
         .defer("text")
         .annotate(
             sentence_count=Count("sentences", distinct=True),
             done_count=Count("sentences", filter=_done_filter(user, "sentences__"), distinct=True),
+            assigned_count=Count("assignments", distinct=True),
+            gold_count=Count(
+                "sentences",
+                filter=Q(sentences__annotations__kind=SentenceAnnotation.Kind.ADJUDICATION),
+                distinct=True,
+            ),
         )
         .order_by("id")
     )
+
+
+def sentence_status(done: int, assigned: int, adjudicated: bool) -> str:
+    """unannotated → in_progress → annotated (every assigned annotator done) → adjudicated."""
+    if adjudicated:
+        return "adjudicated"
+    if done and done >= max(assigned, 1):
+        return "annotated"
+    return "in_progress" if done else "unannotated"
+
+
+def document_statuses(documents: list[Document]) -> dict[int, str]:
+    """Each document's status from its sentences' statuses, in one query for all of them."""
+    assigned = {d.pk: getattr(d, "assigned_count", 0) for d in documents}
+    rows = (
+        Sentence.objects.filter(document__in=[d.pk for d in documents])
+        .annotate(
+            done=Count("annotations", filter=Q(annotations__kind=SentenceAnnotation.Kind.ANNOTATION)
+                       & ~Q(annotations__status=AnnotationStatus.SKIPPED)),
+            gold=Count("annotations", filter=Q(annotations__kind=SentenceAnnotation.Kind.ADJUDICATION)),
+        )
+        .values_list("document_id", "done", "gold")
+    )
+    per_document: dict[int, list[str]] = {d.pk: [] for d in documents}
+    for document_id, done, gold in rows:
+        per_document[document_id].append(sentence_status(done, assigned[document_id], bool(gold)))
+    statuses = {}
+    for document_id, sentence_statuses in per_document.items():
+        if sentence_statuses and all(s == "adjudicated" for s in sentence_statuses):
+            statuses[document_id] = "adjudicated"
+        elif sentence_statuses and all(s in ("annotated", "adjudicated") for s in sentence_statuses):
+            statuses[document_id] = "annotated"
+        elif any(s != "unannotated" for s in sentence_statuses):
+            statuses[document_id] = "in_progress"
+        else:
+            statuses[document_id] = "unannotated"
+    return statuses
 
 
 def _span(start: int | None, end: int | None) -> list[int] | None:
@@ -115,36 +186,85 @@ def annotation_data(annotation: SentenceAnnotation) -> dict[str, Any]:
     }
 
 
-def review_payload(document: Document, user: AbstractBaseUser) -> dict[str, Any]:
-    """Everything the review page needs for one document and one annotator, in 7 queries."""
+def _claims_disagree(works: list[SentenceAnnotation]) -> list[str]:
+    """Which fields the annotators' versions of a sentence differ on: status, claim, speaker, stance."""
+    if len(works) < 2:
+        return []
+    fields = []
+
+    def signature(work: SentenceAnnotation, part: str) -> tuple:
+        claims = list(work.claims.all())
+        if part == "status":
+            return (work.status if work.status in ("no_claim", "skipped") else "claims",)
+        if part == "claim":
+            return tuple(sorted((c.claim_start, c.claim_end) for c in claims))
+        if part == "speaker":
+            return tuple(sorted((c.speaker_id or 0, c.speaker_start or -1) for c in claims))
+        return tuple(sorted(c.stance_id or 0 for c in claims))
+
+    for part in ("status", "claim", "speaker", "stance"):
+        if len({signature(work, part) for work in works}) > 1:
+            fields.append(part)
+    return fields
+
+
+def comment_data(comment: Comment) -> dict[str, Any]:
+    return {
+        "id": comment.pk,
+        "author": comment.author.get_username(),
+        "text": comment.text,
+        "created_at": comment.created_at.isoformat(),
+        "resolved": comment.resolved_at is not None,
+    }
+
+
+def review_payload(document: Document, user: AbstractBaseUser, *, adjudicate: bool = False) -> dict[str, Any]:
+    """Everything the review page needs for one document, in a fixed number of queries.
+
+    Annotating: `annotation` is the user's own work, and only their own comments are shown.
+    Adjudicating: `annotation` is the gold version, `work` lists every annotator's version with
+    the fields they disagree on, and every comment is shown.
+    """
     project = document.project
-    own_work = SentenceAnnotation.objects.filter(
-        annotator=user, kind=SentenceAnnotation.Kind.ANNOTATION
-    ).select_related("annotator").prefetch_related(
-        Prefetch("claims", queryset=Annotation.objects.select_related("stance").order_by("position"))
-    )
+    claims = Prefetch("claims", queryset=Annotation.objects.select_related("stance").order_by("position"))
+    if adjudicate:
+        works = SentenceAnnotation.objects.select_related("annotator").prefetch_related(claims).order_by("annotator__username")
+        comments = Comment.objects.select_related("author")
+    else:
+        works = SentenceAnnotation.objects.filter(
+            annotator=user, kind=SentenceAnnotation.Kind.ANNOTATION
+        ).select_related("annotator").prefetch_related(claims)
+        comments = Comment.objects.filter(author=user).select_related("author")
     sentences = (
         Sentence.objects.filter(document=document)
         .order_by("index")
         .prefetch_related(
             Prefetch("suggestions", queryset=Suggestion.objects.select_related("stance").order_by("position")),
-            Prefetch("annotations", queryset=own_work, to_attr="own_annotations"),
+            Prefetch("annotations", queryset=works, to_attr="works"),
+            Prefetch("comments", queryset=comments.order_by("created_at"), to_attr="visible_comments"),
         )
     )
     sentence_rows = []
     for sentence in sentences:
-        own = sentence.own_annotations[0] if sentence.own_annotations else None
-        sentence_rows.append(
-            {
-                "id": sentence.pk,
-                "index": sentence.index,
-                "start": sentence.start,
-                "end": sentence.end,
-                "suggestions": [suggestion_data(s) for s in sentence.suggestions.all()],
-                "annotation": annotation_data(own) if own else None,
-            }
-        )
+        gold = next((w for w in sentence.works if w.kind == SentenceAnnotation.Kind.ADJUDICATION), None)
+        people = [w for w in sentence.works if w.kind == SentenceAnnotation.Kind.ANNOTATION]
+        own = gold if adjudicate else (people[0] if people else None)
+        row = {
+            "id": sentence.pk,
+            "index": sentence.index,
+            "start": sentence.start,
+            "end": sentence.end,
+            "suggestions": [suggestion_data(s) for s in sentence.suggestions.all()],
+            "annotation": annotation_data(own) if own else None,
+            "comments": [comment_data(c) for c in sentence.visible_comments],
+        }
+        if adjudicate:
+            done = [w for w in people if w.status != AnnotationStatus.SKIPPED]
+            row["work"] = [annotation_data(w) for w in people]
+            row["disagreement"] = _claims_disagree(done)
+        sentence_rows.append(row)
     return {
+        "mode": "adjudicate" if adjudicate else "annotate",
         "document": {
             "id": document.pk,
             "title": document.title,
@@ -164,10 +284,30 @@ def review_payload(document: Document, user: AbstractBaseUser) -> dict[str, Any]
     }
 
 
-def export_sentences(project: Project, *, annotator: AbstractBaseUser | None = None) -> QuerySet[Sentence]:
+def sentence_history(sentence: Sentence, user: AbstractBaseUser, role: str | None) -> list[dict[str, Any]]:
+    """The sentence's audit trail, oldest first; annotators see only their own changes."""
+    events = AuditEvent.objects.filter(sentence=sentence).select_related("actor").order_by("created_at", "id")
+    if role not in (Role.ADMIN, Role.REVIEWER):
+        events = events.filter(actor=user)
+    return [
+        {
+            "at": event.created_at.isoformat(),
+            "actor": event.actor.get_username() if event.actor else None,
+            "action": event.action,
+            "before": event.before,
+            "after": event.after,
+        }
+        for event in events
+    ]
+
+
+def export_sentences(
+    project: Project, *, annotator: AbstractBaseUser | None = None, gold_only: bool = False
+) -> QuerySet[Sentence]:
     """Every sentence of the project with its document, suggestions and human work, for streaming.
 
-    With `annotator`, only that person's own annotations are included (what an annotator may see).
+    With `annotator`, only that person's own annotations are included (what an annotator may see);
+    with `gold_only`, only the adjudicated (gold) versions.
 
     Iterate with `.iterator(chunk_size)`: prefetches then run once per chunk, so memory stays
     flat and the query count grows with chunks, not with rows.
@@ -181,6 +321,8 @@ def export_sentences(project: Project, *, annotator: AbstractBaseUser | None = N
     )
     if annotator is not None:
         annotations = annotations.filter(annotator=annotator, kind=SentenceAnnotation.Kind.ANNOTATION)
+    if gold_only:
+        annotations = annotations.filter(kind=SentenceAnnotation.Kind.ADJUDICATION)
     return (
         Sentence.objects.filter(document__project=project)
         .select_related("document")
@@ -190,3 +332,50 @@ def export_sentences(project: Project, *, annotator: AbstractBaseUser | None = N
             Prefetch("annotations", queryset=annotations),
         )
     )
+
+
+def project_agreement(project: Project) -> AgreementReport:
+    """Agreement between annotators and between people and the machine, from all saved work."""
+    works = (
+        SentenceAnnotation.objects.filter(sentence__document__project=project, kind=SentenceAnnotation.Kind.ANNOTATION)
+        .select_related("annotator")
+        .prefetch_related(Prefetch("claims", queryset=Annotation.objects.select_related("stance")))
+    )
+    suggestions = Suggestion.objects.filter(sentence__document__project=project).select_related("stance")
+
+    def span(start: int | None, end: int | None) -> tuple[int, int] | None:
+        return (start, end) if start is not None else None
+
+    work = [
+        SentenceWork(
+            sentence_id=w.sentence_id,
+            annotator=w.annotator.get_username(),
+            status=w.status,
+            claims=tuple(
+                LabelledClaim(
+                    claim=(c.claim_start, c.claim_end),
+                    speaker=span(c.speaker_start, c.speaker_end),
+                    speaker_id=c.speaker_id,
+                    stance=c.stance.value if c.stance_id else None,
+                    suggestion_id=c.suggestion_id,
+                    cue=span(c.cue_start, c.cue_end),
+                )
+                for c in w.claims.all()
+            ),
+        )
+        for w in works
+    ]
+    machine = [
+        MachineClaim(
+            suggestion_id=s.pk,
+            sentence_id=s.sentence_id,
+            claim=(s.claim_start, s.claim_end),
+            speaker=span(s.speaker_start, s.speaker_end),
+            speaker_id=s.speaker_id,
+            stance=s.stance.value if s.stance_id else None,
+            model=f"{s.model_name} {s.model_version}",
+            cue=span(s.cue_start, s.cue_end),
+        )
+        for s in suggestions
+    ]
+    return compute_agreement(work, machine)

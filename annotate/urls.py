@@ -9,5 +9,7 @@ urlpatterns = [
     path("projects/<int:pk>/", views.project_detail, name="project-detail"),
     path("projects/<int:pk>/import/", views.document_import, name="document-import"),
     path("projects/<int:pk>/export.<str:fmt>", views.project_export, name="project-export"),
+    path("projects/<int:pk>/assign/", views.project_assign, name="project-assign"),
     path("documents/<int:pk>/", views.document_review, name="document-review"),
+    path("documents/<int:pk>/adjudicate/", views.document_adjudicate, name="document-adjudicate"),
 ]

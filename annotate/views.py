@@ -15,6 +15,7 @@ from annotate.api.views import export_response
 from annotate.models import Document, Project, Role
 from annotate.permissions import ROLES_AT_LEAST
 from annotate.services.imports import ImportRejected, import_documents, parse_text, parse_upload
+from annotate.services.workflow import WorkflowError, assign_automatically, assign_documents
 
 # CommonMark without raw HTML: guidelines are written by admins but still never trusted as HTML.
 _markdown = MarkdownIt("commonmark", {"html": False})
@@ -36,21 +37,50 @@ def project_list(request: HttpRequest) -> HttpResponse:
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     project = get_object_or_404(Project, pk=pk)
     role = _require_role(request, project, Role.ANNOTATOR)
-    documents = list(selectors.documents_with_progress(project, request.user))
-    return render(
-        request,
-        "annotate/project_detail.html",
-        {
-            "project": project,
-            "role": role,
-            "is_admin": role == Role.ADMIN,
-            "documents": documents,
-            "labels": project.labels.order_by("key"),
-            "guidelines_html": _markdown.render(project.guidelines) if project.guidelines else "",
-            "done_total": sum(d.done_count for d in documents),
-            "sentence_total": sum(d.sentence_count for d in documents),
-        },
-    )
+    documents = list(selectors.documents_with_progress(project, request.user, role))
+    statuses = selectors.document_statuses(documents)
+    for document in documents:
+        document.status = statuses[document.pk]
+    is_reviewer = role in (Role.ADMIN, Role.REVIEWER)
+    context = {
+        "project": project,
+        "role": role,
+        "is_admin": role == Role.ADMIN,
+        "is_reviewer": is_reviewer,
+        "documents": documents,
+        "labels": project.labels.order_by("key"),
+        "guidelines_html": _markdown.render(project.guidelines) if project.guidelines else "",
+        "done_total": sum(d.done_count for d in documents),
+        "sentence_total": sum(d.sentence_count for d in documents),
+    }
+    if is_reviewer:
+        context["agreement"] = selectors.project_agreement(project).to_dict()
+    if role == Role.ADMIN:
+        context["annotators"] = selectors.project_annotators(project)
+    return render(request, "annotate/project_detail.html", context)
+
+
+@login_required
+@require_POST
+def project_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    project = get_object_or_404(Project, pk=pk)
+    _require_role(request, project, Role.ADMIN)
+    try:
+        if request.POST.get("auto"):
+            per_document = int(request.POST.get("per_document") or project.annotations_per_document)
+            created = assign_automatically(project=project, per_document=per_document, by=request.user)
+        else:
+            documents = list(Document.objects.filter(project=project, pk__in=request.POST.getlist("documents")))
+            annotators = list(selectors.project_annotators(project).filter(pk__in=request.POST.getlist("annotators")))
+            if not documents or not annotators:
+                messages.error(request, "Choose at least one document and one annotator.")
+                return redirect("annotate:project-detail", pk=project.pk)
+            created = assign_documents(project=project, documents=documents, annotators=annotators, by=request.user)
+    except (WorkflowError, ValueError) as error:
+        messages.error(request, f"Not assigned: {error}")
+        return redirect("annotate:project-detail", pk=project.pk)
+    messages.success(request, f"{len(created)} new assignment(s).")
+    return redirect("annotate:project-detail", pk=project.pk)
 
 
 @login_required
@@ -79,17 +109,25 @@ def document_import(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("annotate:project-detail", pk=project.pk)
 
 
-@login_required
-def document_review(request: HttpRequest, pk: int) -> HttpResponse:
+def _review_page(request: HttpRequest, pk: int, *, adjudicate: bool) -> HttpResponse:
     document = get_object_or_404(Document.objects.select_related("project"), pk=pk)
-    _require_role(request, document.project, Role.ANNOTATOR)
-    payload = selectors.review_payload(document, request.user)
+    role = _require_role(request, document.project, Role.REVIEWER if adjudicate else Role.ANNOTATOR)
+    if not selectors.can_open_document(request.user, document, role):
+        raise PermissionDenied("This document is not assigned to you.")
+    payload = selectors.review_payload(document, request.user, adjudicate=adjudicate)
     payload["urls"] = {
-        "annotation": reverse("api-sentence-annotation", kwargs={"pk": 0}),
-        "document": reverse("api-document-review", kwargs={"pk": document.pk}),
+        "annotation": reverse("api-sentence-adjudication" if adjudicate else "api-sentence-annotation", kwargs={"pk": 0}),
+        "comments": reverse("api-sentence-comments", kwargs={"pk": 0}),
+        "history": reverse("api-sentence-history", kwargs={"pk": 0}),
+        "resolve": reverse("api-comment-resolve", kwargs={"pk": 0}),
+        "document": reverse("api-document-review", kwargs={"pk": document.pk})
+        + ("?mode=adjudicate" if adjudicate else ""),
     }
-    neighbours = list(Document.objects.filter(project=document.project).order_by("id").values_list("pk", flat=True))
+    neighbours = list(
+        selectors.visible_documents(document.project, request.user, role).order_by("id").values_list("pk", flat=True)
+    )
     position = neighbours.index(document.pk)
+    page = "annotate:document-adjudicate" if adjudicate else "annotate:document-review"
     return render(
         request,
         "annotate/document_review.html",
@@ -97,11 +135,24 @@ def document_review(request: HttpRequest, pk: int) -> HttpResponse:
             "document": document,
             "project": document.project,
             "payload": payload,
+            "adjudicate": adjudicate,
+            "can_adjudicate": role in (Role.ADMIN, Role.REVIEWER),
+            "page": page,
             "previous_id": neighbours[position - 1] if position > 0 else None,
             "next_id": neighbours[position + 1] if position + 1 < len(neighbours) else None,
             "guidelines_html": _markdown.render(document.project.guidelines) if document.project.guidelines else "",
         },
     )
+
+
+@login_required
+def document_review(request: HttpRequest, pk: int) -> HttpResponse:
+    return _review_page(request, pk, adjudicate=False)
+
+
+@login_required
+def document_adjudicate(request: HttpRequest, pk: int) -> HttpResponse:
+    return _review_page(request, pk, adjudicate=True)
 
 
 @login_required

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from annotate.models import Role
 from annotate.services.imports import import_documents, parse_text
 from annotate.services.projects import membership_set, project_create
+from annotate.services.workflow import assign_documents
 
 # Playwright's sync API runs an event loop in the test thread; Django must allow ORM use there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -45,6 +46,9 @@ def people(project, make_user):
 
 
 @pytest.fixture
-def document(project):
+def document(project, people):
+    """The sample, pre-annotated and assigned to the annotator."""
     result = import_documents(project=project, documents=parse_text(SAMPLE_TEXT, title="Sample"))
-    return result.created[0]
+    document = result.created[0]
+    assign_documents(project=project, documents=[document], annotators=[people["annotator"]])
+    return document

@@ -27,10 +27,13 @@ class ProjectSerializer(serializers.ModelSerializer):
 class DocumentListSerializer(serializers.ModelSerializer):
     sentence_count = serializers.IntegerField(read_only=True, help_text="Sentences in the document.")
     done_count = serializers.IntegerField(read_only=True, help_text="Sentences the requesting user has finished.")
+    assigned_count = serializers.IntegerField(read_only=True, help_text="Annotators the document is assigned to.")
+    gold_count = serializers.IntegerField(read_only=True, help_text="Adjudicated sentences.")
 
     class Meta:
         model = Document
-        fields = ["id", "title", "author", "published", "source_url", "stance_target", "sentence_count", "done_count"]
+        fields = ["id", "title", "author", "published", "source_url", "stance_target", "sentence_count", "done_count",
+                  "assigned_count", "gold_count"]
 
 
 class DocumentImportSerializer(serializers.Serializer):
@@ -85,3 +88,19 @@ class SentenceAnnotationSerializer(serializers.Serializer):
         allow_null=True, min_value=1, help_text="The version you edited; null if the sentence had no annotation."
     )
     claims = ClaimSerializer(many=True, required=False, default=list)
+
+
+class CommentSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=5000)
+
+
+class AssignmentSerializer(serializers.Serializer):
+    documents = serializers.ListField(child=serializers.IntegerField(), required=False)
+    annotators = serializers.ListField(child=serializers.CharField(), required=False)
+    auto = serializers.BooleanField(required=False, default=False)
+    per_document = serializers.IntegerField(required=False, min_value=1, allow_null=True)
+
+    def validate(self, attrs: dict) -> dict:
+        if not attrs.get("auto") and not (attrs.get("documents") and attrs.get("annotators")):
+            raise serializers.ValidationError("Send documents and annotators, or auto: true.")
+        return attrs

@@ -1,5 +1,4 @@
 from django.urls import path
-
 from drf_spectacular.views import SpectacularAPIView
 
 from annotate.api import views
@@ -8,8 +7,14 @@ urlpatterns = [
     path("projects/", views.ProjectList.as_view(), name="api-project-list"),
     path("projects/<int:project_pk>/", views.ProjectDetail.as_view(), name="api-project-detail"),
     path("projects/<int:project_pk>/documents/", views.DocumentListImport.as_view(), name="api-document-list"),
+    path("projects/<int:project_pk>/assignments/", views.ProjectAssignments.as_view(), name="api-project-assignments"),
+    path("projects/<int:project_pk>/agreement/", views.ProjectAgreement.as_view(), name="api-project-agreement"),
     path("projects/<int:project_pk>/export/<str:fmt>/", views.ProjectExport.as_view(), name="api-project-export"),
     path("documents/<int:pk>/", views.DocumentReview.as_view(), name="api-document-review"),
     path("sentences/<int:pk>/annotation/", views.SentenceAnnotationSave.as_view(), name="api-sentence-annotation"),
+    path("sentences/<int:pk>/adjudication/", views.SentenceAdjudicationSave.as_view(), name="api-sentence-adjudication"),
+    path("sentences/<int:pk>/comments/", views.SentenceComments.as_view(), name="api-sentence-comments"),
+    path("sentences/<int:pk>/history/", views.SentenceHistory.as_view(), name="api-sentence-history"),
+    path("comments/<int:pk>/resolve/", views.CommentResolve.as_view(), name="api-comment-resolve"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import PermissionDenied
 from rest_framework import generics, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -12,16 +14,25 @@ from rest_framework.views import APIView
 
 from annotate import selectors
 from annotate.api.serializers import (
+    AssignmentSerializer,
+    CommentSerializer,
     DocumentImportSerializer,
     DocumentListSerializer,
     ProjectSerializer,
     SentenceAnnotationSerializer,
 )
 from annotate.exporters import WRITERS, export_project
-from annotate.models import Document, Project, Sentence
-from annotate.permissions import IsProjectAdmin, IsProjectMember, role_of
+from annotate.models import Assignment, Comment, Document, Project, Role, Sentence, SentenceAnnotation
+from annotate.permissions import CanOpenDocument, IsProjectAdmin, IsProjectMember, IsProjectReviewer, role_of
 from annotate.services.annotations import AnnotationInvalid, StaleAnnotation, annotation_snapshot, save_sentence_annotation
 from annotate.services.imports import ImportRejected, import_documents, parse_text, parse_upload
+from annotate.services.workflow import (
+    WorkflowError,
+    assign_automatically,
+    assign_documents,
+    comment_add,
+    comment_resolve,
+)
 
 
 class ProjectScopedMixin:
@@ -61,7 +72,17 @@ class DocumentListImport(ProjectScopedMixin, generics.ListAPIView):
         return [IsProjectAdmin()] if self.request.method == "POST" else [IsProjectMember()]
 
     def get_queryset(self):
-        return selectors.documents_with_progress(self.get_permission_project(), self.request.user)
+        return selectors.documents_with_progress(
+            self.get_permission_project(), self.request.user, role_of(self.request, self)
+        )
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        statuses = selectors.document_statuses(page)
+        data = self.get_serializer(page, many=True).data
+        for row in data:
+            row["status"] = statuses[row["id"]]
+        return self.get_paginated_response(data)
 
     @extend_schema(
         request=DocumentImportSerializer,
@@ -94,58 +115,176 @@ class DocumentListImport(ProjectScopedMixin, generics.ListAPIView):
         )
 
 
-class DocumentReview(APIView):
-    """A document with its sentences, the machine suggestions and your own annotations."""
+class DocumentScopedMixin:
+    """Finds the document (and so the project) from the URL once, for permissions and the view."""
 
-    permission_classes = [IsProjectMember]
+    def get_permission_document(self) -> Document:
+        if not hasattr(self, "_document"):
+            self._document = get_object_or_404(Document.objects.select_related("project"), pk=self.kwargs["pk"])
+        return self._document
 
     def get_permission_project(self) -> Project:
-        self.document = get_object_or_404(Document.objects.select_related("project"), pk=self.kwargs["pk"])
-        return self.document.project
+        return self.get_permission_document().project
+
+
+class SentenceScopedMixin(DocumentScopedMixin):
+    def get_sentence(self) -> Sentence:
+        if not hasattr(self, "_sentence"):
+            self._sentence = get_object_or_404(Sentence.objects.select_related("document__project"), pk=self.kwargs["pk"])
+        return self._sentence
+
+    def get_permission_document(self) -> Document:
+        return self.get_sentence().document
+
+
+class DocumentReview(DocumentScopedMixin, APIView):
+    """A document with its sentences and suggestions; your own work, or with `?mode=adjudicate`
+    (reviewers) every annotator's work and the gold version."""
+
+    permission_classes = [CanOpenDocument]
 
     @extend_schema(responses={200: OpenApiResponse(description="Review payload")})
     def get(self, request, pk: int):
-        return Response(selectors.review_payload(self.document, request.user))
+        adjudicate = request.query_params.get("mode") == "adjudicate"
+        if adjudicate and role_of(request, self) not in (Role.ADMIN, Role.REVIEWER):
+            raise PermissionDenied("Only reviewers adjudicate.")
+        return Response(selectors.review_payload(self.get_permission_document(), request.user, adjudicate=adjudicate))
 
 
-class SentenceAnnotationSave(APIView):
+def _save_response(request, sentence: Sentence, kind: str) -> Response:
+    serializer = SentenceAnnotationSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    data = serializer.validated_data
+    claim_serializer = serializer.fields["claims"].child
+    try:
+        annotation = save_sentence_annotation(
+            sentence=sentence,
+            user=request.user,
+            status=data["status"],
+            claims=[claim_serializer.to_claim_input(claim) for claim in data["claims"]],
+            expected_version=data["version"],
+            kind=kind,
+        )
+    except AnnotationInvalid as error:
+        return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+    except StaleAnnotation as stale:
+        return Response(
+            {"detail": str(stale), "current": annotation_snapshot(stale.current)},
+            status=status.HTTP_409_CONFLICT,
+        )
+    annotation = SentenceAnnotation.objects.select_related("annotator").prefetch_related("claims__stance").get(
+        pk=annotation.pk
+    )
+    return Response(selectors.annotation_data(annotation))
+
+
+class SentenceAnnotationSave(SentenceScopedMixin, APIView):
     """Save your annotation of a sentence. A stale `version` gets 409 with the stored version."""
 
-    permission_classes = [IsProjectMember]
-
-    def get_permission_project(self) -> Project:
-        self.sentence = get_object_or_404(
-            Sentence.objects.select_related("document__project"), pk=self.kwargs["pk"]
-        )
-        return self.sentence.document.project
+    permission_classes = [CanOpenDocument]
 
     @extend_schema(request=SentenceAnnotationSerializer,
                    responses={200: OpenApiResponse(description="Saved annotation"),
                               409: OpenApiResponse(description="Stale version; `current` holds the stored one")})
     def put(self, request, pk: int):
-        serializer = SentenceAnnotationSerializer(data=request.data)
+        return _save_response(request, self.get_sentence(), SentenceAnnotation.Kind.ANNOTATION)
+
+
+class SentenceAdjudicationSave(SentenceScopedMixin, APIView):
+    """Reviewers: save the gold version of a sentence (same body and 409 rule as annotations)."""
+
+    permission_classes = [IsProjectReviewer]
+
+    @extend_schema(request=SentenceAnnotationSerializer,
+                   responses={200: OpenApiResponse(description="Saved gold annotation"),
+                              409: OpenApiResponse(description="Stale version")})
+    def put(self, request, pk: int):
+        return _save_response(request, self.get_sentence(), SentenceAnnotation.Kind.ADJUDICATION)
+
+
+class SentenceComments(SentenceScopedMixin, APIView):
+    """GET the sentence's comments (annotators: their own); POST {"text"} to flag it for the reviewer."""
+
+    permission_classes = [CanOpenDocument]
+
+    def get(self, request, pk: int):
+        comments = Comment.objects.filter(sentence=self.get_sentence()).select_related("author")
+        if role_of(request, self) not in (Role.ADMIN, Role.REVIEWER):
+            comments = comments.filter(author=request.user)
+        return Response([selectors.comment_data(c) for c in comments])
+
+    @extend_schema(request=CommentSerializer)
+    def post(self, request, pk: int):
+        serializer = CommentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            comment = comment_add(sentence=self.get_sentence(), author=request.user, text=serializer.validated_data["text"])
+        except WorkflowError as error:
+            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(selectors.comment_data(comment), status=status.HTTP_201_CREATED)
+
+
+class CommentResolve(APIView):
+    """Reviewers: mark a comment resolved."""
+
+    permission_classes = [IsProjectReviewer]
+
+    def get_permission_project(self) -> Project:
+        self.comment = get_object_or_404(Comment.objects.select_related("sentence__document__project", "author"),
+                                         pk=self.kwargs["pk"])
+        return self.comment.sentence.document.project
+
+    def post(self, request, pk: int):
+        return Response(selectors.comment_data(comment_resolve(comment=self.comment, by=request.user)))
+
+
+class SentenceHistory(SentenceScopedMixin, APIView):
+    """Every change to the sentence's labels and comments, oldest first (annotators: their own)."""
+
+    permission_classes = [CanOpenDocument]
+
+    def get(self, request, pk: int):
+        return Response(selectors.sentence_history(self.get_sentence(), request.user, role_of(request, self)))
+
+
+class ProjectAssignments(ProjectScopedMixin, APIView):
+    """GET who has which document. POST (admins): {"documents": [ids], "annotators": [usernames]} or
+    {"auto": true, "per_document": N} for balanced automatic assignment."""
+
+    def get_permissions(self):
+        return [IsProjectAdmin()] if self.request.method == "POST" else [IsProjectReviewer()]
+
+    def get(self, request, project_pk: int):
+        rows = Assignment.objects.filter(document__project=self.get_permission_project()).select_related("annotator")
+        return Response([{"document": a.document_id, "annotator": a.annotator.get_username()} for a in rows])
+
+    @extend_schema(request=AssignmentSerializer)
+    def post(self, request, project_pk: int):
+        project = self.get_permission_project()
+        serializer = AssignmentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        claim_serializer = serializer.fields["claims"].child
         try:
-            annotation = save_sentence_annotation(
-                sentence=self.sentence,
-                user=request.user,
-                status=data["status"],
-                claims=[claim_serializer.to_claim_input(claim) for claim in data["claims"]],
-                expected_version=data["version"],
-            )
-        except AnnotationInvalid as error:
+            if data.get("auto"):
+                created = assign_automatically(project=project, per_document=data.get("per_document"), by=request.user)
+            else:
+                documents = list(Document.objects.filter(project=project, pk__in=data.get("documents", [])))
+                annotators = list(get_user_model().objects.filter(username__in=data.get("annotators", [])))
+                if len(documents) != len(set(data.get("documents", []))) or len(annotators) != len(set(data.get("annotators", []))):
+                    return Response({"detail": "unknown document id or username"}, status=status.HTTP_400_BAD_REQUEST)
+                created = assign_documents(project=project, documents=documents, annotators=annotators, by=request.user)
+        except WorkflowError as error:
             return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
-        except StaleAnnotation as stale:
-            return Response(
-                {"detail": str(stale), "current": annotation_snapshot(stale.current)},
-                status=status.HTTP_409_CONFLICT,
-            )
-        annotation = type(annotation).objects.select_related("annotator").prefetch_related("claims__stance").get(
-            pk=annotation.pk
-        )
-        return Response(selectors.annotation_data(annotation))
+        return Response({"created": len(created)}, status=status.HTTP_201_CREATED)
+
+
+class ProjectAgreement(ProjectScopedMixin, APIView):
+    """Inter-annotator agreement and human-vs-machine figures (reviewers and admins)."""
+
+    permission_classes = [IsProjectReviewer]
+
+    def get(self, request, project_pk: int):
+        return Response(selectors.project_agreement(self.get_permission_project()).to_dict())
 
 
 class ProjectExport(ProjectScopedMixin, APIView):
@@ -154,18 +293,23 @@ class ProjectExport(ProjectScopedMixin, APIView):
     permission_classes = [IsProjectMember]
 
     @extend_schema(responses={200: OpenApiResponse(description="The corpus file, streamed")})
+    @extend_schema(parameters=[OpenApiParameter("scope", str, enum=["all", "gold"],
+                                                description="all annotators' labels (default) or gold only")])
     def get(self, request, project_pk: int, fmt: str):
         return export_response(request, self.get_permission_project(), fmt, role_of(request, self))
 
 
 def export_response(request, project: Project, fmt: str, role: str | None) -> StreamingHttpResponse:
-    """A streamed download, shared by the API and the UI."""
+    """A streamed download, shared by the API and the UI. `?scope=gold` writes adjudicated labels only."""
     if fmt not in WRITERS:
         raise Http404(f"Unknown export format {fmt!r}.")
-    only_annotator = request.user if role == "annotator" else None
+    scope = request.GET.get("scope", "all")
+    if scope not in ("all", "gold"):
+        raise Http404("scope must be 'all' or 'gold'.")
+    only_annotator = request.user if role == Role.ANNOTATOR else None
     writer = WRITERS[fmt]
-    response = StreamingHttpResponse(export_project(project, fmt, annotator=only_annotator),
-                                     content_type=writer.content_type)
-    filename = f"claimdesk-project-{project.pk}.{writer.extension}"
+    chunks = export_project(project, fmt, annotator=only_annotator, gold_only=scope == "gold" and only_annotator is None)
+    response = StreamingHttpResponse(chunks, content_type=writer.content_type)
+    filename = f"claimdesk-project-{project.pk}{'-gold' if scope == 'gold' else ''}.{writer.extension}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from annotate.exporters.records import iter_sentence_records
 from annotate.exporters.writers import WRITERS, Writer
 from annotate.models import Project
+from annotate.selectors import project_agreement
 
 __all__ = ["WRITERS", "Writer", "export_project", "writer_for"]
 
@@ -19,9 +20,17 @@ def writer_for(fmt: str) -> Writer:
         raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(WRITERS)}") from None
 
 
-def export_project(project: Project, fmt: str, *, annotator: AbstractBaseUser | None = None) -> Iterator[str]:
+def export_project(
+    project: Project, fmt: str, *, annotator: AbstractBaseUser | None = None, gold_only: bool = False
+) -> Iterator[str]:
     """The project's corpus in `fmt` ("json", "jsonl" or "csv"), as text chunks.
 
-    With `annotator`, only that person's annotations are written beside the suggestions.
+    With `annotator`, only that person's annotations are written beside the suggestions;
+    with `gold_only`, only the adjudicated versions. The JSON file of everyone's work also
+    carries the project's agreement summary.
     """
-    return writer_for(fmt).write(iter_sentence_records(project, annotator=annotator))
+    writer = writer_for(fmt)
+    summary = None
+    if fmt == "json" and annotator is None and not gold_only:
+        summary = project_agreement(project).to_dict()
+    return writer.write(iter_sentence_records(project, annotator=annotator, gold_only=gold_only), summary)

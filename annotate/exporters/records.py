@@ -75,7 +75,8 @@ def sentence_record(sentence: Sentence) -> dict[str, Any]:
 
 
 def iter_sentence_records(
-    project: Project, *, annotator: AbstractBaseUser | None = None, chunk_size: int = 500
+    project: Project, *, annotator: AbstractBaseUser | None = None, gold_only: bool = False, chunk_size: int = 500
 ) -> Iterator[dict[str, Any]]:
-    for sentence in export_sentences(project, annotator=annotator).iterator(chunk_size=chunk_size):
+    sentences = export_sentences(project, annotator=annotator, gold_only=gold_only)
+    for sentence in sentences.iterator(chunk_size=chunk_size):
         yield sentence_record(sentence)

@@ -26,7 +26,8 @@ class Writer:
     content_type: ClassVar[str]
     extension: ClassVar[str]
 
-    def write(self, records: Iterable[Record]) -> Iterator[str]:
+    def write(self, records: Iterable[Record], summary: dict[str, Any] | None = None) -> Iterator[str]:
+        """Text chunks of the file. `summary` (agreement figures) is kept by formats that have room for it."""
         raise NotImplementedError
 
 
@@ -35,17 +36,18 @@ class JsonlWriter(Writer):
 
     name, content_type, extension = "jsonl", "application/x-ndjson; charset=utf-8", "jsonl"
 
-    def write(self, records: Iterable[Record]) -> Iterator[str]:
+    def write(self, records: Iterable[Record], summary: dict[str, Any] | None = None) -> Iterator[str]:
         for record in records:
             yield json.dumps(record, ensure_ascii=False) + "\n"
 
 
 class JsonWriter(Writer):
-    """{"documents": [{"document_id", "document_title", "sentences": [...]}, ...]}, streamed document by document."""
+    """{"documents": [{"document_id", "document_title", "sentences": [...]}, ...], "agreement": {...}},
+    streamed document by document."""
 
     name, content_type, extension = "json", "application/json; charset=utf-8", "json"
 
-    def write(self, records: Iterable[Record]) -> Iterator[str]:
+    def write(self, records: Iterable[Record], summary: dict[str, Any] | None = None) -> Iterator[str]:
         yield '{"documents": ['
         current_id: int | None = None
         first_document = True
@@ -64,7 +66,7 @@ class JsonWriter(Writer):
             first_sentence = False
         if current_id is not None:
             yield "]}"
-        yield "]}\n"
+        yield "]" + (f', "agreement": {json.dumps(summary, ensure_ascii=False)}' if summary is not None else "") + "}\n"
 
 
 class CsvWriter(Writer):
@@ -79,7 +81,7 @@ class CsvWriter(Writer):
         *(f"suggested_{field}" for field in SUGGESTION_FIELDS),
     )
 
-    def write(self, records: Iterable[Record]) -> Iterator[str]:
+    def write(self, records: Iterable[Record], summary: dict[str, Any] | None = None) -> Iterator[str]:
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=self.columns, extrasaction="ignore")
         writer.writeheader()

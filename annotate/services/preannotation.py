@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from spacy.language import Language
 
-from annotate.models import Document, Project, Sentence, Speaker, StanceLabel, Suggestion
+from annotate.models import Document, Project, Sentence, Speaker, StanceLabel, StanceModel, Suggestion
 from annotate.nlp.pipeline import load_pipeline, preannotate
 from annotate.nlp.types import DocumentPrediction
 
@@ -19,7 +19,7 @@ def pipeline_for_project(project: Project) -> Language:
 
 
 def project_stance_model_dir(project: Project) -> str | None:
-    active = getattr(project, "active_stance_model", None)
+    active = StanceModel.objects.filter(project=project, is_active=True).only("path").first()
     return active.path if active is not None else None
 
 

@@ -12,6 +12,7 @@ from django.db import transaction
 from annotate.models import Project, Role
 from annotate.services.imports import import_documents, parse_upload
 from annotate.services.projects import membership_set, project_create
+from annotate.services.workflow import assign_automatically
 
 DEMO_PROJECT = "US–Pakistan relations"
 DEMO_TARGET = "US–Pakistan cooperation"
@@ -66,4 +67,8 @@ class Command(BaseCommand):
             result = import_documents(project=project, documents=documents)
             created += len(result.created)
             duplicates += len(result.duplicates)
-        self.stdout.write(f"Demo project '{project.name}': {created} document(s) imported, {duplicates} already there.")
+        assigned = assign_automatically(project=project, per_document=1)
+        self.stdout.write(
+            f"Demo project '{project.name}': {created} document(s) imported, {duplicates} already there, "
+            f"{len(assigned)} new assignment(s)."
+        )

@@ -15,29 +15,49 @@ const listEl = document.getElementById("sentences");
 const panelEl = document.getElementById("panel");
 const progressEl = document.getElementById("progress");
 const orderToggle = document.getElementById("order-by-confidence");
+const disagreementToggle = document.getElementById("only-disagreements");
+const adjudicating = data.mode === "adjudicate";
 
 const sentences = data.sentences.map((row) => {
   const fromSuggestion = row.suggestions.map((s) => ({
     speaker: s.speaker, cue: s.cue, claim: s.claim, stance: s.stance,
     speaker_id: s.speaker_id, speaker_name: null, suggestion_id: s.id,
   }));
-  const claims = row.annotation
-    ? row.annotation.claims.map((c) => ({ ...c, speaker_name: null }))
-    : fromSuggestion;
+  // Adjudicating without a gold version yet: start from the first annotator's version.
+  const firstWork = (row.work || []).find((w) => w.status !== "skipped");
+  const start = row.annotation || firstWork;
+  const claims = start ? start.claims.map((c) => ({ ...c, speaker_name: null })) : fromSuggestion;
   return {
     ...row,
     draft: { status: row.annotation ? row.annotation.status : null, claims },
+    comments: row.comments || [],
+    work: row.work || [],
+    disagreement: row.disagreement || [],
+    takeNext: 0,
+    history: [],
+    events: null,
     version: row.annotation ? row.annotation.version : null,
     saveState: row.annotation ? "saved" : "suggested",
     message: "",
-    history: [],
     activeClaim: 0,
     queue: Promise.resolve(),
+    pending: 0, // saves queued or in flight
     confidence: row.suggestions.length ? Math.min(...row.suggestions.map((s) => s.confidence.overall)) : 1,
   };
 });
 
-let order = sentences.map((_, i) => i);
+let order = [];
+const isFlagged = (s) => s.comments.some((c) => !c.resolved);
+function computeOrder() {
+  order = sentences.map((_, i) => i);
+  if (disagreementToggle && disagreementToggle.checked) {
+    order = order.filter((i) => sentences[i].disagreement.length || isFlagged(sentences[i]));
+  }
+  if (orderToggle.checked) order.sort((a, b) => sentences[a].confidence - sentences[b].confidence || a - b);
+  // Reviewers see flagged sentences first.
+  if (adjudicating) order.sort((a, b) => Number(isFlagged(sentences[b])) - Number(isFlagged(sentences[a])));
+}
+computeOrder();
 let current = firstUnfinished();
 
 function firstUnfinished() {
@@ -153,6 +173,8 @@ function renderRow(i) {
       low ? el("span", { class: "flag" }, "⚑ low confidence") : null,
       el("span", { class: `status status-${s.draft.status || "suggested"}` }, statusText(s)),
       claims.length > 1 ? el("span", { class: "count" }, `${claims.length} claims`) : null,
+      isFlagged(s) ? el("span", { class: "flag" }, "⚑ flagged") : null,
+      s.disagreement.length ? el("span", { class: "disagree" }, `≠ ${s.disagreement.join(", ")}`) : null,
       el("span", { class: `save save-${s.saveState}`, role: "status" }, saveText(s)),
     ),
   );
@@ -234,13 +256,123 @@ function renderPanel() {
         suggestion ? el("span", { class: "model" }, `suggested by ${suggestion.stance_model || suggestion.model}`) : null),
     ));
   });
+  if (adjudicating) children.push(renderWork(s));
+  children.push(renderComments(s));
+  if (s.events) children.push(renderHistory(s));
   children.push(el("div", { class: "actions" },
     keyButton("Enter", "accept", accept), keyButton("s", "speaker", () => setSpan("speaker")),
     keyButton("u", "cue", () => setSpan("cue")), keyButton("c", "claim", () => setSpan("claim")),
     keyButton("n", "no claim", noClaim), keyButton("a", "add claim", addClaim), keyButton("d", "delete claim", deleteClaim),
-    keyButton("x", "skip", skip), keyButton("z", "undo", undo), keyButton("?", "all keys", showHelp)));
+    keyButton("x", "skip", skip), keyButton("z", "undo", undo), keyButton("f", "flag", startComment),
+    keyButton("h", "history", toggleHistory), adjudicating ? keyButton("t", "take next version", takeNext) : null,
+    keyButton("?", "all keys", showHelp)));
   if (s.panelMessage) children.push(el("p", { class: "hint" }, s.panelMessage));
   panelEl.replaceChildren(...children);
+}
+
+function describeClaims(claims) {
+  if (!claims.length) return "no claim";
+  return claims.map((c) => {
+    const who = c.speaker ? snippet(c.speaker, 40) : "author";
+    const stance = c.stance ? (labelByValue[c.stance] || { name: c.stance }).name : "no stance";
+    return `${who} → “${snippet(c.claim, 60)}” [${stance}]`;
+  }).join("; ");
+}
+
+function renderWork(s) {
+  const box = el("div", { class: "work" }, el("h3", {}, "Annotators' versions"));
+  if (s.disagreement.length) box.append(el("p", { class: "disagree" }, `Disagree on: ${s.disagreement.join(", ")}`));
+  if (!s.work.length) box.append(el("p", { class: "muted" }, "Nobody has annotated this sentence yet."));
+  s.work.forEach((w, k) => {
+    box.append(el("div", { class: "version" },
+      el("strong", {}, `${w.annotator}: `), `${w.status.replace("_", " ")} — ${describeClaims(w.status === "no_claim" || w.status === "skipped" ? [] : w.claims)} `,
+      el("button", { type: "button", onclick: () => takeVersion(s, k) }, "Take")));
+  });
+  const first = s.suggestions.length ? s.suggestions.map((x) => ({ ...x })) : [];
+  box.append(el("div", { class: "version muted" }, el("strong", {}, "machine: "), describeClaims(first)));
+  return box;
+}
+
+function takeVersion(s, k) {
+  const w = s.work[k];
+  if (!w) return;
+  edit(s, () => {
+    s.draft.claims = w.claims.map((c) => ({ ...c, speaker_name: null }));
+    s.activeClaim = 0;
+  }, w.status === "no_claim" || w.status === "skipped" ? "no_claim" : "corrected");
+}
+
+function takeNext() {
+  const s = sentences[current];
+  if (!s.work.length) { hint("No annotator's version to take."); return; }
+  takeVersion(s, s.takeNext % s.work.length);
+  s.takeNext += 1;
+}
+
+function renderComments(s) {
+  const box = el("div", { class: "comments" });
+  s.comments.forEach((c) => {
+    box.append(el("p", { class: c.resolved ? "comment resolved" : "comment" },
+      el("strong", {}, `${c.author}: `), c.text, c.resolved ? " (resolved)" : "",
+      adjudicating && !c.resolved ? el("button", { type: "button", onclick: () => resolveComment(s, c) }, "Resolve") : null));
+  });
+  if (s.writingComment) {
+    const area = el("textarea", { rows: 2, "aria-label": "comment for the reviewer", placeholder: "What should the reviewer look at? (Ctrl+Enter sends, Esc cancels)" });
+    area.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); sendComment(s, area.value); }
+      if (event.key === "Escape") { s.writingComment = false; renderPanel(); }
+    });
+    box.append(area, el("button", { type: "button", onclick: () => sendComment(s, area.value) }, "Send comment"));
+    setTimeout(() => area.focus(), 0);
+  }
+  return box;
+}
+
+function startComment() {
+  sentences[current].writingComment = true;
+  renderPanel();
+}
+
+async function postJson(url, body) {
+  const response = await fetch(url, {
+    method: "POST", credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken }, body: JSON.stringify(body),
+  });
+  return { ok: response.ok, payload: await response.json().catch(() => ({})) };
+}
+
+async function sendComment(s, value) {
+  if (!value.trim()) { hint("Write something first."); return; }
+  const { ok, payload } = await postJson(data.urls.comments.replace("/0/", `/${s.id}/`), { text: value });
+  if (!ok) { hint(`Comment not sent: ${payload.detail || "error"}`); return; }
+  s.comments.push(payload);
+  s.writingComment = false;
+  refresh(sentences.indexOf(s));
+}
+
+async function resolveComment(s, comment) {
+  const { ok, payload } = await postJson(data.urls.resolve.replace("/0/", `/${comment.id}/`), {});
+  if (!ok) { hint(`Not resolved: ${payload.detail || "error"}`); return; }
+  Object.assign(comment, payload);
+  refresh(sentences.indexOf(s));
+}
+
+function renderHistory(s) {
+  const box = el("div", { class: "history" }, el("h3", {}, "History"));
+  if (!s.events.length) box.append(el("p", { class: "muted" }, "No changes yet."));
+  s.events.forEach((e) => {
+    const after = e.after && e.after.status ? `${e.after.status}, ${describeClaims(e.after.claims || [])}` : JSON.stringify(e.after);
+    box.append(el("p", {}, el("time", { datetime: e.at }, new Date(e.at).toLocaleString()), ` ${e.actor || "system"} — ${e.action}: ${after}`));
+  });
+  return box;
+}
+
+async function toggleHistory() {
+  const s = sentences[current];
+  if (s.events) { s.events = null; renderPanel(); return; }
+  const response = await fetch(data.urls.history.replace("/0/", `/${s.id}/`), { credentials: "same-origin" });
+  s.events = response.ok ? await response.json() : [];
+  renderPanel();
 }
 
 // ---------- saving ----------
@@ -253,8 +385,9 @@ function save(s, status) {
   const i = sentences.indexOf(s);
   s.draft.status = status;
   s.saveState = "saving";
+  s.pending += 1;
   renderRow(i);
-  s.queue = s.queue.then(() => send(s, i));
+  s.queue = s.queue.then(() => send(s, i)).finally(() => { s.pending -= 1; });
   return s.queue;
 }
 
@@ -283,13 +416,17 @@ async function send(s, i) {
   const payload = await response.json().catch(() => ({}));
   if (response.ok) {
     s.version = payload.version;
-    s.draft.status = payload.status;
-    s.draft.claims = payload.claims.map((c) => ({ ...c, speaker_name: null }));
     payload.claims.forEach((c) => {
       if (c.speaker_id && !speakers.some((x) => x.id === c.speaker_id)) reloadSpeakers();
     });
-    s.saveState = "saved";
-    s.message = "";
+    // A later change is already queued: keep the draft (it holds that change, sent next
+    // with this version) and keep saying "saving" until the last save is in.
+    if (s.pending <= 1) {
+      s.draft.status = payload.status;
+      s.draft.claims = payload.claims.map((c) => ({ ...c, speaker_name: null }));
+      s.saveState = "saved";
+      s.message = "";
+    }
   } else if (response.status === 409) {
     s.saveState = "conflict";
     s.theirs = payload.current;
@@ -478,11 +615,13 @@ function showHelp() {
   document.getElementById("help").showModal();
 }
 
-orderToggle.addEventListener("change", () => {
-  order = sentences.map((_, i) => i);
-  if (orderToggle.checked) order.sort((a, b) => sentences[a].confidence - sentences[b].confidence || a - b);
+function reorder() {
+  computeOrder();
+  if (!order.length) { hint("No sentence matches this filter."); order = sentences.map((_, i) => i); return; }
   move(firstUnfinished());
-});
+}
+orderToggle.addEventListener("change", reorder);
+if (disagreementToggle) disagreementToggle.addEventListener("change", reorder);
 
 document.addEventListener("keydown", (event) => {
   if (event.target.closest && event.target.closest("input, textarea, select, dialog")) return;
@@ -490,7 +629,8 @@ document.addEventListener("keydown", (event) => {
   const actions = {
     Enter: accept, s: () => setSpan("speaker"), u: () => setSpan("cue"), c: () => setSpan("claim"),
     n: noClaim, a: addClaim, d: deleteClaim, x: skip, z: undo, "?": showHelp, Tab: switchClaim,
-    j: next, ArrowDown: next, k: previous, ArrowUp: previous,
+    j: next, ArrowDown: next, k: previous, ArrowUp: previous, f: startComment, h: toggleHistory,
+    ...(adjudicating ? { t: takeNext } : {}),
   };
   const action = actions[event.key] || (/^[1-9]$/.test(event.key) ? () => setStance(Number(event.key) - 1) : null);
   if (!action) return;

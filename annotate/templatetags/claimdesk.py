@@ -1,0 +1,14 @@
+"""Template filters for ClaimDesk pages."""
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def figure(value: dict | None) -> str:
+    """An agreement figure: "0.74 (n=40)", or why there is none."""
+    if not value:
+        return "—"
+    if value.get("value") is None:
+        return f"not enough data: {value.get('reason') or 'unknown'}"
+    return f"{value['value']:.2f} (n={value['n']})"
