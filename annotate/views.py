@@ -15,6 +15,7 @@ from annotate.api.views import export_response
 from annotate.models import Document, Project, Role
 from annotate.permissions import ROLES_AT_LEAST
 from annotate.services.imports import ImportRejected, import_documents, parse_text, parse_upload
+from annotate.services.stance_models import TrainingRefused, start_stance_training
 from annotate.services.workflow import WorkflowError, assign_automatically, assign_documents
 
 # CommonMark without raw HTML: guidelines are written by admins but still never trusted as HTML.
@@ -57,6 +58,8 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["agreement"] = selectors.project_agreement(project).to_dict()
     if role == Role.ADMIN:
         context["annotators"] = selectors.project_annotators(project)
+        context["stance_models"] = list(project.stance_models.order_by("-version")[:5])
+        context["training"] = any(m.status in ("queued", "running") for m in context["stance_models"])
     return render(request, "annotate/project_detail.html", context)
 
 
@@ -80,6 +83,20 @@ def project_assign(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, f"Not assigned: {error}")
         return redirect("annotate:project-detail", pk=project.pk)
     messages.success(request, f"{len(created)} new assignment(s).")
+    return redirect("annotate:project-detail", pk=project.pk)
+
+
+@login_required
+@require_POST
+def stance_model_train(request: HttpRequest, pk: int) -> HttpResponse:
+    project = get_object_or_404(Project, pk=pk)
+    _require_role(request, project, Role.ADMIN)
+    try:
+        record = start_stance_training(project=project, by=request.user)
+    except TrainingRefused as refused:
+        messages.error(request, f"Not started: {refused}")
+    else:
+        messages.success(request, f"Stance model v{record.version} queued for training.")
     return redirect("annotate:project-detail", pk=project.pk)
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("projects/<int:project_pk>/", views.ProjectDetail.as_view(), name="api-project-detail"),
     path("projects/<int:project_pk>/documents/", views.DocumentListImport.as_view(), name="api-document-list"),
     path("projects/<int:project_pk>/assignments/", views.ProjectAssignments.as_view(), name="api-project-assignments"),
+    path("projects/<int:project_pk>/stance-models/", views.ProjectStanceModels.as_view(), name="api-project-stance-models"),
     path("projects/<int:project_pk>/agreement/", views.ProjectAgreement.as_view(), name="api-project-agreement"),
     path("projects/<int:project_pk>/export/<str:fmt>/", views.ProjectExport.as_view(), name="api-project-export"),
     path("documents/<int:pk>/", views.DocumentReview.as_view(), name="api-document-review"),

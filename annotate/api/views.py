@@ -22,10 +22,11 @@ from annotate.api.serializers import (
     SentenceAnnotationSerializer,
 )
 from annotate.exporters import WRITERS, export_project
-from annotate.models import Assignment, Comment, Document, Project, Role, Sentence, SentenceAnnotation
+from annotate.models import Assignment, Comment, Document, Project, Role, Sentence, SentenceAnnotation, StanceModel
 from annotate.permissions import CanOpenDocument, IsProjectAdmin, IsProjectMember, IsProjectReviewer, role_of
 from annotate.services.annotations import AnnotationInvalid, StaleAnnotation, annotation_snapshot, save_sentence_annotation
 from annotate.services.imports import ImportRejected, import_documents, parse_text, parse_upload
+from annotate.services.stance_models import TrainingRefused, start_stance_training
 from annotate.services.workflow import (
     WorkflowError,
     assign_automatically,
@@ -313,3 +314,30 @@ def export_response(request, project: Project, fmt: str, role: str | None) -> St
     filename = f"claimdesk-project-{project.pk}{'-gold' if scope == 'gold' else ''}.{writer.extension}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+class ProjectStanceModels(ProjectScopedMixin, APIView):
+    """GET the project's stance models with their training progress; POST (admins) starts a training run."""
+
+    def get_permissions(self):
+        return [IsProjectAdmin()] if self.request.method == "POST" else [IsProjectReviewer()]
+
+    def get(self, request, project_pk: int):
+        models = StanceModel.objects.filter(project=self.get_permission_project()).order_by("-version")
+        return Response([stance_model_data(m) for m in models])
+
+    def post(self, request, project_pk: int):
+        try:
+            record = start_stance_training(project=self.get_permission_project(), by=request.user)
+        except TrainingRefused as refused:
+            return Response({"detail": str(refused)}, status=status.HTTP_409_CONFLICT)
+        record.refresh_from_db()
+        return Response(stance_model_data(record), status=status.HTTP_202_ACCEPTED)
+
+
+def stance_model_data(model: StanceModel) -> dict:
+    return {
+        "version": model.version, "name": model.name, "status": model.status, "progress": model.progress,
+        "message": model.message, "metrics": model.metrics, "is_active": model.is_active,
+        "created_at": model.created_at.isoformat(), "finished_at": model.finished_at.isoformat() if model.finished_at else None,
+    }

@@ -133,6 +133,7 @@ class Candidate:
     speaker: CharSpan | None
     cue_token: int  # token index the claim is filed by (the cue, or the quotation start)
     cue_lemma: str = ""  # lemma of a verb cue, for the learned per-lemma rate
+    shape: str = ""  # how a verb cue's content was found ("ccomp", "dobj", ...)
     features: dict[str, float] = field(default_factory=dict)
     p_content: float = 0.0
     p_e2e: float = 0.0
@@ -142,7 +143,7 @@ class Candidate:
 def _trimmed(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
     """Drop edge punctuation (but not quotation marks) and a leading complementiser."""
     while start < end and (doc[start].is_space or doc[start].is_punct and not doc[start].is_quote
-                           or doc[start].dep_ in ("mark", "cc") and doc[start].lower_ in ("that", "and", "but")):
+                           or doc[start].lower_ in ("that", "and", "but") and doc[start].tag_ in ("IN", "WDT", "CC")):
         start += 1
     while end > start and (doc[end - 1].is_space or doc[end - 1].is_punct and not doc[end - 1].is_quote):
         end -= 1
@@ -162,16 +163,19 @@ def _verb_content(verb: Token) -> tuple[tuple[int, int] | None, str, Token | Non
         return (min(c.left_edge.i for c in clausal), max(c.right_edge.i for c in clausal) + 1), "ccomp", None
     xcomp = [c for c in children if c.dep_ == "xcomp"]
     objects = [c for c in children if c.dep_ in ("dobj", "dative", "oprd") and c.i > verb.i]
+    # A non-clausal content runs on to the end of the verb's phrase: "views itself as a
+    # leader in the push", "criticised Trump in parliament over his call".
+    phrase_end = max([c.right_edge.i + 1 for c in children if c.i > verb.i and c.dep_ not in P.NOT_CONTENT_DEPS]
+                     + [verb.i + 1])
     if xcomp:
-        parts = xcomp + objects
-        return (min(c.left_edge.i for c in parts), max(c.right_edge.i for c in parts) + 1), "xcomp", None
+        return (min(c.left_edge.i for c in xcomp + objects), phrase_end), "xcomp", None
     if objects:
-        return (min(c.left_edge.i for c in objects), max(c.right_edge.i for c in objects) + 1), "dobj", None
+        return (min(c.left_edge.i for c in objects), phrase_end), "dobj", None
     for prep in children:
         if prep.dep_ == "prep" and prep.i > verb.i and prep.lower_ in P.CONTENT_PREPOSITIONS:
             objects = [c for c in prep.children if c.dep_ in ("pobj", "pcomp")]
             if objects:
-                return (objects[0].left_edge.i, objects[-1].right_edge.i + 1), "prep", prep
+                return (objects[0].left_edge.i, phrase_end), "prep", prep
     doc = verb.doc
     after = verb.right_edge.i + 1 if verb.right_edge.i > verb.i else verb.i + 1
     if verb.i + 1 < len(doc) and doc[verb.i + 1].text == ":" or after < len(doc) and doc[after].text == ":":
@@ -267,6 +271,7 @@ def _verb_candidates(doc: Doc, lexicon: Callable[[str], bool]) -> Iterable[Candi
             speaker=_chars(doc, *speaker_range) if speaker_range else None,
             cue_token=verb.i,
             cue_lemma=verb.lemma_.lower(),
+            shape=shape,
             features={f"shape={shape}": 1.0, f"speaker_how={how}": 1.0, f"dep={verb.dep_}": 1.0,
                       f"tag={verb.tag_}": 1.0, "negated": float(any(c.dep_ == "neg" for c in verb.children))},
         )
@@ -405,7 +410,8 @@ def _add_shared_features(doc: Doc, cand: Candidate, quotes: Sequence[CharSpan]) 
 class AttributionModel:
     """Everything learned from gold, loaded from one JSON file."""
 
-    cue_counts: dict[str, list[int]]  # lemma -> [times a right attribution, times a candidate]
+    # "lemma" and "lemma|shape" -> [times a right attribution, times a candidate]
+    cue_counts: dict[str, list[int]]
     content_model: LogisticModel
     e2e_model: LogisticModel
     content_calibration: IsotonicTable
@@ -413,13 +419,13 @@ class AttributionModel:
     cue_accuracy: dict[str, float]  # rule -> rate the cue span was right, given the content was
     threshold: float
 
-    def cue_rate(self, lemma: str, exclude_label: int | None = None) -> float:
-        """Smoothed rate at which `lemma` as a verb cue gives a right attribution.
-        `exclude_label` removes one candidate's own label (leave-one-out in training)."""
-        positives, total = self.cue_counts.get(lemma, (0, 0))
+    def cue_rate(self, key: str, exclude_label: int | None = None) -> float:
+        """Smoothed rate at which a verb cue (`lemma` or `lemma|shape`) gives a right
+        attribution. `exclude_label` removes one candidate's own label (leave-one-out)."""
+        positives, total = self.cue_counts.get(key, (0, 0))
         if exclude_label is not None:
             positives, total = positives - exclude_label, total - 1
-        prior = P.CUE_VERB_PRIOR.get(lemma, UNSEEN_LEMMA_PRIOR)
+        prior = P.CUE_VERB_PRIOR.get(key.split("|")[0], UNSEEN_LEMMA_PRIOR)
         return (positives + PRIOR_WEIGHT * prior) / (total + PRIOR_WEIGHT)
 
     def is_cue_lemma(self, lemma: str) -> bool:
@@ -459,6 +465,7 @@ def _lemma_features(cand: Candidate, rate: Callable[[str], float]) -> None:
         return
     cue_logit = _logit(rate(cand.cue_lemma))
     cand.features["cue_logit"] = cue_logit
+    cand.features["cue_shape_logit"] = _logit(rate(f"{cand.cue_lemma}|{cand.shape}"))
     for shape in ("ccomp", "dobj", "xcomp", "prep", "parenthetical", "colon"):
         if cand.features.get(f"shape={shape}"):
             cand.features[f"cue_logit*{shape}"] = cue_logit
@@ -651,12 +658,13 @@ def train_attribution(
         per_doc.append(labelled)
         for cand, (y_content, y_speaker, _) in labelled:
             if cand.cue_lemma:
-                counts = cue_counts.setdefault(cand.cue_lemma, [0, 0])
-                counts[0] += y_content * y_speaker
-                counts[1] += 1
+                for key in (cand.cue_lemma, f"{cand.cue_lemma}|{cand.shape}"):
+                    counts = cue_counts.setdefault(key, [0, 0])
+                    counts[0] += y_content * y_speaker
+                    counts[1] += 1
     # Only lemmas that were ever right (or are hand-listed) make candidates at run time.
     model = AttributionModel(
-        cue_counts={k: v for k, v in cue_counts.items() if v[0] > 0 or k in P.CUE_VERB_PRIOR},
+        cue_counts={k: v for k, v in cue_counts.items() if v[0] > 0 or k.split("|")[0] in P.CUE_VERB_PRIOR},
         content_model=LogisticModel(weights={}, bias=0.0),
         e2e_model=LogisticModel(weights={}, bias=0.0),
         content_calibration=IsotonicTable(thresholds=[0.0], values=[0.0]),
@@ -691,9 +699,12 @@ def train_attribution(
         cand.p_content = model.content_calibration(oof_content[i])
         cand.p_e2e = min(cand.p_content, model.e2e_calibration(oof_e2e[i]))
     model.threshold = _best_threshold([([c for c, _ in labelled], gold) for labelled, gold in zip(per_doc, golds)])
-    cue_right: dict[str, list[int]] = {}
-    for _, cand, (y_content_i, _, y_cue) in flat:
-        if y_content_i:
-            cue_right.setdefault(cand.rule, []).append(y_cue)
+    cue_right: dict[str, list[int]] = {}  # over the claims that would be kept, by rule
+    for labelled in per_doc:
+        label_of = {id(cand): y for cand, y in labelled}
+        for cand in _select([cand for cand, _ in labelled], model.threshold):
+            y_content_i, _, y_cue = label_of[id(cand)]
+            if y_content_i:
+                cue_right.setdefault(cand.rule, []).append(y_cue)
     model.cue_accuracy = {rule: round(sum(v) / len(v), 4) for rule, v in sorted(cue_right.items())}
     return model

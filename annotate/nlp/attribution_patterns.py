@@ -56,10 +56,10 @@ SPEECH_NOUNS: frozenset[str] = frozenset({
 })
 
 # Dependency labels (spaCy English, ClearNLP scheme).
-CONTENT_DEPS: tuple[str, ...] = ("ccomp", "xcomp", "dobj", "oprd", "dative")
-CLAUSAL_CONTENT_DEPS: frozenset[str] = frozenset({"ccomp", "xcomp"})
 # Prepositions whose object is the content of some cues ("warned of", "called for").
 CONTENT_PREPOSITIONS: frozenset[str] = frozenset({"of", "for", "about", "on", "to", "against", "that"})
+# Right-hand children of a verb cue that are not part of its (non-clausal) content.
+NOT_CONTENT_DEPS: frozenset[str] = frozenset({"conj", "cc", "punct", "parataxis", "advcl", "npadvmod", "ccomp"})
 SPEAKER_DEPS: frozenset[str] = frozenset({"nsubj", "csubj"})
 PASSIVE_SPEAKER_DEPS: frozenset[str] = frozenset({"agent"})
 # Where a speech verb hangs off the clause it reports ("X, sources said"): the reported

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib import resources
 
 from spacy.tokens import Token
 
@@ -59,7 +60,9 @@ AGAINST_TOPIC_VERBS = frozenset("""
 # Words that frame a debate motion and say nothing about its topic.
 MOTION_FRAME_WORDS = frozenset("this house believes believe would should supports support that the in of".split())
 
-# Small general-purpose sentiment lexicon (stance toward a topic follows sentiment).
+# Sentiment: VADER's lexicon (package vaderSentiment, MIT, 7.5k words rated -4..+4),
+# plus these words it lacks or rates for another sense. Stance toward a topic follows
+# sentiment.
 POSITIVE_WORDS = frozenset("""
     good great better best benefit benefits beneficial improve improves improved improvement
     help helps helped helpful effective efficient success successful successfully safe safer
@@ -83,8 +86,25 @@ NEGATIVE_WORDS = frozenset("""
     exploit exploitation exploits oppress oppression racist violate violates violation
 """.split())
 
-# word -> valence (+1 / -1 here; the sum over a text is its sentiment).
-SENTIMENT_LEXICON: dict[str, float] = {**{w: 1.0 for w in POSITIVE_WORDS}, **{w: -1.0 for w in NEGATIVE_WORDS}}
+VADER_LEXICON_FILE = resources.files("vaderSentiment") / "vader_lexicon.txt"
+VADER_SCALE = 0.5  # halve VADER's ratings so one strong word weighs about 2
+
+
+def _load_sentiment_lexicon() -> dict[str, float]:
+    """word -> valence; the sum over a text is its sentiment."""
+    lexicon: dict[str, float] = {}
+    for line in VADER_LEXICON_FILE.read_text(encoding="utf-8").splitlines():
+        word, _, rest = line.partition("\t")
+        if rest:
+            lexicon[word] = float(rest.split("\t", 1)[0]) * VADER_SCALE
+    for word in POSITIVE_WORDS:
+        lexicon.setdefault(word, 1.0)
+    for word in NEGATIVE_WORDS:
+        lexicon.setdefault(word, -1.0)
+    return lexicon
+
+
+SENTIMENT_LEXICON: dict[str, float] = _load_sentiment_lexicon()
 
 # How far back a negation flips a sentiment word ("not safe", "no benefit").
 NEGATION_WINDOW = 3

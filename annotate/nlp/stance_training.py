@@ -27,9 +27,12 @@ from spacy.util import fix_random_seed, minibatch
 from .stance_rules import RULE_FLAGS, TargetProfile, gather_evidence, is_content_word, profile_target, stem
 
 # Bump when `feature_words` changes: a model trained on other features is refused.
-FEATURE_VERSION = "1"
+FEATURE_VERSION = "2"
 META_KEY = "claimdesk_stance"
 TARGET_WORD = "_T"
+# The evidence pseudo-words are repeated: a bag of words weighs every token alike,
+# and three copies let the evidence outweigh topic words (chosen by group CV on train).
+EVIDENCE_REPEAT = 3
 # Share of target words found in the text, bucketed so the linear model can weigh it.
 SHARE_BUCKETS: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75)
 
@@ -88,6 +91,7 @@ def feature_words(tokens: Sequence[Token], target: TargetProfile) -> list[str]:
         features.append("_target_negated")
     features.append(f"_sentiment{max(-2, min(2, round(evidence.sentiment)))}")
     features.append(f"_sentiment_stance{evidence.stance_by_sentiment}")
+    features *= EVIDENCE_REPEAT
     for token in tokens:
         if token.is_space:
             continue
@@ -188,7 +192,6 @@ def train_stance_model(
     *,
     seed: int = 0,
     epochs: int = 12,
-    dropout: float = 0.2,
     batch_size: int = 16,
     name: str = "claimdesk_stance",
     version: str = "1.0.0",
@@ -214,7 +217,7 @@ def train_stance_model(
         shuffler.shuffle(train)
         losses: dict[str, float] = {}
         for batch in minibatch(train, size=batch_size):
-            nlp.update(batch, drop=dropout, sgd=optimizer, losses=losses)
+            nlp.update(batch, sgd=optimizer, losses=losses)  # a bag of words has no dropout
         losses_per_epoch.append(round(losses.get("textcat", 0.0), 4))
 
     nlp.meta["name"] = name

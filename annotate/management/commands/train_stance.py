@@ -1,0 +1,99 @@
+"""Train a stance classifier from a project's reviewed labels or from a gold JSONL file."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from annotate.models import Project, StanceModel
+from annotate.nlp.stance_training import (
+    StanceClassifier,
+    StanceExample,
+    evaluate_stance,
+    map_labels,
+    parse_label_map,
+    train_stance_model,
+)
+from annotate.services.stance_models import TrainingRefused, run_stance_training, start_stance_training
+
+
+class Command(BaseCommand):
+    help = (
+        "Train a stance classifier (claim text + target -> label). Either from a project's reviewed "
+        "annotations (--project NAME; activated only if it beats the rules on held-out documents) or from "
+        'a gold JSONL file of {"text", "target", "stance"} lines (GOLD.jsonl --output DIR [--map a=b,...]).'
+    )
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser):
+        parser.add_argument("gold", nargs="?", help='JSONL with {"text", "target", "stance"} per line')
+        parser.add_argument("--output", help="folder to save the trained model to (with GOLD)")
+        parser.add_argument("--map", default="", help="rename labels, e.g. for=support,against=oppose,observing=neutral")
+        parser.add_argument("--project", help="train from this project's reviewed annotations instead")
+        parser.add_argument("--epochs", type=int, default=12)
+        parser.add_argument("--seed", type=int, default=0)
+
+    def handle(self, *args, gold: str | None, output: str | None, map: str, project: str | None, epochs: int, seed: int, **options):
+        if bool(gold) == bool(project):
+            raise CommandError("Give either GOLD.jsonl (with --output) or --project NAME.")
+        if project:
+            self._train_project(project)
+            return
+        if not output:
+            raise CommandError("--output DIR is required with a gold file.")
+        examples = self._read_gold(Path(gold))
+        try:
+            mapping = parse_label_map(map)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+        examples = map_labels(examples, mapping)
+        try:
+            result = train_stance_model(examples, output, seed=seed, epochs=epochs)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+        scores = evaluate_stance(StanceClassifier.load(output), examples)
+        self.stdout.write(
+            f"Trained {result.model_id} on {result.examples} examples ({', '.join(result.labels)}) in {result.seconds}s; "
+            f"saved to {output}. Accuracy on its own training data: {scores['accuracy']:.3f} "
+            "(score it on held-out data with `predict --stance-model` and shared/eval/score.py)."
+        )
+
+    def _read_gold(self, path: Path) -> list[StanceExample]:
+        if not path.is_file():
+            raise CommandError(f"{path}: no such file")
+        examples, problems = [], []
+        with path.open(encoding="utf-8-sig") as handle:
+            for number, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                    text, target, stance = row["text"], row.get("target", ""), row["stance"]
+                    if not isinstance(text, str) or not isinstance(stance, str) or not isinstance(target, str):
+                        raise TypeError("text, target and stance must be strings")
+                except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as error:
+                    problems.append(f"{path}:{number}: {error.__class__.__name__}: {error}")
+                    continue
+                examples.append(StanceExample(text=text, target=target, label=stance))
+        if problems:
+            raise CommandError("Malformed gold lines, nothing trained:\n" + "\n".join(problems[:20]))
+        if not examples:
+            raise CommandError(f"{path}: no examples")
+        return examples
+
+    def _train_project(self, name: str) -> None:
+        project = Project.objects.filter(name=name).first()
+        if project is None:
+            raise CommandError(f"No project named {name!r}.")
+        try:
+            record = start_stance_training(project=project)
+        except TrainingRefused as refused:
+            raise CommandError(str(refused)) from None
+        record.refresh_from_db()
+        if record.status in (StanceModel.Status.QUEUED, StanceModel.Status.RUNNING):
+            # A queue backend took it; with the in-process backend it has already run.
+            record = run_stance_training(record.pk) if record.status == StanceModel.Status.QUEUED else record
+        self.stdout.write(f"Stance model v{record.version}: {record.status}. {record.message}")
+        if record.status == StanceModel.Status.FAILED:
+            raise CommandError("Training failed.")

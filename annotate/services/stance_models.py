@@ -1,0 +1,179 @@
+"""Learning a project's notion of stance from its reviewers' corrections.
+
+A training run takes the project's human stance labels, trains a text classifier on two
+thirds of the documents (split by a hash of the document id, so no document is on both
+sides) and scores it and the rules on the other third. The model replaces the rules for
+the project only if it scores better there; then the project's suggestions are refreshed.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from annotate.models import Annotation, AnnotationStatus, Document, Project, SentenceAnnotation, StanceModel
+from annotate.nlp.pipeline import load_pipeline, preannotate
+from annotate.nlp.stance_training import StanceExample, stance_scores, train_stance_model
+from annotate.services.audit import audit_record
+from annotate.services.preannotation import refresh_suggestions
+
+logger = logging.getLogger(__name__)
+
+MIN_EXAMPLES = 20  # fewer labelled claims than this cannot train or test anything meaningful
+HELD_OUT_SHARE = 3  # one document in three (by hash) is held out for the comparison
+
+
+class TrainingRefused(ValueError):
+    """The project cannot train now (too little data, or a run is already going)."""
+
+
+@dataclass(frozen=True)
+class LabelledExample:
+    example: StanceExample
+    document_id: int
+
+
+def project_stance_examples(project: Project) -> list[LabelledExample]:
+    """Every human stance label of the project: the gold version where a sentence has one,
+    otherwise each annotator's accepted or corrected claims."""
+    claims = (
+        Annotation.objects.filter(
+            sentence_annotation__sentence__document__project=project,
+            sentence_annotation__status__in=[AnnotationStatus.ACCEPTED, AnnotationStatus.CORRECTED],
+            stance__isnull=False,
+        )
+        .select_related("stance", "sentence_annotation__sentence__document")
+        .order_by("sentence_annotation__sentence_id", "sentence_annotation__kind", "position")
+    )
+    gold_sentences = set(
+        SentenceAnnotation.objects.filter(
+            sentence__document__project=project, kind=SentenceAnnotation.Kind.ADJUDICATION
+        ).values_list("sentence_id", flat=True)
+    )
+    examples = []
+    for claim in claims:
+        work = claim.sentence_annotation
+        if work.sentence_id in gold_sentences and work.kind != SentenceAnnotation.Kind.ADJUDICATION:
+            continue  # the reviewer's decision replaces the annotators' versions
+        document: Document = work.sentence.document
+        examples.append(
+            LabelledExample(
+                StanceExample(
+                    text=document.text[claim.claim_start:claim.claim_end],
+                    target=document.effective_target,
+                    label=claim.stance.value,
+                ),
+                document.pk,
+            )
+        )
+    return examples
+
+
+def is_held_out(document_id: int) -> bool:
+    digest = hashlib.sha256(f"claimdesk-stance\0{document_id}".encode()).hexdigest()
+    return int(digest[:8], 16) % HELD_OUT_SHARE == 0
+
+
+def predict_with_pipeline(model_dir: str | None, examples: list[StanceExample]) -> list[str | None]:
+    """Stance of each example's text toward its target, through the production pipeline."""
+    nlp = load_pipeline(settings.CLAIMDESK_SPACY_MODEL, model_dir)
+    predictions = preannotate(nlp, (e.text for e in examples), targets=(e.target for e in examples))
+    return [prediction.stance for prediction in predictions]
+
+
+def start_stance_training(*, project: Project, by: AbstractBaseUser | None = None) -> StanceModel:
+    """Queue a training run for the project (one at a time) and return its record."""
+    from annotate.tasks import train_stance_task  # tasks import this module
+
+    with transaction.atomic():
+        busy = StanceModel.objects.select_for_update().filter(
+            project=project, status__in=[StanceModel.Status.QUEUED, StanceModel.Status.RUNNING]
+        )
+        if busy.exists():
+            raise TrainingRefused("a training run for this project is already queued or running")
+        version = (StanceModel.objects.filter(project=project).aggregate(v=Max("version"))["v"] or 0) + 1
+        try:
+            stance_model = StanceModel.objects.create(
+                project=project, version=version, created_by=by if by is not None and by.is_authenticated else None
+            )
+        except IntegrityError:
+            raise TrainingRefused("another training run was started at the same moment") from None
+        audit_record(project=project, actor=by, action="stance_model.train", obj=stance_model, after={"version": version})
+        # Enqueue only once the row is committed, so a worker never looks for a row it cannot see.
+        transaction.on_commit(lambda: train_stance_task.enqueue(stance_model.pk))
+    return stance_model
+
+
+def _update(stance_model: StanceModel, **fields) -> None:
+    for name, value in fields.items():
+        setattr(stance_model, name, value)
+    stance_model.save(update_fields=list(fields))
+
+
+def run_stance_training(stance_model_id: int) -> StanceModel:
+    """Train, compare with the rules on held-out documents, and activate the model if it wins."""
+    stance_model = StanceModel.objects.select_related("project").get(pk=stance_model_id)
+    project = stance_model.project
+    _update(stance_model, status=StanceModel.Status.RUNNING, progress=0.05, message="Collecting reviewed labels")
+    try:
+        examples = project_stance_examples(project)
+        train = [e.example for e in examples if not is_held_out(e.document_id)]
+        held_out = [e.example for e in examples if is_held_out(e.document_id)]
+        labels = {e.example.label for e in examples}
+        if len(examples) < MIN_EXAMPLES or len(labels) < 2 or len(held_out) < 5 or len({e.label for e in train}) < 2:
+            raise TrainingRefused(
+                f"needs at least {MIN_EXAMPLES} labelled claims with two or more stance labels, spread over "
+                f"several documents (has {len(examples)} claims, {len(labels)} label(s), {len(held_out)} held out)"
+            )
+        _update(stance_model, progress=0.2, message=f"Training on {len(train)} claims")
+        output = Path(settings.CLAIMDESK_MODEL_DIR) / f"project-{project.pk}" / f"stance-v{stance_model.version}"
+        if output.exists():
+            shutil.rmtree(output)
+        result = train_stance_model(train, output, name=f"project_{project.pk}_stance", version=f"{stance_model.version}.0.0")
+        _update(stance_model, progress=0.7, path=str(output), message=f"Comparing with the rules on {len(held_out)} held-out claims")
+        gold = [e.label for e in held_out]
+        trained = stance_scores(gold, predict_with_pipeline(str(output), held_out))
+        rules = stance_scores(gold, predict_with_pipeline(None, held_out))
+        wins = trained["macro_f1"] > rules["macro_f1"]
+        metrics = {
+            "train_examples": len(train),
+            "held_out_examples": len(held_out),
+            "trained": trained,
+            "rules": rules,
+            "seconds": result.seconds,
+            "activated": wins,
+        }
+        with transaction.atomic():
+            if wins:
+                StanceModel.objects.filter(project=project, is_active=True).update(is_active=False)
+            _update(
+                stance_model,
+                status=StanceModel.Status.DONE,
+                progress=0.9 if wins else 1.0,
+                metrics=metrics,
+                is_active=wins,
+                finished_at=timezone.now(),
+                message=(
+                    f"Macro-F1 on held-out claims: model {trained['macro_f1']:.3f}, rules {rules['macro_f1']:.3f}. "
+                    + ("The model now makes this project's stance suggestions." if wins else "The rules stay in use.")
+                ),
+            )
+            audit_record(project=project, actor=None, action="stance_model.finish", obj=stance_model,
+                         after={"activated": wins, "trained_macro_f1": trained["macro_f1"], "rules_macro_f1": rules["macro_f1"]})
+        if wins:
+            refresh_suggestions(list(Document.objects.filter(project=project).select_related("project")))
+            _update(stance_model, progress=1.0)
+    except TrainingRefused as refused:
+        _update(stance_model, status=StanceModel.Status.FAILED, message=str(refused), finished_at=timezone.now())
+    except Exception as error:  # the record must say what happened, whatever it was
+        logger.exception("stance training %s failed", stance_model_id)
+        _update(stance_model, status=StanceModel.Status.FAILED, message=f"Training failed: {error}", finished_at=timezone.now())
+    return stance_model

@@ -1,0 +1,13 @@
+"""Background tasks (Django's task framework): in-process by default, or a real queue
+served by `manage.py db_worker` with CLAIMDESK_TASK_BACKEND=database."""
+from __future__ import annotations
+
+from django_tasks import task
+
+from annotate.services.stance_models import run_stance_training
+
+
+@task()
+def train_stance_task(stance_model_id: int) -> str:
+    """Train a project's stance classifier; progress and outcome are kept on the StanceModel row."""
+    return run_stance_training(stance_model_id).status

