@@ -47,6 +47,27 @@ secret_key() {
   cat var/secret-key
 }
 
+# A throwaway PostgreSQL server on 127.0.0.1:$PGPORT for the test suite's second run.
+PGPORT="${CLAIMDESK_TEST_PG_PORT:-54329}"
+start_test_postgres() {
+  initdb=$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n 1)
+  if [ -z "$initdb" ]; then
+    apt_install postgresql
+    initdb=$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)
+  fi
+  bindir=$(dirname "$initdb")
+  PGTEST_DIR=$(mktemp -d /tmp/claimdesk-pg.XXXXXX)
+  run_pg=""
+  if [ "$(id -u)" = 0 ]; then
+    chown postgres "$PGTEST_DIR"  # PostgreSQL refuses to run as root
+    run_pg="runuser -u postgres --"
+  fi
+  $run_pg "$bindir/initdb" -D "$PGTEST_DIR/data" -U postgres -A trust >/dev/null
+  $run_pg "$bindir/pg_ctl" -D "$PGTEST_DIR/data" -l "$PGTEST_DIR/log" -w \
+    -o "-h 127.0.0.1 -p $PGPORT -k $PGTEST_DIR -F" start >/dev/null
+  trap '$run_pg "$bindir/pg_ctl" -D "$PGTEST_DIR/data" -m fast stop >/dev/null 2>&1; rm -rf "$PGTEST_DIR"' EXIT
+}
+
 case "${1:-}" in
   start)
     ensure_venv
@@ -71,7 +92,14 @@ case "${1:-}" in
     ensure_requirements requirements-test.txt
     [ -x /usr/bin/chromium ] || apt_install chromium
     shift
-    exec "$PY" -m pytest "$@"
+    # The whole suite on the embedded defaults (SQLite, in-process tasks)...
+    "$PY" -m pytest "$@"
+    # ...and everything that touches the database again on PostgreSQL (CLAIMDESK_TEST_POSTGRES=0 skips it).
+    if [ "${CLAIMDESK_TEST_POSTGRES:-1}" != 0 ]; then
+      start_test_postgres
+      echo "--- the database tests again, on PostgreSQL"
+      DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/postgres" "$PY" -m pytest -m "not browser" --ignore=tests/nlp "$@"
+    fi
     ;;
   *)
     echo "usage: ./dev.sh start | ./dev.sh test [pytest args]" >&2

@@ -92,3 +92,28 @@ def test_unicode_survives_every_format(project):
     import_documents(project=project, documents=parse_text("Le ministre a déclaré « oui » — 你好.", title="Ünïcode"))
     assert json.loads(read(project, "json"))["documents"][0]["document_title"] == "Ünïcode"
     assert "你好" in read(project, "csv")
+
+
+def test_attribution_export_is_gold_format_that_train_attribution_reads(labelled, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    lines = [json.loads(line) for line in read(labelled.project, "attributions").splitlines()]
+    (document,) = lines
+    assert document["text"] == labelled.text
+    (attribution,) = document["attributions"]
+    start, end = attribution["source"]
+    assert document["text"][start:end] == attribution["source_text"] == "senior officials"
+    assert document["text"][slice(*attribution["content"])] == attribution["content_text"]
+    gold = tmp_path / "reviewed.jsonl"
+    gold.write_text(read(labelled.project, "attributions"))
+    out = StringIO()
+    call_command("train_attribution", str(gold), output=str(tmp_path / "model.json"), stdout=out)
+    assert "Trained on 1 documents" in out.getvalue()
+    model = tmp_path / "model.json"
+    assert json.loads(model.read_text())["cue_counts"], "the reviewed cue made it into the lexicon"
+    source, sink = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_text(json.dumps({"id": "x", "text": "Officials said the plan works."}) + "\n")
+    call_command("predict", str(source), str(sink), attribution_model=str(model), no_progress=True, stderr=StringIO())
+    assert json.loads(sink.read_text())["id"] == "x"

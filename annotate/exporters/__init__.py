@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from annotate.exporters.records import iter_sentence_records
+from annotate.exporters.records import iter_attribution_documents, iter_sentence_records
 from annotate.exporters.writers import WRITERS, Writer
 from annotate.models import Project
 from annotate.selectors import project_agreement
@@ -23,13 +23,15 @@ def writer_for(fmt: str) -> Writer:
 def export_project(
     project: Project, fmt: str, *, annotator: AbstractBaseUser | None = None, gold_only: bool = False
 ) -> Iterator[str]:
-    """The project's corpus in `fmt` ("json", "jsonl" or "csv"), as text chunks.
+    """The project's corpus in `fmt` ("json", "jsonl", "csv" or "attributions"), as text chunks.
 
     With `annotator`, only that person's annotations are written beside the suggestions;
     with `gold_only`, only the adjudicated versions. The JSON file of everyone's work also
     carries the project's agreement summary.
     """
     writer = writer_for(fmt)
+    if writer.unit == "document":
+        return writer.write(iter_attribution_documents(project))
     summary = None
     if fmt == "json" and annotator is None and not gold_only:
         summary = project_agreement(project).to_dict()

@@ -5,6 +5,7 @@ Field names are the same in JSON, JSONL and CSV (see the README's "Export fields
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import groupby
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -80,3 +81,37 @@ def iter_sentence_records(
     sentences = export_sentences(project, annotator=annotator, gold_only=gold_only)
     for sentence in sentences.iterator(chunk_size=chunk_size):
         yield sentence_record(sentence)
+
+
+def _span_list(start: int | None, end: int | None) -> list[int] | None:
+    return [start, end] if start is not None else None
+
+
+def iter_attribution_documents(project: Project, *, chunk_size: int = 500) -> Iterator[dict[str, Any]]:
+    """One document per record in the gold attribution format of `shared/data` (what
+    `train_attribution` reads): the gold version of each sentence, else the first
+    annotator's; author statements (no speaker, no cue) are not attributions."""
+    sentences = export_sentences(project).iterator(chunk_size=chunk_size)
+    for document, group in groupby(sentences, key=lambda sentence: sentence.document):
+        attributions = []
+        for sentence in group:
+            works = [w for w in sentence.annotations.all() if w.status in ("accepted", "corrected")]
+            chosen = next((w for w in works if w.kind == "adjudication"), None) or next(iter(works), None)
+            if chosen is None:
+                continue
+            for claim in chosen.claims.all():
+                if claim.is_author:
+                    continue
+                attributions.append({
+                    "source": _span_list(claim.speaker_start, claim.speaker_end),
+                    "cue": _span_list(claim.cue_start, claim.cue_end),
+                    "content": [claim.claim_start, claim.claim_end],
+                    "source_text": document.text[claim.speaker_start:claim.speaker_end] if claim.speaker_start is not None else None,
+                    "cue_text": document.text[claim.cue_start:claim.cue_end] if claim.cue_start is not None else None,
+                    "content_text": document.text[claim.claim_start:claim.claim_end],
+                    "source_reference": claim.speaker.name if claim.speaker_id else None,
+                    "annotator": chosen.annotator.get_username(),
+                    "kind": chosen.kind,
+                })
+        yield {"id": f"claimdesk:{document.pk}", "source_dataset": f"claimdesk:{project.name}",
+               "text": document.text, "title": document.title, "attributions": attributions}

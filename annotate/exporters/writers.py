@@ -25,6 +25,7 @@ class Writer:
     name: ClassVar[str]
     content_type: ClassVar[str]
     extension: ClassVar[str]
+    unit: ClassVar[str] = "sentence"  # what one record is: a sentence record, or a whole document
 
     def write(self, records: Iterable[Record], summary: dict[str, Any] | None = None) -> Iterator[str]:
         """Text chunks of the file. `summary` (agreement figures) is kept by formats that have room for it."""
@@ -118,4 +119,10 @@ class CsvWriter(Writer):
                 yield {**base, **person, "claim_index": index, **{f: claim[f] for f in CLAIM_FIELDS}, **suggested(suggestion)}
 
 
-WRITERS: dict[str, Writer] = {writer.name: writer for writer in (JsonWriter(), JsonlWriter(), CsvWriter())}
+class AttributionGoldWriter(JsonlWriter):
+    """One document per line in the gold attribution format that `train_attribution` reads."""
+
+    name, extension, unit = "attributions", "attributions.jsonl", "document"
+
+
+WRITERS: dict[str, Writer] = {writer.name: writer for writer in (JsonWriter(), JsonlWriter(), CsvWriter(), AttributionGoldWriter())}

@@ -15,7 +15,7 @@ from annotate.nlp.types import DocumentPrediction
 def pipeline_for_project(project: Project) -> Language:
     """The process-wide pipeline, with the project's trained stance model if it has one."""
     stance_model_dir = project_stance_model_dir(project)
-    return load_pipeline(settings.CLAIMDESK_SPACY_MODEL, stance_model_dir)
+    return load_pipeline(settings.CLAIMDESK_SPACY_MODEL, stance_model_dir, settings.CLAIMDESK_ATTRIBUTION_MODEL or None)
 
 
 def project_stance_model_dir(project: Project) -> str | None:

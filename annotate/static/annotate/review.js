@@ -624,7 +624,9 @@ orderToggle.addEventListener("change", reorder);
 if (disagreementToggle) disagreementToggle.addEventListener("change", reorder);
 
 document.addEventListener("keydown", (event) => {
-  if (event.target.closest && event.target.closest("input, textarea, select, dialog")) return;
+  // dialog[open]: right after the help closes, its Close button keeps focus until the browser's
+  // focus fixup runs; a closed dialog must not swallow the next shortcut.
+  if (event.target.closest && event.target.closest("input, textarea, select, dialog[open]")) return;
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   const actions = {
     Enter: accept, s: () => setSpan("speaker"), u: () => setSpan("cue"), c: () => setSpan("claim"),

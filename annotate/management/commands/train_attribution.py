@@ -1,0 +1,61 @@
+"""Fit the attribution model (cue lexicon, scorers, calibration) from gold attribution JSONL."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from annotate.nlp.attribution import heldout_third, train_attribution
+
+
+class Command(BaseCommand):
+    help = (
+        'Train the attribution model from JSONL lines {"id", "text", "attributions": [{"source", "cue", "content"}]} '
+        "(the shared/data gold format, or ClaimDesk's own `attributions` export of reviewed work) and write it as JSON. "
+        "Use it with CLAIMDESK_ATTRIBUTION_MODEL=FILE or `predict --attribution-model FILE`."
+    )
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser):
+        parser.add_argument("gold", nargs="+", help="gold JSONL files")
+        parser.add_argument("--output", "-o", required=True, help="model file to write (JSON)")
+        parser.add_argument("--model", default=None, help="spaCy pipeline to parse with (default: CLAIMDESK_SPACY_MODEL)")
+        parser.add_argument("--exclude-heldout-third", action="store_true",
+                            help="leave out the documents `heldout_third(id)` selects, to score on them afterwards")
+
+    def handle(self, *args, gold: list[str], output: str, model: str | None, exclude_heldout_third: bool, **options):
+        import spacy
+
+        rows = []
+        for name in gold:
+            path = Path(name)
+            if not path.is_file():
+                raise CommandError(f"{name}: no such file")
+            with path.open(encoding="utf-8-sig") as handle:
+                for number, line in enumerate(handle, 1):
+                    if not line.strip():
+                        continue
+                    try:
+                        row = json.loads(line)
+                        if not isinstance(row.get("text"), str) or not isinstance(row.get("attributions"), list):
+                            raise ValueError("needs a string 'text' and a list 'attributions'")
+                        for attribution in row["attributions"]:
+                            content = attribution.get("content")
+                            if not (isinstance(content, list) and len(content) == 2 and 0 <= content[0] < content[1] <= len(row["text"])):
+                                raise ValueError(f"bad content span {content!r}")
+                    except (json.JSONDecodeError, ValueError, AttributeError, TypeError) as error:
+                        raise CommandError(f"{path}:{number}: {error}") from None
+                    row.setdefault("id", f"{path.name}:{number}")
+                    rows.append(row)
+        if exclude_heldout_third:
+            rows = [row for row in rows if not heldout_third(str(row["id"]))]
+        if not rows:
+            raise CommandError("no training documents")
+        nlp = spacy.load(model or settings.CLAIMDESK_SPACY_MODEL)
+        trained = train_attribution(rows, nlp)
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        Path(output).write_text(json.dumps(trained.to_dict(), indent=0, sort_keys=True) + "\n", encoding="utf-8")
+        self.stdout.write(f"Trained on {len(rows)} documents, "
+                          f"{sum(len(r['attributions']) for r in rows)} attributions; wrote {output}")
