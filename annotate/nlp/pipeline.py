@@ -26,14 +26,15 @@ if not Doc.has_extension("stance_labels"):
 
 
 @functools.lru_cache(maxsize=4)
-def load_pipeline(model_name: str, stance_model: str | None = None) -> Language:
+def load_pipeline(model_name: str, stance_model: str | None = None, attribution_model: str | None = None) -> Language:
     """The base spaCy pipeline plus ClaimDesk's components, loaded once per process.
 
     `stance_model` is the directory of a stance classifier trained by `train_stance`;
-    without it stance comes from the rules.
+    without it stance comes from the rules. `attribution_model` is a file written by
+    `train_attribution`; without it the shipped model is used.
     """
     nlp = spacy.load(model_name)
-    nlp.add_pipe("claimdesk_attribution", last=True)
+    nlp.add_pipe("claimdesk_attribution", last=True, config={"model_path": attribution_model or ""})
     nlp.add_pipe("claimdesk_stance", last=True, config={"model_dir": stance_model or ""})
     return nlp
 
