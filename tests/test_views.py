@@ -1,0 +1,107 @@
+"""Server-rendered pages: roles, import form messages, adjudication and training pages."""
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from annotate.models import Assignment, Document, StanceModel
+
+
+@pytest.fixture
+def login(client):
+    def as_(user):
+        client.force_login(user)
+        return client
+
+    return as_
+
+
+def test_anonymous_users_are_sent_to_log_in(client, document):
+    response = client.get(f"/projects/{document.project_id}/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_outsiders_are_refused(login, people, document):
+    client = login(people["outsider"])
+    assert client.get(f"/projects/{document.project_id}/").status_code == 403
+    assert client.get(f"/documents/{document.pk}/").status_code == 403
+
+
+def test_project_page_by_role(login, people, document):
+    annotator_page = login(people["annotator"]).get(f"/projects/{document.project_id}/").content.decode()
+    assert "Sample" in annotator_page and "Import documents" not in annotator_page and "Adjudicate" not in annotator_page
+    admin_page = login(people["admin"]).get(f"/projects/{document.project_id}/").content.decode()
+    assert "Import documents" in admin_page and "Assign all documents automatically" in admin_page
+    assert "Agreement" in admin_page and "not enough data" in admin_page
+    assert "<strong>Be careful.</strong>" in admin_page, "guidelines are rendered from Markdown"
+
+
+def test_guidelines_markdown_never_renders_raw_html(login, people, document):
+    project = document.project
+    project.guidelines = "<script>alert(1)</script> *ok*"
+    project.save()
+    page = login(people["annotator"]).get(f"/projects/{project.pk}/").content.decode()
+    assert "<script>alert(1)</script>" not in page and "<em>ok</em>" in page
+
+
+def test_import_form_shows_each_problem_and_stores_nothing(login, people, project):
+    client = login(people["admin"])
+    upload = SimpleUploadedFile("bad.csv", b"title\nno text column\n")
+    response = client.post(f"/projects/{project.pk}/import/", {"file": upload}, follow=True)
+    assert "bad.csv:1: missing column &#x27;text&#x27;" in response.content.decode()
+    assert not Document.objects.exists()
+    response = client.post(f"/projects/{project.pk}/import/", {"title": "Pasted", "text": "Officials said yes."}, follow=True)
+    assert "Imported 1 document(s)" in response.content.decode()
+    assert Document.objects.get().title == "Pasted"
+
+
+def test_annotators_cannot_import_or_assign(login, people, project):
+    client = login(people["annotator"])
+    assert client.post(f"/projects/{project.pk}/import/", {"text": "x said y."}).status_code == 403
+    assert client.post(f"/projects/{project.pk}/assign/", {"auto": "1"}).status_code == 403
+    assert client.post(f"/projects/{project.pk}/stance-models/train/").status_code == 403
+
+
+def test_assignment_form(login, people, document, make_user):
+    Assignment.objects.all().delete()
+    response = login(people["admin"]).post(f"/projects/{document.project_id}/assign/", {"auto": "1", "per_document": "1"}, follow=True)
+    assert "1 new assignment(s)" in response.content.decode()
+    assert Assignment.objects.get().annotator == people["annotator"]
+
+
+def test_review_and_adjudication_pages(login, people, document):
+    page = login(people["annotator"]).get(f"/documents/{document.pk}/")
+    assert page.status_code == 200 and 'id="review-data"' in page.content.decode()
+    assert login(people["annotator"]).get(f"/documents/{document.pk}/adjudicate/").status_code == 403
+    adjudicate = login(people["reviewer"]).get(f"/documents/{document.pk}/adjudicate/").content.decode()
+    assert "Adjudicating:" in adjudicate and "only disagreements" in adjudicate
+
+
+def test_document_text_is_escaped_in_the_page(login, people, project):
+    from annotate.services.imports import import_documents, parse_text
+    from annotate.services.workflow import assign_documents
+
+    document = import_documents(project=project, documents=parse_text("<b>Bold</b> officials said </script> yes.", title="<i>t</i>")).created[0]
+    assign_documents(project=project, documents=[document], annotators=[people["annotator"]])
+    page = login(people["annotator"]).get(f"/documents/{document.pk}/").content.decode()
+    assert "<b>Bold</b>" not in page and "<i>t</i>" not in page and "</script> yes" not in page
+
+
+def test_ui_export_gives_annotators_their_own_work(login, people, document):
+    response = login(people["annotator"]).get(f"/projects/{document.project_id}/export.csv")
+    assert response["Content-Disposition"].endswith('.csv"')
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows and {r["status"] for r in rows} == {"unannotated"}
+    assert login(people["annotator"]).get(f"/projects/{document.project_id}/export.xml").status_code == 404
+
+
+def test_training_button_queues_a_run_and_the_page_shows_it(login, people, project, django_capture_on_commit_callbacks):
+    client = login(people["admin"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/projects/{project.pk}/stance-models/train/", follow=True)
+    assert "Stance model v1 queued" in response.content.decode()
+    assert StanceModel.objects.get().status == "failed"
+    assert "needs at least 20 labelled claims" in client.get(f"/projects/{project.pk}/").content.decode()
