@@ -1,11 +1,93 @@
-"""Django admin for projects, people and documents. Document texts are read-only: spans point into them."""
+"""Django admin for projects, people and documents. Document texts are read-only: spans point into them.
+
+Changes made here go to ClaimDesk's append-only audit trail like every other change.
+"""
+from django import forms
 from django.contrib import admin
+from django.db import transaction
+from django.forms.models import model_to_dict
 
 from annotate.models import AuditEvent, Document, Membership, Project, Sentence, Speaker, StanceLabel
 
 
+def _jsonable(values: dict) -> dict:
+    return {key: value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+            for key, value in values.items()}
+
+
+def _project_of(obj) -> Project:
+    return obj if isinstance(obj, Project) else obj.project
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Records every save and delete made in the admin, with the changed fields before and after."""
+
+    def save_model(self, request, obj, form, change) -> None:
+        fields = list(form.changed_data)
+        before = _jsonable(model_to_dict(type(obj).objects.get(pk=obj.pk), fields=fields)) if change else None
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            AuditEvent.objects.create(
+                project=_project_of(obj), actor=request.user, action=f"{type(obj).__name__.lower()}.{'change' if change else 'add'}",
+                object_type=type(obj).__name__, object_id=str(obj.pk), before=before,
+                after=_jsonable(model_to_dict(obj, fields=fields)),
+            )
+
+    def save_formset(self, request, form, formset, change) -> None:
+        with transaction.atomic():
+            for deleted in formset.deleted_forms:
+                if deleted.instance.pk:
+                    AuditEvent.objects.create(
+                        project=_project_of(deleted.instance), actor=request.user,
+                        action=f"{type(deleted.instance).__name__.lower()}.delete",
+                        object_type=type(deleted.instance).__name__, object_id=str(deleted.instance.pk),
+                        before=_jsonable(model_to_dict(deleted.instance)),
+                    )
+            for inline_form in formset.forms:
+                if inline_form in formset.deleted_forms or not inline_form.has_changed() or inline_form.instance.pk is None and not inline_form.cleaned_data:
+                    continue
+                fields = list(inline_form.changed_data)
+                instance = inline_form.instance
+                before = (_jsonable(model_to_dict(type(instance).objects.get(pk=instance.pk), fields=fields))
+                          if instance.pk else None)
+                inline_form.audit = (instance.pk is not None, fields, before)
+            super().save_formset(request, form, formset, change)
+            for inline_form in formset.forms:
+                if not hasattr(inline_form, "audit"):
+                    continue
+                existed, fields, before = inline_form.audit
+                instance = inline_form.instance
+                AuditEvent.objects.create(
+                    project=_project_of(instance), actor=request.user,
+                    action=f"{type(instance).__name__.lower()}.{'change' if existed else 'add'}",
+                    object_type=type(instance).__name__, object_id=str(instance.pk), before=before,
+                    after=_jsonable(model_to_dict(instance, fields=fields)),
+                )
+
+    def delete_model(self, request, obj) -> None:
+        with transaction.atomic():
+            AuditEvent.objects.create(
+                project=_project_of(obj), actor=request.user, action=f"{type(obj).__name__.lower()}.delete",
+                object_type=type(obj).__name__, object_id=str(obj.pk), before=_jsonable(model_to_dict(obj)),
+            )
+            super().delete_model(request, obj)
+
+
+class StanceLabelForm(forms.ModelForm):
+    class Meta:
+        model = StanceLabel
+        fields = ["value", "name", "key", "color", "retired"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # The value is what stored labels and exports carry: rename the name, never the value.
+            self.fields["value"].disabled = True
+
+
 class StanceLabelInline(admin.TabularInline):
     model = StanceLabel
+    form = StanceLabelForm
     extra = 0
 
     def has_delete_permission(self, request, obj=None) -> bool:
@@ -19,14 +101,14 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(AuditedAdmin):
     list_display = ["name", "stance_target", "created_at"]
     search_fields = ["name", "description", "stance_target"]
     inlines = [StanceLabelInline, MembershipInline]
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedAdmin):
     list_display = ["user", "project", "role", "created_at"]
     list_filter = ["role", "project"]
     search_fields = ["user__username", "user__email", "project__name"]
@@ -34,7 +116,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(AuditedAdmin):
     list_display = ["title", "project", "author", "published", "created_at"]
     list_filter = ["project", "published"]
     search_fields = ["title", "author", "source_url", "text"]

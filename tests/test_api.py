@@ -6,7 +6,7 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
-from annotate.models import Document, SentenceAnnotation
+from annotate.models import Comment, Document, SentenceAnnotation
 from annotate.services.imports import import_documents, parse_text
 from annotate.services.workflow import assign_documents
 
@@ -28,17 +28,37 @@ ENDPOINTS = [
     ("get", "/api/projects/{project}/export/csv/", {"annotator", "reviewer", "admin"}),
     ("post", "/api/projects/{project}/documents/", {"admin"}),
     ("put", "/api/sentences/{sentence}/annotation/", {"annotator", "reviewer", "admin"}),
+    ("get", "/api/documents/{document}/?mode=adjudicate", {"reviewer", "admin"}),
+    ("put", "/api/sentences/{sentence}/adjudication/", {"reviewer", "admin"}),
+    ("get", "/api/sentences/{sentence}/comments/", {"annotator", "reviewer", "admin"}),
+    ("post", "/api/sentences/{sentence}/comments/", {"annotator", "reviewer", "admin"}),
+    ("get", "/api/sentences/{sentence}/history/", {"annotator", "reviewer", "admin"}),
+    ("post", "/api/comments/{comment}/resolve/", {"reviewer", "admin"}),
+    ("get", "/api/projects/{project}/assignments/", {"reviewer", "admin"}),
+    ("post", "/api/projects/{project}/assignments/", {"admin"}),
+    ("get", "/api/projects/{project}/agreement/", {"reviewer", "admin"}),
+    ("get", "/api/projects/{project}/stance-models/", {"reviewer", "admin"}),
+    ("post", "/api/projects/{project}/stance-models/", {"admin"}),
 ]
+BODIES = {
+    "/api/projects/{project}/documents/": {"text": "A new text by someone."},
+    "/api/sentences/{sentence}/annotation/": {"status": "no_claim", "version": None, "claims": []},
+    "/api/sentences/{sentence}/adjudication/": {"status": "no_claim", "version": None, "claims": []},
+    "/api/sentences/{sentence}/comments/": {"text": "Please check the speaker."},
+    "/api/projects/{project}/assignments/": {"auto": True},
+}
 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("method", "url", "allowed"), ENDPOINTS)
 def test_every_endpoint_enforces_roles(document, people, role, method, url, allowed):
-    url = url.format(project=document.project_id, document=document.pk, sentence=document.sentences.first().pk)
-    body = {"post": {"text": f"A new text by {role}."}, "put": {"status": "no_claim", "version": None, "claims": []}}.get(method)
+    sentence = document.sentences.first()
+    comment = Comment.objects.create(sentence=sentence, author=people["annotator"], text="Why?")
+    body = BODIES.get(url)
+    url = url.format(project=document.project_id, document=document.pk, sentence=sentence.pk, comment=comment.pk)
     response = getattr(client_for(people, role), method)(url, body, format="json")
     if role in allowed:
-        assert response.status_code in (200, 201), response.content[:300]
+        assert response.status_code in (200, 201, 202), response.content[:300]
     else:
         assert response.status_code in (401, 403)
 
