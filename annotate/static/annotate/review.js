@@ -241,7 +241,7 @@ function renderPanel() {
       claims.length > 1 ? el("p", { class: "claim-title" }, `Claim ${c + 1} of ${claims.length}${c === s.activeClaim ? " (current, Tab switches)" : ""}`) : null,
       el("div", { class: "field" }, el("span", { class: "name hl-speaker" }, "speaker"),
         el("span", { class: "value", dataset: { field: "speaker" } }, claim.speaker ? snippet(claim.speaker) + speakerWhere : "the author (unattributed)"),
-        " → ", canonicalSelect(s, claim, c), conf("speaker")),
+        conf("speaker"), canonicalSelect(s, claim, c)),
       el("div", { class: "field" }, el("span", { class: "name hl-cue" }, "cue"),
         el("span", { class: "value", dataset: { field: "cue" } }, snippet(claim.cue)), conf("cue")),
       el("div", { class: "field" }, el("span", { class: "name hl-claim" }, "claim"),

@@ -1,0 +1,254 @@
+"""The review page in a real browser: correct, accept, reload, export; stale edits; help.
+
+Runs Debian's chromium through Playwright against live_server (see conftest.py).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from annotate.models import Annotation, Document, Sentence, SentenceAnnotation, Suggestion
+from annotate.services.imports import import_documents, parse_upload
+from annotate.services.workflow import assign_documents
+
+pytestmark = pytest.mark.browser
+
+SEED = Path(__file__).resolve().parents[2] / "seeds" / "us-pakistan-relations.txt"
+# The project's default labels, by the number key that picks them on the review page.
+LABEL_BY_KEY = {"1": ("support", "Support"), "2": ("oppose", "Oppose"), "3": ("neutral", "Neutral")}
+SCREENSHOT = "/tmp/review.png"
+
+
+def log_in(page: Page, username: str) -> None:
+    """Log in through the login form (passwords are "pw-<username>", see tests/conftest.py)."""
+    page.goto("/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill("pw-" + username)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("header .user span")).to_have_text(username)
+
+
+def row(page: Page, index: int):
+    return page.locator(f'#sentences > li.sentence[data-index="{index}"]')
+
+
+def wait_saved(page: Page, index: int) -> None:
+    expect(row(page, index).locator("span.save")).to_have_text("✓ saved")
+
+
+def drag_select(page: Page, index: int, start: int, end: int) -> str:
+    """Select text[start:end] of sentence `index` with a mouse drag; return what the page selected."""
+    row(page, index).scroll_into_view_if_needed()
+    first, last = page.evaluate(
+        """([index, start, end]) => {
+            const segments = [...document.querySelectorAll(
+                `#sentences > li.sentence[data-index="${index}"] span.text > span[data-offset]`)];
+            const rectOf = (offset) => {
+                const segment = segments.filter((s) => Number(s.dataset.offset) <= offset).pop();
+                const range = document.createRange();
+                const at = offset - Number(segment.dataset.offset);
+                range.setStart(segment.firstChild, at);
+                range.setEnd(segment.firstChild, at + 1);
+                const box = range.getClientRects()[0];
+                return { left: box.left, right: box.right, y: (box.top + box.bottom) / 2 };
+            };
+            return [rectOf(start), rectOf(end - 1)];
+        }""",
+        [index, start, end],
+    )
+    page.mouse.move(first["left"] + 1, first["y"])
+    page.mouse.down()
+    page.mouse.move(last["right"] - 1, last["y"], steps=8)
+    page.mouse.up()
+    return page.evaluate("() => window.getSelection().toString()")
+
+
+@dataclass
+class Target:
+    sentence: Sentence  # the sentence whose speaker is corrected
+    suggestion: Suggestion  # its one machine suggestion (has a speaker)
+    following: Sentence  # the next sentence, accepted as suggested
+    speaker: tuple[int, int]  # the new speaker span: a real word range inside the sentence
+    stance_key: str  # a number key whose label differs from the suggested stance
+
+
+def pick_target(document: Document) -> Target:
+    """A sentence with one suggested speaker and a suggested next sentence, found in the real output.
+
+    The new speaker is the last word of a multi-word suggested speaker ("Ambassador Wells" -> "Wells"),
+    so the correction is a real, visible change however the NLP pipeline evolves.
+    """
+    text = document.text
+    sentences = list(document.sentences.order_by("index").prefetch_related("suggestions__stance"))
+    for sentence, following in zip(sentences, sentences[1:]):
+        suggestions = list(sentence.suggestions.all())
+        if len(suggestions) != 1 or suggestions[0].speaker_start is None or not following.suggestions.all():
+            continue
+        suggestion = suggestions[0]
+        words = list(re.finditer(r"[A-Za-z][\w'-]*[A-Za-z]", text[suggestion.speaker_start : suggestion.speaker_end]))
+        if len(words) < 2:
+            continue
+        last = words[-1]
+        speaker = (suggestion.speaker_start + last.start(), suggestion.speaker_start + last.end())
+        if not (sentence.start <= speaker[0] and speaker[1] <= sentence.end):
+            continue
+        suggested = suggestion.stance.value if suggestion.stance_id else None
+        stance_key = next(key for key, (value, _) in LABEL_BY_KEY.items() if value != suggested)
+        return Target(sentence, suggestion, following, speaker, stance_key)
+    raise AssertionError("the seed article no longer yields a sentence with a multi-word suggested speaker")
+
+
+def test_correct_accept_reload_and_export(page: Page, project, people, browser_errors):
+    with SEED.open("rb") as seed:
+        result = import_documents(project=project, documents=parse_upload(SEED.name, seed.read()))
+    document = result.created[0]
+    assign_documents(project=project, documents=[document], annotators=[people["annotator"]])
+    target = pick_target(document)
+    text = document.text
+    index, next_index = target.sentence.index, target.following.index
+    new_speaker = text[target.speaker[0] : target.speaker[1]]
+    stance_value, stance_name = LABEL_BY_KEY[target.stance_key]
+    suggested = {
+        "speaker_text": text[target.suggestion.speaker_start : target.suggestion.speaker_end],
+        "claim_text": text[target.suggestion.claim_start : target.suggestion.claim_end],
+        "stance": target.suggestion.stance.value if target.suggestion.stance_id else "",
+    }
+    assert new_speaker != suggested["speaker_text"]
+
+    log_in(page, "annotator")
+    page.get_by_role("link", name=project.name).click()
+    page.get_by_role("link", name=document.title).click()
+    expect(page.locator("#sentences > li.sentence")).to_have_count(document.sentences.count())
+    expect(page.locator("#progress")).to_have_text(f"0/{document.sentences.count()} sentences done")
+
+    # Go to the sentence, select a word of it with the mouse, make it the speaker; change the stance.
+    row(page, index).locator(".idx").click()
+    expect(row(page, index)).to_have_class(re.compile(r"\bcurrent\b"))
+    assert drag_select(page, index, *target.speaker).strip() == new_speaker
+    page.keyboard.press("s")
+    page.keyboard.press(target.stance_key)
+    wait_saved(page, index)
+    expect(row(page, index).locator("span.status")).to_have_text("corrected")
+    expect(page.locator('#panel .value[data-field="speaker"]')).to_have_text(new_speaker)
+
+    # Next sentence, accepted as suggested.
+    page.keyboard.press("j")
+    expect(row(page, next_index)).to_have_class(re.compile(r"\bcurrent\b"))
+    page.keyboard.press("Enter")
+    wait_saved(page, next_index)
+    expect(row(page, next_index).locator("span.status")).to_have_text("accepted")
+
+    # Both survive a reload.
+    page.reload()
+    expect(page.locator("#progress")).to_have_text(f"2/{document.sentences.count()} sentences done")
+    expect(row(page, index).locator("span.status")).to_have_text("corrected")
+    expect(row(page, next_index).locator("span.status")).to_have_text("accepted")
+    row(page, index).locator(".idx").click()
+    expect(row(page, index)).to_have_class(re.compile(r"\bcurrent\b"))
+    expect(page.locator("#panel h2")).to_have_text(f"Sentence {index + 1} — corrected")
+    expect(page.locator('#panel .value[data-field="speaker"]')).to_have_text(new_speaker)
+    expect(row(page, index).locator("span.text .hl-speaker")).to_have_text([new_speaker])
+    expect(page.locator("#panel button.stance.chosen")).to_have_text(f"{target.stance_key} {stance_name}")
+    expect(row(page, index).locator(".badge")).to_have_text(stance_name)
+    page.screenshot(path=SCREENSHOT)
+
+    # The export (through the project page's link) carries both, beside the machine suggestion.
+    page.locator("header .crumbs a").click()
+    with page.expect_download() as download_info:
+        page.locator("#export-csv").click()
+    download = download_info.value
+    assert download.suggested_filename == f"claimdesk-project-{project.pk}.csv"
+    rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
+    by_index = {}
+    for record in rows:
+        if record["document_id"] == str(document.pk):
+            by_index.setdefault(int(record["sentence_index"]), []).append(record)
+    assert len(by_index) == document.sentences.count()
+    [corrected] = by_index[index]
+    assert corrected["annotator"] == "annotator"
+    assert corrected["status"] == "corrected"
+    assert corrected["speaker_text"] == new_speaker
+    assert (int(corrected["speaker_start"]), int(corrected["speaker_end"])) == target.speaker
+    assert corrected["stance"] == stance_value
+    assert corrected["claim_text"] == suggested["claim_text"]
+    assert corrected["suggested_speaker_text"] == suggested["speaker_text"]
+    assert corrected["suggested_claim_text"] == suggested["claim_text"]
+    assert corrected["suggested_stance"] == suggested["stance"]
+    assert corrected["suggested_model"]
+    accepted = by_index[next_index]
+    assert {r["status"] for r in accepted} == {"accepted"}
+    assert all(r["annotator"] == "annotator" for r in accepted)
+    untouched = [r for i, records in by_index.items() if i not in (index, next_index) for r in records]
+    assert {r["status"] for r in untouched} == {"unannotated"}
+
+    # And in the database.
+    saved = SentenceAnnotation.objects.get(sentence=target.sentence, annotator=people["annotator"])
+    assert saved.status == "corrected"
+    [claim] = Annotation.objects.filter(sentence_annotation=saved).select_related("stance")
+    assert (claim.speaker_start, claim.speaker_end) == target.speaker
+    assert claim.stance.value == stance_value
+    assert (claim.claim_start, claim.claim_end) == (target.suggestion.claim_start, target.suggestion.claim_end)
+    assert claim.suggestion_id == target.suggestion.pk
+    following = SentenceAnnotation.objects.get(sentence=target.following, annotator=people["annotator"])
+    assert following.status == "accepted"
+    assert following.version == 1
+    assert following.claims.count() == target.following.suggestions.count()
+    assert SentenceAnnotation.objects.filter(annotator=people["annotator"]).count() == 2
+    assert not browser_errors.seen
+
+
+def test_stale_edit_shows_conflict_and_keeps_the_first_save(open_page, document, people, browser_errors):
+    # The losing save is a 409 on purpose; chromium logs it as a failed resource load.
+    browser_errors.expect(r"status of 409 \(Conflict\)")
+    sentence = document.sentences.get(index=0)
+    page_a = open_page()
+    log_in(page_a, "annotator")
+    page_b = open_page()  # same context, so the same session
+    for page in (page_a, page_b):
+        page.goto(f"/documents/{document.pk}/")
+        expect(row(page, 0)).to_have_class(re.compile(r"\bcurrent\b"))
+
+    page_a.keyboard.press("1")
+    wait_saved(page_a, 0)
+    first = SentenceAnnotation.objects.get(sentence=sentence, annotator=people["annotator"])
+    assert first.version == 1
+    assert [c.stance.value for c in first.claims.select_related("stance")] == ["support"]
+
+    page_b.keyboard.press("2")  # B still believes nobody has saved this sentence
+    expect(row(page_b, 0).locator("span.save")).to_have_text("⚠ someone else saved first")
+    conflict = page_b.locator("#panel .conflict")
+    expect(conflict).to_contain_text("Someone else saved this sentence first")
+    first.refresh_from_db()
+    assert first.version == 1
+    assert [c.stance.value for c in first.claims.select_related("stance")] == ["support"]
+
+    conflict.get_by_role("button", name="Keep mine and save again").click()
+    wait_saved(page_b, 0)
+    expect(page_b.locator("#panel .conflict")).to_have_count(0)
+    expect(page_b.locator("#panel button.stance.chosen")).to_have_text("2 Oppose")
+    second = SentenceAnnotation.objects.get(sentence=sentence, annotator=people["annotator"])
+    assert second.version == 2
+    assert [c.stance.value for c in second.claims.select_related("stance")] == ["oppose"]
+    assert [e for e in browser_errors.seen if "409" not in e] == []
+
+
+def test_help_dialog_and_no_console_errors(page: Page, document, people, browser_errors):
+    log_in(page, "annotator")
+    page.goto(f"/documents/{document.pk}/")
+    expect(row(page, 0)).to_have_class(re.compile(r"\bcurrent\b"))
+    help_dialog = page.locator("dialog#help")
+    expect(help_dialog).not_to_be_visible()
+    page.keyboard.press("?")
+    expect(help_dialog).to_be_visible()
+    expect(help_dialog).to_contain_text("accept as shown and go to the next sentence")
+    help_dialog.get_by_role("button", name="Close").click()
+    expect(help_dialog).not_to_be_visible()
+    page.keyboard.press("j")  # keys work again once the dialog is closed
+    expect(row(page, 1)).to_have_class(re.compile(r"\bcurrent\b"))
+    assert browser_errors.seen == []
