@@ -1,0 +1,83 @@
+"""Two annotators disagree on a stance; a reviewer adjudicates; the gold export carries the decision."""
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from annotate.models import Role, SentenceAnnotation
+from annotate.services.imports import import_documents, parse_upload
+from annotate.services.projects import membership_set
+from annotate.services.workflow import assign_documents
+from tests.browser.conftest import TIMEOUT_MS, VIEWPORT
+from tests.browser.test_review_flow import SEED, log_in, row, wait_saved
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def team_document(project, people, make_user):
+    second = make_user("ann2")
+    membership_set(project=project, user=second, role=Role.ANNOTATOR)
+    document = import_documents(project=project, documents=parse_upload(SEED.name, SEED.read_bytes())).created[0]
+    assign_documents(project=project, documents=[document], annotators=[people["annotator"], second])
+    return document
+
+
+def as_user(browser: Browser, live_server, browser_errors, username: str) -> Page:
+    """A page in a context of its own, so each person has their own session."""
+    context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT, accept_downloads=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = browser_errors.watch(context.new_page())
+    log_in(page, username)
+    return page
+
+
+def label_stance(page: Page, document_id: int, key: str) -> None:
+    page.goto(f"/documents/{document_id}/")
+    expect(page.locator("#sentences > li.sentence.current")).to_have_attribute("data-index", "0")
+    page.keyboard.press(key)
+    wait_saved(page, 0)
+
+
+def test_two_annotators_disagree_and_the_reviewer_decides(browser, live_server, transactional_db, browser_errors, team_document):
+    for username, key in (("annotator", "1"), ("ann2", "2")):
+        page = as_user(browser, live_server, browser_errors, username)
+        label_stance(page, team_document.pk, key)
+        page.context.close()
+    assert set(
+        SentenceAnnotation.objects.filter(sentence__index=0).values_list("annotator__username", "claims__stance__value")
+    ) == {("annotator", "support"), ("ann2", "oppose")}
+
+    reviewer = as_user(browser, live_server, browser_errors, "reviewer")
+    reviewer.goto(f"/projects/{team_document.project_id}/")
+    reviewer.get_by_role("link", name="Adjudicate").click()
+    expect(reviewer.locator("h1")).to_contain_text("Adjudicating:")
+    reviewer.get_by_label("only disagreements and flags").check()
+    current = reviewer.locator("#sentences > li.sentence.current")
+    expect(current).to_have_attribute("data-index", "0")
+    expect(current.locator(".disagree")).to_have_text("≠ stance")
+    panel = reviewer.locator("#panel")
+    expect(panel.locator(".work .version")).to_have_count(3)  # two people and the machine
+    panel.locator(".work .version", has_text="ann2:").get_by_role("button", name="Take").click()
+    wait_saved(reviewer, 0)
+    expect(panel.locator("button.stance.chosen")).to_contain_text("Oppose")
+    reviewer.keyboard.press("3")  # the reviewer's own final call: neutral
+    wait_saved(reviewer, 0)
+    reviewer.reload()
+    expect(row(reviewer, 0).locator("span.status")).to_have_text("corrected")
+    row(reviewer, 0).locator(".idx").click()  # the page opens on the next undecided sentence
+    expect(reviewer.locator("#panel button.stance.chosen")).to_contain_text("Neutral")
+
+    reviewer.goto(f"/projects/{team_document.project_id}/")
+    with reviewer.expect_download() as download:
+        reviewer.locator("#export-gold-csv").click()
+    rows = list(csv.DictReader(io.StringIO(open(download.value.path(), encoding="utf-8").read())))
+    decided = [r for r in rows if r["sentence_index"] == "0"]
+    assert [(r["kind"], r["annotator"], r["stance"]) for r in decided] == [("adjudication", "reviewer", "neutral")]
+    assert all(r["kind"] in ("adjudication", "") for r in rows), "the gold export holds no annotator's own version"
+    gold = SentenceAnnotation.objects.get(kind="adjudication")
+    assert (gold.sentence.index, gold.claims.get().stance.value) == (0, "neutral")
+    reviewer.context.close()
