@@ -24,6 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from annotate.nlp.pipeline import load_pipeline, preannotate  # noqa: E402
+from annotate.nlp.stance_rules import RULES_MODEL_NAME  # noqa: E402
 from annotate.nlp.stance_training import StanceExample, train_stance_model  # noqa: E402
 
 SHARED = REPO.parent / "shared"
@@ -66,7 +67,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=SHARED / "data")
     parser.add_argument("--scorer", type=Path, default=SHARED / "eval" / "score.py")
-    parser.add_argument("--work", type=Path, default=Path("/work/scratch/stance/bench_models"))
+    parser.add_argument("--work", type=Path, default=Path("/work/scratch/stance2/bench_models"))
     parser.add_argument("--datasets", default=",".join(DATASETS))
     args = parser.parse_args()
 
@@ -97,10 +98,10 @@ def main() -> None:
         trained = predict(test, str(model.output_dir))
 
         table.append((dataset, f"majority ({full_majority}), all dev", *score(rows, constant(rows, full_majority), {})))
-        table.append((dataset, "rules-1, all dev", *score(rows, rules_all, to_dataset)))
+        table.append((dataset, f"{RULES_MODEL_NAME}, all dev", *score(rows, rules_all, to_dataset)))
         table.append((dataset, f"majority of train ({train_majority}), test third",
                       *score(test, constant(test, train_majority), {})))
-        table.append((dataset, "rules-1, test third", *score(test, {r["id"]: rules_all[r["id"]] for r in test}, to_dataset)))
+        table.append((dataset, f"{RULES_MODEL_NAME}, test third", *score(test, {r["id"]: rules_all[r["id"]] for r in test}, to_dataset)))
         table.append((dataset, f"textcat on {len(train)} train rows ({model.seconds:.0f}s), test third",
                       *score(test, trained, {})))
 

@@ -123,3 +123,11 @@ def test_train_stance_command_reports_malformed_gold(tmp_path):
     gold.write_text('{"text": "ok", "stance": "for"}\n{"text": "no stance"}\n')
     with pytest.raises(CommandError, match="gold.jsonl:2"):
         call_command("train_stance", str(gold), output=str(tmp_path / "m"))
+
+
+def test_an_unusable_stance_model_falls_back_to_the_rules(project, tmp_path):
+    """A vanished or outdated model folder must not block imports."""
+    StanceModel.objects.create(project=project, version=1, status="done", is_active=True, path=str(tmp_path / "gone"))
+    document = import_documents(project=project, documents=parse_text("Officials said the deal works.")).created[0]
+    models = set(Suggestion.objects.filter(sentence__document=document).values_list("stance_model", flat=True))
+    assert models and all(name.startswith("rules") for name in models)

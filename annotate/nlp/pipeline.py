@@ -49,8 +49,10 @@ def preannotate(
 ) -> Iterator[DocumentPrediction]:
     """Yield one `DocumentPrediction` per text, in order, running `nlp.pipe` in batches.
 
-    `targets` gives each text's stance target (same length as `texts`); `labels` is the
-    project's stance label set, the first three read as support / oppose / neutral.
+    `targets` gives each text's stance target (same length as `texts`). `labels` is the
+    project's stance label set, kept on each doc for the components: the rules answer
+    support / oppose / neutral, a trained model the labels it was trained on, and the app
+    stores a suggestion's stance only if the project has that label.
     """
     target_iter = iter(targets) if targets is not None else None
 

@@ -1,8 +1,9 @@
 """The `claimdesk_stance` component: stance of each claim, and of the document, toward `doc._.target`.
 
 It runs after `claimdesk_attribution` and fills the stance fields of `doc._.prediction`.
-Without a `model_dir` it applies `stance_rules` to the tokens the pipeline already has
-(no second parse). With a `model_dir` (a classifier saved by
+Without a `model_dir` it applies `stance_rules` to the tokens (and parse) the pipeline
+already has: no second parse. A long document is read only through its sentences that
+mention the target. With a `model_dir` (a classifier saved by
 `stance_training.train_stance_model`) it loads the classifier once and asks it instead.
 """
 from __future__ import annotations
@@ -11,9 +12,9 @@ import functools
 from collections.abc import Sequence
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span, Token
+from spacy.tokens import Doc, Span
 
-from .stance_rules import RULES_MODEL_NAME, TargetProfile, decide, gather_evidence, profile_target
+from .stance_rules import RULES_MODEL_NAME, TargetProfile, decide, profile_target, read_text
 from .stance_training import StanceClassifier
 from .types import DocumentPrediction
 
@@ -45,7 +46,7 @@ class StanceComponent:
         prediction.target = target
         prediction.stance_model = self.model_name
         # Unit 0 is the whole document; the others are the claims, in order.
-        units: list[Sequence[Token]] = [doc[:]]
+        units: list[Span] = [doc[:]]
         units += [_char_span(doc, claim.claim) for claim in prediction.claims]
         if not target:
             decisions: list[tuple[str | None, float]] = [(None, 0.0)] * len(units)
@@ -56,11 +57,11 @@ class StanceComponent:
             claim.stance, claim.stance_confidence = label, confidence
         return doc
 
-    def classify(self, units: Sequence[Sequence[Token]], target: TargetProfile) -> list[tuple[str, float]]:
+    def classify(self, units: Sequence[Span], target: TargetProfile) -> list[tuple[str, float]]:
         """(label, confidence) for each unit of text toward one target."""
         if self.classifier is not None:
             return self.classifier.predict(units, target)
-        return [decide(gather_evidence(unit, target)) for unit in units]
+        return [decide(read_text(unit, target)[1]) for unit in units]
 
 
 def _sentence_spans(doc: Doc) -> list[tuple[int, int]]:

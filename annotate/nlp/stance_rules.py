@@ -1,14 +1,17 @@
 """Stance rules: the word lists and the decision order, in one place.
 
-Everything here reads only `token.lower_`, so it works on any spaCy tokens (a parsed
-doc, a span of it, or a tokenizer-only doc of the target) and costs no second parse.
-The same evidence feeds the trained classifier as extra features (`stance_training`).
+The rules read `token.lower_`, so they work on any spaCy tokens (a parsed doc, a span
+of it, or a tokenizer-only doc of the target) and cost no second parse. Where the
+pipeline's parse is there, it adds the root distance of hedges and refutations and
+picks the sentences of a long text that mention the target. The same evidence feeds
+the trained classifier as extra features (`stance_training`).
 
 How a text is read against its target:
 1. Profile the target once: its content words (stemmed), whether it is negated, and
    its direction: a motion such as "This house would ban boxing" is *against* its
    topic, so praise of boxing opposes it.
-2. Gather evidence in the text: refutation and denial words, hedges and reporting
+2. In a long text (an article), keep only the sentences that mention the target.
+   Gather evidence there: refutation and denial words, hedges and reporting
    without commitment, negation, questions, words shared with the target, and the
    sentiment of the text (flipped by a nearby negation).
 3. Walk `DECISION_ORDER`; the first piece of evidence present decides the label.
@@ -19,10 +22,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 
-from spacy.tokens import Token
+from spacy.tokens import Span, Token
 
 SUPPORT, OPPOSE, NEUTRAL = "support", "oppose", "neutral"
-RULES_MODEL_NAME = "rules-1"
+RULES_MODEL_NAME = "rules-2"
 
 # --- Word lists (lowercased surface forms) ---------------------------------------
 
@@ -106,8 +109,20 @@ def _load_sentiment_lexicon() -> dict[str, float]:
 
 SENTIMENT_LEXICON: dict[str, float] = _load_sentiment_lexicon()
 
+# A motion "X is harmful" is against X just as "ban X" is: the sentiment of what follows
+# its copula gives the direction.
+COPULA_WORDS = frozenset("is are was were".split())
+
 # How far back a negation flips a sentiment word ("not safe", "no benefit").
 NEGATION_WINDOW = 3
+MAX_DEPTH = 50  # a guard: a parse tree is never deeper
+
+# A text this long or longer (a news body, not a headline or a claim) is read only through
+# its sentences that mention the target: in a long article one hedge or denial anywhere
+# says nothing about the target.
+FOCUS_MIN_TOKENS = 60
+FOCUS_SHARE = 0.5  # half the target's content words: long articles repeat a name often
+
 # A target is "mentioned" when at least this share of its content words appears.
 MENTION_SHARE = 0.34
 
@@ -156,13 +171,16 @@ def profile_target(tokens: Sequence[Token]) -> TargetProfile:
     content = frozenset(stem(t.lower_) for t in tokens if is_content_word(t) and t.lower_ not in MOTION_FRAME_WORDS)
     is_motion = words[:2] == ["this", "house"]
     is_proposition = not is_motion and len(content) > 3
+    copula = next((i for i, w in enumerate(words) if w in COPULA_WORDS), None)
+    predicate_sentiment = sum(SENTIMENT_LEXICON.get(w, 0.0) for w in words[copula + 1 :]) if copula is not None else 0.0
     return TargetProfile(
         text="".join(t.text_with_ws for t in tokens),
         content_stems=content,
         negated=any(w in NEGATION_WORDS for w in words),
         is_motion=is_motion,
         # "IBM will cut jobs" reports an event; only motions and topics take a direction.
-        against_topic=not is_proposition and any(w in AGAINST_TOPIC_VERBS for w in words),
+        against_topic=not is_proposition
+        and (any(w in AGAINST_TOPIC_VERBS for w in words) or (is_motion and predicate_sentiment < 0)),
         is_proposition=is_proposition,
     )
 
@@ -180,6 +198,14 @@ class Evidence:
     target_share: float  # share of the target's content words found in the text
     sentiment: float  # sum of word valences, each flipped by a nearby negation
     target: TargetProfile
+    # Tree distance from the sentence root to the nearest hedge / refutation word, or
+    # None (no such word, or tokens without a parse). Ferreira & Vlachos (2016): a hedge
+    # governing the headline ("Report: ...", "X claims ...") matters, one deep inside it
+    # much less.
+    hedge_depth: int | None = None
+    refutation_depth: int | None = None
+    root_negated: bool = False  # a negation attached to the main verb ("won't play")
+    is_document: bool = False  # read from the target's sentences of a long text
 
     # Debate claims argue by nature, so questions and hedges mark neutrality only
     # for news-like targets.
@@ -193,8 +219,9 @@ class Evidence:
 
     @property
     def negation_mismatch(self) -> bool:
-        # "X did not happen" against "X happened"; two negations agree.
-        return self.target.is_proposition and (self.negations % 2 == 1) != self.target.negated
+        # "X did not happen" against "X happened"; two negations agree. Across the many
+        # sentences of an article the count of negations means nothing.
+        return not self.is_document and self.target.is_proposition and (self.negations % 2 == 1) != self.target.negated
 
     @property
     def has_hedge(self) -> bool:
@@ -225,13 +252,36 @@ class Evidence:
         return self.stance_by_sentiment < 0
 
 
-def gather_evidence(tokens: Sequence[Token], target: TargetProfile) -> Evidence:
+def is_negated_at(words: Sequence[str], index: int) -> bool:
+    """Whether a negation stands within `NEGATION_WINDOW` words before `words[index]`."""
+    return any(w in NEGATION_WORDS for w in words[max(0, index - NEGATION_WINDOW) : index])
+
+
+def root_depth(token: Token) -> int:
+    """Number of arcs between a token and the root of its sentence."""
+    depth = 0
+    while token.head.i != token.i and depth < MAX_DEPTH:
+        token, depth = token.head, depth + 1
+    return depth
+
+
+def _nearest_depth(tokens: Sequence[Token], words: frozenset[str]) -> int | None:
+    depths = [root_depth(t) for t in tokens if t.lower_ in words]
+    return min(depths) if depths else None
+
+
+def is_parsed(tokens: Sequence[Token]) -> bool:
+    return len(tokens) > 0 and tokens[0].doc.has_annotation("DEP")
+
+
+def gather_evidence(tokens: Sequence[Token], target: TargetProfile, *, is_document: bool = False) -> Evidence:
     words = [t.lower_ for t in tokens]
+    parsed = is_parsed(tokens)
     stems = {stem(w) for w in words}
     sentiment = 0.0
     for i, word in enumerate(words):
         valence = SENTIMENT_LEXICON.get(word, 0.0)
-        if valence and any(w in NEGATION_WORDS for w in words[max(0, i - NEGATION_WINDOW) : i]):
+        if valence and is_negated_at(words, i):
             valence = -valence
         sentiment += valence
     share = len(target.content_stems & stems) / len(target.content_stems) if target.content_stems else 0.0
@@ -243,7 +293,30 @@ def gather_evidence(tokens: Sequence[Token], target: TargetProfile) -> Evidence:
         target_share=share,
         sentiment=sentiment,
         target=target,
+        hedge_depth=_nearest_depth(tokens, HEDGE_WORDS) if parsed else None,
+        refutation_depth=_nearest_depth(tokens, REFUTATION_WORDS) if parsed else None,
+        is_document=is_document,
+        root_negated=parsed and any(t.lower_ in NEGATION_WORDS and t.dep_ == "neg" and t.head.dep_ == "ROOT" for t in tokens),
     )
+
+
+def focus_tokens(span: Span, target: TargetProfile) -> Sequence[Token]:
+    """The tokens a text's stance is read from: all of a short text, only the sentences
+    that mention the target in a long one (none if no sentence does)."""
+    if len(span) < FOCUS_MIN_TOKENS or not span.doc.has_annotation("SENT_START"):
+        return span
+    focus: list[Token] = []
+    for sentence in span.sents:
+        stems = {stem(t.lower_) for t in sentence}
+        if target.content_stems and len(target.content_stems & stems) / len(target.content_stems) >= FOCUS_SHARE:
+            focus.extend(sentence)
+    return focus
+
+
+def read_text(span: Span, target: TargetProfile) -> tuple[Sequence[Token], Evidence]:
+    """The tokens a text is judged by (`focus_tokens`) and the evidence in them."""
+    tokens = focus_tokens(span, target)
+    return tokens, gather_evidence(tokens, target, is_document=tokens is not span)
 
 
 def decide(evidence: Evidence) -> tuple[str, float]:

@@ -1,6 +1,7 @@
 """Run the NLP pipeline over documents and store its output as sentences and suggestions."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from django.conf import settings
@@ -11,11 +12,24 @@ from annotate.models import Document, Project, Sentence, Speaker, StanceLabel, S
 from annotate.nlp.pipeline import load_pipeline, preannotate
 from annotate.nlp.types import DocumentPrediction
 
+logger = logging.getLogger(__name__)
+
 
 def pipeline_for_project(project: Project) -> Language:
-    """The process-wide pipeline, with the project's trained stance model if it has one."""
+    """The process-wide pipeline, with the project's trained stance model if it has one.
+
+    A model that can no longer be loaded (its folder is gone, or it was made by an older
+    feature version) must not stop imports: the rules take over, which every suggestion
+    records, and the problem is logged so an admin retrains.
+    """
     stance_model_dir = project_stance_model_dir(project)
-    return load_pipeline(settings.CLAIMDESK_SPACY_MODEL, stance_model_dir, settings.CLAIMDESK_ATTRIBUTION_MODEL or None)
+    attribution_model = settings.CLAIMDESK_ATTRIBUTION_MODEL or None
+    if stance_model_dir:
+        try:
+            return load_pipeline(settings.CLAIMDESK_SPACY_MODEL, stance_model_dir, attribution_model)
+        except (OSError, ValueError) as error:
+            logger.error("project %s: stance model %s unusable (%s); using the rules", project.pk, stance_model_dir, error)
+    return load_pipeline(settings.CLAIMDESK_SPACY_MODEL, None, attribution_model)
 
 
 def project_stance_model_dir(project: Project) -> str | None:

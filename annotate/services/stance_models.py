@@ -137,7 +137,10 @@ def run_stance_training(stance_model_id: int) -> StanceModel:
         output = Path(settings.CLAIMDESK_MODEL_DIR) / f"project-{project.pk}" / f"stance-v{stance_model.version}"
         if output.exists():
             shutil.rmtree(output)
-        result = train_stance_model(train, output, name=f"project_{project.pk}_stance", version=f"{stance_model.version}.0.0")
+        result = train_stance_model(
+            train, output, name=f"project_{project.pk}_stance", version=f"{stance_model.version}.0.0",
+            parse_model=settings.CLAIMDESK_SPACY_MODEL,
+        )
         _update(stance_model, progress=0.7, path=str(output), message=f"Comparing with the rules on {len(held_out)} held-out claims")
         gold = [e.label for e in held_out]
         trained = stance_scores(gold, predict_with_pipeline(str(output), held_out))

@@ -9,11 +9,12 @@ import spacy
 from spacy.language import Language
 
 from annotate.nlp import stance as _stance  # noqa: F401  (registers the factory)
-from annotate.nlp.stance_rules import RULES_MODEL_NAME, decide, gather_evidence, profile_target
+from annotate.nlp.stance_rules import RULES_MODEL_NAME, decide, focus_tokens, gather_evidence, profile_target, read_text
 from annotate.nlp.stance_training import (
     META_KEY,
     StanceClassifier,
     StanceExample,
+    feature_words,
     map_labels,
     parse_label_map,
     stance_scores,
@@ -99,6 +100,46 @@ def test_rules_need_no_parse() -> None:
     target = profile_target(tokenizer("This house would ban boxing"))
     assert target.is_motion and target.against_topic
     assert decide(gather_evidence(tokenizer("Boxing is not safe"), target))[0] == "support"
+
+
+def test_motion_judging_its_topic_is_against_it() -> None:
+    tokenizer = spacy.blank("en").tokenizer
+    assert profile_target(tokenizer("This house believes that advertising is harmful")).against_topic
+    assert not profile_target(tokenizer("This house believes that bribery is sometimes acceptable")).against_topic
+
+
+def test_long_document_is_read_through_sentences_that_mention_the_target(nlp: Language) -> None:
+    filler = "The weather was mild and many people were not at home, so the market was quiet. " * 4
+    text = filler + "Rumours that the band was splitting up were denied by its manager. " + filler
+    doc = nlp(text)
+    target = profile_target(nlp.tokenizer("The band is splitting up"))
+    focus = focus_tokens(doc[:], target)
+    assert "".join(t.text_with_ws for t in focus).strip() == "Rumours that the band was splitting up were denied by its manager."
+    # The negations in the filler no longer count, and the article opposes the target.
+    tokens, evidence = read_text(doc[:], target)
+    assert evidence.is_document and evidence.refutations == 1 and not evidence.negation_mismatch
+    assert decide(evidence)[0] == "oppose"
+    # A short text is read whole.
+    assert focus_tokens(doc[:5], target) == doc[:5]
+
+
+def test_parse_gives_root_distance_of_hedges(nlp: Language) -> None:
+    target = profile_target(nlp.tokenizer("Apple is buying the social network Path"))
+    governing = gather_evidence(nlp("Apple reportedly buys Path")[:], target)
+    assert governing.hedge_depth == 1 and governing.refutation_depth is None
+    # Tokens without a parse give no distance, and the rules still work.
+    unparsed = gather_evidence(nlp.tokenizer("Apple reportedly buys Path"), target)
+    assert unparsed.hedge_depth is None and unparsed.hedges == 1
+    words = feature_words(nlp("Apple reportedly buys Path")[:], target)
+    assert "_hedge_depth1" in words and "_T" in words
+
+
+def test_motion_features_keep_only_judging_words(nlp: Language) -> None:
+    # Topic words of a debate do not carry over to other debates; sentiment words do.
+    target = profile_target(nlp.tokenizer("This house would ban boxing"))
+    words = feature_words(nlp("Boxing in Glasgow is not safe")[:], target)
+    assert "_T" in words and "NOT_safe" in words
+    assert "glasgow" not in words and "in" not in words
 
 
 def test_label_map_helpers() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from annotate.models import Project, StanceModel
@@ -49,7 +50,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         examples = map_labels(examples, mapping)
         try:
-            result = train_stance_model(examples, output, seed=seed, epochs=epochs)
+            result = train_stance_model(examples, output, seed=seed, epochs=epochs, parse_model=settings.CLAIMDESK_SPACY_MODEL)
         except ValueError as error:
             raise CommandError(str(error)) from None
         scores = evaluate_stance(StanceClassifier.load(output), examples)
