@@ -406,3 +406,39 @@ class StanceModel(models.Model):
     @property
     def name(self) -> str:
         return f"textcat:project-{self.project_id}@v{self.version}"
+
+
+class ImportJob(models.Model):
+    """A large upload, checked whole at once and then pre-annotated and stored in the background.
+
+    Each chunk of documents is stored in its own transaction, so a crash leaves only whole
+    documents behind; importing the same file again skips what is already there.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="import_jobs")
+    source = models.CharField(max_length=300, help_text="The uploaded file's name.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    documents = models.JSONField(default=list, blank=True, help_text="The checked documents still to store.")
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    duplicate_count = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["project", "-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(processed__lte=F("total")), name="importjob_processed_within_total"),
+            models.CheckConstraint(condition=Q(status__in=["queued", "running", "done", "failed"]), name="importjob_status"),
+        ]

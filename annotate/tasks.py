@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from annotate.services.imports import run_import_job
 from annotate.services.stance_models import run_stance_training
 
 
@@ -11,3 +12,9 @@ from annotate.services.stance_models import run_stance_training
 def train_stance_task(stance_model_id: int) -> str:
     """Train a project's stance classifier; progress and outcome are kept on the StanceModel row."""
     return run_stance_training(stance_model_id).status
+
+
+@task()
+def import_job_task(import_job_id: int) -> str:
+    """Pre-annotate and store a large upload; progress is kept on the ImportJob row."""
+    return run_import_job(import_job_id).status

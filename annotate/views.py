@@ -12,9 +12,9 @@ from markdown_it import MarkdownIt
 
 from annotate import selectors
 from annotate.api.views import export_response
-from annotate.models import Document, Project, Role
+from annotate.models import Document, ImportJob, Project, Role
 from annotate.permissions import ROLES_AT_LEAST
-from annotate.services.imports import ImportRejected, import_documents, parse_text, parse_upload
+from annotate.services.imports import ImportRejected, import_or_queue, parse_text, parse_upload
 from annotate.services.stance_models import TrainingRefused, start_stance_training
 from annotate.services.workflow import WorkflowError, assign_automatically, assign_documents
 
@@ -59,7 +59,10 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if role == Role.ADMIN:
         context["annotators"] = selectors.project_annotators(project)
         context["stance_models"] = list(project.stance_models.order_by("-version")[:5])
-        context["training"] = any(m.status in ("queued", "running") for m in context["stance_models"])
+        context["import_jobs"] = list(project.import_jobs.defer("documents")[:5])
+        context["training"] = any(m.status in ("queued", "running") for m in context["stance_models"]) or any(
+            job.status in ("queued", "running") for job in context["import_jobs"]
+        )
     return render(request, "annotate/project_detail.html", context)
 
 
@@ -118,7 +121,11 @@ def document_import(request: HttpRequest, pk: int) -> HttpResponse:
         for problem in rejected.problems[:20]:
             messages.error(request, f"Rejected, nothing stored — {problem}")
         return redirect("annotate:project-detail", pk=project.pk)
-    result = import_documents(project=project, documents=documents, user=request.user)
+    source = upload.name if upload is not None else "pasted text"
+    result = import_or_queue(project=project, documents=documents, source=source, user=request.user)
+    if isinstance(result, ImportJob):
+        messages.success(request, f"Importing {result.total} documents from {source} in the background; progress is shown below.")
+        return redirect("annotate:project-detail", pk=project.pk)
     if result.created:
         messages.success(request, f"Imported {len(result.created)} document(s) and pre-annotated them.")
     if result.duplicates:

@@ -113,3 +113,63 @@ def test_a_failure_while_storing_leaves_nothing_behind(project, monkeypatch):
     with pytest.raises(RuntimeError):
         import_documents(project=project, documents=parse_text(GOOD_TEXT))
     assert not Document.objects.exists() and not Sentence.objects.exists()
+
+
+def _jsonl(count: int) -> bytes:
+    return "".join(json.dumps({"text": f"Official {i} said the plan {i} works.", "title": f"Doc {i}"}) + "\n"
+                   for i in range(count)).encode()
+
+
+def test_large_uploads_are_imported_in_the_background(project, people, settings, django_capture_on_commit_callbacks):
+    from rest_framework.test import APIClient
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from annotate.models import ImportJob
+
+    settings.CLAIMDESK_BACKGROUND_IMPORT_OVER = 3
+    client = APIClient()
+    client.force_authenticate(people["admin"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/api/projects/{project.pk}/documents/",
+                               {"file": SimpleUploadedFile("many.jsonl", _jsonl(40))}, format="multipart")
+    assert response.status_code == 202 and response.json()["total"] == 40
+    job = ImportJob.objects.get()
+    assert (job.status, job.processed, job.created_count, job.documents) == ("done", 40, 40, [])
+    assert Document.objects.filter(project=project).count() == 40
+    listed = client.get(f"/api/projects/{project.pk}/imports/").json()
+    assert listed[0]["message"].startswith("Imported 40 document(s)")
+
+
+def test_a_failing_background_import_keeps_whole_chunks_and_can_be_rerun(project, settings, monkeypatch):
+    from annotate.models import ImportJob
+    from annotate.services import imports
+
+    settings.CLAIMDESK_BACKGROUND_IMPORT_OVER = 3
+    documents = parse_upload("many.jsonl", _jsonl(40))
+    job = imports.import_or_queue(project=project, documents=documents, source="many.jsonl")
+    real_store, calls = imports.store_predictions, []
+
+    def store_then_fail(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return real_store(*args, **kwargs)
+
+    monkeypatch.setattr(imports, "store_predictions", store_then_fail)
+    job = imports.run_import_job(job.pk)
+    assert job.status == "failed" and "Stopped after 32 of 40" in job.message
+    assert Document.objects.count() == 32, "the first chunk is stored whole, the second not at all"
+    monkeypatch.setattr(imports, "store_predictions", real_store)
+    again = imports.import_documents(project=project, documents=documents)
+    assert len(again.created) == 8 and len(again.duplicates) == 32
+    assert ImportJob.objects.get().status == "failed"
+
+
+def test_ui_import_of_a_large_file_says_it_runs_in_the_background(project, people, client, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.CLAIMDESK_BACKGROUND_IMPORT_OVER = 3
+    client.force_login(people["admin"])
+    response = client.post(f"/projects/{project.pk}/import/", {"file": SimpleUploadedFile("many.jsonl", _jsonl(5))}, follow=True)
+    page = response.content.decode()
+    assert "Importing 5 documents from many.jsonl in the background" in page and "Background imports" in page

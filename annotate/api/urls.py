@@ -7,6 +7,7 @@ urlpatterns = [
     path("projects/", views.ProjectList.as_view(), name="api-project-list"),
     path("projects/<int:project_pk>/", views.ProjectDetail.as_view(), name="api-project-detail"),
     path("projects/<int:project_pk>/documents/", views.DocumentListImport.as_view(), name="api-document-list"),
+    path("projects/<int:project_pk>/imports/", views.ProjectImportJobs.as_view(), name="api-project-imports"),
     path("projects/<int:project_pk>/assignments/", views.ProjectAssignments.as_view(), name="api-project-assignments"),
     path("projects/<int:project_pk>/stance-models/", views.ProjectStanceModels.as_view(), name="api-project-stance-models"),
     path("projects/<int:project_pk>/agreement/", views.ProjectAgreement.as_view(), name="api-project-agreement"),

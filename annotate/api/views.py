@@ -22,10 +22,20 @@ from annotate.api.serializers import (
     SentenceAnnotationSerializer,
 )
 from annotate.exporters import WRITERS, export_project
-from annotate.models import Assignment, Comment, Document, Project, Role, Sentence, SentenceAnnotation, StanceModel
+from annotate.models import (
+    Assignment,
+    Comment,
+    Document,
+    ImportJob,
+    Project,
+    Role,
+    Sentence,
+    SentenceAnnotation,
+    StanceModel,
+)
 from annotate.permissions import CanOpenDocument, IsProjectAdmin, IsProjectMember, IsProjectReviewer, role_of
 from annotate.services.annotations import AnnotationInvalid, StaleAnnotation, annotation_snapshot, save_sentence_annotation
-from annotate.services.imports import ImportRejected, import_documents, parse_text, parse_upload
+from annotate.services.imports import ImportRejected, import_or_queue, parse_text, parse_upload
 from annotate.services.stance_models import TrainingRefused, start_stance_training
 from annotate.services.workflow import (
     WorkflowError,
@@ -109,7 +119,10 @@ class DocumentListImport(ProjectScopedMixin, generics.ListAPIView):
                  "problems": [{"source": p.source, "line": p.line, "reason": p.reason} for p in rejected.problems]},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        result = import_documents(project=self.get_permission_project(), documents=documents, user=request.user)
+        source = data["file"].name if data.get("file") else "pasted text"
+        result = import_or_queue(project=self.get_permission_project(), documents=documents, source=source, user=request.user)
+        if isinstance(result, ImportJob):
+            return Response(import_job_data(result), status=status.HTTP_202_ACCEPTED)
         return Response(
             {"created": [d.pk for d in result.created], "duplicates": result.duplicates},
             status=status.HTTP_201_CREATED,
@@ -340,4 +353,22 @@ def stance_model_data(model: StanceModel) -> dict:
         "version": model.version, "name": model.name, "status": model.status, "progress": model.progress,
         "message": model.message, "metrics": model.metrics, "is_active": model.is_active,
         "created_at": model.created_at.isoformat(), "finished_at": model.finished_at.isoformat() if model.finished_at else None,
+    }
+
+
+class ProjectImportJobs(ProjectScopedMixin, generics.ListAPIView):
+    """Admins: the project's background imports with their progress, newest first."""
+
+    permission_classes = [IsProjectAdmin]
+
+    def get(self, request, project_pk: int):
+        jobs = ImportJob.objects.filter(project=self.get_permission_project()).defer("documents")
+        return Response([import_job_data(job) for job in jobs])
+
+
+def import_job_data(job: ImportJob) -> dict:
+    return {
+        "job": job.pk, "source": job.source, "status": job.status, "total": job.total, "processed": job.processed,
+        "created": job.created_count, "duplicates": job.duplicate_count, "message": job.message,
+        "created_at": job.created_at.isoformat(), "finished_at": job.finished_at.isoformat() if job.finished_at else None,
     }

@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -20,9 +21,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.utils import timezone
 
-from annotate.models import AuditEvent, Document, Project
+from annotate.models import AuditEvent, Document, ImportJob, Project
 from annotate.services.preannotation import predict_documents, store_predictions
+
+logger = logging.getLogger(__name__)
 
 OPTIONAL_FIELDS = ("title", "url", "author", "published", "meta")
 SUPPORTED_EXTENSIONS = (".txt", ".jsonl", ".csv")
@@ -61,6 +65,17 @@ class DocumentInput:
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "title": self.title, "url": self.source_url, "author": self.author,
+                "published": self.published.isoformat() if self.published else None, "meta": self.meta}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DocumentInput:
+        published = dt.date.fromisoformat(data["published"]) if data.get("published") else None
+        return cls(text=data["text"], title=data["title"], source_url=data["url"], author=data["author"],
+                   published=published, meta=data["meta"])
 
 
 @dataclass
@@ -307,3 +322,53 @@ def import_documents(
             for document in created
         )
     return ImportResult(created=created, duplicates=duplicates)
+
+
+BACKGROUND_CHUNK = 32  # documents pre-annotated and stored per transaction in a background import
+
+
+def import_or_queue(
+    *, project: Project, documents: list[DocumentInput], source: str, user: AbstractBaseUser | None = None
+) -> ImportResult | ImportJob:
+    """Import small uploads at once; queue larger ones as an ImportJob for the task worker.
+
+    Either way every document was already checked, so a queued job never fails on bad input.
+    """
+    if len(documents) <= settings.CLAIMDESK_BACKGROUND_IMPORT_OVER:
+        return import_documents(project=project, documents=documents, user=user)
+    from annotate.tasks import import_job_task  # tasks import this module
+
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            project=project, source=source[:300], total=len(documents),
+            documents=[document.to_json() for document in documents],
+            created_by=user if user is not None and user.is_authenticated else None,
+        )
+        transaction.on_commit(lambda: import_job_task.enqueue(job.pk))
+    return job
+
+
+def run_import_job(job_id: int) -> ImportJob:
+    """Store a queued upload chunk by chunk, keeping its progress on the job row."""
+    job = ImportJob.objects.select_related("project", "created_by").get(pk=job_id)
+    if job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
+        return job
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING)
+    try:
+        while job.processed < job.total:
+            chunk = [DocumentInput.from_json(data) for data in job.documents[job.processed:job.processed + BACKGROUND_CHUNK]]
+            result = import_documents(project=job.project, documents=chunk, user=job.created_by)
+            job.processed += len(chunk)
+            job.created_count += len(result.created)
+            job.duplicate_count += len(result.duplicates)
+            job.save(update_fields=["processed", "created_count", "duplicate_count"])
+        job.status, job.documents = ImportJob.Status.DONE, []
+        job.message = f"Imported {job.created_count} document(s); {job.duplicate_count} were already in the project."
+    except Exception as error:  # the job row must say what happened; whole chunks stay stored
+        logger.exception("import job %s failed", job_id)
+        job.status = ImportJob.Status.FAILED
+        job.message = (f"Stopped after {job.processed} of {job.total} documents: {error}. "
+                       "Import the file again to finish: documents already stored are skipped.")
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "documents", "message", "finished_at"])
+    return job

@@ -165,6 +165,8 @@ CLAIMDESK_MODEL_DIR = Path(os.environ.get("CLAIMDESK_MODEL_DIR", BASE_DIR / "var
 # Upload limits: a larger file is refused before it is read.
 CLAIMDESK_MAX_UPLOAD_BYTES = int(os.environ.get("CLAIMDESK_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
 CLAIMDESK_MAX_DOCUMENT_CHARS = int(os.environ.get("CLAIMDESK_MAX_DOCUMENT_CHARS", "200000"))
+# Uploads with more documents than this are pre-annotated by the task worker, not in the request.
+CLAIMDESK_BACKGROUND_IMPORT_OVER = int(os.environ.get("CLAIMDESK_BACKGROUND_IMPORT_OVER", "20"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = CLAIMDESK_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
