@@ -173,3 +173,9 @@ def test_ui_import_of_a_large_file_says_it_runs_in_the_background(project, peopl
     response = client.post(f"/projects/{project.pk}/import/", {"file": SimpleUploadedFile("many.jsonl", _jsonl(5))}, follow=True)
     page = response.content.decode()
     assert "Importing 5 documents from many.jsonl in the background" in page and "Background imports" in page
+
+
+def test_a_txt_headline_line_becomes_the_title(project):
+    (document,) = parse_upload("story.txt", b"Council approves bridge repairs\n\nThe council voted on Tuesday. It was close.\n")
+    assert document.title == "Council approves bridge repairs"
+    assert document.text.startswith("Council approves"), "the text itself is kept whole"

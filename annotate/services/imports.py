@@ -263,7 +263,15 @@ def parse_upload(name: str, data: bytes) -> list[DocumentInput]:
         return _parse_jsonl(name, content)
     if suffix == ".csv":
         return _parse_csv(name, content)
-    return parse_text(content, title=PurePath(name).stem, source=name)
+    return parse_text(content, title=_headline(content) or PurePath(name).stem, source=name)
+
+
+def _headline(content: str) -> str:
+    """A news text's first line, when it stands alone as a headline (short, then a blank line)."""
+    lines = content.strip().splitlines()
+    if len(lines) > 2 and not lines[1].strip() and 0 < len(lines[0].strip()) <= 150:
+        return lines[0].strip()
+    return ""
 
 
 def import_documents(
