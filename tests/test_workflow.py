@@ -198,3 +198,27 @@ def test_agreement_from_the_database_through_the_api_page_and_json_export(projec
     assert "0.62 (n=12)" in page or "0.63 (n=12)" in page
     data = json.loads("".join(export_project(project, "json")))
     assert data["agreement"]["stance_pairs"][0]["kappa"]["value"] == pytest.approx(0.625)
+
+
+def test_adjudication_payload_and_project_page_cost_a_fixed_number_of_queries(project, team, people, client, django_assert_max_num_queries):
+    assign_automatically(project=project, per_document=2)
+    documents = list(project.documents.order_by("id"))
+    for document in documents[:3]:
+        for sentence in document.sentences.all():
+            for user in team[:2]:
+                _save(user, sentence)
+    reviewer = api(people["reviewer"])
+    reviewer.get(f"/api/documents/{documents[0].pk}/?mode=adjudicate")
+    with django_assert_max_num_queries(12):
+        payload = reviewer.get(f"/api/documents/{documents[0].pk}/?mode=adjudicate").json()
+    assert all(len(row["work"]) == 2 for row in payload["sentences"])
+    client.force_login(people["admin"])
+    client.get(f"/projects/{project.pk}/")
+    with django_assert_max_num_queries(20):
+        client.get(f"/projects/{project.pk}/")
+    for document in documents[3:]:
+        for sentence in document.sentences.all():
+            for user in team:
+                _save(user, sentence)
+    with django_assert_max_num_queries(20):
+        client.get(f"/projects/{project.pk}/")
