@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from annotate.agreement import AgreementReport, LabelledClaim, MachineClaim, SentenceWork, compute_agreement
 from annotate.models import (
@@ -102,6 +102,11 @@ def documents_with_progress(project: Project, user: AbstractBaseUser, role: str 
         )
         .order_by("id")
     )
+
+
+def next_unfinished_document(project: Project, user: AbstractBaseUser, role: str | None) -> Document | None:
+    """The user's queue: the first document they may open that has sentences they have not done yet."""
+    return documents_with_progress(project, user, role).filter(done_count__lt=F("sentence_count")).first()
 
 
 def sentence_status(done: int, assigned: int, adjudicated: bool) -> str:

@@ -67,6 +67,18 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def project_next(request: HttpRequest, pk: int) -> HttpResponse:
+    """Continue where you left off: the next document with sentences you have not done."""
+    project = get_object_or_404(Project, pk=pk)
+    role = _require_role(request, project, Role.ANNOTATOR)
+    document = selectors.next_unfinished_document(project, request.user, role)
+    if document is None:
+        messages.success(request, "Nothing left to do in this project: every sentence you can open is done.")
+        return redirect("annotate:project-detail", pk=project.pk)
+    return redirect("annotate:document-review", pk=document.pk)
+
+
+@login_required
 @require_POST
 def project_assign(request: HttpRequest, pk: int) -> HttpResponse:
     project = get_object_or_404(Project, pk=pk)
@@ -146,6 +158,7 @@ def _review_page(request: HttpRequest, pk: int, *, adjudicate: bool) -> HttpResp
         "resolve": reverse("api-comment-resolve", kwargs={"pk": 0}),
         "document": reverse("api-document-review", kwargs={"pk": document.pk})
         + ("?mode=adjudicate" if adjudicate else ""),
+        "next": None if adjudicate else reverse("annotate:project-next", kwargs={"pk": document.project_id}),
     }
     neighbours = list(
         selectors.visible_documents(document.project, request.user, role).order_by("id").values_list("pk", flat=True)

@@ -105,3 +105,15 @@ def test_training_button_queues_a_run_and_the_page_shows_it(login, people, proje
     assert "Stance model v1 queued" in response.content.decode()
     assert StanceModel.objects.get().status == "failed"
     assert "needs at least 20 labelled claims" in client.get(f"/projects/{project.pk}/").content.decode()
+
+
+def test_continue_takes_annotators_to_their_next_unfinished_document(login, people, document):
+    from annotate.services.annotations import save_sentence_annotation
+
+    client = login(people["annotator"])
+    response = client.get(f"/projects/{document.project_id}/next/")
+    assert response.status_code == 302 and response["Location"] == f"/documents/{document.pk}/"
+    for sentence in document.sentences.all():
+        save_sentence_annotation(sentence=sentence, user=people["annotator"], status="no_claim", claims=[], expected_version=None)
+    response = client.get(f"/projects/{document.project_id}/next/", follow=True)
+    assert "Nothing left to do" in response.content.decode()

@@ -596,6 +596,7 @@ function undo() {
 
 function move(i) {
   if (i === current || i < 0 || i >= sentences.length) return;
+  atLastSentence = false;
   const previous = current;
   current = i;
   renderRow(previous);
@@ -604,9 +605,18 @@ function move(i) {
   listEl.children[current].scrollIntoView({ block: "nearest" });
 }
 
+let atLastSentence = false;
 function step(delta) {
   const position = order.indexOf(current) + delta;
-  if (position >= 0 && position < order.length) move(order[position]);
+  if (position >= 0 && position < order.length) { move(order[position]); return; }
+  if (delta < 0 || !data.urls.next) return;
+  // At the end, a second j goes on to the next document with work left, once every save is done.
+  if (atLastSentence) {
+    Promise.all(sentences.map((s) => s.queue)).then(() => { window.location.href = data.urls.next; });
+    return;
+  }
+  atLastSentence = true;
+  hint("Last sentence of this document. Press j again to go on to your next document with work left.");
 }
 const next = () => step(1);
 const previous = () => step(-1);
