@@ -1,4 +1,4 @@
-"""Stance on the shared dev sets: majority class, rules, and a textcat trained on two thirds.
+"""Stance on the shared dev sets: majority class, rules, and a trained model (textcat + LR) on two thirds.
 
     python bench/stance.py [--data DIR] [--work DIR] [--datasets emergent,ibm_claim_stance,fnc1]
 
@@ -67,7 +67,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=SHARED / "data")
     parser.add_argument("--scorer", type=Path, default=SHARED / "eval" / "score.py")
-    parser.add_argument("--work", type=Path, default=Path("/work/scratch/stance2/bench_models"))
+    parser.add_argument("--work", type=Path, default=Path("/work/scratch/stance3/bench_models"))
     parser.add_argument("--datasets", default=",".join(DATASETS))
     args = parser.parse_args()
 
@@ -102,13 +102,13 @@ def main() -> None:
         table.append((dataset, f"majority of train ({train_majority}), test third",
                       *score(test, constant(test, train_majority), {})))
         table.append((dataset, f"{RULES_MODEL_NAME}, test third", *score(test, {r["id"]: rules_all[r["id"]] for r in test}, to_dataset)))
-        table.append((dataset, f"textcat on {len(train)} train rows ({model.seconds:.0f}s), test third",
+        table.append((dataset, f"textcat+LR on {len(train)} train rows ({model.seconds:.0f}s), test third",
                       *score(test, trained, {})))
 
-    print(f"| {'dataset':<17} | {'system':<46} | {'rows':>5} | {'accuracy':>8} | {'macro-F1':>8} |")
-    print(f"|{'-' * 19}|{'-' * 48}|{'-' * 7}|{'-' * 10}|{'-' * 10}|")
+    print(f"| {'dataset':<17} | {'system':<50} | {'rows':>5} | {'accuracy':>8} | {'macro-F1':>8} |")
+    print(f"|{'-' * 19}|{'-' * 52}|{'-' * 7}|{'-' * 10}|{'-' * 10}|")
     for dataset, system, examples, accuracy, macro_f1 in table:
-        print(f"| {dataset:<17} | {system:<46} | {examples:>5} | {accuracy:>8.4f} | {macro_f1:>8.4f} |")
+        print(f"| {dataset:<17} | {system:<50} | {examples:>5} | {accuracy:>8.4f} | {macro_f1:>8.4f} |")
 
 
 if __name__ == "__main__":

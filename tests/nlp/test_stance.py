@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,10 +12,13 @@ from spacy.language import Language
 from annotate.nlp import stance as _stance  # noqa: F401  (registers the factory)
 from annotate.nlp.stance_rules import RULES_MODEL_NAME, decide, focus_tokens, gather_evidence, profile_target, read_text
 from annotate.nlp.stance_training import (
+    LINEAR_FILE,
     META_KEY,
     StanceClassifier,
     StanceExample,
     feature_words,
+    featurize,
+    fit_linear,
     map_labels,
     parse_label_map,
     stance_scores,
@@ -219,14 +223,48 @@ def test_component_uses_trained_model(trained_model: Path) -> None:
     doc = pipeline.make_doc("Mayor denies the bridge closure, calls the report a hoax")
     doc._.target = "The city will close the old bridge"
     prediction = pipeline(doc)._.prediction
-    assert prediction.stance_model == "textcat:tiny_stance@0.0.1"
+    assert prediction.stance_model == "textcat+lr:tiny_stance@0.0.1"
     assert prediction.stance in TRAINING_LABELS
     assert prediction.stance == "against"
     assert 1 / 3 < prediction.stance_confidence <= 1.0
 
 
 def test_model_with_other_feature_version_is_refused(trained_model: Path, tmp_path: Path) -> None:
-    model = spacy.load(trained_model)
-    model.meta[META_KEY]["feature_version"] = "0"
+    outdated = tmp_path / "outdated"
+    shutil.copytree(trained_model, outdated)
+    meta = json.loads((outdated / "meta.json").read_text())
+    meta[META_KEY]["feature_version"] = "0"
+    (outdated / "meta.json").write_text(json.dumps(meta))
+    (outdated / LINEAR_FILE).unlink()  # older models have no regression: the version speaks first
     with pytest.raises(ValueError, match="feature version"):
-        StanceClassifier(model)
+        StanceClassifier.load(outdated)
+
+
+def test_saved_regression_predicts_as_the_trained_one(trained_model: Path) -> None:
+    classifier = StanceClassifier.load(trained_model)
+    assert classifier.linear.labels == classifier.labels
+    probabilities = classifier.linear.probabilities(["_has_refutation", "_T", "hoax"])
+    assert probabilities.sum() == pytest.approx(1.0)
+    assert classifier.labels[int(probabilities.argmax())] == "against"
+
+
+def test_regression_weighs_rare_classes_alike() -> None:
+    # 9 "a" against 3 "b", told apart by one feature: balanced weights still find "b".
+    features = [["x", "common"]] * 9 + [["y", "common"]] * 3 + [["once", "common"]]
+    model = fit_linear(features, ["a"] * 9 + ["b"] * 4, ("a", "b"), l2=1.0)
+    assert model.labels[int(model.probabilities(["y", "common"]).argmax())] == "b"
+    assert model.labels[int(model.probabilities(["x", "common"]).argmax())] == "a"
+    assert "once" not in model.weights  # a feature seen once is not kept
+
+
+def test_parse_features_by_kind_of_target(nlp: Language) -> None:
+    # Toward a motion: a consequence its topic causes, and sentiment attached to the topic.
+    motion = profile_target(nlp.tokenizer("This house would ban boxing"))
+    _, linear = featurize(nlp("Boxing causes serious brain damage")[:], motion)
+    assert "_conseq_subjT1_neg" in linear and "_tsent_link_neg" in linear and "_subj_T1" in linear
+    # Toward a news claim: the headline's edges and bigrams, no argument features.
+    claim = profile_target(nlp.tokenizer("Apple is buying the social network Path"))
+    words, linear = featurize(nlp("Report: Apple buys Path")[:], claim)
+    assert {"_first:report", "_colon_prefix:report", "_last:path", "_T|_T"} <= set(linear)
+    assert not any(f.startswith(("_conseq", "_tsent")) for f in linear)
+    assert set(words) <= set(linear)
