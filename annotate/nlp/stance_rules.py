@@ -228,8 +228,15 @@ class Evidence:
         return self.hedges > 0 and not self.target.is_motion
 
     @property
+    def is_topic(self) -> bool:
+        """A bare topic ("US–Pakistan cooperation"), neither a statement nor a motion."""
+        return not (self.target.is_motion or self.target.is_proposition)
+
+    @property
     def mentions_target(self) -> bool:
-        return self.target_share >= MENTION_SHARE
+        # Repeating a statement or a motion's words leans toward agreeing with it; merely
+        # naming a topic says nothing about which side the text takes.
+        return self.target_share >= MENTION_SHARE and not self.is_topic
 
     @property
     def stance_by_sentiment(self) -> int:
@@ -240,6 +247,8 @@ class Evidence:
         """
         if self.target.is_proposition or self.sentiment == 0:
             return 0
+        if self.is_topic and self.target_share == 0:
+            return 0  # the tone of a text that never names the topic is about something else
         sign = 1 if self.sentiment > 0 else -1
         return -sign if self.target.against_topic else sign
 

