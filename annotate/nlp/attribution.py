@@ -6,7 +6,13 @@ How it works, in three steps per document:
    clausal or object complement ("X said that Y", "Y, X said", "X urged Y to Z"), a
    passive with an agent ("was informed by X"), "according to X", a colon after a speech
    noun or before a quotation ("Trump's tweet: \"...\""), and quotations standing alone.
-   Content spans are widened to whole quotations, across sentences when a quotation goes on.
+   Content spans stay inside the cue's sentence and clause (not back over a ";" or ":"),
+   then follow the gold conventions for quotations (`"`, curly marks, or `''`): a
+   quotation is all or nothing, a content opening with a quotation said
+   before its cue is that quotation, a quotation resumed right after its speaker and cue
+   ('"A," he said. "B."') makes the content the hull A..B (PolNeAR's convention; the
+   GenderGapTracker gold marks B as a separate, speakerless quote), a leading "that" is
+   kept, and a cue inside the quotation it would report is dropped as quoted speech.
 2. Each candidate gets features (the rule, a learned per-lemma cue rate, dependency shape,
    speaker kind, quotation marks ...). Two logistic models give P(content right) and
    P(content right and speaker right); isotonic tables calibrate both. Candidates above
@@ -15,10 +21,17 @@ How it works, in three steps per document:
    a claim gets an author claim.
 
 `train_attribution()` refits everything from gold rows; the result is plain JSON data
-in `models/attribution/attribution_model.json`.
+in `models/attribution/attribution_model.json`, rebuilt (deterministically) from the
+PolNeAR and GenderGapTracker dev gold with
+
+    .venv/bin/python bench/attribution_eval.py --train annotate/nlp/models/attribution/attribution_model.json
+
+Add `--without-heldout-third` (and another output path) for the model that honest
+held-out figures are reported with (`--split heldout-third --attribution-model PATH`).
 """
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import math
@@ -85,29 +98,37 @@ def sentence_spans(doc: Doc) -> list[tuple[int, int]]:
 def find_quotations(text: str) -> list[CharSpan]:
     """Paired quotation spans (marks included), paragraph by paragraph.
 
-    Curly marks say which side they are; a straight mark opens after whitespace or an
-    opening bracket and closes otherwise. An unpaired mark only loses its own quotation.
+    Curly marks say which side they are; a straight mark (`"`, or `''` as some wire copy
+    writes it) opens after whitespace or an opening bracket and closes otherwise. An
+    unpaired mark only loses its own quotation.
     """
     quotes: list[CharSpan] = []
     open_at: int | None = None
-    for i, ch in enumerate(text):
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        width = 1
         if ch == "\n" and (i + 1 < len(text) and text[i + 1] == "\n" or i == 0 or text[i - 1] == "\n"):
             open_at = None  # a blank line ends every quotation (paragraph boundary)
+            i += 1
             continue
         if ch in P.OPENING_QUOTES:
             opening = True
         elif ch in P.CLOSING_QUOTES:
             opening = False
-        elif ch in P.STRAIGHT_QUOTES:
+        elif ch in P.STRAIGHT_QUOTES or text.startswith(P.DOUBLED_APOSTROPHE, i):
+            width = 1 if ch in P.STRAIGHT_QUOTES else len(P.DOUBLED_APOSTROPHE)
             opening = open_at is None and (i == 0 or text[i - 1].isspace() or text[i - 1] in "([{-\u2014")
         else:
+            i += 1
             continue
         if opening:
             open_at = i
         elif open_at is not None:
-            if i + 1 - open_at <= P.MAX_QUOTE_CHARS:
-                quotes.append((open_at, i + 1))
+            if i + width - open_at <= P.MAX_QUOTE_CHARS:
+                quotes.append((open_at, i + width))
             open_at = None
+        i += width
     return quotes
 
 
@@ -141,9 +162,10 @@ class Candidate:
 
 
 def _trimmed(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
-    """Drop edge punctuation (but not quotation marks) and a leading complementiser."""
+    """Drop edge punctuation (but not quotation marks) and a leading conjunction. A leading
+    complementiser "that" stays: both gold sets put it inside the content."""
     while start < end and (doc[start].is_space or doc[start].is_punct and not doc[start].is_quote
-                           or doc[start].lower_ in ("that", "and", "but") and doc[start].tag_ in ("IN", "WDT", "CC")):
+                           or doc[start].lower_ in P.DROPPED_LEADING_WORDS and doc[start].tag_ == "CC"):
         start += 1
     while end > start and (doc[end - 1].is_space or doc[end - 1].is_punct and not doc[end - 1].is_quote):
         end -= 1
@@ -186,13 +208,8 @@ def _verb_content(verb: Token) -> tuple[tuple[int, int] | None, str, Token | Non
         anchor = head
         while anchor.dep_ == "conj" and anchor.head.i < anchor.i:
             anchor = anchor.head
-        start = anchor.left_edge.i
-        # Reported speech does not run back over a semicolon ("A; B, officials revealed").
-        for i in range(verb.left_edge.i - 1, start, -1):
-            if doc[i].text == ";":
-                start = i + 1
-                break
-        return (start, verb.left_edge.i), "parenthetical", None
+        # `_clip_to_clause` keeps it from running back over a semicolon ("A; B, officials revealed").
+        return (anchor.left_edge.i, verb.left_edge.i), "parenthetical", None
     return None, "none", None
 
 
@@ -249,6 +266,17 @@ def _cue_range(verb: Token, extra: Token | None) -> tuple[int, int]:
     return min(tokens), max(tokens) + 1
 
 
+def _without_speaker_aside(doc: Doc, start: int, end: int) -> tuple[int, int]:
+    """Cut a trailing ", citing ..." / ", adding ..." off a content: the parser hangs the
+    speaker's own participle on the reported clause, but it is what the speaker did, not
+    what was said."""
+    for i in range(start + 1, end - 1):
+        tok = doc[i + 1]
+        if doc[i].text == "," and tok.tag_ == "VBG" and tok.dep_ == "advcl" and tok.lemma_.lower() in P.SPEECH_VERBS:
+            return start, i
+    return start, end
+
+
 def _verb_candidates(doc: Doc, lexicon: Callable[[str], bool]) -> Iterable[Candidate]:
     for verb in doc:
         if verb.pos_ != "VERB" or not lexicon(verb.lemma_.lower()):
@@ -259,7 +287,7 @@ def _verb_candidates(doc: Doc, lexicon: Callable[[str], bool]) -> Iterable[Candi
             prep = speaker_tok.head  # "was informed by": the "by" belongs to the cue
         if content_range is None:
             continue
-        content_range = _trimmed(doc, *content_range)
+        content_range = _trimmed(doc, *_without_speaker_aside(doc, *content_range))
         if content_range is None:
             continue
         cue_range = _cue_range(verb, prep)
@@ -391,19 +419,38 @@ def _speaker_kind_feature(doc: Doc, speaker: CharSpan | None) -> str:
     return "propn" if root.pos_ == "PROPN" else "noun"
 
 
-def _add_shared_features(doc: Doc, cand: Candidate, quotes: Sequence[CharSpan]) -> None:
-    """Features every rule shares: speaker kind, quotation and length of the content."""
+def _tight_quote(text: str, cand: Candidate, quotes: Sequence[CharSpan]) -> bool:
+    """The content is whole quotations followed by its cue with only punctuation and the
+    speaker in between ('"A," X said' or '"A," said X'): the textbook attribution."""
+    if cand.cue is None or cand.speaker is None or cand.cue[0] < cand.content[1]:
+        return False
+    if not any(q[0] == cand.content[0] for q in quotes) or not any(q[1] == cand.content[1] for q in quotes):
+        return False
+    gap_end = min(cand.cue[0], cand.speaker[0]) if cand.speaker[0] >= cand.content[1] else cand.cue[0]
+    return not any(ch.isalnum() for ch in text[cand.content[1]:gap_end])
+
+
+def _add_shared_features(doc: Doc, text: str, cand: Candidate, quotes: Sequence[CharSpan]) -> None:
+    """Features every rule shares: speaker kind, quotation and length of the content.
+    `text` is `doc.text`, passed in because spaCy rebuilds that string on every access."""
     f = cand.features
-    f[f"speaker={_speaker_kind_feature(doc, cand.speaker)}"] = 1.0
+    kind = _speaker_kind_feature(doc, cand.speaker)
+    f[f"speaker={kind}"] = 1.0
     in_quote = any(q[0] <= cand.content[0] and cand.content[1] <= q[1] for q in quotes)
     widened = cand.rule != "quotation" and any(
         q[0] < cand.content[1] and cand.content[0] < q[1] for q in quotes)
     f["content_quoted"] = float(in_quote or widened)
-    n_tokens = len(doc.text[cand.content[0]:cand.content[1]].split())
+    n_tokens = len(text[cand.content[0]:cand.content[1]].split())
     f["log_content_tokens"] = math.log1p(n_tokens)
     f["short_content"] = float(n_tokens <= 2)
     if cand.cue is not None:
         f["cue_after_content"] = float(cand.cue[0] >= cand.content[1])
+    # The textbook case ('"...," Senator X said'): a quotation, a plain speech verb and a
+    # named or pronoun speaker. Its own weight lets the model single it out as precise.
+    f["plain_quote"] = float(f["content_quoted"] > 0 and cand.cue_lemma in P.PLAIN_SPEECH_LEMMAS
+                             and kind in ("person", "pronoun", "propn"))
+    f["tight_quote"] = float(_tight_quote(text, cand, quotes))
+    f["plain_quote*tight"] = f["plain_quote"] * f["tight_quote"]
 
 
 @dataclass
@@ -471,18 +518,102 @@ def _lemma_features(cand: Candidate, rate: Callable[[str], float]) -> None:
             cand.features[f"cue_logit*{shape}"] = cue_logit
 
 
+def _clip_to_clause(text: str, content: CharSpan, cue: CharSpan | None, sentences: Sequence[CharSpan]) -> CharSpan | None:
+    """Keep a parse-derived content inside its cue's sentence and clause: the parser
+    sometimes joins a headline or the previous paragraph to the sentence ("WATCH (...)\n\n
+    X alleges Y"), and reported speech does not run back over a semicolon or colon before
+    the cue ("A; Iran insists B") nor on over a semicolon after it. Quotations may carry
+    the content across these bounds again afterwards."""
+    if cue is None:
+        return content
+    sentence = next(((s, e) for s, e in sentences if s <= cue[0] < e), None)
+    if sentence is None:
+        return content
+    start, end = sentence
+    before = max(text.rfind(mark, start, cue[0]) for mark in P.CLAUSE_BREAKS_BEFORE_CUE)
+    after = text.find(P.CLAUSE_BREAK_AFTER_CUE, cue[1], end)
+    start = before + 1 if before >= 0 else start
+    end = after if after >= 0 else end
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    clipped = max(content[0], start), min(content[1], end)
+    return clipped if clipped[1] > clipped[0] else None
+
+
+def _only_attribution_between(doc: Doc, text: str, cand: Candidate, start: int, end: int) -> bool:
+    """Whether the text between two quotations is this candidate's speaker and cue, with
+    no paragraph break, and the second quotation not governed by another predicate: asides
+    ('"A," said X, pointing to Y. "B"') are fine, but in '"A," he said, adding that "B"' or
+    'he told reporters "B"' the second quotation is reported on its own."""
+    between = text[start:end]
+    if "\n" in between or len(between) > P.MAX_ATTRIBUTION_GAP_CHARS:
+        return False
+    if not between.strip():
+        return True
+    inside = [span for span in (cand.speaker, cand.cue) if span is not None]
+    last: Token | None = None
+    for tok in doc[doc.char_span(start, end, alignment_mode="expand").start:]:
+        if tok.idx >= end:
+            break
+        if not tok.is_punct and not tok.is_space:
+            last = None if any(s <= tok.idx < e for s, e in inside) else tok
+    return last is None or not (last.pos_ in ("VERB", "AUX") or last.lower_ == "that")
+
+
+def _fit_to_quotations(doc: Doc, text: str, cand: Candidate, quotes: Sequence[CharSpan]) -> bool:
+    """Make a content agree with the quotations around it, as the gold sets mark them;
+    False when the candidate cannot be an attribution.
+
+    A quotation is all or nothing, and a cue inside the quotation it reports is quoted
+    speech, not a report ('"They have said much more," she said'). A content that opens with
+    a quotation said before its cue is that quotation ('"A," he said, adding ...' and
+    '"A" and then left' give "A"), unless the quotation resumes right after the speaker and
+    cue ('"A," he said, "B."' or '"A," said X. "B."'): then the content is the hull from A
+    to B, as PolNeAR marks it.
+    """
+    start, end = _widen_to_quotations(cand.content, quotes)
+    cue = cand.cue
+    if cue is not None and any(q[0] < cue[0] and cue[1] < q[1] and q[0] >= start and q[1] <= end for q in quotes):
+        return False
+    lead = next((q for q in quotes if q[0] == start), None)
+    if lead is not None and cue is not None and cue[0] >= lead[1]:
+        end = lead[1]
+        resumed = next((q for q in quotes if q[0] >= cue[1]), None)
+        if resumed is not None and _only_attribution_between(doc, text, cand, lead[1], resumed[0]):
+            end = resumed[1]
+    elif lead is not None and lead[1] < end and cue is not None and cue[1] <= start:
+        end = lead[1]
+    cand.content = start, end
+    return True
+
+
 def candidates_for(doc: Doc, lexicon: Callable[[str], bool]) -> list[Candidate]:
     """All rule candidates of a parsed document (features not yet lemma-weighted)."""
-    quotes = find_quotations(doc.text)
+    text = doc.text  # built anew on every access: fetch it once per document
+    quotes = find_quotations(text)
+    sentences = [_chars(doc, s, e) for s, e in sentence_spans(doc)]
     found: list[Candidate] = [*_verb_candidates(doc, lexicon), *_according_to_candidates(doc),
                               *_colon_candidates(doc, quotes)]
-    for cand in found:
-        cand.content = _widen_to_quotations(cand.content, quotes)
+    clipped = [(cand, _clip_to_clause(text, cand.content, cand.cue, sentences)) for cand in found]
+    found = [cand for cand, content in clipped if content is not None]
+    for cand, content in clipped:
+        cand.content = content or cand.content
+    found = [cand for cand in found if _fit_to_quotations(doc, text, cand, quotes)]
     taken = [c.content for c in found if c.features.get("shape=ccomp") or c.rule != "verb"]
     found.extend(_quotation_candidates(doc, quotes, taken))
     for cand in found:
-        _add_shared_features(doc, cand, quotes)
+        _add_shared_features(doc, text, cand, quotes)
     return found
+
+
+def _score(cand: Candidate, p_content: float, p_e2e: float) -> None:
+    """Set the two calibrated probabilities. The end-to-end model estimates P(content and
+    speaker right) directly, so it is trusted as is; P(content right) is raised to it where
+    the separately fitted content table is lower, as it can never be smaller."""
+    cand.p_e2e = p_e2e
+    cand.p_content = max(p_content, p_e2e)
 
 
 def _nested(a: Candidate, b: Candidate) -> bool:
@@ -511,8 +642,8 @@ def extract(doc: Doc, model: AttributionModel) -> DocumentPrediction:
     candidates = candidates_for(doc, model.is_cue_lemma)
     for cand in candidates:
         _lemma_features(cand, model.cue_rate)
-        cand.p_content = model.content_calibration(model.content_model.probability(cand.features))
-        cand.p_e2e = min(cand.p_content, model.e2e_calibration(model.e2e_model.probability(cand.features)))
+        _score(cand, model.content_calibration(model.content_model.probability(cand.features)),
+               model.e2e_calibration(model.e2e_model.probability(cand.features)))
     kept = _select(candidates, model.threshold)
     speakers, entity_of = normalise_speakers(doc, [c.speaker for c in kept])
     last_entity: int | None = None
@@ -524,11 +655,7 @@ def extract(doc: Doc, model: AttributionModel) -> DocumentPrediction:
     sentence_starts = [doc[s].idx for s, _ in sentences_tok]
 
     def sentence_of(char: int) -> int:
-        index = 0
-        for i, start in enumerate(sentence_starts):
-            if start <= char:
-                index = i
-        return index
+        return max(0, bisect.bisect_right(sentence_starts, char) - 1)
 
     claims = [
         ClaimPrediction(
@@ -696,8 +823,7 @@ def train_attribution(
     model.content_calibration = fit_isotonic(oof_content, y_content)
     model.e2e_calibration = fit_isotonic(oof_e2e, y_e2e)
     for i, (_, cand, _) in enumerate(flat):
-        cand.p_content = model.content_calibration(oof_content[i])
-        cand.p_e2e = min(cand.p_content, model.e2e_calibration(oof_e2e[i]))
+        _score(cand, model.content_calibration(oof_content[i]), model.e2e_calibration(oof_e2e[i]))
     model.threshold = _best_threshold([([c for c, _ in labelled], gold) for labelled, gold in zip(per_doc, golds)])
     cue_right: dict[str, list[int]] = {}  # over the claims that would be kept, by rule
     for labelled in per_doc:

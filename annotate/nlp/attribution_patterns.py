@@ -45,6 +45,10 @@ EVIDENCE_VERBS: dict[str, float] = {
 # Merged prior; later dicts win, so a speech verb listed elsewhere keeps its higher prior.
 CUE_VERB_PRIOR: dict[str, float] = {**EVIDENCE_VERBS, **BELIEF_VERBS, **SPEECH_VERBS}
 
+# Neutral speech verbs of the textbook attribution ('"...," X said'): with a quotation and a
+# named speaker they are the precise case confidence should single out.
+PLAIN_SPEECH_LEMMAS: frozenset[str] = frozenset({"say", "tell", "add", "write", "tweet", "explain", "ask"})
+
 # Nouns that carry an attribution when they take a clause or a colon ("the claim that ...",
 # "Trump's tweet: ...").
 SPEECH_NOUNS: frozenset[str] = frozenset({
@@ -69,10 +73,19 @@ PARENTHETICAL_CUE_DEPS: frozenset[str] = frozenset({"parataxis", "ccomp", "advcl
 PARTICIPLE_CUE_DEPS: frozenset[str] = frozenset({"advcl", "xcomp", "conj"})
 RELATIVE_PRONOUNS: frozenset[str] = frozenset({"who", "which", "that"})
 
+# Conjunctions cut from the front of a content ("said [and] ..."); a complementiser "that"
+# is kept, as both gold sets include it.
+DROPPED_LEADING_WORDS: frozenset[str] = frozenset({"and", "but"})
+
 # Adverbs folded into the cue span: they change how the content is reported.
 CUE_ADVERBS: frozenset[str] = frozenset({"reportedly", "allegedly", "publicly", "privately"})
 # Auxiliary-like children folded into a verb cue ("has said", "did not say").
 CUE_AUX_DEPS: frozenset[str] = frozenset({"aux", "auxpass", "neg", "prt"})
+
+# Clause breaks a reported content does not cross: back from its cue, and on after it
+# ("X said: Y" keeps Y, so the colon only bounds contents before the cue).
+CLAUSE_BREAKS_BEFORE_CUE: tuple[str, ...] = (";", ":")
+CLAUSE_BREAK_AFTER_CUE = ";"
 
 # Phrase cues. "according to X" makes X the speaker of the clause around it; a verb cue
 # takes "in a statement" / "in an interview" along into its cue span.
@@ -100,8 +113,13 @@ PERSONAL_PRONOUNS: frozenset[str] = frozenset({"he", "she", "him", "her", "i", "
 OPENING_QUOTES: frozenset[str] = frozenset({"\u201c", "\u00ab", "\u201e"})
 CLOSING_QUOTES: frozenset[str] = frozenset({"\u201d", "\u00bb"})
 STRAIGHT_QUOTES: frozenset[str] = frozenset({'"'})
+# Two apostrophes standing for a straight double quote (New York Times wire copy).
+DOUBLED_APOSTROPHE = "''"
 # A quotation longer than this is treated as an unpaired mark, so one stray quote cannot
 # swallow a whole document.
 MAX_QUOTE_CHARS = 2500
+# Longest text between two pieces of one quotation split by its speaker and cue
+# ('"A," said X, a long description. "B"').
+MAX_ATTRIBUTION_GAP_CHARS = 300
 # A quotation with fewer tokens is a scare quote or a title, not a reported utterance.
 MIN_QUOTE_TOKENS_FOR_STANDALONE = 6

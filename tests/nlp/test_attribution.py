@@ -46,37 +46,40 @@ def test_speaker_after_paraphrase(nlp):
     assert speaker.name == "high level diplomatic sources"
 
 
+# A complementiser "that" belongs to the content: PolNeAR and GenderGapTracker gold both
+# include it (789 of 802 PolNeAR dev contents after "that").
 def test_reporting_adverb_is_part_of_the_cue(nlp):
     text = "Ambassador Wells reportedly responded that the cessation of assistance was a step."
     claim = claim_with_cue(text, predict(nlp, text), "reportedly responded")
     assert claim.speaker == span_of(text, "Ambassador Wells")
-    assert claim.claim == span_of(text, "the cessation of assistance was a step")
+    assert claim.claim == span_of(text, "that the cessation of assistance was a step")
 
 
 def test_also_acknowledged(nlp):
     text = "Ambassador Wells also acknowledged that Pakistan has made extraordinary sacrifices."
     claim = claim_with_cue(text, predict(nlp, text), "acknowledged")
     assert claim.speaker == span_of(text, "Ambassador Wells")
-    assert claim.claim == span_of(text, "Pakistan has made extraordinary sacrifices")
+    assert claim.claim == span_of(text, "that Pakistan has made extraordinary sacrifices")
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: the inner agentless passive scores below the keep-threshold")
+@pytest.mark.xfail(strict=True, reason="known gap: the inner agentless passive is found with the right content, but "
+                   "a speakerless claim scores below the keep-threshold")
 def test_nested_reports_give_two_claims(nlp):
     text = "Sources further revealed that Ambassador Wells was informed that there have been over 100 violations."
     prediction = predict(nlp, text)
     outer = claim_with_cue(text, prediction, "revealed")
     assert outer.speaker == span_of(text, "Sources")
-    assert outer.claim == span_of(text, "Ambassador Wells was informed that there have been over 100 violations")
+    assert outer.claim == span_of(text, "that Ambassador Wells was informed that there have been over 100 violations")
     inner = claim_with_cue(text, prediction, "was informed")
     assert inner.speaker is None
-    assert inner.claim == span_of(text, "there have been over 100 violations")
+    assert inner.claim == span_of(text, "that there have been over 100 violations")
 
 
 def test_passive_with_agent(nlp):
     text = "The minister was informed by the ambassador that the talks would resume."
     claim = claim_with_cue(text, predict(nlp, text), "was informed by")
     assert claim.speaker == span_of(text, "the ambassador")
-    assert claim.claim == span_of(text, "the talks would resume")
+    assert claim.claim == span_of(text, "that the talks would resume")
 
 
 @pytest.mark.xfail(strict=True, reason="known gap: colon cues with a quotation score below the keep-threshold")
@@ -153,3 +156,30 @@ def test_unpaired_quote_does_not_swallow_the_document(nlp):
 def test_curly_and_straight_quotes_pair():
     text = "\u201cA,\u201d he said. \"B,\" she said. \"C"
     assert find_quotations(text) == [(0, 4), (14, 18)]  # the last mark is unpaired
+
+
+def test_doubled_apostrophes_are_quotation_marks():
+    text = "''We will win,'' Mr. Biden said. ''Tell them.''"
+    assert find_quotations(text) == [span_of(text, "''We will win,''"), span_of(text, "''Tell them.''")]
+
+
+def test_quotation_resumed_after_the_speaker_is_one_claim(nlp):
+    # PolNeAR marks '"A," X said. "B"' as one content, the hull from A to B.
+    text = '"We will win the vote," Senator Jane Smith said. "We have worked for it."'
+    claim = claim_with_cue(text, predict(nlp, text), "said")
+    assert claim.claim == (0, len(text))
+    assert claim.speaker == span_of(text, "Senator Jane Smith")
+
+
+def test_cue_inside_its_own_quotation_is_not_a_claim(nlp):
+    text = '"They have said much more than that," she said.'
+    prediction = predict(nlp, text)
+    claim = claim_with_cue(text, prediction, "said")
+    assert claim.claim == span_of(text, '"They have said much more than that,"')
+    assert not [c for c in prediction.claims if c.cue and text[c.cue[0]:c.cue[1]] == "have said"]
+
+
+def test_textbook_quote_is_confident(nlp):
+    text = 'The vote is on Monday. "We will win the vote," Senator Jane Smith said.'
+    claim = claim_with_cue(text, predict(nlp, text), "said")
+    assert combined_confidence(claim) >= 0.9
