@@ -7,7 +7,19 @@ from django.contrib import admin
 from django.db import transaction
 from django.forms.models import model_to_dict
 
-from annotate.models import AuditEvent, Document, Membership, Project, Sentence, Speaker, StanceLabel
+from annotate.models import (
+    Assignment,
+    AuditEvent,
+    Comment,
+    Document,
+    ImportJob,
+    Membership,
+    Project,
+    Sentence,
+    Speaker,
+    StanceLabel,
+    StanceModel,
+)
 
 
 def _jsonable(values: dict) -> dict:
@@ -159,3 +171,40 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the app writes through its services; the admin only shows them."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(ReadOnlyAdmin):
+    list_display = ["document", "annotator", "assigned_by", "created_at"]
+    list_filter = ["document__project"]
+    search_fields = ["document__title", "annotator__username"]
+
+
+@admin.register(Comment)
+class CommentAdmin(ReadOnlyAdmin):
+    list_display = ["sentence", "author", "created_at", "resolved_at"]
+    list_filter = ["sentence__document__project"]
+    search_fields = ["text", "author__username"]
+
+
+@admin.register(StanceModel)
+class StanceModelAdmin(ReadOnlyAdmin):
+    list_display = ["project", "version", "status", "is_active", "created_at", "finished_at"]
+    list_filter = ["project", "status", "is_active"]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ReadOnlyAdmin):
+    list_display = ["project", "source", "status", "processed", "total", "created_at"]
+    list_filter = ["project", "status"]
+    exclude = ["documents"]

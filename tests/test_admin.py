@@ -32,7 +32,8 @@ def _label_formset(project, labels, extra_rows=()):
 def test_admin_lists_search_and_filter(superuser_client, document):
     for url in ("/admin/annotate/project/?q=Test", "/admin/annotate/document/?q=officials",
                 f"/admin/annotate/document/?project__id__exact={document.project_id}", "/admin/annotate/membership/?role=admin",
-                "/admin/annotate/auditevent/"):
+                "/admin/annotate/auditevent/", "/admin/annotate/assignment/", "/admin/annotate/comment/",
+                "/admin/annotate/stancemodel/", "/admin/annotate/importjob/"):
         assert superuser_client.get(url).status_code == 200, url
 
 
