@@ -92,6 +92,7 @@ case "${1:-}" in
     ensure_requirements requirements-test.txt
     [ -x /usr/bin/chromium ] || apt_install chromium
     shift
+    "$PY" -m ruff check --quiet .
     # The whole suite on the embedded defaults (SQLite, in-process tasks)...
     "$PY" -m pytest "$@"
     # ...and everything that touches the database again on PostgreSQL (CLAIMDESK_TEST_POSTGRES=0 skips it).

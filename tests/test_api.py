@@ -1,8 +1,6 @@
 """REST API: who may do what, request shapes, and fixed query counts."""
 from __future__ import annotations
 
-import json
-
 import pytest
 from rest_framework.test import APIClient
 

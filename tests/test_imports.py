@@ -40,7 +40,7 @@ def test_jsonl_with_all_fields_and_a_bom(project):
 
 
 def test_csv_with_optional_columns(project):
-    data = 'text,title,published\n"Officials said, ""yes"".",Quote,2020-02-03\nPlain text here.,,\n'.encode()
+    data = b'text,title,published\n"Officials said, ""yes"".",Quote,2020-02-03\nPlain text here.,,\n'
     documents = parse_upload("rows.csv", data)
     assert [d.title for d in documents] == ["Quote", "Plain text here."]
     assert documents[0].text == 'Officials said, "yes".'
@@ -121,8 +121,8 @@ def _jsonl(count: int) -> bytes:
 
 
 def test_large_uploads_are_imported_in_the_background(project, people, settings, django_capture_on_commit_callbacks):
-    from rest_framework.test import APIClient
     from django.core.files.uploadedfile import SimpleUploadedFile
+    from rest_framework.test import APIClient
 
     from annotate.models import ImportJob
 

@@ -1,12 +1,12 @@
 """REST API views: parse the request, check the role, call a service or a selector."""
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
-from django.contrib.auth import get_user_model
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.exceptions import PermissionDenied
 from rest_framework import generics, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -34,7 +34,12 @@ from annotate.models import (
     StanceModel,
 )
 from annotate.permissions import CanOpenDocument, IsProjectAdmin, IsProjectMember, IsProjectReviewer, role_of
-from annotate.services.annotations import AnnotationInvalid, StaleAnnotation, annotation_snapshot, save_sentence_annotation
+from annotate.services.annotations import (
+    AnnotationInvalid,
+    StaleAnnotation,
+    annotation_snapshot,
+    save_sentence_annotation,
+)
 from annotate.services.imports import ImportRejected, import_or_queue, parse_text, parse_upload
 from annotate.services.stance_models import TrainingRefused, start_stance_training
 from annotate.services.workflow import (

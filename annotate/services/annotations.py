@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -9,8 +10,8 @@ from django.utils import timezone
 from annotate.models import (
     Annotation,
     AnnotationStatus,
-    SentenceAnnotation,
     Sentence,
+    SentenceAnnotation,
     Speaker,
     StanceLabel,
     Suggestion,
