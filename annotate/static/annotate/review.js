@@ -575,6 +575,12 @@ function deleteClaim() {
   }, s.draft.claims.length > 1 ? "corrected" : "no_claim");
 }
 
+function focusSpeakerPicker() {
+  // Tab belongs to switching claims, so the canonical-speaker list has a key of its own.
+  const picker = panelEl.querySelector(".claim.active select, .claim select");
+  if (picker) picker.focus(); else hint("This sentence has no claim to pick a speaker for.");
+}
+
 function switchClaim() {
   const s = sentences[current];
   const count = claimsShown(s).length;
@@ -634,6 +640,10 @@ orderToggle.addEventListener("change", reorder);
 if (disagreementToggle) disagreementToggle.addEventListener("change", reorder);
 
 document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && event.target.matches && event.target.matches("#panel select")) {
+    event.target.blur();  // back to the keys
+    return;
+  }
   // dialog[open]: right after the help closes, its Close button keeps focus until the browser's
   // focus fixup runs; a closed dialog must not swallow the next shortcut.
   if (event.target.closest && event.target.closest("input, textarea, select, dialog[open]")) return;
@@ -641,7 +651,7 @@ document.addEventListener("keydown", (event) => {
   const actions = {
     Enter: accept, s: () => setSpan("speaker"), u: () => setSpan("cue"), c: () => setSpan("claim"),
     n: noClaim, a: addClaim, d: deleteClaim, x: skip, z: undo, "?": showHelp, Tab: switchClaim,
-    j: next, ArrowDown: next, k: previous, ArrowUp: previous, f: startComment, h: toggleHistory,
+    j: next, ArrowDown: next, k: previous, ArrowUp: previous, f: startComment, h: toggleHistory, p: focusSpeakerPicker,
     ...(adjudicating ? { t: takeNext } : {}),
   };
   const action = actions[event.key] || (/^[1-9]$/.test(event.key) ? () => setStance(Number(event.key) - 1) : null);
