@@ -118,6 +118,9 @@ class ProjectAdmin(AuditedAdmin):
     search_fields = ["name", "description", "stance_target"]
     inlines = [StanceLabelInline, MembershipInline]
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # a project's history is kept for good; export it, then remove its members
+
 
 @admin.register(Membership)
 class MembershipAdmin(AuditedAdmin):

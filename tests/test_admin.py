@@ -55,3 +55,15 @@ def test_labels_cannot_be_deleted_from_the_admin(superuser_client, project):
     label = project.labels.first()
     superuser_client.post(f"/admin/annotate/stancelabel/{label.pk}/delete/", {"post": "yes"})
     assert StanceLabel.objects.filter(pk=label.pk).exists()
+
+
+def test_deleting_a_document_keeps_its_history(superuser_client, document, people):
+    from annotate.services.annotations import save_sentence_annotation
+
+    sentence = document.sentences.first()
+    save_sentence_annotation(sentence=sentence, user=people["annotator"], status="no_claim", claims=[], expected_version=None)
+    superuser_client.post(f"/admin/annotate/document/{document.pk}/delete/", {"post": "yes"})
+    assert not type(document).objects.filter(pk=document.pk).exists()
+    actions = set(AuditEvent.objects.values_list("action", flat=True))
+    assert {"document.import", "annotation.save", "document.delete"} <= actions
+    assert superuser_client.get(f"/admin/annotate/project/{document.project_id}/delete/").status_code == 403
