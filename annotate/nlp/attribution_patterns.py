@@ -69,6 +69,9 @@ PASSIVE_SPEAKER_DEPS: frozenset[str] = frozenset({"agent"})
 # Where a speech verb hangs off the clause it reports ("X, sources said"): the reported
 # clause is the head and the cue one of these children of it.
 PARENTHETICAL_CUE_DEPS: frozenset[str] = frozenset({"parataxis", "ccomp", "advcl", "conj"})
+# A speech verb set inside the clause it reports ("A, X said, B"): the parser hangs it on
+# the clause's verb, which comes after it.
+INSERTED_CUE_DEPS: frozenset[str] = frozenset({"parataxis", "advcl"})
 # Participial cues that take their speaker from the main clause ("..., adding that ...").
 PARTICIPLE_CUE_DEPS: frozenset[str] = frozenset({"advcl", "xcomp", "conj"})
 RELATIVE_PRONOUNS: frozenset[str] = frozenset({"who", "which", "that"})
@@ -121,5 +124,8 @@ MAX_QUOTE_CHARS = 2500
 # Longest text between two pieces of one quotation split by its speaker and cue
 # ('"A," said X, a long description. "B"').
 MAX_ATTRIBUTION_GAP_CHARS = 300
+# Annotation guidelines for '"A," X said. "B."': "joined" is one content A..B (PolNeAR),
+# "split" is A with its speaker and B as a separate, speakerless quote (GenderGapTracker).
+QUOTE_CONVENTIONS: tuple[str, ...] = ("joined", "split")
 # A quotation with fewer tokens is a scare quote or a title, not a reported utterance.
 MIN_QUOTE_TOKENS_FOR_STANDALONE = 6

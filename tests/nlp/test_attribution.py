@@ -171,6 +171,38 @@ def test_quotation_resumed_after_the_speaker_is_one_claim(nlp):
     assert claim.speaker == span_of(text, "Senator Jane Smith")
 
 
+def test_split_quote_convention_gives_two_claims(nlp):
+    # GenderGapTracker marks '"A," X said. "B"' as A with its speaker and B without one.
+    text = '"We will win the vote," Senator Jane Smith said. "We have worked for it."'
+    pipe = nlp.get_pipe("claimdesk_attribution")
+    pipe.quote_convention = "split"
+    try:
+        prediction = predict(nlp, text)
+    finally:
+        pipe.quote_convention = "joined"
+    claims = sorted((c for c in prediction.claims if c.cue), key=lambda c: c.claim)
+    assert [c.claim for c in claims] == [span_of(text, '"We will win the vote,"'), span_of(text, '"We have worked for it."')]
+    assert claims[0].speaker == span_of(text, "Senator Jane Smith")
+    assert claims[1].speaker is None
+    assert claims[1].speaker_entity == claims[0].speaker_entity is not None
+
+
+def test_quotation_after_a_new_sentence_is_not_resumed(nlp):
+    # '"A," he said. Meantime "B"': B opens no sentence of its own, so it is not A's continuation.
+    text = '"We will win the vote," Senator Jane Smith said. Meanwhile "the rivals are worried," aides said.'
+    first = min((c for c in predict(nlp, text).claims if c.cue), key=lambda c: c.cue)
+    assert first.claim == span_of(text, '"We will win the vote,"')
+    assert first.speaker == span_of(text, "Senator Jane Smith")
+
+
+def test_cue_inside_the_clause_it_reports_gives_the_hull(nlp):
+    # "A, X said, B": the content is the hull from A to B, as both gold sets mark it.
+    text = "In cases of abortion, the senator said, the woman is a victim."
+    claim = claim_with_cue(text, predict(nlp, text), "said")
+    assert claim.claim == span_of(text, "In cases of abortion, the senator said, the woman is a victim")
+    assert claim.speaker == span_of(text, "the senator")
+
+
 def test_cue_inside_its_own_quotation_is_not_a_claim(nlp):
     text = '"They have said much more than that," she said.'
     prediction = predict(nlp, text)
