@@ -31,6 +31,12 @@ class Project(models.Model):
         default=1, validators=[MinValueValidator(1)], help_text="How many annotators automatic assignment gives each document."
     )
     blind = models.BooleanField(default=True, help_text="Annotators never see each other's labels.")
+    quote_convention = models.CharField(
+        max_length=10,
+        choices=[("joined", "Joined: “A,” X said, “B.” is one claim"), ("split", "Split: A and B are two claims")],
+        default="joined",
+        help_text="How suggestions treat a quotation interrupted by its speaker (the project's guideline).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

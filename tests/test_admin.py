@@ -15,7 +15,7 @@ def superuser_client(client, django_user_model):
 def _label_formset(project, labels, extra_rows=()):
     data = {
         "name": project.name, "description": project.description, "guidelines": project.guidelines,
-        "stance_target": "New target", "annotations_per_document": 1, "blind": "on",
+        "stance_target": "New target", "annotations_per_document": 1, "blind": "on", "quote_convention": "joined",
         "labels-TOTAL_FORMS": len(labels) + len(extra_rows), "labels-INITIAL_FORMS": len(labels),
         "labels-MIN_NUM_FORMS": 0, "labels-MAX_NUM_FORMS": 1000,
         "memberships-TOTAL_FORMS": 0, "memberships-INITIAL_FORMS": 0,

@@ -59,3 +59,16 @@ def test_predict_writes_score_format_and_reports_bad_lines(tmp_path):
     assert text[claim["cue"][0]:claim["cue"][1]] == "said"
     assert rows[0]["target"] == "the plan" and rows[0]["stance"] is not None
     assert rows[1]["claims"] == [] and rows[1]["sentences"] == []
+
+
+def test_predict_follows_the_quote_convention(tmp_path):
+    text = '"We will build it," the mayor said. "It will be ready in May."'
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "q", "text": text}) + "\n")
+    claims = {}
+    for convention in ("joined", "split"):
+        sink = tmp_path / f"{convention}.jsonl"
+        call_command("predict", str(source), str(sink), quote_convention=convention, no_progress=True, stderr=StringIO())
+        claims[convention] = [c for c in json.loads(sink.read_text())["claims"] if c["cue"] or c["speaker"]]
+    assert [c["claim_text"] for c in claims["joined"]] == [text]
+    assert [c["claim_text"] for c in claims["split"]] == ['"We will build it,"', '"It will be ready in May."']

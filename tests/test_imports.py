@@ -179,3 +179,12 @@ def test_a_txt_headline_line_becomes_the_title(project):
     (document,) = parse_upload("story.txt", b"Council approves bridge repairs\n\nThe council voted on Tuesday. It was close.\n")
     assert document.title == "Council approves bridge repairs"
     assert document.text.startswith("Council approves"), "the text itself is kept whole"
+
+
+def test_the_projects_quote_convention_shapes_its_suggestions(project):
+    text = '"We will build it," the mayor said. "It will be ready in May."'
+    project.quote_convention = "split"
+    project.save()
+    document = import_documents(project=project, documents=parse_text(text)).created[0]
+    claims = Suggestion.objects.filter(sentence__document=document).exclude(cue_start=None).order_by("claim_start")
+    assert [text[c.claim_start:c.claim_end] for c in claims] == ['"We will build it,"', '"It will be ready in May."']

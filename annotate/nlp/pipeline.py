@@ -26,15 +26,25 @@ if not Doc.has_extension("stance_labels"):
 
 
 @functools.lru_cache(maxsize=4)
-def load_pipeline(model_name: str, stance_model: str | None = None, attribution_model: str | None = None) -> Language:
+def load_pipeline(
+    model_name: str,
+    stance_model: str | None = None,
+    attribution_model: str | None = None,
+    quote_convention: str = "joined",
+) -> Language:
     """The base spaCy pipeline plus ClaimDesk's components, loaded once per process.
 
     `stance_model` is the directory of a stance classifier trained by `train_stance`;
     without it stance comes from the rules. `attribution_model` is a file written by
-    `train_attribution`; without it the shipped model is used.
+    `train_attribution`; without it the shipped model is used. `quote_convention` says
+    whether a quotation interrupted by its speaker is one claim ("joined") or two ("split").
     """
     nlp = spacy.load(model_name)
-    nlp.add_pipe("claimdesk_attribution", last=True, config={"model_path": attribution_model or ""})
+    nlp.add_pipe(
+        "claimdesk_attribution",
+        last=True,
+        config={"model_path": attribution_model or "", "quote_convention": quote_convention},
+    )
     nlp.add_pipe("claimdesk_stance", last=True, config={"model_dir": stance_model or ""})
     return nlp
 

@@ -26,10 +26,10 @@ def pipeline_for_project(project: Project) -> Language:
     attribution_model = settings.CLAIMDESK_ATTRIBUTION_MODEL or None
     if stance_model_dir:
         try:
-            return load_pipeline(settings.CLAIMDESK_SPACY_MODEL, stance_model_dir, attribution_model)
+            return load_pipeline(settings.CLAIMDESK_SPACY_MODEL, stance_model_dir, attribution_model, project.quote_convention)
         except (OSError, ValueError) as error:
             logger.error("project %s: stance model %s unusable (%s); using the rules", project.pk, stance_model_dir, error)
-    return load_pipeline(settings.CLAIMDESK_SPACY_MODEL, None, attribution_model)
+    return load_pipeline(settings.CLAIMDESK_SPACY_MODEL, None, attribution_model, project.quote_convention)
 
 
 def project_stance_model_dir(project: Project) -> str | None:

@@ -65,6 +65,8 @@ class Command(BaseCommand):
         parser.add_argument("--target", default="", help="stance target for lines without their own")
         parser.add_argument("--stance-model", default=None, help="folder of a model made by train_stance")
         parser.add_argument("--attribution-model", default=None, help="file written by train_attribution")
+        parser.add_argument("--quote-convention", choices=["joined", "split"], default="joined",
+                            help='"A," X said, "B." as one claim (joined, PolNeAR) or two (split, GenderGapTracker)')
         parser.add_argument("--model", default=None, help="spaCy pipeline (default: CLAIMDESK_SPACY_MODEL)")
         parser.add_argument("--batch-size", type=int, default=settings.CLAIMDESK_NLP_BATCH_SIZE)
         parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
@@ -75,6 +77,7 @@ class Command(BaseCommand):
                 options["model"] or settings.CLAIMDESK_SPACY_MODEL,
                 options["stance_model"],
                 options["attribution_model"] or settings.CLAIMDESK_ATTRIBUTION_MODEL or None,
+                options["quote_convention"],
             )
         except (OSError, ValueError) as error:
             raise CommandError(f"Could not load the pipeline: {error}") from None
