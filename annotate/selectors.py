@@ -32,23 +32,20 @@ def project_role(user: AbstractBaseUser, project: Project) -> str | None:
     return Membership.objects.filter(user=user, project=project).values_list("role", flat=True).first()
 
 
-def projects_for_user(user: AbstractBaseUser) -> QuerySet[Project]:
-    projects = Project.objects.all() if user.is_superuser else Project.objects.filter(memberships__user=user)
+def _with_counts(projects: QuerySet[Project]) -> QuerySet[Project]:
     return projects.annotate(
         document_count=Count("documents", distinct=True),
         sentence_count=Count("documents__sentences", distinct=True),
-    ).order_by("name")
+    )
+
+
+def projects_for_user(user: AbstractBaseUser) -> QuerySet[Project]:
+    projects = Project.objects.all() if user.is_superuser else Project.objects.filter(memberships__user=user)
+    return _with_counts(projects).order_by("name")
 
 
 def project_with_counts(project_pk: int) -> Project:
-    return (
-        Project.objects.annotate(
-            document_count=Count("documents", distinct=True),
-            sentence_count=Count("documents__sentences", distinct=True),
-        )
-        .prefetch_related("labels")
-        .get(pk=project_pk)
-    )
+    return _with_counts(Project.objects.filter(pk=project_pk)).prefetch_related("labels").get()
 
 
 def _done_filter(user: AbstractBaseUser, prefix: str = "") -> Q:
@@ -226,15 +223,19 @@ def comment_data(comment: Comment) -> dict[str, Any]:
 def review_payload(document: Document, user: AbstractBaseUser, *, adjudicate: bool = False) -> dict[str, Any]:
     """Everything the review page needs for one document, in a fixed number of queries.
 
-    Annotating: `annotation` is the user's own work, and only their own comments are shown.
+    Annotating: `annotation` is the user's own work, and only their own comments are shown;
+    in a project that is not blind, `work` also lists the other annotators' versions.
     Adjudicating: `annotation` is the gold version, `work` lists every annotator's version with
     the fields they disagree on, and every comment is shown.
     """
     project = document.project
     claims = Prefetch("claims", queryset=Annotation.objects.select_related("stance").order_by("position"))
-    if adjudicate:
+    if adjudicate or not project.blind:
         works = SentenceAnnotation.objects.select_related("annotator").prefetch_related(claims).order_by("annotator__username")
         comments = Comment.objects.select_related("author")
+        if not adjudicate:
+            works = works.filter(kind=SentenceAnnotation.Kind.ANNOTATION)
+            comments = comments.filter(author=user)
     else:
         works = SentenceAnnotation.objects.filter(
             annotator=user, kind=SentenceAnnotation.Kind.ANNOTATION
@@ -253,7 +254,7 @@ def review_payload(document: Document, user: AbstractBaseUser, *, adjudicate: bo
     for sentence in sentences:
         gold = next((w for w in sentence.works if w.kind == SentenceAnnotation.Kind.ADJUDICATION), None)
         people = [w for w in sentence.works if w.kind == SentenceAnnotation.Kind.ANNOTATION]
-        own = gold if adjudicate else (people[0] if people else None)
+        own = gold if adjudicate else next((w for w in people if w.annotator_id == user.pk), None)
         row = {
             "id": sentence.pk,
             "index": sentence.index,
@@ -267,6 +268,8 @@ def review_payload(document: Document, user: AbstractBaseUser, *, adjudicate: bo
             done = [w for w in people if w.status != AnnotationStatus.SKIPPED]
             row["work"] = [annotation_data(w) for w in people]
             row["disagreement"] = _claims_disagree(done)
+        elif not project.blind:
+            row["work"] = [annotation_data(w) for w in people if w.annotator_id != user.pk]
         sentence_rows.append(row)
     return {
         "mode": "adjudicate" if adjudicate else "annotate",

@@ -222,3 +222,18 @@ def test_adjudication_payload_and_project_page_cost_a_fixed_number_of_queries(pr
                 _save(user, sentence)
     with django_assert_max_num_queries(20):
         client.get(f"/projects/{project.pk}/")
+
+
+def test_blind_by_default_and_open_when_the_project_says_so(document, people, make_user):
+    second = make_user("ann2")
+    membership_set(project=document.project, user=second, role=Role.ANNOTATOR)
+    assign_documents(project=document.project, documents=[document], annotators=[second])
+    sentence = document.sentences.first()
+    _save(second, sentence, "skipped")
+    payload = api(people["annotator"]).get(f"/api/documents/{document.pk}/").json()
+    assert "work" not in payload["sentences"][0] and payload["sentences"][0]["annotation"] is None
+    document.project.blind = False
+    document.project.save()
+    payload = api(people["annotator"]).get(f"/api/documents/{document.pk}/").json()
+    assert [w["annotator"] for w in payload["sentences"][0]["work"]] == ["ann2"]
+    assert payload["sentences"][0]["annotation"] is None, "their work is shown beside mine, never as mine"

@@ -24,7 +24,7 @@ const sentences = data.sentences.map((row) => {
     speaker_id: s.speaker_id, speaker_name: null, suggestion_id: s.id,
   }));
   // Adjudicating without a gold version yet: start from the first annotator's version.
-  const firstWork = (row.work || []).find((w) => w.status !== "skipped");
+  const firstWork = data.mode === "adjudicate" ? (row.work || []).find((w) => w.status !== "skipped") : null;
   const start = row.annotation || firstWork;
   const claims = start ? start.claims.map((c) => ({ ...c, speaker_name: null })) : fromSuggestion;
   return {
@@ -256,7 +256,7 @@ function renderPanel() {
         suggestion ? el("span", { class: "model" }, `suggested by ${suggestion.stance_model || suggestion.model}`) : null),
     ));
   });
-  if (adjudicating) children.push(renderWork(s));
+  if (adjudicating || s.work.length) children.push(renderWork(s));
   children.push(renderComments(s));
   if (s.events) children.push(renderHistory(s));
   children.push(el("div", { class: "actions" },
@@ -280,7 +280,7 @@ function describeClaims(claims) {
 }
 
 function renderWork(s) {
-  const box = el("div", { class: "work" }, el("h3", {}, "Annotators' versions"));
+  const box = el("div", { class: "work" }, el("h3", {}, adjudicating ? "Annotators' versions" : "Other annotators' versions"));
   if (s.disagreement.length) box.append(el("p", { class: "disagree" }, `Disagree on: ${s.disagreement.join(", ")}`));
   if (!s.work.length) box.append(el("p", { class: "muted" }, "Nobody has annotated this sentence yet."));
   s.work.forEach((w, k) => {
