@@ -369,6 +369,15 @@ class Comment(models.Model):
         ]
 
 
+class JobStatus(models.TextChoices):
+    """The life of a background job (a training run, a large import)."""
+
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
 class StanceModel(models.Model):
     """A stance classifier trained for one project, with its training job's progress and result.
 
@@ -376,11 +385,7 @@ class StanceModel(models.Model):
     held-out slice of the project's reviewed sentences.
     """
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+    Status = JobStatus
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="stance_models")
     version = models.PositiveIntegerField()
@@ -422,11 +427,7 @@ class ImportJob(models.Model):
     documents behind; importing the same file again skips what is already there.
     """
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+    Status = JobStatus
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="import_jobs")
     source = models.CharField(max_length=300, help_text="The uploaded file's name.")
@@ -447,5 +448,5 @@ class ImportJob(models.Model):
         ordering = ["project", "-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(processed__lte=F("total")), name="importjob_processed_within_total"),
-            models.CheckConstraint(condition=Q(status__in=["queued", "running", "done", "failed"]), name="importjob_status"),
+            models.CheckConstraint(condition=Q(status__in=JobStatus.values), name="importjob_status"),
         ]
