@@ -84,3 +84,11 @@ def test_audit_events_are_append_only(document):
         event.save()
     with pytest.raises(ValueError):
         event.delete()
+
+
+def test_migrations_match_the_models(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", stdout=StringIO())  # exits non-zero when a migration is missing
