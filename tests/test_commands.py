@@ -72,3 +72,10 @@ def test_predict_follows_the_quote_convention(tmp_path):
         claims[convention] = [c for c in json.loads(sink.read_text())["claims"] if c["cue"] or c["speaker"]]
     assert [c["claim_text"] for c in claims["joined"]] == [text]
     assert [c["claim_text"] for c in claims["split"]] == ['"We will build it,"', '"It will be ready in May."']
+
+
+def test_predict_reads_stdin_and_writes_stdout(monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdin", StringIO(json.dumps({"id": 7, "text": "Officials said it works."}) + "\n"))
+    call_command("predict", "-", "-", no_progress=True, stderr=StringIO())
+    row = json.loads(capsys.readouterr().out)
+    assert row["id"] == 7 and row["claims"][0]["speaker_text"] == "Officials"
