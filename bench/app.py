@@ -122,7 +122,7 @@ def main() -> None:
         version = None if n < len(sentences) else n // len(sentences)
         body = {"status": "no_claim" if n % 2 else "skipped", "version": version, "claims": []}
         url = f"/api/sentences/{sentence.pk}/annotation/"
-        save_times.append(timed_ms(lambda: responses.append(client.put(url, body, format="json").status_code)))
+        save_times.append(timed_ms(lambda url=url, body=body: responses.append(client.put(url, body, format="json").status_code)))
     assert set(responses) == {200}, f"saves failed: {sorted(set(responses))}"
     save_times.sort()
     print(f"annotation saves ({args.saves}): {statistics.median(save_times):.1f} ms median, "
