@@ -473,6 +473,9 @@ class AttributionModel:
     e2e_calibration: IsotonicTable
     cue_accuracy: dict[str, float]  # rule -> rate the cue span was right, given the content was
     threshold: float
+    # quote convention -> keep-threshold fitted on the training documents of that guideline
+    # (GenderGapTracker's "split" gold marks fewer, surer claims than PolNeAR's "joined")
+    convention_thresholds: dict[str, float] = field(default_factory=dict)
 
     def cue_rate(self, key: str, exclude_label: int | None = None) -> float:
         """Smoothed rate at which a verb cue (`lemma` or `lemma|shape`) gives a right
@@ -482,6 +485,9 @@ class AttributionModel:
             positives, total = positives - exclude_label, total - 1
         prior = P.CUE_VERB_PRIOR.get(key.split("|")[0], UNSEEN_LEMMA_PRIOR)
         return (positives + PRIOR_WEIGHT * prior) / (total + PRIOR_WEIGHT)
+
+    def threshold_for(self, quote_convention: str) -> float:
+        return self.convention_thresholds.get(quote_convention, self.threshold)
 
     def is_cue_lemma(self, lemma: str) -> bool:
         return lemma in P.CUE_VERB_PRIOR or self.cue_counts.get(lemma, (0, 0))[0] > 0
@@ -495,6 +501,7 @@ class AttributionModel:
             "e2e_calibration": self.e2e_calibration.to_dict(),
             "cue_accuracy": self.cue_accuracy,
             "threshold": self.threshold,
+            "convention_thresholds": dict(sorted(self.convention_thresholds.items())),
         }
 
     @classmethod
@@ -507,6 +514,7 @@ class AttributionModel:
             e2e_calibration=IsotonicTable.from_dict(data["e2e_calibration"]),
             cue_accuracy=dict(data["cue_accuracy"]),
             threshold=float(data["threshold"]),
+            convention_thresholds={k: float(v) for k, v in data.get("convention_thresholds", {}).items()},
         )
 
     @classmethod
@@ -673,7 +681,7 @@ def extract(doc: Doc, model: AttributionModel, quote_convention: str = "joined")
         _lemma_features(cand, model.cue_rate)
         _score(cand, model.content_calibration(model.content_model.probability(cand.features)),
                model.e2e_calibration(model.e2e_model.probability(cand.features)))
-    kept = _select(candidates, model.threshold)
+    kept = _select(candidates, model.threshold_for(quote_convention))
     speakers, entity_of = normalise_speakers(doc, [c.speaker for c in kept])
     last_entity: int | None = None
     for cand, entity in zip(kept, entity_of):
@@ -812,6 +820,7 @@ def train_attribution(
     golds = [[a for a in row["attributions"] if a.get("content")] for row in gold_rows]
     per_doc: list[list[tuple[Candidate, tuple[int, int, int]]]] = []
     cue_counts: dict[str, list[int]] = {}
+    conventions = [P.TRAINING_QUOTE_CONVENTION.get(str(row.get("source_dataset")), "joined") for row in gold_rows]
     for doc, gold in zip(docs, golds):
         labelled = [(cand, _label(cand, gold)) for cand in candidates_for(doc, lambda lemma: True)]
         per_doc.append(labelled)
@@ -857,10 +866,14 @@ def train_attribution(
     for i, (_, cand, _) in enumerate(flat):
         _score(cand, model.content_calibration(oof_content[i]), model.e2e_calibration(oof_e2e[i]))
     model.threshold = _best_threshold([([c for c, _ in labelled], gold) for labelled, gold in zip(per_doc, golds)])
+    for convention in sorted(set(conventions)):
+        model.convention_thresholds[convention] = _best_threshold(
+            [([c for c, _ in labelled], gold) for labelled, gold, conv in zip(per_doc, golds, conventions)
+             if conv == convention])
     cue_right: dict[str, list[int]] = {}  # over the claims that would be kept, by rule
-    for labelled in per_doc:
+    for labelled, convention in zip(per_doc, conventions):
         label_of = {id(cand): y for cand, y in labelled}
-        for cand in _select([cand for cand, _ in labelled], model.threshold):
+        for cand in _select([cand for cand, _ in labelled], model.threshold_for(convention)):
             y_content_i, _, y_cue = label_of[id(cand)]
             if y_content_i:
                 cue_right.setdefault(cand.rule, []).append(y_cue)

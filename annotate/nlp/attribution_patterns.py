@@ -127,5 +127,7 @@ MAX_ATTRIBUTION_GAP_CHARS = 300
 # Annotation guidelines for '"A," X said. "B."': "joined" is one content A..B (PolNeAR),
 # "split" is A with its speaker and B as a separate, speakerless quote (GenderGapTracker).
 QUOTE_CONVENTIONS: tuple[str, ...] = ("joined", "split")
+# The guideline each training set follows: the model keeps one keep-threshold per convention.
+TRAINING_QUOTE_CONVENTION: dict[str, str] = {"polnear": "joined", "gender_gap_tracker": "split"}
 # A quotation with fewer tokens is a scare quote or a title, not a reported utterance.
 MIN_QUOTE_TOKENS_FOR_STANDALONE = 6

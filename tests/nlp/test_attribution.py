@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from annotate.nlp.attribution import combined_confidence, find_quotations
+from annotate.nlp.attribution import AttributionModel, combined_confidence, find_quotations
+from annotate.nlp.attribution_patterns import QUOTE_CONVENTIONS
 from annotate.nlp.pipeline import load_pipeline
 from annotate.nlp.types import SPEAKER_ANONYMOUS, SPEAKER_PERSON, ClaimPrediction, DocumentPrediction
 
@@ -215,3 +216,14 @@ def test_textbook_quote_is_confident(nlp):
     text = 'The vote is on Monday. "We will win the vote," Senator Jane Smith said.'
     claim = claim_with_cue(text, predict(nlp, text), "said")
     assert combined_confidence(claim) >= 0.9
+
+
+def test_each_quote_convention_has_its_own_keep_threshold():
+    # GenderGapTracker ("split") gold marks fewer, surer claims: its threshold is fitted on its own.
+    model = AttributionModel.load()
+    assert set(model.convention_thresholds) == set(QUOTE_CONVENTIONS)
+    assert model.threshold_for("split") > model.threshold_for("joined")
+    assert AttributionModel.from_dict(model.to_dict()) == model
+    older = model.to_dict()
+    del older["convention_thresholds"]  # a model file written before per-convention thresholds
+    assert AttributionModel.from_dict(older).threshold_for("split") == model.threshold
