@@ -522,6 +522,14 @@ class AttributionModel:
         return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
+def _convention_features(cand: Candidate, quote_convention: str) -> None:
+    """The guideline changes how often a speakerless quotation is a claim of its own
+    (`P.TRAINING_QUOTE_CONVENTION`), so the model learns that rate per convention."""
+    if quote_convention == "split" and cand.rule == "quotation":
+        for key in [k for k in cand.features if k.startswith(("shape=", "quote_starts"))]:
+            cand.features[f"split*{key}"] = cand.features.pop(key)
+
+
 def _lemma_features(cand: Candidate, rate: Callable[[str], float]) -> None:
     """The learned cue rate of a verb cue, alone and crossed with the content shape."""
     if not cand.cue_lemma:
@@ -678,6 +686,7 @@ def extract(doc: Doc, model: AttributionModel, quote_convention: str = "joined")
     sentences = [_chars(doc, s, e) for s, e in sentences_tok]
     candidates = candidates_for(doc, model.is_cue_lemma)
     for cand in candidates:
+        _convention_features(cand, quote_convention)
         _lemma_features(cand, model.cue_rate)
         _score(cand, model.content_calibration(model.content_model.probability(cand.features)),
                model.e2e_calibration(model.e2e_model.probability(cand.features)))
@@ -821,8 +830,10 @@ def train_attribution(
     per_doc: list[list[tuple[Candidate, tuple[int, int, int]]]] = []
     cue_counts: dict[str, list[int]] = {}
     conventions = [P.TRAINING_QUOTE_CONVENTION.get(str(row.get("source_dataset")), "joined") for row in gold_rows]
-    for doc, gold in zip(docs, golds):
+    for doc, gold, convention in zip(docs, golds, conventions):
         labelled = [(cand, _label(cand, gold)) for cand in candidates_for(doc, lambda lemma: True)]
+        for cand, _ in labelled:
+            _convention_features(cand, convention)
         per_doc.append(labelled)
         for cand, (y_content, y_speaker, _) in labelled:
             if cand.cue_lemma:

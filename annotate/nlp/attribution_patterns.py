@@ -127,7 +127,9 @@ MAX_ATTRIBUTION_GAP_CHARS = 300
 # Annotation guidelines for '"A," X said. "B."': "joined" is one content A..B (PolNeAR),
 # "split" is A with its speaker and B as a separate, speakerless quote (GenderGapTracker).
 QUOTE_CONVENTIONS: tuple[str, ...] = ("joined", "split")
-# The guideline each training set follows: the model keeps one keep-threshold per convention.
+# The guideline each training set follows. Under "split" a quotation with no speaker in its
+# sentence is also a claim of its own with no speaker (the speaker stays its entity); under
+# "joined" it is mostly given the speaker of an earlier sentence, or left out.
 TRAINING_QUOTE_CONVENTION: dict[str, str] = {"polnear": "joined", "gender_gap_tracker": "split"}
 # A quotation with fewer tokens is a scare quote or a title, not a reported utterance.
 MIN_QUOTE_TOKENS_FOR_STANDALONE = 6
