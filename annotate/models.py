@@ -220,7 +220,7 @@ class Suggestion(ClaimSpans):
     stance_confidence = _confidence_field()
     model_name = models.CharField(max_length=200)
     model_version = models.CharField(max_length=100)
-    stance_model = models.CharField(max_length=200, blank=True, help_text="'rules-1' or 'textcat:<name>@<version>'.")
+    stance_model = models.CharField(max_length=200, blank=True, help_text="The stance rules' version (e.g. 'rules-2') or a trained model's id.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -13,6 +13,7 @@ from markdown_it import MarkdownIt
 from annotate import selectors
 from annotate.api.views import export_response
 from annotate.models import Document, ImportJob, Project, Role
+from annotate.nlp.stance_rules import RULES_MODEL_NAME
 from annotate.permissions import ROLES_AT_LEAST
 from annotate.services.imports import ImportRejected, import_or_queue, parse_text, parse_upload
 from annotate.services.stance_models import TrainingRefused, start_stance_training
@@ -59,6 +60,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if role == Role.ADMIN:
         context["annotators"] = selectors.project_annotators(project)
         context["stance_models"] = list(project.stance_models.order_by("-version")[:5])
+        context["rules_model"] = RULES_MODEL_NAME
         context["import_jobs"] = list(project.import_jobs.defer("documents")[:5])
         context["training"] = any(m.status in ("queued", "running") for m in context["stance_models"]) or any(
             job.status in ("queued", "running") for job in context["import_jobs"]
