@@ -309,8 +309,18 @@ def _verb_candidates(doc: Doc, lexicon: Callable[[str], bool]) -> Iterable[Candi
             cue_lemma=verb.lemma_.lower(),
             shape=shape,
             features={f"shape={shape}": 1.0, f"speaker_how={how}": 1.0, f"dep={verb.dep_}": 1.0,
-                      f"tag={verb.tag_}": 1.0, "negated": float(any(c.dep_ == "neg" for c in verb.children))},
+                      f"tag={verb.tag_}": 1.0, "negated": float(any(c.dep_ == "neg" for c in verb.children)),
+                      "nested_passive_report": float(_nested_passive_report(verb, shape, how))},
         )
+
+
+def _nested_passive_report(verb: Token, shape: str, how: str) -> bool:
+    """An agentless passive speech verb with a clausal content, inside the clause another
+    speech verb reports ("Sources revealed that Wells was informed that X")."""
+    head = verb.head
+    return (how == "passive" and shape == "ccomp" and verb.dep_ == "ccomp" and verb.tag_ == "VBN"
+            and verb.lemma_.lower() in P.SPEECH_VERBS and head.i < verb.i and head.pos_ == "VERB"
+            and head.lemma_.lower() in P.SPEECH_VERBS)
 
 
 def _according_to_candidates(doc: Doc) -> Iterable[Candidate]:
@@ -360,6 +370,9 @@ def _colon_candidates(doc: Doc, quotes: Sequence[CharSpan]) -> Iterable[Candidat
         possessors = [c for c in before.children if c.dep_ == "poss"]
         if speech_noun and possessors:
             speaker_range = _subtree(possessors[0])
+            # "Trump's tweet" -> "Trump": the possessive marker is not part of the speaker.
+            if doc[speaker_range[1] - 1].tag_ == "POS" and speaker_range[1] - 1 > speaker_range[0]:
+                speaker_range = speaker_range[0], speaker_range[1] - 1
         elif named:
             speaker_range = (named[0].start, named[0].end)
         end_tok = colon.sent.end
@@ -377,6 +390,7 @@ def _colon_candidates(doc: Doc, quotes: Sequence[CharSpan]) -> Iterable[Candidat
             cue_token=colon.i,
             features={"shape=colon": 1.0, "colon_quote": float(bool(quote)), "colon_speech_noun": float(speech_noun),
                       "colon_line_initial": float(line_initial),
+                      "colon_quote_possessor": float(bool(quote) and speech_noun and bool(possessors)),
                       "speaker_how=colon": float(speaker_range is not None)},
         )
 
@@ -644,8 +658,9 @@ def _score(cand: Candidate, p_content: float, p_e2e: float) -> None:
     """Set the two calibrated probabilities. The end-to-end model estimates P(content and
     speaker right) directly, so it is trusted as is; P(content right) is raised to it where
     the separately fitted content table is lower, as it can never be smaller."""
-    cand.p_e2e = p_e2e
-    cand.p_content = max(p_content, p_e2e)
+    prior = max((p for key, p in P.CONSTRUCTION_PRIORS.items() if cand.features.get(key)), default=0.0)
+    cand.p_e2e = max(p_e2e, prior)
+    cand.p_content = max(p_content, cand.p_e2e)
 
 
 def _nested(a: Candidate, b: Candidate) -> bool:

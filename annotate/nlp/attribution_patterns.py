@@ -133,3 +133,11 @@ QUOTE_CONVENTIONS: tuple[str, ...] = ("joined", "split")
 TRAINING_QUOTE_CONVENTION: dict[str, str] = {"polnear": "joined", "gender_gap_tracker": "split"}
 # A quotation with fewer tokens is a scare quote or a title, not a reported utterance.
 MIN_QUOTE_TOKENS_FOR_STANDALONE = 6
+
+# Constructions the rules find precisely but the gold sets hold too few of for the learned
+# model to rate (2 PolNeAR contents of each): their end-to-end probability is at least this
+# hand-set prior. "colon_quote_possessor" is a speech noun with a possessive speaker, a colon
+# and a quotation (`Trump's 1 January tweet: "..."`); "nested_passive_report" is an agentless
+# passive of a speech verb with a clausal content, itself reported by a speech verb ("Sources
+# revealed that Wells was informed that X": the informing party is not named).
+CONSTRUCTION_PRIORS: dict[str, float] = {"colon_quote_possessor": 0.6, "nested_passive_report": 0.5}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from annotate.nlp.attribution import AttributionModel, combined_confidence, find_quotations
+from annotate.nlp.attribution import AttributionModel, candidates_for, combined_confidence, find_quotations
 from annotate.nlp.attribution_patterns import QUOTE_CONVENTIONS
 from annotate.nlp.pipeline import load_pipeline
 from annotate.nlp.types import SPEAKER_ANONYMOUS, SPEAKER_PERSON, ClaimPrediction, DocumentPrediction
@@ -63,8 +63,6 @@ def test_also_acknowledged(nlp):
     assert claim.claim == span_of(text, "that Pakistan has made extraordinary sacrifices")
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: the inner agentless passive is found with the right content, but "
-                   "a speakerless claim scores below the keep-threshold")
 def test_nested_reports_give_two_claims(nlp):
     text = "Sources further revealed that Ambassador Wells was informed that there have been over 100 violations."
     prediction = predict(nlp, text)
@@ -76,6 +74,15 @@ def test_nested_reports_give_two_claims(nlp):
     assert inner.claim == span_of(text, "that there have been over 100 violations")
 
 
+def test_nested_passive_feature_needs_a_reporting_verb_above(nlp):
+    def flags(text):
+        doc = nlp(text)
+        return [c.features.get("nested_passive_report") for c in candidates_for(doc, lambda lemma: True)
+                if c.cue and text[c.cue[0]:c.cue[1]] == "was informed"]
+    assert flags("Ambassador Wells was informed that the talks would resume.") == [0.0]
+    assert flags("Sources said that Ambassador Wells was informed that the talks would resume.") == [1.0]
+
+
 def test_passive_with_agent(nlp):
     text = "The minister was informed by the ambassador that the talks would resume."
     claim = claim_with_cue(text, predict(nlp, text), "was informed by")
@@ -83,12 +90,11 @@ def test_passive_with_agent(nlp):
     assert claim.claim == span_of(text, "that the talks would resume")
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: colon cues with a quotation score below the keep-threshold")
 def test_quoted_tweet_after_colon(nlp):
     text = ('Officials met after President Trump\'s 1 January tweet: "Pakistan has given us nothing but lies. '
             'No more!"')
     claim = claim_with_cue(text, predict(nlp, text), ":")
-    assert claim.speaker is not None and "Trump" in text[claim.speaker[0]:claim.speaker[1]]
+    assert claim.speaker == span_of(text, "President Trump")
     assert claim.claim == span_of(text, '"Pakistan has given us nothing but lies. No more!"')
 
 
