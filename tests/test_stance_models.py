@@ -20,20 +20,27 @@ OPPOSE = ["is a dangerous failure for both sides", "brings real harm to everyone
           "is failing badly and should stop", "has been very harmful and wasteful"]
 
 
-@pytest.fixture
-def reviewed_project(project, people):
-    """24 one-sentence documents whose human stance follows the wording (support vs oppose)."""
+def _review(project, reviewer, *, praise_is: str = "support"):
+    """24 one-sentence documents labelled by the reviewer: praise of the cooperation as `praise_is`,
+    criticism as the other label. `praise_is="oppose"` is a project whose notion of stance the rules
+    (which read praise as support) get wrong, so a trained model must win there."""
+    criticism_is = "oppose" if praise_is == "support" else "support"
     texts = [f"Minister {i} said the cooperation {phrase}." for i, phrase in enumerate((SUPPORT + OPPOSE) * 2 + SUPPORT[:2] + OPPOSE[:2])]
     documents = import_documents(project=project, documents=[d for t in texts for d in parse_text(t)]).created
     for document in documents:
         sentence = document.sentences.get()
-        label = "support" if any(p in document.text for p in SUPPORT) else "oppose"
+        label = praise_is if any(p in document.text for p in SUPPORT) else criticism_is
         start = document.text.index("the cooperation")
         save_sentence_annotation(
-            sentence=sentence, user=people["reviewer"], status="corrected", expected_version=None,
+            sentence=sentence, user=reviewer, status="corrected", expected_version=None,
             claims=[ClaimInput(claim=(start, len(document.text) - 1), stance=label)],
         )
     return project
+
+
+@pytest.fixture
+def reviewed_project(project, people):
+    return _review(project, people["reviewer"])
 
 
 def test_examples_come_from_human_labels_with_gold_first(reviewed_project, people):
@@ -44,23 +51,38 @@ def test_examples_come_from_human_labels_with_gold_first(reviewed_project, peopl
     assert examples[0].example.text.startswith("the cooperation")
 
 
-def test_training_run_compares_with_rules_and_records_everything(reviewed_project, people, django_capture_on_commit_callbacks, settings, tmp_path):
-    settings.CLAIMDESK_MODEL_DIR = tmp_path
-    before = set(Suggestion.objects.values_list("stance_model", flat=True))
-    with django_capture_on_commit_callbacks(execute=True):
-        record = start_stance_training(project=reviewed_project, by=people["admin"])
+def _train(project, admin, capture) -> StanceModel:
+    with capture(execute=True):
+        record = start_stance_training(project=project, by=admin)
     record.refresh_from_db()
     assert record.status == StanceModel.Status.DONE, record.message
+    return record
+
+
+def test_a_model_that_only_ties_the_rules_is_not_activated(reviewed_project, people, django_capture_on_commit_callbacks, settings, tmp_path):
+    settings.CLAIMDESK_MODEL_DIR = tmp_path
+    before = set(Suggestion.objects.values_list("stance_model", flat=True))
+    record = _train(reviewed_project, people["admin"], django_capture_on_commit_callbacks)
     metrics = record.metrics
     assert metrics["train_examples"] + metrics["held_out_examples"] == 24
-    assert set(metrics["trained"]) >= {"accuracy", "macro_f1"} and set(metrics["rules"]) >= {"accuracy", "macro_f1"}
-    assert record.is_active == (metrics["trained"]["macro_f1"] > metrics["rules"]["macro_f1"])
-    after = set(Suggestion.objects.values_list("stance_model", flat=True))
-    if record.is_active:
-        assert record.progress == 1.0
-        assert after != before and all("rules" not in name for name in after), "suggestions now come from the model"
-    else:
-        assert after == before
+    assert metrics["rules"]["macro_f1"] == 1.0, "the rules already read this project's stance right"
+    assert not record.is_active and not metrics["activated"] and "The rules stay in use" in record.message
+    assert set(Suggestion.objects.values_list("stance_model", flat=True)) == before
+
+
+def test_a_model_that_beats_the_rules_takes_over_the_projects_suggestions(project, people, django_capture_on_commit_callbacks, settings, tmp_path):
+    settings.CLAIMDESK_MODEL_DIR = tmp_path
+    _review(project, people["reviewer"], praise_is="oppose")
+    record = _train(project, people["admin"], django_capture_on_commit_callbacks)
+    metrics = record.metrics
+    assert metrics["trained"]["macro_f1"] > metrics["rules"]["macro_f1"], metrics
+    assert record.is_active and record.progress == 1.0 and (tmp_path / f"project-{project.pk}").is_dir()
+    models = set(Suggestion.objects.filter(sentence__document__project=project).values_list("stance_model", flat=True))
+    assert models and all(name.startswith("textcat") for name in models), models
+    # New imports use the project's model, which learned that praise is 'oppose' here.
+    document = import_documents(project=project, documents=parse_text("The official said the cooperation brings real benefits to everyone.")).created[0]
+    claim = Suggestion.objects.filter(sentence__document=document).exclude(cue_start=None).get()
+    assert claim.stance_model.startswith("textcat") and claim.stance.value == "oppose"
 
 
 def test_training_needs_enough_labels(project, people, django_capture_on_commit_callbacks):
