@@ -230,17 +230,13 @@ def review_payload(document: Document, user: AbstractBaseUser, *, adjudicate: bo
     """
     project = document.project
     claims = Prefetch("claims", queryset=Annotation.objects.select_related("stance").order_by("position"))
-    if adjudicate or not project.blind:
-        works = SentenceAnnotation.objects.select_related("annotator").prefetch_related(claims).order_by("annotator__username")
-        comments = Comment.objects.select_related("author")
-        if not adjudicate:
-            works = works.filter(kind=SentenceAnnotation.Kind.ANNOTATION)
-            comments = comments.filter(author=user)
-    else:
-        works = SentenceAnnotation.objects.filter(
-            annotator=user, kind=SentenceAnnotation.Kind.ANNOTATION
-        ).select_related("annotator").prefetch_related(claims)
-        comments = Comment.objects.filter(author=user).select_related("author")
+    works = SentenceAnnotation.objects.select_related("annotator").prefetch_related(claims).order_by("annotator__username")
+    comments = Comment.objects.select_related("author")
+    if not adjudicate:
+        works = works.filter(kind=SentenceAnnotation.Kind.ANNOTATION)  # gold is the reviewers' business
+        comments = comments.filter(author=user)
+        if project.blind:
+            works = works.filter(annotator=user)
     sentences = (
         Sentence.objects.filter(document=document)
         .order_by("index")
