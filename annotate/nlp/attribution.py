@@ -745,6 +745,11 @@ def combined_confidence(claim: ClaimPrediction) -> float:
     return claim.claim_confidence * claim.speaker_confidence if not claim.is_author else 0.0
 
 
+if not Doc.has_extension("quote_convention"):
+    # Per-document guideline, for batches that mix projects or gold sets; None: the component's.
+    Doc.set_extension("quote_convention", default=None)
+
+
 class AttributionComponent:
     """Pipeline component: sets `doc._.prediction`."""
 
@@ -753,7 +758,7 @@ class AttributionComponent:
         self.quote_convention = quote_convention
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.prediction = extract(doc, self.model, self.quote_convention)
+        doc._.prediction = extract(doc, self.model, doc._.quote_convention or self.quote_convention)
         return doc
 
 

@@ -54,22 +54,26 @@ def preannotate(
     texts: Iterable[str],
     *,
     targets: Iterable[str] | None = None,
+    quote_conventions: Iterable[str | None] | None = None,
     labels: Sequence[str] = DEFAULT_STANCE_LABELS,
     batch_size: int = 16,
 ) -> Iterator[DocumentPrediction]:
     """Yield one `DocumentPrediction` per text, in order, running `nlp.pipe` in batches.
 
-    `targets` gives each text's stance target (same length as `texts`). `labels` is the
+    `targets` gives each text's stance target (same length as `texts`);
+    `quote_conventions`, if given, each text's quote guideline (None: the pipeline's). `labels` is the
     project's stance label set, kept on each doc for the components: the rules answer
     support / oppose / neutral, a trained model the labels it was trained on, and the app
     stores a suggestion's stance only if the project has that label.
     """
     target_iter = iter(targets) if targets is not None else None
+    convention_iter = iter(quote_conventions) if quote_conventions is not None else None
 
     def docs() -> Iterator[Doc]:
         for text in texts:
             doc = nlp.make_doc(text)
             doc._.target = next(target_iter, "") if target_iter is not None else ""
+            doc._.quote_convention = next(convention_iter, None) if convention_iter is not None else None
             doc._.stance_labels = tuple(labels)
             yield doc
 

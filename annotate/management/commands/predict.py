@@ -1,9 +1,14 @@
 """Run the pre-annotation over a JSONL file, without the database.
 
-Input lines: {"id", "text", "target"?}. Output lines: the prediction format read by
+Input lines: {"id", "text", "target"?, "quote_convention"?}. Output lines: the prediction format read by
 `shared/eval/score.py` (claims with speaker / cue / claim spans, a stance and a
 confidence per field; sentences; a document-level stance). Exactly the code the app
 runs at import (`annotate.nlp.pipeline.preannotate`).
+
+The quote guideline of a line is, first match wins: its own "quote_convention";
+`--quote-convention`; the guideline of the gold set its "source_dataset" names, when
+ClaimDesk knows it (lines of `shared/data` carry it: GenderGapTracker splits resumed
+quotations, PolNeAR joins them); otherwise "joined", the app's default.
 """
 from __future__ import annotations
 
@@ -17,9 +22,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from annotate.nlp.attribution_patterns import QUOTE_CONVENTIONS, TRAINING_QUOTE_CONVENTION
 from annotate.nlp.pipeline import load_pipeline, preannotate
 from annotate.nlp.types import DocumentPrediction
 
+# (id, text, stance target, quote convention or None for the pipeline's own)
+Row = tuple[Any, str, str, str | None]
 CHUNK = 256  # documents parsed and predicted per round, so memory stays flat on huge inputs
 
 
@@ -65,8 +73,9 @@ class Command(BaseCommand):
         parser.add_argument("--target", default="", help="stance target for lines without their own")
         parser.add_argument("--stance-model", default=None, help="folder of a model made by train_stance")
         parser.add_argument("--attribution-model", default=None, help="file written by train_attribution")
-        parser.add_argument("--quote-convention", choices=["joined", "split"], default="joined",
-                            help='"A," X said, "B." as one claim (joined, PolNeAR) or two (split, GenderGapTracker)')
+        parser.add_argument("--quote-convention", choices=QUOTE_CONVENTIONS, default=None,
+                            help='"A," X said, "B." as one claim (joined, PolNeAR) or two (split, GenderGapTracker); '
+                                 'default: a line\'s own "quote_convention", else its gold set\'s, else joined')
         parser.add_argument("--model", default=None, help="spaCy pipeline (default: CLAIMDESK_SPACY_MODEL)")
         parser.add_argument("--batch-size", type=int, default=settings.CLAIMDESK_NLP_BATCH_SIZE)
         parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
@@ -77,7 +86,7 @@ class Command(BaseCommand):
                 options["model"] or settings.CLAIMDESK_SPACY_MODEL,
                 options["stance_model"],
                 options["attribution_model"] or settings.CLAIMDESK_ATTRIBUTION_MODEL or None,
-                options["quote_convention"],
+                options["quote_convention"] or "joined",
             )
         except (OSError, ValueError) as error:
             raise CommandError(f"Could not load the pipeline: {error}") from None
@@ -86,13 +95,15 @@ class Command(BaseCommand):
         skipped = written = 0
         progress = tqdm(unit=" docs", file=sys.stderr, disable=options["no_progress"] or None, mininterval=1.0)
         try:
-            for chunk in self._chunks(source, options["target"]):
+            for chunk in self._chunks(source, options["target"], options["quote_convention"]):
                 good = [row for row in chunk if row is not None]
                 skipped += len(chunk) - len(good)
                 texts = [row[1] for row in good]
                 targets = [row[2] for row in good]
-                predictions = preannotate(nlp, texts, targets=targets, batch_size=options["batch_size"])
-                for (doc_id, text, _), prediction in zip(good, predictions, strict=True):
+                conventions = [row[3] for row in good]
+                predictions = preannotate(nlp, texts, targets=targets, quote_conventions=conventions,
+                                          batch_size=options["batch_size"])
+                for (doc_id, text, _, _), prediction in zip(good, predictions, strict=True):
                     sink.write(json.dumps(prediction_record(doc_id, text, prediction), ensure_ascii=False) + "\n")
                     written += 1
                     progress.update(1)
@@ -112,13 +123,13 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"{path}: {error.strerror}") from None
 
-    def _chunks(self, source: IO[str], default_target: str) -> Iterator[list[tuple[Any, str, str] | None]]:
+    def _chunks(self, source: IO[str], default_target: str, convention: str | None) -> Iterator[list[Row | None]]:
         """Parsed lines in chunks; a bad line is reported with its number and becomes None."""
-        chunk: list[tuple[Any, str, str] | None] = []
+        chunk: list[Row | None] = []
         for number, line in enumerate(source, 1):
             if not line.strip():
                 continue
-            row = self._parse(number, line, default_target)
+            row = self._parse(number, line, default_target, convention)
             chunk.append(row)
             if len(chunk) >= CHUNK:
                 yield chunk
@@ -126,7 +137,7 @@ class Command(BaseCommand):
         if chunk:
             yield chunk
 
-    def _parse(self, number: int, line: str, default_target: str) -> tuple[Any, str, str] | None:
+    def _parse(self, number: int, line: str, default_target: str, convention: str | None) -> Row | None:
         def skip(reason: str) -> None:
             self.stderr.write(f"line {number}: {reason}; skipped")
 
@@ -149,4 +160,9 @@ class Command(BaseCommand):
         if not isinstance(target, str):
             skip("'target' must be a string")
             return None
-        return row["id"], text, target or default_target
+        own = row.get("quote_convention")
+        if own is not None and own not in QUOTE_CONVENTIONS:
+            skip(f"'quote_convention' must be one of {', '.join(QUOTE_CONVENTIONS)}")
+            return None
+        convention = own or convention or TRAINING_QUOTE_CONVENTION.get(str(row.get("source_dataset", "")))
+        return row["id"], text, target or default_target, convention
