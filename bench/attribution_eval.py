@@ -29,11 +29,12 @@ sys.path.insert(0, str(REPO))
 from annotate.nlp.attribution import (  # noqa: E402
     AttributionModel,
     combined_confidence,
+    gold_quote_convention,
     heldout_third,
     jaccard,
     train_attribution,
 )
-from annotate.nlp.attribution_patterns import QUOTE_CONVENTIONS, TRAINING_QUOTE_CONVENTION  # noqa: E402
+from annotate.nlp.attribution_patterns import QUOTE_CONVENTIONS  # noqa: E402
 from annotate.nlp.pipeline import load_pipeline, preannotate  # noqa: E402
 from annotate.nlp.types import DocumentPrediction  # noqa: E402
 
@@ -114,8 +115,7 @@ def main() -> None:
     nlp = load_pipeline(args.model)
     if args.attribution_model:
         nlp.get_pipe("claimdesk_attribution").model = AttributionModel.load(args.attribution_model)
-    conventions = [args.quote_convention or TRAINING_QUOTE_CONVENTION.get(str(r.get("source_dataset")), "joined")
-                   for r in rows]
+    conventions = [args.quote_convention or gold_quote_convention(r) for r in rows]
     predicted = preannotate(nlp, [r["text"] for r in rows], quote_conventions=conventions)
     predictions = [prediction_row(str(row["id"]), p) for row, p in zip(rows, predicted)]
 

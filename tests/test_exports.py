@@ -102,6 +102,7 @@ def test_attribution_export_is_gold_format_that_train_attribution_reads(labelled
     lines = [json.loads(line) for line in read(labelled.project, "attributions").splitlines()]
     (document,) = lines
     assert document["text"] == labelled.text
+    assert document["quote_convention"] == labelled.project.quote_convention == "joined"
     (attribution,) = document["attributions"]
     start, end = attribution["source"]
     assert document["text"][start:end] == attribution["source_text"] == "senior officials"

@@ -113,5 +113,8 @@ def iter_attribution_documents(project: Project, *, chunk_size: int = 500) -> It
                     "annotator": chosen.annotator.get_username(),
                     "kind": chosen.kind,
                 })
+        # The project's quote guideline travels with its documents, so that training on
+        # them (and `predict` over them) reads resumed quotations the way its annotators did.
         yield {"id": f"claimdesk:{document.pk}", "source_dataset": f"claimdesk:{project.name}",
+               "quote_convention": project.quote_convention,
                "text": document.text, "title": document.title, "attributions": attributions}

@@ -772,6 +772,15 @@ def make_attribution(nlp: Language, name: str, model_path: str, quote_convention
 # ---------------------------------------------------------------------------- training
 
 
+def gold_quote_convention(row: Mapping[str, object]) -> str:
+    """The quote guideline a gold document was annotated under: its own `quote_convention`
+    (ClaimDesk's `attributions` export writes the project's), else its gold set's, else joined."""
+    own = row.get("quote_convention")
+    if own in P.QUOTE_CONVENTIONS:
+        return str(own)
+    return P.TRAINING_QUOTE_CONVENTION.get(str(row.get("source_dataset")), "joined")
+
+
 def heldout_third(doc_id: str) -> bool:
     """The document split used to report figures on unseen documents."""
     return int(hashlib.sha256(doc_id.encode("utf-8")).hexdigest()[:8], 16) % 3 == 0
@@ -849,7 +858,7 @@ def train_attribution(
     golds = [[a for a in row["attributions"] if a.get("content")] for row in gold_rows]
     per_doc: list[list[tuple[Candidate, tuple[int, int, int]]]] = []
     cue_counts: dict[str, list[int]] = {}
-    conventions = [P.TRAINING_QUOTE_CONVENTION.get(str(row.get("source_dataset")), "joined") for row in gold_rows]
+    conventions = [gold_quote_convention(row) for row in gold_rows]
     for doc, gold, convention in zip(docs, golds, conventions):
         labelled = [(cand, _label(cand, gold)) for cand in candidates_for(doc, lambda lemma: True)]
         for cand, _ in labelled:

@@ -233,3 +233,13 @@ def test_each_quote_convention_has_its_own_keep_threshold():
     older = model.to_dict()
     del older["convention_thresholds"]  # a model file written before per-convention thresholds
     assert AttributionModel.from_dict(older).threshold_for("split") == model.threshold
+
+
+def test_a_gold_documents_quote_guideline_is_its_own_else_its_gold_sets():
+    from annotate.nlp.attribution import gold_quote_convention
+
+    assert gold_quote_convention({"source_dataset": "claimdesk:Demo", "quote_convention": "split"}) == "split"
+    assert gold_quote_convention({"source_dataset": "gender_gap_tracker"}) == "split"
+    assert gold_quote_convention({"source_dataset": "polnear"}) == "joined"
+    assert gold_quote_convention({"source_dataset": "gender_gap_tracker", "quote_convention": "joined"}) == "joined"
+    assert gold_quote_convention({"quote_convention": "halved"}) == "joined"

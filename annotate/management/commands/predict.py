@@ -22,7 +22,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from annotate.nlp.attribution_patterns import QUOTE_CONVENTIONS, TRAINING_QUOTE_CONVENTION
+from annotate.nlp.attribution import gold_quote_convention
+from annotate.nlp.attribution_patterns import QUOTE_CONVENTIONS
 from annotate.nlp.pipeline import load_pipeline, preannotate
 from annotate.nlp.types import DocumentPrediction
 
@@ -164,5 +165,5 @@ class Command(BaseCommand):
         if own is not None and own not in QUOTE_CONVENTIONS:
             skip(f"'quote_convention' must be one of {', '.join(QUOTE_CONVENTIONS)}")
             return None
-        convention = own or convention or TRAINING_QUOTE_CONVENTION.get(str(row.get("source_dataset", "")))
+        convention = own or convention or gold_quote_convention(row)
         return row["id"], text, target or default_target, convention
