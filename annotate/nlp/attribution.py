@@ -228,6 +228,9 @@ def _speaker_of(verb: Token, depth: int = 0) -> tuple[Token | None, str]:
             objects = [c for c in child.children if c.dep_ == "pobj"]
             if objects:
                 return objects[0], "agent"
+    absolute = _absolute_subject(verb)
+    if absolute is not None:
+        return absolute, "subject"
     for child in verb.children:
         if child.dep_ in P.SPEAKER_DEPS:
             if child.lower_ in P.RELATIVE_PRONOUNS and verb.dep_ == "relcl":
@@ -243,6 +246,18 @@ def _speaker_of(verb: Token, depth: int = 0) -> tuple[Token | None, str]:
         speaker, _ = _speaker_of(verb.head, depth + 1)
         return speaker, "inherited" if speaker is not None else "none"
     return None, "none"
+
+
+def _absolute_subject(verb: Token) -> Token | None:
+    """The subject of an absolute construction, "with Pakistan alleging that X": the noun
+    right before the participle, object of "with". The parser tends to hang the participle
+    on a distant clause and give it that clause's subject instead."""
+    if verb.tag_ != "VBG" or verb.i == 0:
+        return None
+    noun = verb.doc[verb.i - 1]
+    if noun.dep_ == "pobj" and noun.head.lower_ in P.ABSOLUTE_PREPOSITIONS and noun.pos_ in ("NOUN", "PROPN", "PRON"):
+        return noun
+    return None
 
 
 def _speaker_range(speaker: Token, exclude: tuple[int, int], how: str) -> tuple[int, int]:

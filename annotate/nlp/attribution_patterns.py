@@ -74,6 +74,8 @@ PARENTHETICAL_CUE_DEPS: frozenset[str] = frozenset({"parataxis", "ccomp", "advcl
 INSERTED_CUE_DEPS: frozenset[str] = frozenset({"parataxis", "advcl"})
 # Participial cues that take their speaker from the main clause ("..., adding that ...").
 PARTICIPLE_CUE_DEPS: frozenset[str] = frozenset({"advcl", "xcomp", "conj"})
+# "with X alleging that ...": X is the participle's subject whatever the parser says.
+ABSOLUTE_PREPOSITIONS: frozenset[str] = frozenset({"with"})
 RELATIVE_PRONOUNS: frozenset[str] = frozenset({"who", "which", "that"})
 
 # Conjunctions cut from the front of a content ("said [and] ..."); a complementiser "that"

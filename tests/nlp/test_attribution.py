@@ -243,3 +243,15 @@ def test_a_gold_documents_quote_guideline_is_its_own_else_its_gold_sets():
     assert gold_quote_convention({"source_dataset": "polnear"}) == "joined"
     assert gold_quote_convention({"source_dataset": "gender_gap_tracker", "quote_convention": "joined"}) == "joined"
     assert gold_quote_convention({"quote_convention": "halved"}) == "joined"
+
+
+def test_absolute_construction_speaker_is_the_object_of_with(nlp):
+    """"with X alleging that ...": the parser hangs the participle on the main clause and
+    would give it that clause's subject, a long list of issues."""
+    text = ("There is a divergence on two issues: border management issues with the neighbours deeply "
+            "concerned about a porous border, and the early return of refugees with the government alleging "
+            "that the camps are being used as a base for attacks.")
+    doc = nlp(text)
+    (candidate,) = [c for c in candidates_for(doc, AttributionModel.load().is_cue_lemma) if c.cue_lemma == "allege"]
+    assert candidate.speaker == span_of(text, "the government")
+    assert candidate.content == span_of(text, "that the camps are being used as a base for attacks")
