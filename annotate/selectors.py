@@ -283,9 +283,14 @@ def review_payload(document: Document, user: AbstractBaseUser, *, adjudicate: bo
             {"value": label.value, "name": label.name, "key": label.key, "color": label.color, "retired": label.retired}
             for label in project.labels.order_by("key")
         ],
-        "speakers": [{"id": s.pk, "name": s.name, "kind": s.kind} for s in document.speakers.order_by("name")],
+        "speakers": document_speakers(document),
         "sentences": sentence_rows,
     }
+
+
+def document_speakers(document: Document) -> list[dict[str, Any]]:
+    """The document's canonical speakers, by name, as the review page lists them."""
+    return [{"id": s.pk, "name": s.name, "kind": s.kind} for s in document.speakers.order_by("name")]
 
 
 def sentence_history(sentence: Sentence, user: AbstractBaseUser, role: str | None) -> list[dict[str, Any]]:

@@ -162,6 +162,9 @@ def _review_page(request: HttpRequest, pk: int, *, adjudicate: bool) -> HttpResp
         + ("?mode=adjudicate" if adjudicate else ""),
         "next": None if adjudicate else reverse("annotate:project-next", kwargs={"pk": document.project_id}),
     }
+    if role in (Role.ADMIN, Role.REVIEWER):  # curating the document's canonical speakers
+        payload["urls"]["speaker"] = reverse("api-speaker", kwargs={"pk": 0})
+        payload["urls"]["speaker_merge"] = reverse("api-speaker-merge", kwargs={"pk": 0})
     neighbours = list(
         selectors.visible_documents(document.project, request.user, role).order_by("id").values_list("pk", flat=True)
     )

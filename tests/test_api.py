@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from annotate.models import Comment, Document, SentenceAnnotation
+from annotate.models import Comment, Document, SentenceAnnotation, Speaker
 from annotate.services.imports import import_documents, parse_text
 from annotate.services.workflow import assign_documents
 
@@ -37,6 +37,8 @@ ENDPOINTS = [
     ("get", "/api/projects/{project}/agreement/", {"reviewer", "admin"}),
     ("get", "/api/projects/{project}/stance-models/", {"reviewer", "admin"}),
     ("post", "/api/projects/{project}/stance-models/", {"admin"}),
+    ("patch", "/api/speakers/{speaker}/", {"reviewer", "admin"}),
+    ("post", "/api/speakers/{speaker}/merge/", {"reviewer", "admin"}),
 ]
 BODIES = {
     "/api/projects/{project}/documents/": {"text": "A new text by someone."},
@@ -44,6 +46,7 @@ BODIES = {
     "/api/sentences/{sentence}/adjudication/": {"status": "no_claim", "version": None, "claims": []},
     "/api/sentences/{sentence}/comments/": {"text": "Please check the speaker."},
     "/api/projects/{project}/assignments/": {"auto": True},
+    "/api/speakers/{speaker}/": {"kind": "other"},
 }
 
 
@@ -53,7 +56,11 @@ def test_every_endpoint_enforces_roles(document, people, role, method, url, allo
     sentence = document.sentences.first()
     comment = Comment.objects.create(sentence=sentence, author=people["annotator"], text="Why?")
     body = BODIES.get(url)
-    url = url.format(project=document.project_id, document=document.pk, sentence=sentence.pk, comment=comment.pk)
+    speaker, other = Speaker.objects.create(document=document, name="X"), Speaker.objects.create(document=document, name="Y")
+    if url.endswith("/merge/"):
+        body = {"into": other.pk}
+    url = url.format(project=document.project_id, document=document.pk, sentence=sentence.pk, comment=comment.pk,
+                     speaker=speaker.pk)
     response = getattr(client_for(people, role), method)(url, body, format="json")
     if role in allowed:
         assert response.status_code in (200, 201, 202), response.content[:300]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from annotate.models import AnnotationStatus, Document, Project, StanceLabel
+from annotate.models import AnnotationStatus, Document, Project, Speaker, StanceLabel
 from annotate.services.annotations import ClaimInput
 
 
@@ -104,3 +104,12 @@ class AssignmentSerializer(serializers.Serializer):
         if not attrs.get("auto") and not (attrs.get("documents") and attrs.get("annotators")):
             raise serializers.ValidationError("Send documents and annotators, or auto: true.")
         return attrs
+
+
+class SpeakerRenameSerializer(serializers.Serializer):
+    name = serializers.CharField(required=False, max_length=300)
+    kind = serializers.ChoiceField(choices=Speaker.Kind.choices, required=False)
+
+
+class SpeakerMergeSerializer(serializers.Serializer):
+    into = serializers.IntegerField(help_text="The speaker of the same document that takes over this one's claims.")

@@ -17,6 +17,8 @@ urlpatterns = [
     path("sentences/<int:pk>/adjudication/", views.SentenceAdjudicationSave.as_view(), name="api-sentence-adjudication"),
     path("sentences/<int:pk>/comments/", views.SentenceComments.as_view(), name="api-sentence-comments"),
     path("sentences/<int:pk>/history/", views.SentenceHistory.as_view(), name="api-sentence-history"),
+    path("speakers/<int:pk>/", views.SpeakerRename.as_view(), name="api-speaker"),
+    path("speakers/<int:pk>/merge/", views.SpeakerMerge.as_view(), name="api-speaker-merge"),
     path("comments/<int:pk>/resolve/", views.CommentResolve.as_view(), name="api-comment-resolve"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]

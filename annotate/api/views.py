@@ -20,6 +20,8 @@ from annotate.api.serializers import (
     DocumentListSerializer,
     ProjectSerializer,
     SentenceAnnotationSerializer,
+    SpeakerMergeSerializer,
+    SpeakerRenameSerializer,
 )
 from annotate.exporters import WRITERS, export_project
 from annotate.models import (
@@ -31,6 +33,7 @@ from annotate.models import (
     Role,
     Sentence,
     SentenceAnnotation,
+    Speaker,
     StanceModel,
 )
 from annotate.permissions import CanOpenDocument, IsProjectAdmin, IsProjectMember, IsProjectReviewer, role_of
@@ -41,6 +44,7 @@ from annotate.services.annotations import (
     save_sentence_annotation,
 )
 from annotate.services.imports import ImportRejected, import_or_queue, parse_text, parse_upload
+from annotate.services.speakers import SpeakerChangeInvalid, SpeakerNameTaken, merge_speakers, rename_speaker
 from annotate.services.stance_models import TrainingRefused, start_stance_training
 from annotate.services.workflow import (
     WorkflowError,
@@ -261,6 +265,59 @@ class CommentResolve(APIView):
     @extend_schema(request=None, responses={200: OpenApiResponse(description="The resolved comment")})
     def post(self, request, pk: int):
         return Response(selectors.comment_data(comment_resolve(comment=self.comment, by=request.user)))
+
+
+class SpeakerScopedMixin:
+    """Finds the speaker (and so its document's project) from the URL once."""
+
+    def get_permission_project(self) -> Project:
+        if not hasattr(self, "speaker"):
+            self.speaker = get_object_or_404(Speaker.objects.select_related("document__project"), pk=self.kwargs["pk"])
+        return self.speaker.document.project
+
+
+def _speaker_change(change) -> Response:
+    """Run a rename or merge; the reply carries the document's speakers as they now are."""
+    try:
+        speaker = change()
+    except SpeakerNameTaken as taken:
+        return Response({"detail": str(taken), "existing": taken.existing.pk}, status=status.HTTP_409_CONFLICT)
+    except SpeakerChangeInvalid as error:
+        return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+    return Response({"speaker": {"id": speaker.pk, "name": speaker.name, "kind": speaker.kind},
+                     "speakers": selectors.document_speakers(speaker.document)})
+
+
+class SpeakerRename(SpeakerScopedMixin, APIView):
+    """Reviewers: rename a document's canonical speaker or change its kind. A name another
+    speaker of the document has is refused with 409 and that speaker's id (merge instead)."""
+
+    permission_classes = [IsProjectReviewer]
+
+    @extend_schema(request=SpeakerRenameSerializer,
+                   responses={200: OpenApiResponse(description="The speaker and the document's speakers"),
+                              409: OpenApiResponse(description="The name is taken; `existing` is that speaker's id")})
+    def patch(self, request, pk: int):
+        serializer = SpeakerRenameSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return _speaker_change(lambda: rename_speaker(self.speaker, by=request.user, **serializer.validated_data))
+
+
+class SpeakerMerge(SpeakerScopedMixin, APIView):
+    """Reviewers: merge this speaker into another of the same document; everyone's claims
+    and the suggestions that pointed to it then point to that one."""
+
+    permission_classes = [IsProjectReviewer]
+
+    @extend_schema(request=SpeakerMergeSerializer,
+                   responses={200: OpenApiResponse(description="The speaker merged into and the document's speakers")})
+    def post(self, request, pk: int):
+        serializer = SpeakerMergeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        into = Speaker.objects.filter(pk=serializer.validated_data["into"]).first()
+        if into is None:
+            return Response({"detail": "the speaker to merge into does not exist"}, status=status.HTTP_400_BAD_REQUEST)
+        return _speaker_change(lambda: merge_speakers(self.speaker, into=into, by=request.user))
 
 
 class SentenceHistory(SentenceScopedMixin, APIView):

@@ -131,7 +131,8 @@ def save_sentence_annotation(
             if label is None:
                 raise AnnotationInvalid(f"unknown stance label {claim.stance!r}")
         if claim.speaker_id is not None and claim.speaker_id not in speaker_ids:
-            raise AnnotationInvalid(f"speaker {claim.speaker_id} is not a speaker of this document")
+            raise AnnotationInvalid(f"speaker {claim.speaker_id} is not a speaker of this document "
+                                    "(a reviewer may have merged it into another): reload the page")
         if claim.suggestion_id is not None and claim.suggestion_id not in suggestion_ids:
             raise AnnotationInvalid(f"suggestion {claim.suggestion_id} does not belong to this sentence")
     if status in (AnnotationStatus.ACCEPTED, AnnotationStatus.CORRECTED):

@@ -333,13 +333,14 @@ function startComment() {
   renderPanel();
 }
 
-async function postJson(url, body) {
+async function sendJson(method, url, body) {
   const response = await fetch(url, {
-    method: "POST", credentials: "same-origin",
+    method, credentials: "same-origin",
     headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken }, body: JSON.stringify(body),
   });
-  return { ok: response.ok, payload: await response.json().catch(() => ({})) };
+  return { ok: response.ok, status: response.status, payload: await response.json().catch(() => ({})) };
 }
+const postJson = (url, body) => sendJson("POST", url, body);
 
 async function sendComment(s, value) {
   if (!value.trim()) { hint("Write something first."); return; }
@@ -444,6 +445,68 @@ async function reloadSpeakers() {
   speakers.splice(0, speakers.length, ...fresh.speakers);
   renderPanel();
 }
+
+// Reviewers curate the document's canonical speakers: rename one, or merge a duplicate
+// ("Wells" into "Ambassador Alice Wells"); the server moves everyone's claims.
+const speakersDialog = document.getElementById("speakers-dialog");
+const speakerKinds = [["person", "person"], ["organisation", "organisation"], ["anonymous", "anonymous source"], ["other", "other"]];
+
+function renderSpeakerRows() {
+  const rows = speakers.map((speaker) => {
+    const name = el("input", { type: "text", value: speaker.name, "aria-label": `name of ${speaker.name}`, maxlength: 300 });
+    const kind = el("select", { "aria-label": `kind of ${speaker.name}` },
+      speakerKinds.map(([value, label]) => el("option", { value, selected: value === speaker.kind ? "selected" : null }, label)));
+    const into = el("select", { "aria-label": `merge ${speaker.name} into` }, el("option", { value: "" }, "—"),
+      speakers.filter((other) => other.id !== speaker.id).map((other) => el("option", { value: other.id }, other.name)));
+    return el("tr", { dataset: { speaker: speaker.id } },
+      el("td", {}, name), el("td", {}, kind),
+      el("td", {}, el("button", { type: "button", onclick: () => renameSpeaker(speaker, name.value, kind.value) }, "Rename")),
+      el("td", {}, into),
+      el("td", {}, el("button", { type: "button", onclick: () => mergeSpeaker(speaker, into.value) }, "Merge")));
+  });
+  document.getElementById("speakers-rows").replaceChildren(...rows);
+}
+
+function speakerStatus(message) {
+  document.getElementById("speakers-status").textContent = message;
+}
+
+function applySpeakers(fresh) {
+  speakers.splice(0, speakers.length, ...fresh);
+  renderSpeakerRows();
+  renderPanel();
+}
+
+async function renameSpeaker(speaker, name, kind) {
+  const { ok, payload } = await sendJson("PATCH", data.urls.speaker.replace("/0/", `/${speaker.id}/`), { name, kind });
+  if (!ok) { speakerStatus(payload.detail || "Could not rename the speaker."); return; }
+  applySpeakers(payload.speakers);
+  speakerStatus(`✓ renamed to “${payload.speaker.name}”`);
+}
+
+async function mergeSpeaker(speaker, intoId) {
+  if (!intoId) { speakerStatus(`Choose the speaker to merge “${speaker.name}” into.`); return; }
+  const into = Number(intoId);
+  const { ok, payload } = await postJson(data.urls.speaker_merge.replace("/0/", `/${speaker.id}/`), { into });
+  if (!ok) { speakerStatus(payload.detail || "Could not merge the speakers."); return; }
+  // The server moved every claim; keep this page's copies in step.
+  const repoint = (claims) => claims.forEach((c) => { if (c.speaker_id === speaker.id) c.speaker_id = into; });
+  sentences.forEach((s) => {
+    repoint(s.draft.claims);
+    s.work.forEach((w) => repoint(w.claims || []));
+    s.history.forEach((h) => repoint(h.draft.claims));
+  });
+  applySpeakers(payload.speakers);
+  speakerStatus(`✓ “${speaker.name}” merged into “${payload.speaker.name}”`);
+}
+
+function manageSpeakers() {
+  if (!speakersDialog) return;
+  renderSpeakerRows();
+  speakerStatus(speakers.length ? "" : "This document has no speakers yet.");
+  speakersDialog.showModal();
+}
+if (speakersDialog) document.getElementById("manage-speakers").addEventListener("click", manageSpeakers);
 
 function useTheirs(s) {
   const theirs = s.theirs;
@@ -653,6 +716,7 @@ document.addEventListener("keydown", (event) => {
     n: noClaim, a: addClaim, d: deleteClaim, x: skip, z: undo, "?": showHelp, Tab: switchClaim,
     j: next, ArrowDown: next, k: previous, ArrowUp: previous, f: startComment, h: toggleHistory, p: focusSpeakerPicker,
     ...(adjudicating ? { t: takeNext } : {}),
+    ...(speakersDialog ? { m: manageSpeakers } : {}),
   };
   const action = actions[event.key] || (/^[1-9]$/.test(event.key) ? () => setStance(Number(event.key) - 1) : null);
   if (!action) return;

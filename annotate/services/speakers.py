@@ -1,0 +1,84 @@
+"""Curating a document's canonical speakers: rename one, merge one into another.
+
+Both are reviewer work: a canonical speaker is shared by everyone's annotations of the
+document, so changing it changes what every annotator's claims point to. Each change is
+one transaction and one audit event.
+"""
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from annotate.models import Annotation, Speaker, Suggestion
+from annotate.services.audit import audit_record
+
+NAME_MAX_LENGTH = Speaker._meta.get_field("name").max_length
+
+
+class SpeakerChangeInvalid(ValueError):
+    """The rename or merge cannot be done; the message says why."""
+
+
+class SpeakerNameTaken(SpeakerChangeInvalid):
+    """Another speaker of the document already has the name: merge into it instead."""
+
+    def __init__(self, existing: Speaker) -> None:
+        super().__init__(f"“{existing.name}” is already a speaker of this document; merge into it instead")
+        self.existing = existing
+
+
+def _snapshot(speaker: Speaker) -> dict[str, object]:
+    return {"name": speaker.name, "kind": speaker.kind}
+
+
+def rename_speaker(speaker: Speaker, *, name: str | None = None, kind: str | None = None,
+                   by: AbstractBaseUser) -> Speaker:
+    """Give `speaker` a new name and/or kind. The name must stay unique in its document."""
+    new_name = speaker.name if name is None else " ".join(name.split())
+    new_kind = speaker.kind if kind is None else kind
+    if not new_name:
+        raise SpeakerChangeInvalid("a speaker needs a name")
+    if len(new_name) > NAME_MAX_LENGTH:
+        raise SpeakerChangeInvalid(f"a speaker's name is at most {NAME_MAX_LENGTH} characters")
+    if new_kind not in Speaker.Kind.values:
+        raise SpeakerChangeInvalid(f"kind must be one of {', '.join(Speaker.Kind.values)}")
+    with transaction.atomic():
+        locked = Speaker.objects.select_for_update().select_related("document__project").get(pk=speaker.pk)
+        existing = (Speaker.objects.filter(document_id=locked.document_id, name=new_name)
+                    .exclude(pk=locked.pk).first())
+        if existing is not None:
+            raise SpeakerNameTaken(existing)
+        before = _snapshot(locked)
+        if before == {"name": new_name, "kind": new_kind}:
+            return locked
+        locked.name, locked.kind = new_name, new_kind
+        locked.save(update_fields=["name", "kind"])
+        audit_record(project=locked.document.project, actor=by, action="speaker.rename", obj=locked,
+                     before=before, after=_snapshot(locked))
+    return locked
+
+
+def merge_speakers(source: Speaker, *, into: Speaker, by: AbstractBaseUser) -> Speaker:
+    """Point every claim and suggestion of `source` at `into`, then delete `source`.
+
+    Both must be speakers of the same document. A client still holding `source` gets a
+    clear refusal on its next save (the speaker is gone), never a silent change."""
+    if source.pk == into.pk:
+        raise SpeakerChangeInvalid("a speaker cannot be merged into itself")
+    with transaction.atomic():
+        # Lock both rows in a fixed order so two crossing merges cannot deadlock.
+        locked = {s.pk: s for s in Speaker.objects.select_for_update().select_related("document__project")
+                  .filter(pk__in=[source.pk, into.pk]).order_by("pk")}
+        if len(locked) != 2:
+            raise SpeakerChangeInvalid("one of the two speakers no longer exists; reload the page")
+        source, into = locked[source.pk], locked[into.pk]
+        if source.document_id != into.document_id:
+            raise SpeakerChangeInvalid("speakers of different documents cannot be merged")
+        moved_annotations = Annotation.objects.filter(speaker=source).update(speaker=into)
+        moved_suggestions = Suggestion.objects.filter(speaker=source).update(speaker=into)
+        audit_record(project=into.document.project, actor=by, action="speaker.merge", obj=into,
+                     before={"merged": _snapshot(source) | {"id": source.pk}, "into": _snapshot(into)},
+                     after={"into": _snapshot(into) | {"id": into.pk}, "annotations": moved_annotations,
+                            "suggestions": moved_suggestions})
+        source.delete()
+    return into

@@ -1,0 +1,95 @@
+"""Curating a document's canonical speakers: rename and merge (reviewers), through the API."""
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from annotate.models import Annotation, AuditEvent, Speaker, Suggestion
+from annotate.services.annotations import AnnotationInvalid, ClaimInput, save_sentence_annotation
+from annotate.services.speakers import SpeakerChangeInvalid, SpeakerNameTaken, merge_speakers, rename_speaker
+
+
+def api(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def two_speakers(document, people):
+    """"Ambassador Wells" and a duplicate "Wells" that an annotator's claim points to."""
+    keep = Speaker.objects.create(document=document, name="Ambassador Wells", kind=Speaker.Kind.PERSON)
+    duplicate = Speaker.objects.create(document=document, name="Wells", kind=Speaker.Kind.OTHER)
+    sentence = document.sentences.order_by("index").first()
+    claim = ClaimInput(claim=(sentence.start, sentence.end), speaker_id=duplicate.pk)
+    saved = save_sentence_annotation(sentence=sentence, user=people["annotator"], status="corrected",
+                                     claims=[claim], expected_version=None)
+    return keep, duplicate, sentence, saved
+
+
+def test_merge_moves_every_claim_and_suggestion_then_removes_the_duplicate(document, people, two_speakers):
+    keep, duplicate, sentence, saved = two_speakers
+    suggestion = Suggestion.objects.filter(sentence__document=document).first()
+    Suggestion.objects.filter(pk=suggestion.pk).update(speaker=duplicate)
+
+    merge_speakers(duplicate, into=keep, by=people["reviewer"])
+
+    assert not Speaker.objects.filter(pk=duplicate.pk).exists()
+    assert Annotation.objects.get(sentence_annotation=saved).speaker_id == keep.pk
+    assert Suggestion.objects.get(pk=suggestion.pk).speaker_id == keep.pk
+    event = AuditEvent.objects.get(action="speaker.merge")
+    assert event.actor == people["reviewer"]
+    assert event.before["merged"]["name"] == "Wells" and event.after["annotations"] == 1
+
+
+def test_merge_refuses_itself_and_other_documents(document, project, people, two_speakers):
+    from annotate.services.imports import import_documents, parse_text
+
+    keep, duplicate, *_ = two_speakers
+    with pytest.raises(SpeakerChangeInvalid, match="itself"):
+        merge_speakers(keep, into=keep, by=people["reviewer"])
+    other_document = import_documents(project=project, documents=parse_text("Someone else said so.")).created[0]
+    stranger = Speaker.objects.create(document=other_document, name="Someone")
+    with pytest.raises(SpeakerChangeInvalid, match="different documents"):
+        merge_speakers(duplicate, into=stranger, by=people["reviewer"])
+    assert Speaker.objects.filter(pk=duplicate.pk).exists(), "nothing changed"
+
+
+def test_a_stale_page_saving_a_merged_speaker_is_told_to_reload(document, people, two_speakers):
+    keep, duplicate, sentence, saved = two_speakers
+    merge_speakers(duplicate, into=keep, by=people["reviewer"])
+    with pytest.raises(AnnotationInvalid, match="merged it into another"):
+        save_sentence_annotation(sentence=sentence, user=people["annotator"], status="corrected",
+                                 claims=[ClaimInput(claim=(sentence.start, sentence.end), speaker_id=duplicate.pk)],
+                                 expected_version=saved.version)
+    assert Annotation.objects.get(sentence_annotation=saved).speaker_id == keep.pk, "the stored claim is intact"
+
+
+def test_rename_tidies_the_name_and_refuses_a_taken_one(people, two_speakers):
+    keep, duplicate, *_ = two_speakers
+    renamed = rename_speaker(duplicate, name="  Alice   Wells ", kind="person", by=people["reviewer"])
+    assert (renamed.name, renamed.kind) == ("Alice Wells", "person")
+    assert AuditEvent.objects.get(action="speaker.rename").before == {"name": "Wells", "kind": "other"}
+    with pytest.raises(SpeakerNameTaken) as taken:
+        rename_speaker(duplicate, name="Ambassador Wells", by=people["reviewer"])
+    assert taken.value.existing == keep
+    with pytest.raises(SpeakerChangeInvalid, match="needs a name"):
+        rename_speaker(duplicate, name="   ", by=people["reviewer"])
+
+
+def test_api_rename_and_merge_answer_with_the_documents_speakers(people, two_speakers):
+    keep, duplicate, *_ = two_speakers
+    reviewer = api(people["reviewer"])
+    taken = reviewer.patch(f"/api/speakers/{duplicate.pk}/", {"name": "Ambassador Wells"}, format="json")
+    assert taken.status_code == 409 and taken.json()["existing"] == keep.pk
+    bad_kind = reviewer.patch(f"/api/speakers/{duplicate.pk}/", {"kind": "robot"}, format="json")
+    assert bad_kind.status_code == 400
+    merged = reviewer.post(f"/api/speakers/{duplicate.pk}/merge/", {"into": keep.pk}, format="json")
+    assert merged.status_code == 200
+    assert merged.json()["speaker"] == {"id": keep.pk, "name": "Ambassador Wells", "kind": "person"}
+    listed = {s["id"] for s in merged.json()["speakers"]}
+    assert keep.pk in listed and duplicate.pk not in listed
+    gone = reviewer.post(f"/api/speakers/{duplicate.pk}/merge/", {"into": keep.pk}, format="json")
+    assert gone.status_code == 404
+    missing = reviewer.post(f"/api/speakers/{keep.pk}/merge/", {"into": 999999}, format="json")
+    assert missing.status_code == 400 and "does not exist" in missing.json()["detail"]
