@@ -5,8 +5,9 @@
 For each dataset (fnc1: only rows that are not "unrelated") the rows are split by group:
 `int(sha256(group_id)[:8], 16) % 3 != 0` trains, the rest is the test third. Every
 system runs through `preannotate()`, the app's own code path, and is scored by
-`score_stance` from `shared/eval/score.py` (rules' labels mapped back with
-`stance_label_map.json`; a trained model already speaks the dataset's labels).
+`score_stance` from `shared/eval/score.py`. The rules choose among the dataset's labels as
+`stance_label_map.json` maps them (IBM: support / oppose, no neutral), as a project with
+those labels would, and are mapped back; a trained model already speaks the dataset's labels.
 Trained models go to --work (outside the repo: they are built from gold data).
 """
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from annotate.nlp.pipeline import load_pipeline, preannotate  # noqa: E402
+from annotate.nlp.pipeline import DEFAULT_STANCE_LABELS, load_pipeline, preannotate  # noqa: E402
 from annotate.nlp.stance_rules import RULES_MODEL_NAME  # noqa: E402
 from annotate.nlp.stance_training import StanceExample, train_stance_model  # noqa: E402
 
@@ -53,9 +54,10 @@ def read_rows(path: Path) -> list[dict]:
     return [row for row in rows if row["stance"] not in EXCLUDED_LABELS]
 
 
-def predict(rows: Sequence[dict], stance_model: str | None = None) -> dict[str, dict]:
+def predict(rows: Sequence[dict], stance_model: str | None = None,
+            labels: Sequence[str] = DEFAULT_STANCE_LABELS) -> dict[str, dict]:
     nlp = load_pipeline(BASE_MODEL, stance_model)
-    predictions = preannotate(nlp, (r["text"] for r in rows), targets=(r["target"] for r in rows))
+    predictions = preannotate(nlp, (r["text"] for r in rows), targets=(r["target"] for r in rows), labels=labels)
     return {r["id"]: {"id": r["id"], "stance": p.stance} for r, p in zip(rows, predictions)}
 
 
@@ -88,7 +90,8 @@ def main() -> None:
 
         full_majority = Counter(r["stance"] for r in rows).most_common(1)[0][0]
         train_majority = Counter(r["stance"] for r in train).most_common(1)[0][0]
-        rules_all = predict(rows)
+        # The rules choose among the labels a project for this data would have (IBM: no neutral).
+        rules_all = predict(rows, labels=sorted(set(label_maps[dataset][r["stance"]] for r in rows)))
         model = train_stance_model(
             [StanceExample(r["text"], r["target"], r["stance"]) for r in train],
             args.work / dataset,

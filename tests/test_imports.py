@@ -188,3 +188,18 @@ def test_the_projects_quote_convention_shapes_its_suggestions(project):
     document = import_documents(project=project, documents=parse_text(text)).created[0]
     claims = Suggestion.objects.filter(sentence__document=document).exclude(cue_start=None).order_by("claim_start")
     assert [text[c.claim_start:c.claim_end] for c in claims] == ['"We will build it,"', '"It will be ready in May."']
+
+
+def test_suggestions_use_only_the_projects_active_labels(project):
+    """The rules choose among the labels a project has: a retired label is never suggested,
+    and a project without "neutral" gets a side even for a hedged sentence."""
+    from annotate.models import StanceLabel
+
+    text = "Officials reportedly said that US–Pakistan cooperation may improve."
+    first = import_documents(project=project, documents=parse_text(text)).created[0]
+    assert {s.stance.value for s in Suggestion.objects.filter(sentence__document=first)} == {"neutral"}
+
+    StanceLabel.objects.filter(project=project, value="neutral").update(retired=True)
+    second = import_documents(project=project, documents=parse_text(text + " Really.")).created[0]
+    stances = [s.stance for s in Suggestion.objects.filter(sentence__document=second).select_related("stance")]
+    assert stances and all(s is not None and s.value in ("support", "oppose") for s in stances)

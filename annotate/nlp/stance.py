@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from .stance_rules import RULES_MODEL_NAME, TargetProfile, decide, profile_target, read_text
+from .stance_rules import NEUTRAL, OPPOSE, RULES_MODEL_NAME, SUPPORT, TargetProfile, decide, profile_target, read_text
 from .stance_training import StanceClassifier
 from .types import DocumentPrediction
 
@@ -22,7 +22,10 @@ if not Doc.has_extension("prediction"):
     Doc.set_extension("prediction", default=None)
 if not Doc.has_extension("target"):
     Doc.set_extension("target", default="")
+if not Doc.has_extension("stance_labels"):
+    Doc.set_extension("stance_labels", default=(SUPPORT, OPPOSE, NEUTRAL))
 
+DEFAULT_LABELS: tuple[str, ...] = (SUPPORT, OPPOSE, NEUTRAL)
 TARGET_CACHE_SIZE = 1024  # a project has few targets, each shared by many documents
 
 
@@ -51,17 +54,19 @@ class StanceComponent:
         if not target:
             decisions: list[tuple[str | None, float]] = [(None, 0.0)] * len(units)
         else:
-            decisions = list(self.classify(units, self._profile(target)))
+            decisions = list(self.classify(units, self._profile(target), doc._.stance_labels))
         prediction.stance, prediction.stance_confidence = decisions[0]
         for claim, (label, confidence) in zip(prediction.claims, decisions[1:]):
             claim.stance, claim.stance_confidence = label, confidence
         return doc
 
-    def classify(self, units: Sequence[Span], target: TargetProfile) -> list[tuple[str, float]]:
-        """(label, confidence) for each unit of text toward one target."""
+    def classify(self, units: Sequence[Span], target: TargetProfile,
+                 labels: Sequence[str] = DEFAULT_LABELS) -> list[tuple[str, float]]:
+        """(label, confidence) for each unit of text toward one target. The rules choose
+        among the project's `labels`; a trained model knows its own."""
         if self.classifier is not None:
             return self.classifier.predict(units, target)
-        return [decide(read_text(unit, target)[1]) for unit in units]
+        return [decide(read_text(unit, target)[1], labels) for unit in units]
 
 
 def _sentence_spans(doc: Doc) -> list[tuple[int, int]]:

@@ -25,7 +25,7 @@ from importlib import resources
 from spacy.tokens import Span, Token
 
 SUPPORT, OPPOSE, NEUTRAL = "support", "oppose", "neutral"
-RULES_MODEL_NAME = "rules-2"
+RULES_MODEL_NAME = "rules-3"
 
 # --- Word lists (lowercased surface forms) ---------------------------------------
 
@@ -126,17 +126,25 @@ FOCUS_SHARE = 0.5  # half the target's content words: long articles repeat a nam
 # A target is "mentioned" when at least this share of its content words appears.
 MENTION_SHARE = 0.34
 
-# Ordered: the first evidence flag that is true decides (label, confidence).
+# Ordered: the first evidence flag that is true decides (label, confidence). A rule whose
+# label the project does not have is passed over. The confidence is the share of texts the
+# rule decides that it gets right, measured on the three stance dev sets pooled (Emergent,
+# IBM Claim Stance, FNC-1 related rows; 3,576 texts), rounded down to 0.05.
 DECISION_ORDER: tuple[tuple[str, str, float], ...] = (
-    ("is_question", NEUTRAL, 0.6),
-    ("has_refutation", OPPOSE, 0.75),
-    ("negation_mismatch", OPPOSE, 0.6),
-    ("has_hedge", NEUTRAL, 0.6),
-    ("sentiment_against_target", OPPOSE, 0.55),
-    ("sentiment_for_target", SUPPORT, 0.55),
-    ("mentions_target", SUPPORT, 0.55),
+    ("is_question", NEUTRAL, 0.65),  # 63 of 91 right
+    ("has_refutation", OPPOSE, 0.8),  # 103 of 124
+    ("negation_mismatch", OPPOSE, 0.55),  # 49 of 85
+    ("has_hedge", NEUTRAL, 0.8),  # 499 of 608
+    ("sentiment_against_target", OPPOSE, 0.55),  # 321 of 561
+    ("sentiment_for_target", SUPPORT, 0.6),  # 429 of 664
+    ("mentions_target", SUPPORT, 0.65),  # 502 of 762
 )
-FALLBACK_DECISION: tuple[str, float] = (NEUTRAL, 0.35)
+# Nothing fired: neutral, right for 189 of the 681 such texts (most were support, but only
+# because the dev sets pair every text with a related target; in an article most
+# sentences are about something else).
+FALLBACK_DECISION: tuple[str, float] = (NEUTRAL, 0.25)
+# Nothing fired and the project has no neutral label (PRO / CON): a coin toss, said so.
+FALLBACK_WITHOUT_NEUTRAL: tuple[str, float] = (SUPPORT, 0.5)
 
 
 # --- Target profile ---------------------------------------------------------------
@@ -328,12 +336,15 @@ def read_text(span: Span, target: TargetProfile) -> tuple[Sequence[Token], Evide
     return tokens, gather_evidence(tokens, target, is_document=tokens is not span)
 
 
-def decide(evidence: Evidence) -> tuple[str, float]:
-    """(label, confidence) from the first rule in `DECISION_ORDER` that fires."""
+def decide(evidence: Evidence, labels: Sequence[str] = (SUPPORT, OPPOSE, NEUTRAL)) -> tuple[str, float]:
+    """(label, confidence) from the first rule in `DECISION_ORDER` that fires and whose
+    label is among the project's `labels`; a project without "neutral" always gets a side."""
     for flag, label, confidence in DECISION_ORDER:
-        if getattr(evidence, flag):
+        if label in labels and getattr(evidence, flag):
             return label, confidence
-    return FALLBACK_DECISION
+    if NEUTRAL in labels or SUPPORT not in labels:
+        return FALLBACK_DECISION
+    return FALLBACK_WITHOUT_NEUTRAL
 
 
 # The evidence flags, in decision order; the trained classifier sees them as features.

@@ -45,7 +45,8 @@ def predict_documents(documents: Sequence[Document]) -> list[DocumentPrediction]
         by_project.setdefault(document.project_id, []).append(position)
     for positions in by_project.values():
         project = documents[positions[0]].project
-        labels = [label.value for label in project.labels.all()]
+        # The rules choose among these (a project without "neutral" always gets a side).
+        labels = [label.value for label in project.labels.all() if not label.retired]
         nlp = pipeline_for_project(project)
         results = preannotate(
             nlp,
@@ -105,7 +106,7 @@ def _store_suggestions(
     sentence_by_key = {(s.document_id, s.index): s for s in sentences}
     labels = {
         (label.project_id, label.value): label
-        for label in StanceLabel.objects.filter(project__in={d.project_id for d in documents})
+        for label in StanceLabel.objects.filter(project__in={d.project_id for d in documents}, retired=False)
     }
     rows: list[Suggestion] = []
     for document, prediction in zip(documents, predictions):

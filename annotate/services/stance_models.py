@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,10 +83,11 @@ def is_held_out(document_key: str) -> bool:
     return int(digest[:8], 16) % HELD_OUT_SHARE == 0
 
 
-def predict_with_pipeline(model_dir: str | None, examples: list[StanceExample]) -> list[str | None]:
-    """Stance of each example's text toward its target, through the production pipeline."""
+def predict_with_pipeline(model_dir: str | None, examples: list[StanceExample], labels: Sequence[str]) -> list[str | None]:
+    """Stance of each example's text toward its target, through the production pipeline,
+    choosing among the project's active `labels` as its suggestions do."""
     nlp = load_pipeline(settings.CLAIMDESK_SPACY_MODEL, model_dir, settings.CLAIMDESK_ATTRIBUTION_MODEL or None)
-    predictions = preannotate(nlp, (e.text for e in examples), targets=(e.target for e in examples))
+    predictions = preannotate(nlp, (e.text for e in examples), targets=(e.target for e in examples), labels=labels)
     return [prediction.stance for prediction in predictions]
 
 
@@ -143,8 +145,9 @@ def run_stance_training(stance_model_id: int) -> StanceModel:
         )
         _update(stance_model, progress=0.7, path=str(output), message=f"Comparing with the rules on {len(held_out)} held-out claims")
         gold = [e.label for e in held_out]
-        trained = stance_scores(gold, predict_with_pipeline(str(output), held_out))
-        rules = stance_scores(gold, predict_with_pipeline(None, held_out))
+        active = [label.value for label in project.labels.all() if not label.retired]
+        trained = stance_scores(gold, predict_with_pipeline(str(output), held_out, active))
+        rules = stance_scores(gold, predict_with_pipeline(None, held_out, active))
         wins = trained["macro_f1"] > rules["macro_f1"]
         metrics = {
             "train_examples": len(train),

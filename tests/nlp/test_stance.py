@@ -281,3 +281,17 @@ def test_a_topic_target_takes_no_side_from_unrelated_tone_or_a_bare_mention():
     ]
     stances = [p.stance for p in preannotate(nlp, texts, targets=["US–Pakistan cooperation"] * 3)]
     assert stances == ["neutral", "neutral", "support"]
+
+
+def test_rules_choose_among_the_projects_labels() -> None:
+    """A hedge says "neutral"; without that label the next rule that fires decides, and
+    with nothing else to go on a two-label project gets an honest coin toss."""
+    tokenizer = spacy.blank("en").tokenizer
+    target = profile_target(tokenizer("The old bridge over the river will reopen in spring"))
+    assert target.is_proposition
+    evidence = gather_evidence(tokenizer("The old bridge over the river will reportedly reopen in spring"), target)
+    assert decide(evidence) == ("neutral", 0.8)
+    assert decide(evidence, ("support", "oppose")) == ("support", 0.65)  # it names the target
+    unrelated = gather_evidence(tokenizer("Rain is expected tomorrow"), target)
+    assert decide(unrelated) == ("neutral", 0.25)
+    assert decide(unrelated, ("support", "oppose")) == ("support", 0.5)
