@@ -77,7 +77,8 @@ def preannotate(
             doc._.stance_labels = tuple(labels)
             yield doc
 
-    base = nlp.meta.get("name", "")
+    # spaCy keeps the language apart from the name ("en" + "core_web_sm"): join them as installed.
+    base = "_".join(part for part in (nlp.meta.get("lang", ""), nlp.meta.get("name", "")) if part)
     version = f"{PIPELINE_VERSION}+{base}-{nlp.meta.get('version', '')}"
     for doc in nlp.pipe(docs(), batch_size=batch_size):
         prediction: DocumentPrediction = doc._.prediction
