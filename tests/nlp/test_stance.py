@@ -13,6 +13,7 @@ from annotate.nlp import stance as _stance  # noqa: F401  (registers the factory
 from annotate.nlp.stance_rules import RULES_MODEL_NAME, decide, focus_tokens, gather_evidence, profile_target, read_text
 from annotate.nlp.stance_training import (
     LINEAR_FILE,
+    LINEAR_MIN_COUNT,
     META_KEY,
     StanceClassifier,
     StanceExample,
@@ -255,6 +256,9 @@ def test_regression_weighs_rare_classes_alike() -> None:
     assert model.labels[int(model.probabilities(["y", "common"]).argmax())] == "b"
     assert model.labels[int(model.probabilities(["x", "common"]).argmax())] == "a"
     assert "once" not in model.weights  # a feature seen once is not kept
+    # ... unless asked (a headline's rare wording is kept toward news claims).
+    assert "once" in fit_linear(features, ["a"] * 9 + ["b"] * 4, ("a", "b"), l2=1.0, min_count=1).weights
+    assert LINEAR_MIN_COUNT["motion"] > LINEAR_MIN_COUNT["proposition"] == LINEAR_MIN_COUNT["topic"] == 1
 
 
 def test_parse_features_by_kind_of_target(nlp: Language) -> None:
@@ -268,6 +272,23 @@ def test_parse_features_by_kind_of_target(nlp: Language) -> None:
     assert {"_first:report", "_colon_prefix:report", "_last:path", "_T|_T"} <= set(linear)
     assert not any(f.startswith(("_conseq", "_tsent")) for f in linear)
     assert set(words) <= set(linear)
+
+
+def test_effect_features_read_what_a_claim_raises_or_lowers(nlp: Language) -> None:
+    motion = profile_target(nlp.tokenizer("This house would ban guns"))
+    # Lowering something bad speaks well of the subject; the subject is the topic.
+    _, linear = featurize(nlp("Stricter gun laws reduce violent crime")[:], motion)
+    assert {"_effect_pos", "_effect_subjT1_pos"} <= set(linear)
+    # A negated verb turns the effect around.
+    _, linear = featurize(nlp("Gun laws do not reduce violent crime")[:], motion)
+    assert "_effect_subjT1_neg" in linear and "_effect_subjT1_pos" not in linear
+    # A noun changes what follows it ("the reduction of poverty").
+    _, linear = featurize(nlp("We want a reduction of poverty")[:], motion)
+    assert "_effect_pos" in linear
+    # News claims take no effect features.
+    claim = profile_target(nlp.tokenizer("Stricter gun laws were passed in Texas"))
+    _, linear = featurize(nlp("Stricter gun laws reduce violent crime")[:], claim)
+    assert not any(f.startswith("_effect") for f in linear)
 
 
 def test_a_topic_target_takes_no_side_from_unrelated_tone_or_a_bare_mention():
