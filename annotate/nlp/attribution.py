@@ -150,7 +150,7 @@ def _widen_to_quotations(span: CharSpan, quotes: Sequence[CharSpan]) -> CharSpan
 class Candidate:
     """One possible attribution, before scoring."""
 
-    rule: str  # "verb", "according_to", "colon" or "quotation"
+    rule: str  # "verb", "noun", "according_to", "colon" or "quotation"
     content: CharSpan
     cue: CharSpan | None
     speaker: CharSpan | None
@@ -338,6 +338,88 @@ def _nested_passive_report(verb: Token, shape: str, how: str) -> bool:
             and head.lemma_.lower() in P.SPEECH_VERBS)
 
 
+def _noun_content(noun: Token) -> tuple[tuple[int, int] | None, str, Token | None]:
+    """What a noun cue reports: a that/whether clause ("the claim that Y") or the object of a
+    content preposition ("his attack on Y"), with that preposition for the cue."""
+    for child in noun.children:
+        if child.i > noun.i and child.dep_ in P.NOUN_CLAUSE_DEPS and child.pos_ in ("VERB", "AUX") and any(
+                c.dep_ == "mark" and c.lower_ in P.NOUN_CLAUSE_MARKERS for c in child.children):
+            return _subtree(child), "noun_clause", None
+    for prep in noun.children:
+        if prep.dep_ == "prep" and prep.i > noun.i and prep.lower_ in P.NOUN_CONTENT_PREPOSITIONS:
+            objects = [c for c in prep.children if c.dep_ in ("pobj", "pcomp")]
+            if objects:
+                return _subtree(objects[0]), "noun_prep", prep
+    return None, "none", None
+
+
+def _noun_speaker(noun: Token) -> tuple[tuple[int, int] | None, str]:
+    """Who holds a noun cue (`P.NOUN_AGENT_PREPOSITIONS`, `P.LIGHT_VERB_OBJECT_DEPS`)."""
+    doc = noun.doc
+    # The verb the noun is the object of, directly ("X voiced confidence that") or through a
+    # preposition ("X spoke in support of", "X responded with an attack on").
+    verb = noun.head
+    how_verb = "light_verb"
+    if noun.dep_ == "pobj" and verb.dep_ == "prep" and verb.head.pos_ == "VERB":
+        verb, how_verb = verb.head, "light_verb_prep"
+    elif noun.dep_ not in P.LIGHT_VERB_OBJECT_DEPS or verb.pos_ != "VERB":
+        verb = None
+    for child in noun.children:
+        if child.dep_ == "poss":
+            if verb is not None and child.lower_ in P.POSSESSIVE_PRONOUNS:
+                # "He repeated his assertion that": the gold marks the verb's subject.
+                speaker, how = _speaker_of(verb)
+                if speaker is not None:
+                    return _speaker_range(speaker, _subtree(noun), how), "possessor_subject"
+            start, end = _subtree(child)
+            if doc[end - 1].tag_ == "POS" and end - 1 > start:  # "Trump's" -> "Trump"
+                end -= 1
+            return (start, end), "possessor"
+    for prep in noun.children:
+        if prep.dep_ == "prep" and prep.lower_ in P.NOUN_AGENT_PREPOSITIONS:
+            objects = [c for c in prep.children if c.dep_ == "pobj"]
+            if objects:
+                return _subtree(objects[0]), "noun_agent"
+    if verb is not None:
+        speaker, how = _speaker_of(verb)
+        if speaker is not None:
+            return _speaker_range(speaker, _subtree(noun), how), how_verb
+    return None, "none"
+
+
+def _noun_candidates(doc: Doc, lexicon: Callable[[str], bool]) -> Iterable[Candidate]:
+    """Noun cues with a clausal or prepositional complement and a holder (`P.CUE_NOUN_PRIOR`):
+    "X voiced confidence that Y", "Trump's claim that Y", "criticism of Y from X"."""
+    for noun in doc:
+        if noun.pos_ != "NOUN":
+            continue
+        lemma = P.NOUN_CUE_PREFIX + noun.lemma_.lower()
+        if lemma not in P.CUE_NOUN_PRIOR or not lexicon(lemma):
+            continue
+        content_range, shape, prep = _noun_content(noun)
+        if content_range is None:
+            continue
+        content_range = _trimmed(doc, *content_range)
+        if content_range is None:
+            continue
+        speaker_range, how = _noun_speaker(noun)
+        if speaker_range is None or speaker_range[0] < content_range[1] and content_range[0] < speaker_range[1]:
+            continue  # a noun cue with no holder is rarely a whole attribution in the gold
+        cue_end = (prep.i if prep is not None else noun.i) + 1
+        light = noun.head if how == "light_verb" else None
+        yield Candidate(
+            rule="noun",
+            content=_chars(doc, *content_range),
+            cue=_chars(doc, light.i if light is not None and light.i < noun.i else noun.i, cue_end),
+            speaker=_chars(doc, *speaker_range),
+            cue_token=noun.i,
+            cue_lemma=lemma,
+            shape=shape,
+            features={f"shape={shape}": 1.0, f"speaker_how={how}": 1.0, f"noun_dep={noun.dep_}": 1.0,
+                      **({f"noun_prep={prep.lower_}": 1.0} if prep is not None else {})},
+        )
+
+
 def _according_to_candidates(doc: Doc) -> Iterable[Candidate]:
     first, second = P.ACCORDING_TO
     for tok in doc[:-1]:
@@ -490,6 +572,13 @@ def _add_shared_features(doc: Doc, text: str, cand: Candidate, quotes: Sequence[
     f["plain_quote*tight"] = f["plain_quote"] * f["tight_quote"]
 
 
+def _cue_prior(lemma: str, default: float | None = UNSEEN_LEMMA_PRIOR) -> float | None:
+    """Hand-set prior of a cue lemma: a verb's, or a noun's (keyed `P.NOUN_CUE_PREFIX` + lemma)."""
+    if lemma.startswith(P.NOUN_CUE_PREFIX):
+        return P.CUE_NOUN_PRIOR.get(lemma, default)
+    return P.CUE_VERB_PRIOR.get(lemma, default)
+
+
 @dataclass
 class AttributionModel:
     """Everything learned from gold, loaded from one JSON file."""
@@ -512,14 +601,14 @@ class AttributionModel:
         positives, total = self.cue_counts.get(key, (0, 0))
         if exclude_label is not None:
             positives, total = positives - exclude_label, total - 1
-        prior = P.CUE_VERB_PRIOR.get(key.split("|")[0], UNSEEN_LEMMA_PRIOR)
+        prior = _cue_prior(key.split("|")[0])
         return (positives + PRIOR_WEIGHT * prior) / (total + PRIOR_WEIGHT)
 
     def threshold_for(self, quote_convention: str) -> float:
         return self.convention_thresholds.get(quote_convention, self.threshold)
 
     def is_cue_lemma(self, lemma: str) -> bool:
-        return lemma in P.CUE_VERB_PRIOR or self.cue_counts.get(lemma, (0, 0))[0] > 0
+        return _cue_prior(lemma, None) is not None or self.cue_counts.get(lemma, (0, 0))[0] > 0
 
     def to_dict(self) -> dict:
         return {
@@ -563,12 +652,14 @@ def _lemma_features(cand: Candidate, rate: Callable[[str], float]) -> None:
     """The learned cue rate of a verb cue, alone and crossed with the content shape."""
     if not cand.cue_lemma:
         return
+    prefix = f"{cand.rule}:" if cand.rule in P.SEPARATE_FEATURE_RULES else ""
     cue_logit = _logit(rate(cand.cue_lemma))
-    cand.features["cue_logit"] = cue_logit
-    cand.features["cue_shape_logit"] = _logit(rate(f"{cand.cue_lemma}|{cand.shape}"))
-    for shape in ("ccomp", "dobj", "xcomp", "prep", "parenthetical", "inserted", "colon"):
-        if cand.features.get(f"shape={shape}"):
-            cand.features[f"cue_logit*{shape}"] = cue_logit
+    cand.features[f"{prefix}cue_logit"] = cue_logit
+    cand.features[f"{prefix}cue_shape_logit"] = _logit(rate(f"{cand.cue_lemma}|{cand.shape}"))
+    for shape in ("ccomp", "dobj", "xcomp", "prep", "parenthetical", "inserted", "colon",
+                  "noun_clause", "noun_prep"):
+        if cand.features.get(f"{prefix}shape={shape}"):
+            cand.features[f"{prefix}cue_logit*{shape}"] = cue_logit
 
 
 def _clip_to_clause(text: str, content: CharSpan, cue: CharSpan | None, sentences: Sequence[CharSpan]) -> CharSpan | None:
@@ -655,17 +746,20 @@ def candidates_for(doc: Doc, lexicon: Callable[[str], bool]) -> list[Candidate]:
     text = doc.text  # built anew on every access: fetch it once per document
     quotes = find_quotations(text)
     sentences = [_chars(doc, s, e) for s, e in sentence_spans(doc)]
-    found: list[Candidate] = [*_verb_candidates(doc, lexicon), *_according_to_candidates(doc),
+    found: list[Candidate] = [*_verb_candidates(doc, lexicon), *_noun_candidates(doc, lexicon),
+                              *_according_to_candidates(doc),
                               *_colon_candidates(doc, quotes)]
     clipped = [(cand, _clip_to_clause(text, cand.content, cand.cue, sentences)) for cand in found]
     found = [cand for cand, content in clipped if content is not None]
     for cand, content in clipped:
         cand.content = content or cand.content
     found = [cand for cand in found if _fit_to_quotations(doc, text, cand, quotes)]
-    taken = [c.content for c in found if c.features.get("shape=ccomp") or c.rule != "verb"]
+    taken = [c.content for c in found if c.features.get("shape=ccomp") or c.rule not in ("verb", "noun")]
     found.extend(_quotation_candidates(doc, quotes, taken))
     for cand in found:
         _add_shared_features(doc, text, cand, quotes)
+        if cand.rule in P.SEPARATE_FEATURE_RULES:
+            cand.features = {f"{cand.rule}:{key}": value for key, value in cand.features.items()}
     return found
 
 
@@ -887,7 +981,7 @@ def train_attribution(
                     counts[1] += 1
     # Only lemmas that were ever right (or are hand-listed) make candidates at run time.
     model = AttributionModel(
-        cue_counts={k: v for k, v in cue_counts.items() if v[0] > 0 or k.split("|")[0] in P.CUE_VERB_PRIOR},
+        cue_counts={k: v for k, v in cue_counts.items() if v[0] > 0 or _cue_prior(k.split("|")[0], None) is not None},
         content_model=LogisticModel(weights={}, bias=0.0),
         e2e_model=LogisticModel(weights={}, bias=0.0),
         content_calibration=IsotonicTable(thresholds=[0.0], values=[0.0]),

@@ -59,6 +59,34 @@ SPEECH_NOUNS: frozenset[str] = frozenset({
     "concern", "accusation", "charge", "insistence", "contention", "conclusion", "finding",
 })
 
+# Noun cues whose complement is what was said, believed or judged: "the claim that Y",
+# "his attack on Y", "X voiced confidence that Y", "X raised questions about Y". A listed
+# noun with such a complement is a candidate; its learned per-lemma rate (keyed
+# NOUN_CUE_PREFIX + lemma, apart from the verbs) refines this hand-set prior. Other nouns
+# are left out: as candidates they were too often wrong for the model to weigh well.
+NOUN_CUE_PREFIX = "n:"
+CUE_NOUN_PRIOR: dict[str, float] = {
+    NOUN_CUE_PREFIX + lemma: 0.4
+    for lemma in sorted(SPEECH_NOUNS | {
+        "criticism", "critique", "attack", "question", "doubt", "debate", "discussion", "confidence",
+        "optimism", "skepticism", "scepticism", "notion", "idea", "opinion", "endorsement", "support",
+        "opposition", "condemnation", "apology", "defense", "defence", "praise", "complaint",
+        "rejection", "call", "demand", "insistence", "suggestion", "speculation", "rumor", "assurance",
+    })
+}
+# The complements: a preposition's object ("criticism of Y") or a that/whether clause.
+NOUN_CONTENT_PREPOSITIONS: frozenset[str] = frozenset({"of", "about", "on", "for", "against", "over"})
+NOUN_CLAUSE_DEPS: frozenset[str] = frozenset({"acl", "ccomp", "relcl", "appos"})
+NOUN_CLAUSE_MARKERS: frozenset[str] = frozenset({"that", "whether"})
+# Who holds a noun cue: its possessor ("Trump's claim that"), the object of "from" / "by"
+# ("criticism from Democrats"), or the subject of the verb it is the object of ("X voiced
+# confidence that", "X raised questions about").
+NOUN_AGENT_PREPOSITIONS: frozenset[str] = frozenset({"from", "by"})
+LIGHT_VERB_OBJECT_DEPS: frozenset[str] = frozenset({"dobj"})
+# Rules whose candidates get features of their own (prefixed with the rule), so the many
+# noun candidates do not shift the weights the verb and quotation rules have learned.
+SEPARATE_FEATURE_RULES: frozenset[str] = frozenset({"noun"})
+
 # Dependency labels (spaCy English, ClearNLP scheme).
 # Prepositions whose object is the content of some cues ("warned of", "called for").
 CONTENT_PREPOSITIONS: frozenset[str] = frozenset({"of", "for", "about", "on", "to", "against", "that"})
@@ -113,6 +141,7 @@ TITLE_WORDS: frozenset[str] = frozenset({
     "deputy", "premier", "coach", "captain", "lt.", "col.", "capt.", "sgt.",
 })
 PERSONAL_PRONOUNS: frozenset[str] = frozenset({"he", "she", "him", "her", "i", "we", "they", "you"})
+POSSESSIVE_PRONOUNS: frozenset[str] = frozenset({"his", "her", "their", "its", "my", "our", "your"})
 
 # Quotation marks. Curly quotes say which side they are; straight ones are paired by context.
 OPENING_QUOTES: frozenset[str] = frozenset({"\u201c", "\u00ab", "\u201e"})

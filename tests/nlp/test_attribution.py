@@ -255,3 +255,46 @@ def test_absolute_construction_speaker_is_the_object_of_with(nlp):
     (candidate,) = [c for c in candidates_for(doc, AttributionModel.load().is_cue_lemma) if c.cue_lemma == "allege"]
     assert candidate.speaker == span_of(text, "the government")
     assert candidate.content == span_of(text, "that the camps are being used as a base for attacks")
+
+
+def noun_candidates(nlp, text: str) -> list:
+    return [c for c in candidates_for(nlp(text), AttributionModel.load().is_cue_lemma) if c.rule == "noun"]
+
+
+def test_light_verb_with_a_belief_noun_and_a_that_clause(nlp):
+    text = "The senator voiced confidence that the bill would pass next week."
+    (candidate,) = noun_candidates(nlp, text)
+    assert candidate.shape == "noun_clause"
+    assert candidate.content == span_of(text, "that the bill would pass next week")
+    assert candidate.speaker == span_of(text, "The senator")
+    assert candidate.cue == span_of(text, "voiced confidence")
+
+
+def test_noun_cue_with_a_possessor_speaker(nlp):
+    text = "Critics rejected the mayor's claim that the budget was balanced."
+    (candidate,) = noun_candidates(nlp, text)
+    assert candidate.content == span_of(text, "that the budget was balanced")
+    assert candidate.speaker == span_of(text, "the mayor")
+
+
+def test_possessive_pronoun_gives_the_subject_of_the_light_verb(nlp):
+    text = "The governor repeated his assertion that taxes would fall."
+    (candidate,) = noun_candidates(nlp, text)
+    assert candidate.content == span_of(text, "that taxes would fall")
+    assert candidate.speaker == span_of(text, "The governor")
+
+
+def test_noun_cue_with_a_prepositional_content(nlp):
+    text = "Several lawmakers raised questions about the new contract."
+    (candidate,) = noun_candidates(nlp, text)
+    assert candidate.shape == "noun_prep"
+    assert candidate.content == span_of(text, "the new contract")
+    assert candidate.speaker == span_of(text, "Several lawmakers")
+
+
+def test_nouns_outside_the_lexicon_are_not_cues(nlp):
+    assert noun_candidates(nlp, "The mayor opened the door of the old town hall on Monday.") == []
+
+
+def test_noun_cue_without_a_holder_is_not_a_candidate(nlp):
+    assert noun_candidates(nlp, "The debate about the new stadium continued for months.") == []
