@@ -127,7 +127,8 @@ def document_import(request: HttpRequest, pk: int) -> HttpResponse:
         if upload is not None:
             documents = parse_upload(upload.name, upload.read())
         elif request.POST.get("text", "").strip():
-            documents = parse_text(request.POST["text"], title=request.POST.get("title", ""))
+            documents = parse_text(request.POST["text"], title=request.POST.get("title", ""),
+                                   target=request.POST.get("target", ""))
         else:
             messages.error(request, "Choose a file or paste a text to import.")
             return redirect("annotate:project-detail", pk=project.pk)

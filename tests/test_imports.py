@@ -56,6 +56,8 @@ def test_csv_with_optional_columns(project):
         ("a.jsonl", b'{"text": "x", "published": "yesterday"}\n', 1, "'published' must be a date"),
         ("a.jsonl", b'{"text": "x", "url": "not a url"}\n', 1, "'url' is not a valid URL"),
         ("a.jsonl", b'{"text": "x", "meta": [1]}\n', 1, "'meta' must be a JSON object"),
+        ("a.jsonl", b'{"text": "x", "target": ["a", "list"]}\n', 1, "'target' must be a string"),
+        ("a.jsonl", b'{"text": "x", "target": "' + b"t" * 301 + b'"}\n', 1, "'target' (the document's stance target) is longer"),
         ("a.csv", b"title\nNo text column\n", 1, "missing column 'text'"),
         ("a.csv", b"text,title\nfine,ok\n,empty\n", 3, "'text' is empty"),
         ("a.csv", b"text\nok,extra\n", 2, "more cells than columns"),
@@ -203,3 +205,24 @@ def test_suggestions_use_only_the_projects_active_labels(project):
     second = import_documents(project=project, documents=parse_text(text + " Really.")).created[0]
     stances = [s.stance for s in Suggestion.objects.filter(sentence__document=second).select_related("stance")]
     assert stances and all(s is not None and s.value in ("support", "oppose") for s in stances)
+
+
+def test_a_document_can_bring_its_own_stance_target(project):
+    """Emergent-style data: each row is judged toward its own target; the export says which."""
+    from annotate.exporters import export_project
+
+    lines = [
+        {"text": "The old bridge over the river will not reopen in spring.",
+         "target": "The old bridge over the river will reopen in spring"},
+        {"text": "Officials said the talks went well."},
+    ]
+    data = "\n".join(json.dumps(line) for line in lines).encode()
+    own, default = import_documents(project=project, documents=parse_upload("rows.jsonl", data)).created
+    target = "The old bridge over the river will reopen in spring"
+    assert (own.stance_target, own.effective_target) == (target, target)
+    assert (default.stance_target, default.effective_target) == ("", project.stance_target)
+    suggestion = Suggestion.objects.filter(sentence__document=own).get()
+    assert suggestion.stance.value == "oppose", "judged toward the document's own target (negated)"
+    rows = [json.loads(line) for line in "".join(export_project(project, "jsonl")).splitlines()]
+    assert {row["document_id"]: row["stance_target"] for row in rows} == {
+        own.pk: target, default.pk: project.stance_target}

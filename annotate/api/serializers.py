@@ -45,6 +45,8 @@ class DocumentImportSerializer(serializers.Serializer):
     url = serializers.CharField(required=False, allow_blank=True)
     author = serializers.CharField(required=False, allow_blank=True, max_length=300)
     published = serializers.CharField(required=False, allow_blank=True)
+    target = serializers.CharField(required=False, allow_blank=True, max_length=300,
+                                   help_text="This document's stance target, if not the project's.")
 
     def validate(self, attrs: dict) -> dict:
         if bool(attrs.get("file")) == bool(attrs.get("text")):

@@ -125,6 +125,7 @@ class DocumentListImport(ProjectScopedMixin, generics.ListAPIView):
                 documents = parse_text(
                     data["text"], title=data.get("title", ""), url=data.get("url", ""),
                     author=data.get("author", ""), published=data.get("published", ""),
+                    target=data.get("target", ""),
                 )
         except ImportRejected as rejected:
             return Response(

@@ -56,13 +56,15 @@ def annotation_record(text: str, annotation: SentenceAnnotation) -> dict[str, An
     }
 
 
-def sentence_record(sentence: Sentence) -> dict[str, Any]:
+def sentence_record(sentence: Sentence, project_target: str = "") -> dict[str, Any]:
+    """`project_target` is the project's stance target, for documents without their own."""
     document = sentence.document
     text = document.text
     return {
         "document_id": document.pk,
         "document_title": document.title,
         "document_url": document.source_url,
+        "stance_target": document.stance_target or project_target,
         "sentence_index": sentence.index,
         "sentence_start": sentence.start,
         "sentence_end": sentence.end,
@@ -80,7 +82,7 @@ def iter_sentence_records(
 ) -> Iterator[dict[str, Any]]:
     sentences = export_sentences(project, annotator=annotator, gold_only=gold_only)
     for sentence in sentences.iterator(chunk_size=chunk_size):
-        yield sentence_record(sentence)
+        yield sentence_record(sentence, project.stance_target)
 
 
 def _span_list(start: int | None, end: int | None) -> list[int] | None:

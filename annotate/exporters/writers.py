@@ -17,7 +17,8 @@ SUGGESTION_FIELDS = (
     *CLAIM_FIELDS, "speaker_confidence", "cue_confidence", "claim_confidence", "stance_confidence", "model",
     "stance_model",
 )
-SENTENCE_FIELDS = ("document_id", "document_title", "sentence_index", "sentence_start", "sentence_end", "sentence_text")
+SENTENCE_FIELDS = ("document_id", "document_title", "stance_target", "sentence_index", "sentence_start", "sentence_end",
+                   "sentence_text")
 ANNOTATION_FIELDS = ("annotator", "kind", "status", "version", "annotated_at")
 
 
@@ -57,12 +58,12 @@ class JsonWriter(Writer):
                 if current_id is not None:
                     yield "]}"
                 header = {"document_id": record["document_id"], "document_title": record["document_title"],
-                          "document_url": record["document_url"]}
+                          "document_url": record["document_url"], "stance_target": record["stance_target"]}
                 yield ("" if first_document else ", ") + json.dumps(header, ensure_ascii=False)[:-1] + ', "sentences": ['
                 first_document = False
                 current_id = record["document_id"]
                 first_sentence = True
-            sentence = {k: v for k, v in record.items() if k not in ("document_title", "document_url")}
+            sentence = {k: v for k, v in record.items() if k not in ("document_title", "document_url", "stance_target")}
             yield ("" if first_sentence else ", ") + json.dumps(sentence, ensure_ascii=False)
             first_sentence = False
         if current_id is not None:

@@ -28,7 +28,8 @@ from annotate.services.preannotation import predict_documents, store_predictions
 
 logger = logging.getLogger(__name__)
 
-OPTIONAL_FIELDS = ("title", "url", "author", "published", "meta")
+# "target": the document's own stance target, overriding the project's.
+OPTIONAL_FIELDS = ("title", "url", "author", "published", "target", "meta")
 SUPPORTED_EXTENSIONS = (".txt", ".jsonl", ".csv")
 
 
@@ -60,6 +61,7 @@ class DocumentInput:
     source_url: str = ""
     author: str = ""
     published: dt.date | None = None
+    stance_target: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -69,13 +71,14 @@ class DocumentInput:
 
     def to_json(self) -> dict[str, Any]:
         return {"text": self.text, "title": self.title, "url": self.source_url, "author": self.author,
-                "published": self.published.isoformat() if self.published else None, "meta": self.meta}
+                "published": self.published.isoformat() if self.published else None,
+                "target": self.stance_target, "meta": self.meta}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> DocumentInput:
         published = dt.date.fromisoformat(data["published"]) if data.get("published") else None
         return cls(text=data["text"], title=data["title"], source_url=data["url"], author=data["author"],
-                   published=published, meta=data["meta"])
+                   published=published, stance_target=data.get("target", ""), meta=data["meta"])
 
 
 @dataclass
@@ -124,7 +127,7 @@ def _document_from_fields(values: dict[str, Any], source: str, line: int | None)
         problem(f"'text' has {len(text):,} characters; the limit is {settings.CLAIMDESK_MAX_DOCUMENT_CHARS:,}")
 
     strings: dict[str, str] = {}
-    for name in ("title", "url", "author"):
+    for name in ("title", "url", "author", "target"):
         value = values.get(name)
         if value in (None, ""):
             strings[name] = ""
@@ -136,6 +139,8 @@ def _document_from_fields(values: dict[str, Any], source: str, line: int | None)
         problem("'title' is longer than 300 characters")
     if len(strings.get("author", "")) > 300:
         problem("'author' is longer than 300 characters")
+    if len(strings.get("target", "")) > 300:
+        problem("'target' (the document's stance target) is longer than 300 characters")
     if strings.get("url"):
         try:
             URLValidator()(strings["url"])
@@ -173,6 +178,7 @@ def _document_from_fields(values: dict[str, Any], source: str, line: int | None)
             source_url=strings["url"],
             author=strings["author"],
             published=published,
+            stance_target=strings["target"],
             meta=meta,
         ),
         [],
@@ -304,6 +310,7 @@ def import_documents(
             source_url=d.source_url,
             author=d.author,
             published=d.published,
+            stance_target=d.stance_target,
             meta=d.meta,
             text=d.text,
             text_sha256=d.sha256,
