@@ -204,6 +204,17 @@ class ClaimSpans(models.Model):
     def is_author(self) -> bool:
         return self.speaker_start is None and self.cue_start is None
 
+    @staticmethod
+    def span_values(
+        claim: tuple[int, int], speaker: tuple[int, int] | None, cue: tuple[int, int] | None
+    ) -> dict[str, int | None]:
+        """The offset fields for (start, end) spans; a missing speaker or cue is NULL, NULL."""
+        return {
+            "speaker_start": speaker[0] if speaker else None, "speaker_end": speaker[1] if speaker else None,
+            "cue_start": cue[0] if cue else None, "cue_end": cue[1] if cue else None,
+            "claim_start": claim[0], "claim_end": claim[1],
+        }
+
 
 def _confidence_field() -> models.FloatField:
     return models.FloatField(default=0.0, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])

@@ -177,12 +177,7 @@ def save_sentence_annotation(
                     Annotation(
                         sentence_annotation=annotation,
                         position=position,
-                        speaker_start=claim.speaker[0] if claim.speaker else None,
-                        speaker_end=claim.speaker[1] if claim.speaker else None,
-                        cue_start=claim.cue[0] if claim.cue else None,
-                        cue_end=claim.cue[1] if claim.cue else None,
-                        claim_start=claim.claim[0],
-                        claim_end=claim.claim[1],
+                        **Annotation.span_values(claim.claim, claim.speaker, claim.cue),
                         stance=stances[claim.stance] if claim.stance else None,
                         speaker_id=speaker_id,
                         suggestion_id=claim.suggestion_id,

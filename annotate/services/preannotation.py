@@ -122,12 +122,7 @@ def _store_suggestions(
                 Suggestion(
                     sentence=sentence,
                     position=position,
-                    speaker_start=claim.speaker[0] if claim.speaker else None,
-                    speaker_end=claim.speaker[1] if claim.speaker else None,
-                    cue_start=claim.cue[0] if claim.cue else None,
-                    cue_end=claim.cue[1] if claim.cue else None,
-                    claim_start=claim.claim[0],
-                    claim_end=claim.claim[1],
+                    **Suggestion.span_values(claim.claim, claim.speaker, claim.cue),
                     speaker=speakers.get((document.pk, entity.name[:300])) if entity else None,
                     stance=labels.get((document.project_id, claim.stance)) if claim.stance else None,
                     speaker_confidence=_unit(claim.speaker_confidence),
