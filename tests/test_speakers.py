@@ -6,7 +6,13 @@ from rest_framework.test import APIClient
 
 from annotate.models import Annotation, AuditEvent, Speaker, Suggestion
 from annotate.services.annotations import AnnotationInvalid, ClaimInput, save_sentence_annotation
-from annotate.services.speakers import SpeakerChangeInvalid, SpeakerNameTaken, merge_speakers, rename_speaker
+from annotate.services.speakers import (
+    SpeakerChangeInvalid,
+    SpeakerNameTaken,
+    StaleSpeaker,
+    merge_speakers,
+    rename_speaker,
+)
 
 
 def api(user) -> APIClient:
@@ -93,3 +99,18 @@ def test_api_rename_and_merge_answer_with_the_documents_speakers(people, two_spe
     assert gone.status_code == 404
     missing = reviewer.post(f"/api/speakers/{keep.pk}/merge/", {"into": 999999}, format="json")
     assert missing.status_code == 400 and "does not exist" in missing.json()["detail"]
+
+
+def test_a_rename_made_meanwhile_is_not_overwritten(people, two_speakers):
+    keep, duplicate, *_ = two_speakers
+    rename_speaker(duplicate, name="Alice Wells", by=people["reviewer"])  # another reviewer, first
+    with pytest.raises(StaleSpeaker) as stale:
+        rename_speaker(duplicate, name="A. Wells", expected_name="Wells", by=people["admin"])
+    assert stale.value.current.name == "Alice Wells"
+    response = api(people["admin"]).patch(f"/api/speakers/{duplicate.pk}/",
+                                          {"name": "A. Wells", "expected_name": "Wells"}, format="json")
+    assert response.status_code == 409 and response.json()["current"]["name"] == "Alice Wells"
+    assert Speaker.objects.get(pk=duplicate.pk).name == "Alice Wells"
+    fresh = api(people["admin"]).patch(f"/api/speakers/{duplicate.pk}/",
+                                       {"name": "A. Wells", "expected_name": "Alice Wells"}, format="json")
+    assert fresh.status_code == 200 and fresh.json()["speaker"]["name"] == "A. Wells"

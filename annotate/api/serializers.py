@@ -111,6 +111,9 @@ class AssignmentSerializer(serializers.Serializer):
 class SpeakerRenameSerializer(serializers.Serializer):
     name = serializers.CharField(required=False, max_length=300)
     kind = serializers.ChoiceField(choices=Speaker.Kind.choices, required=False)
+    expected_name = serializers.CharField(
+        required=False, max_length=300, help_text="The name you saw; a rename made meanwhile is refused with 409."
+    )
 
 
 class SpeakerMergeSerializer(serializers.Serializer):

@@ -44,7 +44,13 @@ from annotate.services.annotations import (
     save_sentence_annotation,
 )
 from annotate.services.imports import ImportRejected, import_or_queue, parse_text, parse_upload
-from annotate.services.speakers import SpeakerChangeInvalid, SpeakerNameTaken, merge_speakers, rename_speaker
+from annotate.services.speakers import (
+    SpeakerChangeInvalid,
+    SpeakerNameTaken,
+    StaleSpeaker,
+    merge_speakers,
+    rename_speaker,
+)
 from annotate.services.stance_models import TrainingRefused, start_stance_training
 from annotate.services.workflow import (
     WorkflowError,
@@ -283,6 +289,11 @@ def _speaker_change(change) -> Response:
         speaker = change()
     except SpeakerNameTaken as taken:
         return Response({"detail": str(taken), "existing": taken.existing.pk}, status=status.HTTP_409_CONFLICT)
+    except StaleSpeaker as stale:
+        current = {"id": stale.current.pk, "name": stale.current.name, "kind": stale.current.kind}
+        return Response({"detail": str(stale), "current": current,
+                         "speakers": selectors.document_speakers(stale.current.document)},
+                        status=status.HTTP_409_CONFLICT)
     except SpeakerChangeInvalid as error:
         return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
     return Response({"speaker": {"id": speaker.pk, "name": speaker.name, "kind": speaker.kind},
@@ -297,7 +308,8 @@ class SpeakerRename(SpeakerScopedMixin, APIView):
 
     @extend_schema(request=SpeakerRenameSerializer,
                    responses={200: OpenApiResponse(description="The speaker and the document's speakers"),
-                              409: OpenApiResponse(description="The name is taken; `existing` is that speaker's id")})
+                              409: OpenApiResponse(description="The name is taken (`existing`: that speaker's id), "
+                                                               "or someone renamed it meanwhile (`current`)")})
     def patch(self, request, pk: int):
         serializer = SpeakerRenameSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -19,6 +19,14 @@ class SpeakerChangeInvalid(ValueError):
     """The rename or merge cannot be done; the message says why."""
 
 
+class StaleSpeaker(SpeakerChangeInvalid):
+    """Someone renamed the speaker since the client read it; `current` is what is stored."""
+
+    def __init__(self, current: Speaker) -> None:
+        super().__init__(f"someone renamed this speaker to “{current.name}” meanwhile; check and try again")
+        self.current = current
+
+
 class SpeakerNameTaken(SpeakerChangeInvalid):
     """Another speaker of the document already has the name: merge into it instead."""
 
@@ -32,8 +40,10 @@ def _snapshot(speaker: Speaker) -> dict[str, object]:
 
 
 def rename_speaker(speaker: Speaker, *, name: str | None = None, kind: str | None = None,
-                   by: AbstractBaseUser) -> Speaker:
-    """Give `speaker` a new name and/or kind. The name must stay unique in its document."""
+                   expected_name: str | None = None, by: AbstractBaseUser) -> Speaker:
+    """Give `speaker` a new name and/or kind. The name must stay unique in its document.
+    With `expected_name` (the name the client showed), a rename made meanwhile by someone
+    else is refused (StaleSpeaker) instead of silently overwritten."""
     new_name = speaker.name if name is None else " ".join(name.split())
     new_kind = speaker.kind if kind is None else kind
     if not new_name:
@@ -44,6 +54,8 @@ def rename_speaker(speaker: Speaker, *, name: str | None = None, kind: str | Non
         raise SpeakerChangeInvalid(f"kind must be one of {', '.join(Speaker.Kind.values)}")
     with transaction.atomic():
         locked = Speaker.objects.select_for_update().select_related("document__project").get(pk=speaker.pk)
+        if expected_name is not None and locked.name != expected_name:
+            raise StaleSpeaker(locked)
         existing = (Speaker.objects.filter(document_id=locked.document_id, name=new_name)
                     .exclude(pk=locked.pk).first())
         if existing is not None:

@@ -478,8 +478,13 @@ function applySpeakers(fresh) {
 }
 
 async function renameSpeaker(speaker, name, kind) {
-  const { ok, payload } = await sendJson("PATCH", data.urls.speaker.replace("/0/", `/${speaker.id}/`), { name, kind });
-  if (!ok) { speakerStatus(payload.detail || "Could not rename the speaker."); return; }
+  const url = data.urls.speaker.replace("/0/", `/${speaker.id}/`);
+  const { ok, payload } = await sendJson("PATCH", url, { name, kind, expected_name: speaker.name });
+  if (!ok) {
+    if (payload.current) applySpeakers(payload.speakers);  // renamed meanwhile: show what is stored
+    speakerStatus(payload.detail || "Could not rename the speaker.");
+    return;
+  }
   applySpeakers(payload.speakers);
   speakerStatus(`✓ renamed to “${payload.speaker.name}”`);
 }
