@@ -329,6 +329,58 @@ def _verb_candidates(doc: Doc, lexicon: Callable[[str], bool]) -> Iterable[Candi
         )
 
 
+def _preceding_quote_candidates(doc: Doc, text: str, lexicon: Callable[[str], bool], quotes: Sequence[CharSpan],
+                                sentences: Sequence[tuple[int, int]]) -> Iterable[Candidate]:
+    """A speech verb whose sentence opens with its speaker and cue, right after a quotation
+    that ended the sentence before ('"Why now?" X asked. "..."'): the parser splits after a
+    quotation closing on "?", "!" or ".", so the verb finds no content of its own in its
+    sentence. The content is that quotation (`_fit_to_quotations` then joins a quotation
+    resumed after the cue). A verb with a clausal complement of its own is left to
+    `_verb_candidates`."""
+    quote_ends = sorted((q[1], q) for q in quotes)
+    ends = [end for end, _ in quote_ends]
+
+    def quoted(char: int) -> bool:  # quotations do not nest: sorted by end, they are sorted by start too
+        i = bisect.bisect_right(ends, char)
+        return i < len(quote_ends) and quote_ends[i][1][0] <= char
+
+    for start, end in sentences:
+        at = bisect.bisect_right(ends, doc[start].idx) - 1
+        if at < 0:
+            continue
+        quote = quote_ends[at][1]
+        gap = text[quote[1]:doc[start].idx]
+        if "\n" in gap or any(ch.isalnum() for ch in gap):
+            continue
+        for verb in doc[start:end]:
+            if verb.pos_ != "VERB" or not lexicon(verb.lemma_.lower()) or quoted(verb.idx):
+                continue
+            if any(c.dep_ in ("ccomp", "xcomp") or c.dep_ == "punct" and c.text == ":" for c in verb.children):
+                continue
+            speaker_tok, how = _speaker_of(verb)
+            if speaker_tok is None:
+                continue
+            speaker_range = _speaker_range(speaker_tok, (verb.i, verb.i + 1), how)
+            cue_range = _cue_range(verb, speaker_tok.head if how == "agent" else None)
+            # Only the speaker and the cue (and punctuation) stand before the verb.
+            lead = [i for i in range(start, verb.i) if not doc[i].is_punct and not doc[i].is_space
+                    and not speaker_range[0] <= i < speaker_range[1] and not cue_range[0] <= i < cue_range[1]]
+            if lead:
+                continue
+            yield Candidate(
+                rule="verb",
+                content=quote,
+                cue=_chars(doc, *cue_range),
+                speaker=_chars(doc, *speaker_range),
+                cue_token=verb.i,
+                cue_lemma=verb.lemma_.lower(),
+                shape="preceding_quote",
+                features={"shape=preceding_quote": 1.0, f"speaker_how={how}": 1.0, f"tag={verb.tag_}": 1.0,
+                          "negated": float(any(c.dep_ == "neg" for c in verb.children))},
+            )
+            break
+
+
 def _nested_passive_report(verb: Token, shape: str, how: str) -> bool:
     """An agentless passive speech verb with a clausal content, inside the clause another
     speech verb reports ("Sources revealed that Wells was informed that X")."""
@@ -657,7 +709,7 @@ def _lemma_features(cand: Candidate, rate: Callable[[str], float]) -> None:
     cand.features[f"{prefix}cue_logit"] = cue_logit
     cand.features[f"{prefix}cue_shape_logit"] = _logit(rate(f"{cand.cue_lemma}|{cand.shape}"))
     for shape in ("ccomp", "dobj", "xcomp", "prep", "parenthetical", "inserted", "colon",
-                  "noun_clause", "noun_prep"):
+                  "noun_clause", "noun_prep", "preceding_quote"):
         if cand.features.get(f"{prefix}shape={shape}"):
             cand.features[f"{prefix}cue_logit*{shape}"] = cue_logit
 
@@ -745,7 +797,8 @@ def candidates_for(doc: Doc, lexicon: Callable[[str], bool]) -> list[Candidate]:
     """All rule candidates of a parsed document (features not yet lemma-weighted)."""
     text = doc.text  # built anew on every access: fetch it once per document
     quotes = find_quotations(text)
-    sentences = [_chars(doc, s, e) for s, e in sentence_spans(doc)]
+    sentences_tok = sentence_spans(doc)
+    sentences = [_chars(doc, s, e) for s, e in sentences_tok]
     found: list[Candidate] = [*_verb_candidates(doc, lexicon), *_noun_candidates(doc, lexicon),
                               *_according_to_candidates(doc),
                               *_colon_candidates(doc, quotes)]
@@ -753,6 +806,8 @@ def candidates_for(doc: Doc, lexicon: Callable[[str], bool]) -> list[Candidate]:
     found = [cand for cand, content in clipped if content is not None]
     for cand, content in clipped:
         cand.content = content or cand.content
+    # Not clipped: their content is the quotation in the sentence before the cue's.
+    found.extend(_preceding_quote_candidates(doc, text, lexicon, quotes, sentences_tok))
     found = [cand for cand in found if _fit_to_quotations(doc, text, cand, quotes)]
     taken = [c.content for c in found if c.features.get("shape=ccomp") or c.rule not in ("verb", "noun")]
     found.extend(_quotation_candidates(doc, quotes, taken))

@@ -298,3 +298,30 @@ def test_nouns_outside_the_lexicon_are_not_cues(nlp):
 
 def test_noun_cue_without_a_holder_is_not_a_candidate(nlp):
     assert noun_candidates(nlp, "The debate about the new stadium continued for months.") == []
+
+
+def preceding_quote_candidates(nlp, text: str):
+    return [c for c in candidates_for(nlp(text), lambda lemma: True) if c.shape == "preceding_quote"]
+
+
+def test_cue_sentence_after_a_quotation_reports_that_quotation(nlp):
+    # The parser ends a sentence after a quotation closing on "?": the cue's sentence is only
+    # its speaker and cue, and its content is the quotation before it.
+    text = '"Does anybody know what the plan is?" the senator asked reporters.'
+    [cand] = preceding_quote_candidates(nlp, text)
+    assert cand.content == span_of(text, '"Does anybody know what the plan is?"')
+    assert cand.speaker == span_of(text, "the senator")
+    assert text[cand.cue[0]:cand.cue[1]] == "asked"
+
+
+def test_preceding_quotation_resumed_after_the_cue_gives_the_hull(nlp):
+    text = '"Why is he attacking me?" Trump said. "He has to beat seven other candidates first."'
+    [cand] = preceding_quote_candidates(nlp, text)
+    assert cand.content == (0, len(text))
+    assert cand.speaker == span_of(text, "Trump")
+
+
+def test_preceding_quotation_needs_a_bare_cue_sentence_in_the_same_paragraph(nlp):
+    # A verb with a clausal content of its own, or a paragraph break before the cue's sentence.
+    assert not preceding_quote_candidates(nlp, '"Is it over?" The mayor said that it was not over.')
+    assert not preceding_quote_candidates(nlp, '"Is it over yet for the town?"\n\nThe mayor said nothing.')
