@@ -109,3 +109,31 @@ def test_predict_reads_stdin_and_writes_stdout(monkeypatch, capsys):
     call_command("predict", "-", "-", no_progress=True, stderr=StringIO())
     row = json.loads(capsys.readouterr().out)
     assert row["id"] == 7 and row["claims"][0]["speaker_text"] == "Officials"
+
+
+def test_training_commands_list_every_bad_gold_line_and_write_nothing(tmp_path):
+    attribution_gold = tmp_path / "attributions.jsonl"
+    attribution_gold.write_text(
+        json.dumps({"id": "a", "text": "Officials said it works.", "attributions": [{"content": [15, 24]}]}) + "\n"
+        + "{not json\n"
+        + json.dumps({"id": "c", "text": "Short.", "attributions": [{"content": [3, 99]}]}) + "\n"
+        + json.dumps(["a", "list"]) + "\n"
+    )
+    model = tmp_path / "model.json"
+    with pytest.raises(CommandError) as error:
+        call_command("train_attribution", str(attribution_gold), output=str(model), stdout=StringIO())
+    message = str(error.value)
+    assert f"{attribution_gold}:2: not valid JSON" in message
+    assert f"{attribution_gold}:3: bad content span [3, 99]" in message
+    assert f"{attribution_gold}:4: not a JSON object" in message
+    assert ":1:" not in message and not model.exists()
+
+    stance_gold = tmp_path / "stance.jsonl"
+    stance_gold.write_text(json.dumps({"text": "Yes.", "target": "t", "stance": "for"}) + "\n"
+                           + json.dumps({"text": "No.", "stance": 3}) + "\n")
+    with pytest.raises(CommandError, match=r"stance.jsonl:2: needs strings 'text' and 'stance'"):
+        call_command("train_stance", str(stance_gold), output=str(tmp_path / "stance_model"), stdout=StringIO())
+    assert not (tmp_path / "stance_model").exists()
+
+    with pytest.raises(CommandError, match="missing.jsonl: No such file"):
+        call_command("train_attribution", str(tmp_path / "missing.jsonl"), output=str(model), stdout=StringIO())

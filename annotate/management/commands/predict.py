@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from annotate.management.jsonl import JsonlLine, jsonl_lines, open_text
 from annotate.nlp.attribution import gold_quote_convention
 from annotate.nlp.attribution_patterns import QUOTE_CONVENTIONS
 from annotate.nlp.pipeline import load_pipeline, preannotate
@@ -91,8 +92,8 @@ class Command(BaseCommand):
             )
         except (OSError, ValueError) as error:
             raise CommandError(f"Could not load the pipeline: {error}") from None
-        source = sys.stdin if options["input"] == "-" else self._open(options["input"], "r")
-        sink = sys.stdout if options["output"] == "-" else self._open(options["output"], "w")
+        source = sys.stdin if options["input"] == "-" else open_text(options["input"], "r")
+        sink = sys.stdout if options["output"] == "-" else open_text(options["output"], "w")
         skipped = written = 0
         progress = tqdm(unit=" docs", file=sys.stderr, disable=options["no_progress"] or None, mininterval=1.0)
         try:
@@ -118,37 +119,24 @@ class Command(BaseCommand):
         if skipped:
             sys.exit(1)
 
-    def _open(self, path: str, mode: str) -> IO[str]:
-        try:
-            return open(path, mode, encoding="utf-8-sig" if mode == "r" else "utf-8")
-        except OSError as error:
-            raise CommandError(f"{path}: {error.strerror}") from None
-
     def _chunks(self, source: IO[str], default_target: str, convention: str | None) -> Iterator[list[Row | None]]:
         """Parsed lines in chunks; a bad line is reported with its number and becomes None."""
         chunk: list[Row | None] = []
-        for number, line in enumerate(source, 1):
-            if not line.strip():
-                continue
-            row = self._parse(number, line, default_target, convention)
-            chunk.append(row)
+        for line in jsonl_lines(source):
+            chunk.append(self._parse(line, default_target, convention))
             if len(chunk) >= CHUNK:
                 yield chunk
                 chunk = []
         if chunk:
             yield chunk
 
-    def _parse(self, number: int, line: str, default_target: str, convention: str | None) -> Row | None:
+    def _parse(self, line: JsonlLine, default_target: str, convention: str | None) -> Row | None:
         def skip(reason: str) -> None:
-            self.stderr.write(f"line {number}: {reason}; skipped")
+            self.stderr.write(f"line {line.number}: {reason}; skipped")
 
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as error:
-            skip(f"not valid JSON ({error.msg} at column {error.colno})")
-            return None
-        if not isinstance(row, dict):
-            skip("not a JSON object")
+        row = line.row
+        if row is None:
+            skip(line.problem or "not a JSON object")
             return None
         if "id" not in row:
             skip("missing field 'id'")

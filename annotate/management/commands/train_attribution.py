@@ -7,7 +7,21 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from annotate.management.jsonl import jsonl_lines, open_text
 from annotate.nlp.attribution import heldout_third, train_attribution
+
+
+def _attribution_problem(row: dict) -> str | None:
+    """Why a gold line cannot be trained on, or None."""
+    text, attributions = row.get("text"), row.get("attributions")
+    if not isinstance(text, str) or not isinstance(attributions, list):
+        return "needs a string 'text' and a list 'attributions'"
+    for attribution in attributions:
+        content = attribution.get("content") if isinstance(attribution, dict) else None
+        if not (isinstance(content, list) and len(content) == 2 and all(isinstance(x, int) for x in content)
+                and 0 <= content[0] < content[1] <= len(text)):
+            return f"bad content span {content!r}"
+    return None
 
 
 class Command(BaseCommand):
@@ -28,27 +42,20 @@ class Command(BaseCommand):
     def handle(self, *args, gold: list[str], output: str, model: str | None, exclude_heldout_third: bool, **options):
         import spacy
 
-        rows = []
+        rows, problems = [], []
         for name in gold:
-            path = Path(name)
-            if not path.is_file():
-                raise CommandError(f"{name}: no such file")
-            with path.open(encoding="utf-8-sig") as handle:
-                for number, line in enumerate(handle, 1):
-                    if not line.strip():
+            with open_text(name) as handle:
+                for line in jsonl_lines(handle):
+                    row, problem = line.row, line.problem
+                    if row is not None:
+                        problem = _attribution_problem(row)
+                    if problem:
+                        problems.append(f"{name}:{line.number}: {problem}")
                         continue
-                    try:
-                        row = json.loads(line)
-                        if not isinstance(row.get("text"), str) or not isinstance(row.get("attributions"), list):
-                            raise ValueError("needs a string 'text' and a list 'attributions'")
-                        for attribution in row["attributions"]:
-                            content = attribution.get("content")
-                            if not (isinstance(content, list) and len(content) == 2 and 0 <= content[0] < content[1] <= len(row["text"])):
-                                raise ValueError(f"bad content span {content!r}")
-                    except (json.JSONDecodeError, ValueError, AttributeError, TypeError) as error:
-                        raise CommandError(f"{path}:{number}: {error}") from None
-                    row.setdefault("id", f"{path.name}:{number}")
+                    row.setdefault("id", f"{Path(name).name}:{line.number}")
                     rows.append(row)
+        if problems:
+            raise CommandError("Malformed gold lines, nothing trained:\n" + "\n".join(problems[:20]))
         if exclude_heldout_third:
             rows = [row for row in rows if not heldout_third(str(row["id"]))]
         if not rows:

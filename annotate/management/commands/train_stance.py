@@ -1,12 +1,12 @@
 """Train a stance classifier from a project's reviewed labels or from a gold JSONL file."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from annotate.management.jsonl import jsonl_lines, open_text
 from annotate.models import Project, StanceModel
 from annotate.nlp.stance_training import (
     StanceClassifier,
@@ -61,20 +61,16 @@ class Command(BaseCommand):
         )
 
     def _read_gold(self, path: Path) -> list[StanceExample]:
-        if not path.is_file():
-            raise CommandError(f"{path}: no such file")
         examples, problems = [], []
-        with path.open(encoding="utf-8-sig") as handle:
-            for number, line in enumerate(handle, 1):
-                if not line.strip():
+        with open_text(str(path)) as handle:
+            for line in jsonl_lines(handle):
+                row = line.row
+                if row is None:
+                    problems.append(f"{path}:{line.number}: {line.problem}")
                     continue
-                try:
-                    row = json.loads(line)
-                    text, target, stance = row["text"], row.get("target", ""), row["stance"]
-                    if not isinstance(text, str) or not isinstance(stance, str) or not isinstance(target, str):
-                        raise TypeError("text, target and stance must be strings")
-                except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as error:
-                    problems.append(f"{path}:{number}: {error.__class__.__name__}: {error}")
+                text, target, stance = row.get("text"), row.get("target", ""), row.get("stance")
+                if not isinstance(text, str) or not isinstance(stance, str) or not isinstance(target, str):
+                    problems.append(f"{path}:{line.number}: needs strings 'text' and 'stance' (and 'target', if given)")
                     continue
                 examples.append(StanceExample(text=text, target=target, label=stance))
         if problems:

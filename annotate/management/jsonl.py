@@ -1,0 +1,40 @@
+"""Reading JSONL input for the management commands: one place for line numbers, blank
+lines, a BOM and what "not valid JSON" says, so `predict`, `train_attribution` and
+`train_stance` report bad lines the same way."""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from typing import IO, Any, NamedTuple
+
+from django.core.management.base import CommandError
+
+
+class JsonlLine(NamedTuple):
+    number: int
+    row: dict[str, Any] | None  # None when the line is not a JSON object
+    problem: str | None  # why `row` is None
+
+
+def open_text(path: str, mode: str = "r") -> IO[str]:
+    """A file for reading (UTF-8, a BOM is fine) or writing (UTF-8); a clear error if it cannot be opened."""
+    try:
+        return open(path, mode, encoding="utf-8-sig" if mode == "r" else "utf-8")
+    except OSError as error:
+        raise CommandError(f"{path}: {error.strerror}") from None
+
+
+def jsonl_lines(handle: Iterable[str]) -> Iterator[JsonlLine]:
+    """Every non-blank line, numbered from 1, as a JSON object or the reason it is not one."""
+    for number, line in enumerate(handle, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as error:
+            yield JsonlLine(number, None, f"not valid JSON ({error.msg} at column {error.colno})")
+            continue
+        if not isinstance(row, dict):
+            yield JsonlLine(number, None, "not a JSON object")
+            continue
+        yield JsonlLine(number, row, None)
