@@ -77,7 +77,9 @@ def can_open_document(user: AbstractBaseUser, document: Document, role: str | No
 def visible_documents(project: Project, user: AbstractBaseUser, role: str | None) -> QuerySet[Document]:
     documents = Document.objects.filter(project=project)
     if role not in (Role.ADMIN, Role.REVIEWER):
-        documents = documents.filter(assignments__annotator=user)
+        # A subquery, not a join on assignments: a join would also narrow every later
+        # Count("assignments") to this user's own assignment (assigned_count would be 1).
+        documents = documents.filter(pk__in=Assignment.objects.filter(annotator=user).values("document_id"))
     return documents
 
 

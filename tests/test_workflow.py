@@ -104,6 +104,24 @@ def test_statuses_move_from_unannotated_to_adjudicated(project, team, people):
     assert status() == "adjudicated"
 
 
+def test_an_annotator_sees_a_document_annotated_only_when_every_assigned_annotator_is_done(project, team):
+    """The annotator's own listing counts all of the document's annotators, not just them."""
+    document = project.documents.order_by("id").first()
+    assign_documents(project=project, documents=[document], annotators=team[:2])
+
+    def listed(user) -> dict:
+        rows = api(user).get(f"/api/projects/{project.pk}/documents/").json()["results"]
+        return next(d for d in rows if d["id"] == document.pk)
+
+    for sentence in document.sentences.all():
+        _save(team[1], sentence)
+    mine = listed(team[0])
+    assert mine["status"] == "in_progress", "the other annotator alone is not everyone"
+    for sentence in document.sentences.all():
+        _save(team[0], sentence)
+    assert listed(team[0])["status"] == "annotated"
+
+
 def test_machine_suggestions_never_count_as_human_work(document, people):
     statuses = selectors.document_statuses(list(selectors.documents_with_progress(document.project, people["admin"])))
     assert statuses[document.pk] == "unannotated"
