@@ -15,7 +15,8 @@ as_root() {
 apt_install() {
   # Debian packages the project needs that a bare machine may lack.
   as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
+  # env, not a prefix assignment: sudo's env_reset would drop it and debconf could prompt.
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
 ensure_venv() {
@@ -62,7 +63,8 @@ start_test_postgres() {
     chown postgres "$PGTEST_DIR"  # PostgreSQL refuses to run as root
     run_pg="runuser -u postgres --"
   fi
-  $run_pg "$bindir/initdb" -D "$PGTEST_DIR/data" -U postgres -A trust >/dev/null
+  # UTF8 whatever the machine's LANG: without it initdb may pick SQL_ASCII.
+  $run_pg "$bindir/initdb" -D "$PGTEST_DIR/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
   $run_pg "$bindir/pg_ctl" -D "$PGTEST_DIR/data" -l "$PGTEST_DIR/log" -w \
     -o "-h 127.0.0.1 -p $PGPORT -k $PGTEST_DIR -F" start >/dev/null
   trap '$run_pg "$bindir/pg_ctl" -D "$PGTEST_DIR/data" -m fast stop >/dev/null 2>&1; rm -rf "$PGTEST_DIR"' EXIT
@@ -70,6 +72,7 @@ start_test_postgres() {
 
 case "${1:-}" in
   start)
+    mkdir -p var  # secrets and the worker's log; not in git
     ensure_venv
     ensure_requirements requirements.txt
     DJANGO_SECRET_KEY="${DJANGO_SECRET_KEY:-$(secret_key)}"

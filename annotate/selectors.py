@@ -336,9 +336,10 @@ def export_sentences(
         annotations = annotations.filter(kind=SentenceAnnotation.Kind.ADJUDICATION)
     return (
         Sentence.objects.filter(document__project=project)
-        .select_related("document")
         .order_by("document_id", "index")
         .prefetch_related(
+            # Prefetched, not joined: a join would repeat the document's whole text in every sentence row.
+            "document",
             Prefetch("suggestions", queryset=Suggestion.objects.select_related("stance", "speaker").order_by("position")),
             Prefetch("annotations", queryset=annotations),
         )

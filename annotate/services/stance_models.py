@@ -69,7 +69,7 @@ def project_stance_examples(project: Project) -> list[LabelledExample]:
             LabelledExample(
                 StanceExample(
                     text=document.text[claim.claim_start:claim.claim_end],
-                    target=document.effective_target,
+                    target=document.stance_target or project.stance_target,  # no query per claim
                     label=claim.stance.value,
                 ),
                 document.text_sha256,

@@ -417,9 +417,8 @@ async function send(s, i) {
   const payload = await response.json().catch(() => ({}));
   if (response.ok) {
     s.version = payload.version;
-    payload.claims.forEach((c) => {
-      if (c.speaker_id && !speakers.some((x) => x.id === c.speaker_id)) reloadSpeakers();
-    });
+    // A name typed as a new speaker came back as one: fetch the list once.
+    if (payload.claims.some((c) => c.speaker_id && !speakers.some((x) => x.id === c.speaker_id))) reloadSpeakers();
     // A later change is already queued: keep the draft (it holds that change, sent next
     // with this version) and keep saying "saving" until the last save is in.
     if (s.pending <= 1) {
