@@ -12,17 +12,11 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from . import attribution as _attribution  # noqa: F401  (registers the factory)
-from . import stance as _stance  # noqa: F401  (registers the factory)
+from . import attribution as _attribution  # noqa: F401  (registers the factory and doc._.quote_convention)
+from .stance import DEFAULT_LABELS as DEFAULT_STANCE_LABELS  # the module registers doc._.target, doc._.stance_labels
 from .types import DocumentPrediction
 
-DEFAULT_STANCE_LABELS: tuple[str, ...] = ("support", "oppose", "neutral")
 PIPELINE_VERSION = "1"
-
-if not Doc.has_extension("target"):
-    Doc.set_extension("target", default="")
-if not Doc.has_extension("stance_labels"):
-    Doc.set_extension("stance_labels", default=DEFAULT_STANCE_LABELS)
 
 
 @functools.lru_cache(maxsize=4)
@@ -30,20 +24,19 @@ def load_pipeline(
     model_name: str,
     stance_model: str | None = None,
     attribution_model: str | None = None,
-    quote_convention: str = "joined",
 ) -> Language:
     """The base spaCy pipeline plus ClaimDesk's components, loaded once per process.
 
     `stance_model` is the directory of a stance classifier trained by `train_stance`;
     without it stance comes from the rules. `attribution_model` is a file written by
-    `train_attribution`; without it the shipped model is used. `quote_convention` says
-    whether a quotation interrupted by its speaker is one claim ("joined") or two ("split").
+    `train_attribution`; without it the shipped model is used. A project's quote guideline is
+    not part of the pipeline: `preannotate(quote_conventions=...)` gives it per document.
     """
     nlp = spacy.load(model_name)
     nlp.add_pipe(
         "claimdesk_attribution",
         last=True,
-        config={"model_path": attribution_model or "", "quote_convention": quote_convention},
+        config={"model_path": attribution_model or ""},
     )
     nlp.add_pipe("claimdesk_stance", last=True, config={"model_dir": stance_model or ""})
     return nlp

@@ -26,10 +26,10 @@ def pipeline_for_project(project: Project) -> Language:
     attribution_model = settings.CLAIMDESK_ATTRIBUTION_MODEL or None
     if stance_model_dir:
         try:
-            return load_pipeline(settings.CLAIMDESK_SPACY_MODEL, stance_model_dir, attribution_model, project.quote_convention)
+            return load_pipeline(settings.CLAIMDESK_SPACY_MODEL, stance_model_dir, attribution_model)
         except (OSError, ValueError) as error:
             logger.error("project %s: stance model %s unusable (%s); using the rules", project.pk, stance_model_dir, error)
-    return load_pipeline(settings.CLAIMDESK_SPACY_MODEL, None, attribution_model, project.quote_convention)
+    return load_pipeline(settings.CLAIMDESK_SPACY_MODEL, None, attribution_model)
 
 
 def project_stance_model_dir(project: Project) -> str | None:
@@ -52,6 +52,7 @@ def predict_documents(documents: Sequence[Document]) -> list[DocumentPrediction]
             nlp,
             (documents[p].text for p in positions),
             targets=(documents[p].effective_target for p in positions),
+            quote_conventions=(project.quote_convention for _ in positions),
             labels=labels,
             batch_size=settings.CLAIMDESK_NLP_BATCH_SIZE,
         )

@@ -181,12 +181,9 @@ def test_quotation_resumed_after_the_speaker_is_one_claim(nlp):
 def test_split_quote_convention_gives_two_claims(nlp):
     # GenderGapTracker marks '"A," X said. "B"' as A with its speaker and B without one.
     text = '"We will win the vote," Senator Jane Smith said. "We have worked for it."'
-    pipe = nlp.get_pipe("claimdesk_attribution")
-    pipe.quote_convention = "split"
-    try:
-        prediction = predict(nlp, text)
-    finally:
-        pipe.quote_convention = "joined"
+    doc = nlp.make_doc(text)
+    doc._.quote_convention = "split"  # per document, as preannotate() sets it
+    prediction = nlp(doc)._.prediction
     claims = sorted((c for c in prediction.claims if c.cue), key=lambda c: c.claim)
     assert [c.claim for c in claims] == [span_of(text, '"We will win the vote,"'), span_of(text, '"We have worked for it."')]
     assert claims[0].speaker == span_of(text, "Senator Jane Smith")

@@ -88,7 +88,6 @@ class Command(BaseCommand):
                 options["model"] or settings.CLAIMDESK_SPACY_MODEL,
                 options["stance_model"],
                 options["attribution_model"] or settings.CLAIMDESK_ATTRIBUTION_MODEL or None,
-                options["quote_convention"] or "joined",
             )
         except (OSError, ValueError) as error:
             raise CommandError(f"Could not load the pipeline: {error}") from None
