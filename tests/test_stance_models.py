@@ -12,7 +12,12 @@ from rest_framework.test import APIClient
 from annotate.models import StanceModel, Suggestion
 from annotate.services.annotations import ClaimInput, save_sentence_annotation
 from annotate.services.imports import import_documents, parse_text
-from annotate.services.stance_models import TrainingRefused, project_stance_examples, start_stance_training
+from annotate.services.stance_models import (
+    TrainingRefused,
+    project_stance_examples,
+    run_stance_training,
+    start_stance_training,
+)
 
 SUPPORT = ["is a great success for both sides", "brings real benefits to everyone", "deserves strong praise and backing",
            "is working well and should continue", "has been very helpful and productive"]
@@ -153,3 +158,20 @@ def test_an_unusable_stance_model_falls_back_to_the_rules(project, tmp_path):
     document = import_documents(project=project, documents=parse_text("Officials said the deal works.")).created[0]
     models = set(Suggestion.objects.filter(sentence__document=document).values_list("stance_model", flat=True))
     assert models and all(name.startswith("rules") for name in models)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_queued_run_is_trained_once_even_if_two_processes_pick_it_up(project, people, settings):
+    """`train_stance --project` runs a queued job itself; the worker that then picks up the
+    same job must find it taken and leave it alone."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    record = start_stance_training(project=project, by=people["admin"])
+    first = run_stance_training(record.pk)
+    assert first.status == StanceModel.Status.FAILED and "at least 20" in first.message
+    StanceModel.objects.filter(pk=record.pk).update(message="kept")  # what a second run would overwrite
+    call_command("db_worker", batch=True, no_startup_delay=True, stdout=StringIO(), stderr=StringIO())
+    again = StanceModel.objects.get(pk=record.pk)
+    assert (again.status, again.message) == (StanceModel.Status.FAILED, "kept")
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL", "the worker did pick the job up"

@@ -121,10 +121,17 @@ def _update(stance_model: StanceModel, **fields) -> None:
 
 
 def run_stance_training(stance_model_id: int) -> StanceModel:
-    """Train, compare with the rules on held-out documents, and activate the model if it wins."""
+    """Train, compare with the rules on held-out documents, and activate the model if it wins.
+
+    The run claims its queued row first, so a worker and `train_stance --project` (which
+    runs a queued job itself) never train the same version twice."""
+    claimed = StanceModel.objects.filter(pk=stance_model_id, status=StanceModel.Status.QUEUED).update(
+        status=StanceModel.Status.RUNNING, progress=0.05, message="Collecting reviewed labels"
+    )
     stance_model = StanceModel.objects.select_related("project").get(pk=stance_model_id)
+    if not claimed:
+        return stance_model  # already taken (running or finished) by another process
     project = stance_model.project
-    _update(stance_model, status=StanceModel.Status.RUNNING, progress=0.05, message="Collecting reviewed labels")
     try:
         examples = project_stance_examples(project)
         train = [e.example for e in examples if not is_held_out(e.document_key)]
