@@ -525,12 +525,10 @@ def _colon_candidates(doc: Doc, quotes: Sequence[CharSpan]) -> Iterable[Candidat
         elif named:
             speaker_range = (named[0].start, named[0].end)
         end_tok = colon.sent.end
-        content = _chars(doc, colon.i + 1, end_tok) if not quote else quote
         content_range = _trimmed(doc, colon.i + 1, end_tok)
         if content_range is None:
             continue
-        if not quote:
-            content = _chars(doc, *content_range)
+        content = quote or _chars(doc, *content_range)
         yield Candidate(
             rule="colon",
             content=content,

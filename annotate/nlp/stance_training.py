@@ -53,7 +53,7 @@ from .stance_rules import (
     stem,
 )
 
-# Bump when `feature_words` or `structure_features` changes: a model trained on other
+# Bump when `featurize` or `structure_features` changes: a model trained on other
 # features is refused.
 FEATURE_VERSION = "5"
 # Texts are parsed for training (the dependency features need a parse) by this pipeline
@@ -181,12 +181,6 @@ class TrainResult:
 def target_kind(target: TargetProfile) -> str:
     """"motion", "proposition" or "topic": the kind of target decides which features help."""
     return "motion" if target.is_motion else "proposition" if target.is_proposition else "topic"
-
-
-def feature_words(span: Span, target: TargetProfile) -> list[str]:
-    """The words of the feature doc for one text read against one target."""
-    tokens, evidence = read_text(span, target)
-    return _doc_words(tokens, evidence, target)
 
 
 def featurize(span: Span, target: TargetProfile) -> tuple[list[str], list[str]]:

@@ -22,16 +22,15 @@ def _annotator_ids(project: Project) -> set[int]:
     )
 
 
-def _audit_assignments(project: Project, actor: AbstractBaseUser | None, rows: Iterable[Assignment], action: str) -> None:
+def _audit_assignments(project: Project, actor: AbstractBaseUser | None, rows: Iterable[Assignment]) -> None:
     AuditEvent.objects.bulk_create(
         AuditEvent(
             project=project,
             actor=actor if actor is not None and actor.is_authenticated else None,
-            action=action,
+            action="assignment.create",
             object_type="Assignment",
             object_id=str(row.pk),
-            before={"document": row.document_id, "annotator": row.annotator_id} if action == "assignment.delete" else None,
-            after={"document": row.document_id, "annotator": row.annotator_id} if action == "assignment.create" else None,
+            after={"document": row.document_id, "annotator": row.annotator_id},
         )
         for row in rows
     )
@@ -59,16 +58,8 @@ def assign_documents(
         if (d.pk, a.pk) not in existing
     ]
     created = Assignment.objects.bulk_create(rows)
-    _audit_assignments(project, by, created, "assignment.create")
+    _audit_assignments(project, by, created)
     return created
-
-
-@transaction.atomic
-def unassign_document(*, project: Project, document: Document, annotator: AbstractBaseUser, by: AbstractBaseUser | None = None) -> None:
-    """Take a document back; the annotator's saved work on it is kept."""
-    rows = list(Assignment.objects.filter(document=document, annotator=annotator, document__project=project))
-    _audit_assignments(project, by, rows, "assignment.delete")
-    Assignment.objects.filter(pk__in=[r.pk for r in rows]).delete()
 
 
 @transaction.atomic
@@ -103,7 +94,7 @@ def assign_automatically(
             load[choice] += 1
             rows.append(Assignment(document_id=document_id, annotator_id=choice, assigned_by=by))
     created = Assignment.objects.bulk_create(rows)
-    _audit_assignments(project, by, created, "assignment.create")
+    _audit_assignments(project, by, created)
     return created
 
 

@@ -17,7 +17,6 @@ from annotate.nlp.stance_training import (
     META_KEY,
     StanceClassifier,
     StanceExample,
-    feature_words,
     featurize,
     fit_linear,
     map_labels,
@@ -135,14 +134,14 @@ def test_parse_gives_root_distance_of_hedges(nlp: Language) -> None:
     # Tokens without a parse give no distance, and the rules still work.
     unparsed = gather_evidence(nlp.tokenizer("Apple reportedly buys Path"), target)
     assert unparsed.hedge_depth is None and unparsed.hedges == 1
-    words = feature_words(nlp("Apple reportedly buys Path")[:], target)
+    words, _ = featurize(nlp("Apple reportedly buys Path")[:], target)
     assert "_hedge_depth1" in words and "_T" in words
 
 
 def test_motion_features_keep_only_judging_words(nlp: Language) -> None:
     # Topic words of a debate do not carry over to other debates; sentiment words do.
     target = profile_target(nlp.tokenizer("This house would ban boxing"))
-    words = feature_words(nlp("Boxing in Glasgow is not safe")[:], target)
+    words, _ = featurize(nlp("Boxing in Glasgow is not safe")[:], target)
     assert "_T" in words and "NOT_safe" in words
     assert "glasgow" not in words and "in" not in words
 
