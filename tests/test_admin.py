@@ -4,6 +4,8 @@ from __future__ import annotations
 import pytest
 
 from annotate.models import AuditEvent, StanceLabel
+from annotate.services.imports import import_documents, parse_text
+from annotate.services.projects import project_create
 
 
 @pytest.fixture
@@ -30,11 +32,22 @@ def _label_formset(project, labels, extra_rows=()):
 
 
 def test_admin_lists_search_and_filter(superuser_client, document):
-    for url in ("/admin/annotate/project/?q=Test", "/admin/annotate/document/?q=officials",
-                f"/admin/annotate/document/?project__id__exact={document.project_id}", "/admin/annotate/membership/?role=admin",
+    for url in ("/admin/annotate/project/?q=Test", "/admin/annotate/membership/?role=admin",
                 "/admin/annotate/auditevent/", "/admin/annotate/assignment/", "/admin/annotate/comment/",
                 "/admin/annotate/stancemodel/", "/admin/annotate/importjob/"):
         assert superuser_client.get(url).status_code == 200, url
+    link = f"/admin/annotate/document/{document.pk}/change/"
+
+    def lists_the_document(query: str) -> bool:
+        response = superuser_client.get(f"/admin/annotate/document/?{query}")
+        assert response.status_code == 200, query
+        return link in response.content.decode()
+
+    assert lists_the_document("q=Sample") and lists_the_document(f"project__id__exact={document.project_id}")
+    assert not lists_the_document("q=no-such-title-anywhere")
+    other = project_create(name="Other project", stance_target="Something else")
+    import_documents(project=other, documents=parse_text("Someone else said so."))
+    assert not lists_the_document(f"project__id__exact={other.pk}")
 
 
 def test_label_edits_are_audited_and_values_cannot_be_renamed(superuser_client, project):
@@ -52,9 +65,15 @@ def test_label_edits_are_audited_and_values_cannot_be_renamed(superuser_client, 
 
 
 def test_labels_cannot_be_deleted_from_the_admin(superuser_client, project):
-    label = project.labels.first()
-    superuser_client.post(f"/admin/annotate/stancelabel/{label.pk}/delete/", {"post": "yes"})
-    assert StanceLabel.objects.filter(pk=label.pk).exists()
+    """Labels live only in the project's inline, which offers no delete box and ignores a forged one."""
+    form = superuser_client.get(f"/admin/annotate/project/{project.pk}/change/").content.decode()
+    assert 'name="labels-0-value"' in form and 'name="labels-0-DELETE"' not in form
+    labels = list(project.labels.order_by("key"))
+    data = _label_formset(project, labels)
+    data["labels-0-DELETE"] = "on"
+    response = superuser_client.post(f"/admin/annotate/project/{project.pk}/change/", data)
+    assert response.status_code == 302
+    assert project.labels.count() == len(labels) and StanceLabel.objects.filter(pk=labels[0].pk).exists()
 
 
 def test_deleting_a_document_keeps_its_history(superuser_client, document, people):
