@@ -20,6 +20,7 @@ from annotate.models import (
     StanceLabel,
     StanceModel,
 )
+from annotate.services.audit import audit_record
 
 
 def _jsonable(values: dict) -> dict:
@@ -39,22 +40,17 @@ class AuditedAdmin(admin.ModelAdmin):
         before = _jsonable(model_to_dict(type(obj).objects.get(pk=obj.pk), fields=fields)) if change else None
         with transaction.atomic():
             super().save_model(request, obj, form, change)
-            AuditEvent.objects.create(
-                project=_project_of(obj), actor=request.user, action=f"{type(obj).__name__.lower()}.{'change' if change else 'add'}",
-                object_type=type(obj).__name__, object_id=str(obj.pk), before=before,
-                after=_jsonable(model_to_dict(obj, fields=fields)),
-            )
+            audit_record(project=_project_of(obj), actor=request.user, obj=obj,
+                         action=f"{type(obj).__name__.lower()}.{'change' if change else 'add'}",
+                         before=before, after=_jsonable(model_to_dict(obj, fields=fields)))
 
     def save_formset(self, request, form, formset, change) -> None:
         with transaction.atomic():
             for deleted in formset.deleted_forms:
                 if deleted.instance.pk:
-                    AuditEvent.objects.create(
-                        project=_project_of(deleted.instance), actor=request.user,
-                        action=f"{type(deleted.instance).__name__.lower()}.delete",
-                        object_type=type(deleted.instance).__name__, object_id=str(deleted.instance.pk),
-                        before=_jsonable(model_to_dict(deleted.instance)),
-                    )
+                    audit_record(project=_project_of(deleted.instance), actor=request.user, obj=deleted.instance,
+                                 action=f"{type(deleted.instance).__name__.lower()}.delete",
+                                 before=_jsonable(model_to_dict(deleted.instance)))
             for inline_form in formset.forms:
                 if inline_form in formset.deleted_forms or not inline_form.has_changed() or inline_form.instance.pk is None and not inline_form.cleaned_data:
                     continue
@@ -69,19 +65,14 @@ class AuditedAdmin(admin.ModelAdmin):
                     continue
                 existed, fields, before = inline_form.audit
                 instance = inline_form.instance
-                AuditEvent.objects.create(
-                    project=_project_of(instance), actor=request.user,
-                    action=f"{type(instance).__name__.lower()}.{'change' if existed else 'add'}",
-                    object_type=type(instance).__name__, object_id=str(instance.pk), before=before,
-                    after=_jsonable(model_to_dict(instance, fields=fields)),
-                )
+                audit_record(project=_project_of(instance), actor=request.user, obj=instance,
+                             action=f"{type(instance).__name__.lower()}.{'change' if existed else 'add'}",
+                             before=before, after=_jsonable(model_to_dict(instance, fields=fields)))
 
     def delete_model(self, request, obj) -> None:
         with transaction.atomic():
-            AuditEvent.objects.create(
-                project=_project_of(obj), actor=request.user, action=f"{type(obj).__name__.lower()}.delete",
-                object_type=type(obj).__name__, object_id=str(obj.pk), before=_jsonable(model_to_dict(obj)),
-            )
+            audit_record(project=_project_of(obj), actor=request.user, obj=obj,
+                         action=f"{type(obj).__name__.lower()}.delete", before=_jsonable(model_to_dict(obj)))
             super().delete_model(request, obj)
 
 

@@ -8,6 +8,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from annotate.models import AuditEvent, Project, Sentence
 
 
+def actor_or_none(user: AbstractBaseUser | None) -> AbstractBaseUser | None:
+    """The user to record as actor or creator; None for the system or an anonymous request."""
+    return user if user is not None and user.is_authenticated else None
+
+
 def audit_record(
     *,
     project: Project,
@@ -20,7 +25,7 @@ def audit_record(
 ) -> AuditEvent:
     return AuditEvent.objects.create(
         project=project,
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=actor_or_none(actor),
         action=action,
         object_type=type(obj).__name__,
         object_id=str(obj.pk),

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from annotate.models import AuditEvent, Document, ImportJob, Project
+from annotate.services.audit import actor_or_none
 from annotate.services.preannotation import predict_documents, store_predictions
 
 logger = logging.getLogger(__name__)
@@ -314,14 +315,14 @@ def import_documents(
             meta=d.meta,
             text=d.text,
             text_sha256=d.sha256,
-            created_by=user if user is not None and user.is_authenticated else None,
+            created_by=actor_or_none(user),
         )
         for d in new
     ]
     # The slow part (spaCy) runs before the transaction, so the database is locked only
     # for the writes; a failure anywhere leaves nothing of this upload behind.
     predictions = predict_documents(rows)
-    actor = user if user is not None and user.is_authenticated else None
+    actor = actor_or_none(user)
     with transaction.atomic():
         created = Document.objects.bulk_create(rows)
         store_predictions(created, predictions)
@@ -357,7 +358,7 @@ def import_or_queue(
         job = ImportJob.objects.create(
             project=project, source=source[:300], total=len(documents),
             documents=[document.to_json() for document in documents],
-            created_by=user if user is not None and user.is_authenticated else None,
+            created_by=actor_or_none(user),
         )
         transaction.on_commit(lambda: import_job_task.enqueue(job.pk))
     return job

@@ -23,7 +23,7 @@ from django.utils import timezone
 from annotate.models import Annotation, AnnotationStatus, Document, Project, SentenceAnnotation, StanceModel
 from annotate.nlp.pipeline import load_pipeline, preannotate
 from annotate.nlp.stance_training import StanceExample, stance_scores, train_stance_model
-from annotate.services.audit import audit_record
+from annotate.services.audit import actor_or_none, audit_record
 from annotate.services.preannotation import refresh_suggestions
 
 logger = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ def start_stance_training(*, project: Project, by: AbstractBaseUser | None = Non
         version = (StanceModel.objects.filter(project=project).aggregate(v=Max("version"))["v"] or 0) + 1
         try:
             stance_model = StanceModel.objects.create(
-                project=project, version=version, created_by=by if by is not None and by.is_authenticated else None
+                project=project, version=version, created_by=actor_or_none(by)
             )
         except IntegrityError:
             raise TrainingRefused("another training run was started at the same moment") from None

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from annotate.models import Assignment, AuditEvent, Comment, Document, Membership, Project, Role, Sentence
-from annotate.services.audit import audit_record
+from annotate.services.audit import actor_or_none, audit_record
 
 
 class WorkflowError(ValueError):
@@ -26,7 +26,7 @@ def _audit_assignments(project: Project, actor: AbstractBaseUser | None, rows: I
     AuditEvent.objects.bulk_create(
         AuditEvent(
             project=project,
-            actor=actor if actor is not None and actor.is_authenticated else None,
+            actor=actor_or_none(actor),
             action="assignment.create",
             object_type="Assignment",
             object_id=str(row.pk),
