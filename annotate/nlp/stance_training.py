@@ -572,7 +572,7 @@ def train_stance_model(
     nlp.meta["version"] = version
     nlp.meta[META_KEY] = {"labels": list(labels), "feature_version": FEATURE_VERSION, "parse_model": parse_model}
     classifier = StanceClassifier(nlp, linear)
-    train_scores = evaluate_stance(classifier, examples)
+    train_scores = evaluate_stance(classifier, examples, docs=docs)  # the parses made above
     nlp.meta[META_KEY].update(
         seed=seed,
         epochs=epochs,
@@ -616,14 +616,21 @@ def stance_scores(gold: Sequence[str], predicted: Sequence[str | None]) -> dict[
     }
 
 
-def evaluate_stance(classifier: StanceClassifier, examples: Sequence[StanceExample]) -> dict[str, object]:
-    """Score a classifier on labelled examples (labels as the classifier was trained)."""
+def evaluate_stance(
+    classifier: StanceClassifier, examples: Sequence[StanceExample], *, docs: Sequence[Doc] | None = None
+) -> dict[str, object]:
+    """Score a classifier on labelled examples (labels as the classifier was trained).
+    `docs`, if given, are the examples' texts already parsed (same order): not parsed again."""
     by_target: dict[str, list[int]] = {}
     for index, example in enumerate(examples):
         by_target.setdefault(example.target, []).append(index)
     predicted: list[str | None] = [None] * len(examples)
+    parser = load_parser(classifier.parse_model)
     for target, indices in by_target.items():
-        decisions = classifier.predict_texts([examples[i].text for i in indices], target)
+        if docs is not None:
+            decisions = classifier.predict([docs[i][:] for i in indices], profile_target(parser.tokenizer(target)))
+        else:
+            decisions = classifier.predict_texts([examples[i].text for i in indices], target)
         for index, (label, _) in zip(indices, decisions):
             predicted[index] = label
     return stance_scores([e.label for e in examples], predicted)

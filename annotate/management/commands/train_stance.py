@@ -9,9 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from annotate.management.jsonl import jsonl_lines, open_text
 from annotate.models import Project, StanceModel
 from annotate.nlp.stance_training import (
-    StanceClassifier,
     StanceExample,
-    evaluate_stance,
     map_labels,
     parse_label_map,
     train_stance_model,
@@ -53,7 +51,7 @@ class Command(BaseCommand):
             result = train_stance_model(examples, output, seed=seed, epochs=epochs, parse_model=settings.CLAIMDESK_SPACY_MODEL)
         except ValueError as error:
             raise CommandError(str(error)) from None
-        scores = evaluate_stance(StanceClassifier.load(output), examples)
+        scores = result.train_scores  # scored on the parses training made
         self.stdout.write(
             f"Trained {result.model_id} on {result.examples} examples ({', '.join(result.labels)}) in {result.seconds}s; "
             f"saved to {output}. Accuracy on its own training data: {scores['accuracy']:.3f} "
