@@ -401,12 +401,7 @@ async function send(s, i) {
   };
   let response;
   try {
-    response = await fetch(annotationUrl(s), {
-      method: "PUT",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken },
-      credentials: "same-origin",
-      body: JSON.stringify(body),
-    });
+    response = await sendJson("PUT", annotationUrl(s), body);
   } catch (error) {
     // Network trouble: keep the change on the page and try again shortly.
     s.saveState = "offline";
@@ -414,7 +409,7 @@ async function send(s, i) {
     refresh(i);
     return;
   }
-  const payload = await response.json().catch(() => ({}));
+  const { payload } = response;
   if (response.ok) {
     s.version = payload.version;
     // A name typed as a new speaker came back as one: fetch the list once.
@@ -432,7 +427,7 @@ async function send(s, i) {
     s.theirs = payload.current;
   } else {
     s.saveState = "error";
-    s.message = payload.detail || JSON.stringify(payload).slice(0, 200) || response.statusText;
+    s.message = payload.detail || JSON.stringify(payload).slice(0, 200) || `HTTP ${response.status}`;
   }
   refresh(i);
 }
@@ -605,10 +600,8 @@ function setStance(position) {
 
 function accept() {
   const s = sentences[current];
-  s.history.push({ draft: clone(s.draft), activeClaim: s.activeClaim });
   const status = s.draft.claims.length && s.draft.status !== "no_claim" ? "accepted" : "no_claim";
-  if (status === "no_claim") s.draft.claims = [];
-  save(s, status);
+  edit(s, () => { if (status === "no_claim") s.draft.claims = []; }, status);
   next();
 }
 
