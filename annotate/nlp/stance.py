@@ -36,7 +36,7 @@ class StanceComponent:
         self.model_name = self.classifier.model_id if self.classifier else RULES_MODEL_NAME
         tokenizer = nlp.tokenizer
         # Tokenizing the target is cheap, but targets repeat across a whole import.
-        self._profile = functools.lru_cache(maxsize=TARGET_CACHE_SIZE)(
+        self.profile = functools.lru_cache(maxsize=TARGET_CACHE_SIZE)(
             lambda target: profile_target(tokenizer(target))
         )
 
@@ -54,7 +54,7 @@ class StanceComponent:
         if not target:
             decisions: list[tuple[str | None, float]] = [(None, 0.0)] * len(units)
         else:
-            decisions = list(self.classify(units, self._profile(target), doc._.stance_labels))
+            decisions = list(self.classify(units, self.profile(target), doc._.stance_labels))
         prediction.stance, prediction.stance_confidence = decisions[0]
         for claim, (label, confidence) in zip(prediction.claims, decisions[1:]):
             claim.stance, claim.stance_confidence = label, confidence

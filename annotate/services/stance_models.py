@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,10 +19,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from spacy.language import Language
+from spacy.tokens import Doc
 
 from annotate.models import Annotation, AnnotationStatus, Document, Project, SentenceAnnotation, StanceModel
-from annotate.nlp.pipeline import load_pipeline, preannotate
-from annotate.nlp.stance_training import StanceExample, stance_scores, train_stance_model
+from annotate.nlp.pipeline import load_pipeline
+from annotate.nlp.stance_training import StanceClassifier, StanceExample, stance_scores, train_stance_model
 from annotate.services.audit import actor_or_none, audit_record
 from annotate.services.preannotation import refresh_suggestions
 
@@ -83,12 +85,31 @@ def is_held_out(document_key: str) -> bool:
     return int(digest[:8], 16) % HELD_OUT_SHARE == 0
 
 
-def predict_with_pipeline(model_dir: str | None, examples: list[StanceExample], labels: Sequence[str]) -> list[str | None]:
-    """Stance of each example's text toward its target, through the production pipeline,
-    choosing among the project's active `labels` as its suggestions do."""
-    nlp = load_pipeline(settings.CLAIMDESK_SPACY_MODEL, model_dir, settings.CLAIMDESK_ATTRIBUTION_MODEL or None)
-    predictions = preannotate(nlp, (e.text for e in examples), targets=(e.target for e in examples), labels=labels)
-    return [prediction.stance for prediction in predictions]
+def rules_and_model_stances(
+    model_dir: str, examples: list[StanceExample], labels: Sequence[str]
+) -> tuple[list[str | None], list[str | None]]:
+    """Each example's stance toward its target by the rules (choosing among the project's
+    active `labels`, as its suggestions do) and by the trained model in `model_dir`.
+
+    The texts go once through the production pipeline, which gives the rules' answer; the
+    model then reads the same parses, as it would as that pipeline's stance component. No
+    second spaCy pipeline is loaded for a model that may never be used."""
+    nlp = load_pipeline(settings.CLAIMDESK_SPACY_MODEL, None, settings.CLAIMDESK_ATTRIBUTION_MODEL or None)
+    component = nlp.get_pipe("claimdesk_stance")
+    classifier = StanceClassifier.load(model_dir)
+    rules, trained = [], []
+    for example, doc in zip(examples, nlp.pipe(_example_docs(nlp, examples, labels))):
+        rules.append(doc._.prediction.stance)
+        [(label, _)] = classifier.predict([doc[:]], component.profile(example.target))
+        trained.append(label)
+    return rules, trained
+
+
+def _example_docs(nlp: Language, examples: list[StanceExample], labels: Sequence[str]) -> Iterator[Doc]:
+    for example in examples:
+        doc = nlp.make_doc(example.text)
+        doc._.target, doc._.stance_labels = example.target, tuple(labels)
+        yield doc
 
 
 def start_stance_training(*, project: Project, by: AbstractBaseUser | None = None) -> StanceModel:
@@ -153,8 +174,8 @@ def run_stance_training(stance_model_id: int) -> StanceModel:
         _update(stance_model, progress=0.7, path=str(output), message=f"Comparing with the rules on {len(held_out)} held-out claims")
         gold = [e.label for e in held_out]
         active = [label.value for label in project.labels.all() if not label.retired]
-        trained = stance_scores(gold, predict_with_pipeline(str(output), held_out, active))
-        rules = stance_scores(gold, predict_with_pipeline(None, held_out, active))
+        rules_said, model_said = rules_and_model_stances(str(output), held_out, active)
+        trained, rules = stance_scores(gold, model_said), stance_scores(gold, rules_said)
         wins = trained["macro_f1"] > rules["macro_f1"]
         metrics = {
             "train_examples": len(train),
