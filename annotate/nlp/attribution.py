@@ -712,7 +712,8 @@ def _lemma_features(cand: Candidate, rate: Callable[[str], float]) -> None:
             cand.features[f"{prefix}cue_logit*{shape}"] = cue_logit
 
 
-def _clip_to_clause(text: str, content: CharSpan, cue: CharSpan | None, sentences: Sequence[CharSpan]) -> CharSpan | None:
+def _clip_to_clause(text: str, content: CharSpan, cue: CharSpan | None, sentences: Sequence[CharSpan],
+                    sentence_starts: Sequence[int]) -> CharSpan | None:
     """Keep a parse-derived content inside its cue's sentence and clause: the parser
     sometimes joins a headline or the previous paragraph to the sentence ("WATCH (...)\n\n
     X alleges Y"), and reported speech does not run back over a semicolon or colon before
@@ -720,10 +721,10 @@ def _clip_to_clause(text: str, content: CharSpan, cue: CharSpan | None, sentence
     the content across these bounds again afterwards."""
     if cue is None:
         return content
-    sentence = next(((s, e) for s, e in sentences if s <= cue[0] < e), None)
-    if sentence is None:
+    at = bisect.bisect_right(sentence_starts, cue[0]) - 1  # sentences are in text order
+    if at < 0 or not cue[0] < sentences[at][1]:
         return content
-    start, end = sentence
+    start, end = sentences[at]
     before = max(text.rfind(mark, start, cue[0]) for mark in P.CLAUSE_BREAKS_BEFORE_CUE)
     after = text.find(P.CLAUSE_BREAK_AFTER_CUE, cue[1], end)
     start = before + 1 if before >= 0 else start
@@ -800,7 +801,8 @@ def candidates_for(doc: Doc, lexicon: Callable[[str], bool]) -> list[Candidate]:
     found: list[Candidate] = [*_verb_candidates(doc, lexicon), *_noun_candidates(doc, lexicon),
                               *_according_to_candidates(doc),
                               *_colon_candidates(doc, quotes)]
-    clipped = [(cand, _clip_to_clause(text, cand.content, cand.cue, sentences)) for cand in found]
+    starts = [start for start, _ in sentences]
+    clipped = [(cand, _clip_to_clause(text, cand.content, cand.cue, sentences, starts)) for cand in found]
     found = [cand for cand, content in clipped if content is not None]
     for cand, content in clipped:
         cand.content = content or cand.content
