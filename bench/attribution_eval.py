@@ -54,7 +54,7 @@ def train(out: Path, model_name: str, without_heldout_third: bool) -> None:
     rows = [row for name in TRAINING_SETS for row in read_rows(REPO.parent / "shared" / "data" / name / "dev.jsonl")
             if not (without_heldout_third and heldout_third(str(row["id"])))]
     model = train_attribution(rows, spacy.load(model_name))
-    out.write_text(json.dumps(model.to_dict(), indent=0, sort_keys=True) + "\n", encoding="utf-8")
+    model.save(out)
     print(f"{out}: {len(rows)} documents, keep-threshold {model.threshold}")
 
 

@@ -689,6 +689,11 @@ class AttributionModel:
     def load(cls, path: str | Path = DEFAULT_MODEL_PATH) -> AttributionModel:
         return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
 
+    def save(self, path: str | Path) -> None:
+        """Write the model as `load` reads it; sorted keys, so the same fit gives the same bytes."""
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(json.dumps(self.to_dict(), indent=0, sort_keys=True) + "\n", encoding="utf-8")
+
 
 def _convention_features(cand: Candidate, quote_convention: str) -> None:
     """The guideline changes how often a speakerless quotation is a claim of its own

@@ -1,7 +1,6 @@
 """Fit the attribution model (cue lexicon, scorers, calibration) from gold attribution JSONL."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from django.conf import settings
@@ -62,7 +61,6 @@ class Command(BaseCommand):
             raise CommandError("no training documents")
         nlp = spacy.load(model or settings.CLAIMDESK_SPACY_MODEL)
         trained = train_attribution(rows, nlp)
-        Path(output).parent.mkdir(parents=True, exist_ok=True)
-        Path(output).write_text(json.dumps(trained.to_dict(), indent=0, sort_keys=True) + "\n", encoding="utf-8")
+        trained.save(output)
         self.stdout.write(f"Trained on {len(rows)} documents, "
                           f"{sum(len(r['attributions']) for r in rows)} attributions; wrote {output}")
