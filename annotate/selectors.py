@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from annotate.agreement import AgreementReport, LabelledClaim, MachineClaim, SentenceWork, compute_agreement
@@ -344,6 +345,19 @@ def export_sentences(
             Prefetch("annotations", queryset=annotations),
         )
     )
+
+
+def project_agreement_summary(project: Project) -> dict[str, Any]:
+    """`project_agreement(project).to_dict()`, computed once per state of the project's work.
+
+    Every change to human work and to suggestions leaves an audit event, so the project's
+    latest event (id and time: ids alone can repeat across test databases) says whether the
+    report can have changed; until then the project page and the API reuse it."""
+    latest = AuditEvent.objects.filter(project=project).order_by("-id").values_list("id", "created_at").first()
+    key = f"claimdesk:agreement:{project.pk}:{latest[0]}:{latest[1].isoformat()}" if latest else None
+    if key is None:
+        return project_agreement(project).to_dict()
+    return cache.get_or_set(key, lambda: project_agreement(project).to_dict(), timeout=24 * 3600)
 
 
 def project_agreement(project: Project) -> AgreementReport:

@@ -56,7 +56,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "sentence_total": sum(d.sentence_count for d in documents),
     }
     if is_reviewer:
-        context["agreement"] = selectors.project_agreement(project).to_dict()
+        context["agreement"] = selectors.project_agreement_summary(project)
     if role == Role.ADMIN:
         context["annotators"] = selectors.project_annotators(project)
         context["stance_models"] = list(project.stance_models.order_by("-version")[:5])

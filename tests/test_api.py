@@ -213,3 +213,17 @@ def test_the_openapi_schema_covers_every_view_without_warnings(tmp_path):
     for path in ("/api/sentences/{id}/comments/", "/api/projects/{project_pk}/agreement/",
                  "/api/projects/{project_pk}/stance-models/", "/api/comments/{id}/resolve/"):
         assert path in text, path
+
+
+def test_agreement_is_reused_until_the_projects_work_changes(document, people, django_assert_max_num_queries):
+    reviewer = client_for(people, "reviewer")
+    url = f"/api/projects/{document.project_id}/agreement/"
+    first = reviewer.get(url).json()
+    assert first["annotators"] == []
+    with django_assert_max_num_queries(3):  # the role and the latest audit event; no recomputation
+        assert reviewer.get(url).json() == first
+    sentence = document.sentences.first()
+    saved = client_for(people, "annotator").put(f"/api/sentences/{sentence.pk}/annotation/",
+                                                {"status": "no_claim", "version": None, "claims": []}, format="json")
+    assert saved.status_code == 200
+    assert reviewer.get(url).json()["annotators"] == [people["annotator"].username]

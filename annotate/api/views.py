@@ -383,7 +383,7 @@ class ProjectAgreement(ProjectScopedMixin, APIView):
 
     @extend_schema(responses={200: OpenApiResponse(description="Agreement figures; each is {value, n, reason}")})
     def get(self, request, project_pk: int):
-        return Response(selectors.project_agreement(self.get_permission_project()).to_dict())
+        return Response(selectors.project_agreement_summary(self.get_permission_project()))
 
 
 class ProjectExport(ProjectScopedMixin, APIView):

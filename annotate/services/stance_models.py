@@ -203,7 +203,11 @@ def run_stance_training(stance_model_id: int) -> StanceModel:
             audit_record(project=project, actor=None, action="stance_model.finish", obj=stance_model,
                          after={"activated": wins, "trained_macro_f1": trained["macro_f1"], "rules_macro_f1": rules["macro_f1"]})
         if wins:
-            refresh_suggestions(list(Document.objects.filter(project=project).select_related("project")))
+            documents = list(Document.objects.filter(project=project).select_related("project"))
+            refresh_suggestions(documents)
+            # Recorded after the fact too: the history (and the cached agreement) sees the new suggestions.
+            audit_record(project=project, actor=None, action="suggestions.refresh", obj=stance_model,
+                         after={"documents": len(documents), "stance_model": stance_model.version})
             _update(stance_model, progress=1.0)
     except TrainingRefused as refused:
         _update(stance_model, status=StanceModel.Status.FAILED, message=str(refused), finished_at=timezone.now())
