@@ -8,7 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from annotate.exporters.records import iter_attribution_documents, iter_sentence_records
 from annotate.exporters.writers import WRITERS, Writer
 from annotate.models import Project
-from annotate.selectors import project_agreement
+from annotate.selectors import project_agreement_summary
 
 __all__ = ["WRITERS", "Writer", "export_project", "writer_for"]
 
@@ -34,5 +34,5 @@ def export_project(
         return writer.write(iter_attribution_documents(project))
     summary = None
     if fmt == "json" and annotator is None and not gold_only:
-        summary = project_agreement(project).to_dict()
+        summary = project_agreement_summary(project)
     return writer.write(iter_sentence_records(project, annotator=annotator, gold_only=gold_only), summary)
