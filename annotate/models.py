@@ -204,6 +204,20 @@ class ClaimSpans(models.Model):
     def is_author(self) -> bool:
         return self.speaker_start is None and self.cue_start is None
 
+    # The offsets as (start, end) spans, the shape payloads, exports and agreement read;
+    # `span_values` is the way back.
+    @property
+    def speaker_span(self) -> tuple[int, int] | None:
+        return (self.speaker_start, self.speaker_end) if self.speaker_start is not None else None
+
+    @property
+    def cue_span(self) -> tuple[int, int] | None:
+        return (self.cue_start, self.cue_end) if self.cue_start is not None else None
+
+    @property
+    def claim_span(self) -> tuple[int, int]:
+        return (self.claim_start, self.claim_end)
+
     @staticmethod
     def span_values(
         claim: tuple[int, int], speaker: tuple[int, int] | None, cue: tuple[int, int] | None

@@ -146,16 +146,12 @@ def document_statuses(documents: list[Document]) -> dict[int, str]:
     return statuses
 
 
-def _span(start: int | None, end: int | None) -> list[int] | None:
-    return [start, end] if start is not None else None
-
-
 def suggestion_data(suggestion: Suggestion) -> dict[str, Any]:
     return {
         "id": suggestion.pk,
-        "speaker": _span(suggestion.speaker_start, suggestion.speaker_end),
-        "cue": _span(suggestion.cue_start, suggestion.cue_end),
-        "claim": [suggestion.claim_start, suggestion.claim_end],
+        "speaker": suggestion.speaker_span,
+        "cue": suggestion.cue_span,
+        "claim": suggestion.claim_span,
         "speaker_id": suggestion.speaker_id,
         "stance": suggestion.stance.value if suggestion.stance_id else None,
         "confidence": {
@@ -179,9 +175,9 @@ def annotation_data(annotation: SentenceAnnotation) -> dict[str, Any]:
         "updated_at": annotation.updated_at.isoformat(),
         "claims": [
             {
-                "speaker": _span(claim.speaker_start, claim.speaker_end),
-                "cue": _span(claim.cue_start, claim.cue_end),
-                "claim": [claim.claim_start, claim.claim_end],
+                "speaker": claim.speaker_span,
+                "cue": claim.cue_span,
+                "claim": claim.claim_span,
                 "speaker_id": claim.speaker_id,
                 "stance": claim.stance.value if claim.stance_id else None,
                 "suggestion_id": claim.suggestion_id,
@@ -202,7 +198,7 @@ def _claims_disagree(works: list[SentenceAnnotation]) -> list[str]:
         if part == "status":
             return (work.status if work.status in ("no_claim", "skipped") else "claims",)
         if part == "claim":
-            return tuple(sorted((c.claim_start, c.claim_end) for c in claims))
+            return tuple(sorted(c.claim_span for c in claims))
         if part == "speaker":
             return tuple(sorted((c.speaker_id or 0, c.speaker_start or -1) for c in claims))
         return tuple(sorted(c.stance_id or 0 for c in claims))
@@ -369,9 +365,6 @@ def project_agreement(project: Project) -> AgreementReport:
     )
     suggestions = Suggestion.objects.filter(sentence__document__project=project).select_related("stance")
 
-    def span(start: int | None, end: int | None) -> tuple[int, int] | None:
-        return (start, end) if start is not None else None
-
     work = [
         SentenceWork(
             sentence_id=w.sentence_id,
@@ -379,12 +372,12 @@ def project_agreement(project: Project) -> AgreementReport:
             status=w.status,
             claims=tuple(
                 LabelledClaim(
-                    claim=(c.claim_start, c.claim_end),
-                    speaker=span(c.speaker_start, c.speaker_end),
+                    claim=c.claim_span,
+                    speaker=c.speaker_span,
                     speaker_id=c.speaker_id,
                     stance=c.stance.value if c.stance_id else None,
                     suggestion_id=c.suggestion_id,
-                    cue=span(c.cue_start, c.cue_end),
+                    cue=c.cue_span,
                 )
                 for c in w.claims.all()
             ),
@@ -395,12 +388,12 @@ def project_agreement(project: Project) -> AgreementReport:
         MachineClaim(
             suggestion_id=s.pk,
             sentence_id=s.sentence_id,
-            claim=(s.claim_start, s.claim_end),
-            speaker=span(s.speaker_start, s.speaker_end),
+            claim=s.claim_span,
+            speaker=s.speaker_span,
             speaker_id=s.speaker_id,
             stance=s.stance.value if s.stance_id else None,
             model=f"{s.model_name} {s.model_version}",
-            cue=span(s.cue_start, s.cue_end),
+            cue=s.cue_span,
         )
         for s in suggestions
     ]

@@ -14,19 +14,22 @@ from annotate.models import Annotation, Project, Sentence, SentenceAnnotation, S
 from annotate.selectors import export_sentences
 
 
-def _span_fields(prefix: str, text: str, start: int | None, end: int | None) -> dict[str, Any]:
-    if start is None or end is None:
-        return {f"{prefix}_text": None, f"{prefix}_start": None, f"{prefix}_end": None}
-    return {f"{prefix}_text": text[start:end], f"{prefix}_start": start, f"{prefix}_end": end}
+def _span_text(text: str, span: tuple[int, int] | None) -> str | None:
+    return text[span[0]:span[1]] if span is not None else None
+
+
+def _span_fields(prefix: str, text: str, span: tuple[int, int] | None) -> dict[str, Any]:
+    start, end = span if span is not None else (None, None)
+    return {f"{prefix}_text": _span_text(text, span), f"{prefix}_start": start, f"{prefix}_end": end}
 
 
 def claim_record(text: str, claim: Annotation | Suggestion) -> dict[str, Any]:
     return {
-        **_span_fields("speaker", text, claim.speaker_start, claim.speaker_end),
+        **_span_fields("speaker", text, claim.speaker_span),
         "speaker_canonical": claim.speaker.name if claim.speaker_id else None,
         "speaker_is_author": claim.is_author,
-        **_span_fields("cue", text, claim.cue_start, claim.cue_end),
-        **_span_fields("claim", text, claim.claim_start, claim.claim_end),
+        **_span_fields("cue", text, claim.cue_span),
+        **_span_fields("claim", text, claim.claim_span),
         "stance": claim.stance.value if claim.stance_id else None,
     }
 
@@ -85,10 +88,6 @@ def iter_sentence_records(
         yield sentence_record(sentence, project.stance_target)
 
 
-def _span_list(start: int | None, end: int | None) -> list[int] | None:
-    return [start, end] if start is not None else None
-
-
 def iter_attribution_documents(project: Project, *, chunk_size: int = 500) -> Iterator[dict[str, Any]]:
     """One document per record in the gold attribution format of `shared/data` (what
     `train_attribution` reads): the gold version of each sentence, else the first
@@ -105,12 +104,12 @@ def iter_attribution_documents(project: Project, *, chunk_size: int = 500) -> It
                 if claim.is_author:
                     continue
                 attributions.append({
-                    "source": _span_list(claim.speaker_start, claim.speaker_end),
-                    "cue": _span_list(claim.cue_start, claim.cue_end),
-                    "content": [claim.claim_start, claim.claim_end],
-                    "source_text": document.text[claim.speaker_start:claim.speaker_end] if claim.speaker_start is not None else None,
-                    "cue_text": document.text[claim.cue_start:claim.cue_end] if claim.cue_start is not None else None,
-                    "content_text": document.text[claim.claim_start:claim.claim_end],
+                    "source": claim.speaker_span,
+                    "cue": claim.cue_span,
+                    "content": claim.claim_span,
+                    "source_text": _span_text(document.text, claim.speaker_span),
+                    "cue_text": _span_text(document.text, claim.cue_span),
+                    "content_text": _span_text(document.text, claim.claim_span),
                     "source_reference": claim.speaker.name if claim.speaker_id else None,
                     "annotator": chosen.annotator.get_username(),
                     "kind": chosen.kind,

@@ -63,9 +63,9 @@ def annotation_snapshot(annotation: SentenceAnnotation | None, claims: list[Anno
         "version": annotation.version,
         "claims": [
             {
-                "speaker": [c.speaker_start, c.speaker_end] if c.speaker_start is not None else None,
-                "cue": [c.cue_start, c.cue_end] if c.cue_start is not None else None,
-                "claim": [c.claim_start, c.claim_end],
+                "speaker": c.speaker_span,
+                "cue": c.cue_span,
+                "claim": c.claim_span,
                 "stance": c.stance.value if c.stance_id else None,
                 "speaker_id": c.speaker_id,
             }
@@ -78,12 +78,7 @@ def _same_as_suggestions(claims: list[ClaimInput], suggestions: list[Suggestion]
     if len(claims) != len(suggestions):
         return False
     for claim, suggestion in zip(claims, suggestions):
-        suggested = (
-            (suggestion.speaker_start, suggestion.speaker_end) if suggestion.speaker_start is not None else None,
-            (suggestion.cue_start, suggestion.cue_end) if suggestion.cue_start is not None else None,
-            (suggestion.claim_start, suggestion.claim_end),
-            suggestion.stance_id,
-        )
+        suggested = (suggestion.speaker_span, suggestion.cue_span, suggestion.claim_span, suggestion.stance_id)
         stance = stances.get(claim.stance) if claim.stance else None
         given = (claim.speaker, claim.cue, claim.claim, stance.pk if stance else None)
         if suggested != given:
