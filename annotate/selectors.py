@@ -1,11 +1,12 @@
 """Reads: typed functions with a fixed number of queries, shared by the UI, the API and the commands."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Max, Min, Prefetch, Q, QuerySet
 
 from annotate.agreement import AgreementReport, LabelledClaim, MachineClaim, SentenceWork, compute_agreement
 from annotate.models import (
@@ -82,6 +83,26 @@ def visible_documents(project: Project, user: AbstractBaseUser, role: str | None
         # Count("assignments") to this user's own assignment (assigned_count would be 1).
         documents = documents.filter(pk__in=Assignment.objects.filter(annotator=user).values("document_id"))
     return documents
+
+
+@dataclass(frozen=True)
+class DocumentPosition:
+    """Where a document stands among those the user may open (by id)."""
+
+    visible: bool
+    previous_id: int | None
+    next_id: int | None
+
+
+def document_position(document: Document, user: AbstractBaseUser, role: str | None) -> DocumentPosition:
+    """Whether the user may open `document` and its neighbours, in one query however many
+    documents the project has."""
+    found = visible_documents(document.project, user, role).aggregate(
+        here=Count("pk", filter=Q(pk=document.pk)),
+        previous_id=Max("pk", filter=Q(pk__lt=document.pk)),
+        next_id=Min("pk", filter=Q(pk__gt=document.pk)),
+    )
+    return DocumentPosition(visible=found["here"] > 0, previous_id=found["previous_id"], next_id=found["next_id"])
 
 
 def documents_with_progress(project: Project, user: AbstractBaseUser, role: str | None = Role.ADMIN) -> QuerySet[Document]:

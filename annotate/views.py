@@ -151,7 +151,8 @@ def document_import(request: HttpRequest, pk: int) -> HttpResponse:
 def _review_page(request: HttpRequest, pk: int, *, adjudicate: bool) -> HttpResponse:
     document = get_object_or_404(Document.objects.select_related("project"), pk=pk)
     role = _require_role(request, document.project, Role.REVIEWER if adjudicate else Role.ANNOTATOR)
-    if not selectors.can_open_document(request.user, document, role):
+    position = selectors.document_position(document, request.user, role)
+    if not position.visible:
         raise PermissionDenied("This document is not assigned to you.")
     payload = selectors.review_payload(document, request.user, adjudicate=adjudicate)
     payload["urls"] = {
@@ -166,10 +167,6 @@ def _review_page(request: HttpRequest, pk: int, *, adjudicate: bool) -> HttpResp
     if role in (Role.ADMIN, Role.REVIEWER):  # curating the document's canonical speakers
         payload["urls"]["speaker"] = reverse("api-speaker", kwargs={"pk": 0})
         payload["urls"]["speaker_merge"] = reverse("api-speaker-merge", kwargs={"pk": 0})
-    neighbours = list(
-        selectors.visible_documents(document.project, request.user, role).order_by("id").values_list("pk", flat=True)
-    )
-    position = neighbours.index(document.pk)
     page = "annotate:document-adjudicate" if adjudicate else "annotate:document-review"
     return render(
         request,
@@ -181,8 +178,8 @@ def _review_page(request: HttpRequest, pk: int, *, adjudicate: bool) -> HttpResp
             "adjudicate": adjudicate,
             "can_adjudicate": role in (Role.ADMIN, Role.REVIEWER),
             "page": page,
-            "previous_id": neighbours[position - 1] if position > 0 else None,
-            "next_id": neighbours[position + 1] if position + 1 < len(neighbours) else None,
+            "previous_id": position.previous_id,
+            "next_id": position.next_id,
             "guidelines_html": _markdown.render(document.project.guidelines) if document.project.guidelines else "",
         },
     )

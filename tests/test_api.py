@@ -183,7 +183,7 @@ def test_document_list_and_review_cost_a_fixed_number_of_queries(document, peopl
 def test_review_page_costs_a_fixed_number_of_queries(document, people, client, django_assert_max_num_queries):
     client.force_login(people["annotator"])
     client.get(f"/documents/{document.pk}/")
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(11):
         response = client.get(f"/documents/{document.pk}/")
     assert response.status_code == 200
     client.get(f"/projects/{document.project_id}/")
@@ -191,7 +191,7 @@ def test_review_page_costs_a_fixed_number_of_queries(document, people, client, d
         assert client.get(f"/projects/{document.project_id}/").status_code == 200
     _grow(document.project, 8, people["annotator"])
     _add_work(document, people)
-    with django_assert_max_num_queries(13):  # + the saved claims' prefetch, as above
+    with django_assert_max_num_queries(12):  # + the saved claims' prefetch, as above
         assert client.get(f"/documents/{document.pk}/").status_code == 200
     with django_assert_max_num_queries(12):
         page = client.get(f"/projects/{document.project_id}/")
@@ -213,6 +213,27 @@ def test_the_openapi_schema_covers_every_view_without_warnings(tmp_path):
     for path in ("/api/sentences/{id}/comments/", "/api/projects/{project_pk}/agreement/",
                  "/api/projects/{project_pk}/stance-models/", "/api/comments/{id}/resolve/"):
         assert path in text, path
+
+
+def test_review_page_links_the_neighbours_the_user_may_open(document, people, client):
+    """An annotator steps through their own assigned documents only; one that is not theirs
+    is skipped by the links and refused when asked for."""
+    project = document.project
+    texts = [f"Official {i} said the deal number {i} holds." for i in range(3)]
+    first, unassigned, last = import_documents(
+        project=project, documents=[doc for text in texts for doc in parse_text(text)]
+    ).created
+    assign_documents(project=project, documents=[first, last], annotators=[people["annotator"]])
+    client.force_login(people["annotator"])
+    page = client.get(f"/documents/{first.pk}/")
+    assert page.status_code == 200
+    assert (page.context["previous_id"], page.context["next_id"]) == (document.pk, last.pk)
+    page = client.get(f"/documents/{last.pk}/")
+    assert (page.context["previous_id"], page.context["next_id"]) == (first.pk, None)
+    assert client.get(f"/documents/{unassigned.pk}/").status_code == 403
+    client.force_login(people["reviewer"])  # reviewers open every document
+    page = client.get(f"/documents/{first.pk}/")
+    assert (page.context["previous_id"], page.context["next_id"]) == (document.pk, unassigned.pk)
 
 
 def test_agreement_is_reused_until_the_projects_work_changes(document, people, django_assert_max_num_queries):
