@@ -111,7 +111,7 @@ def main() -> None:
     rows = read_rows(args.gold)
     if args.split == "heldout-third":
         rows = [row for row in rows if heldout_third(str(row["id"]))]
-    nlp = load_pipeline(args.model, None, args.attribution_model)
+    nlp = load_pipeline(args.model, args.attribution_model)
     conventions = [args.quote_convention or gold_quote_convention(r) for r in rows]
     predicted = preannotate(nlp, [r["text"] for r in rows], quote_conventions=conventions)
     predictions = [prediction_row(str(row["id"]), p) for row, p in zip(rows, predicted)]

@@ -63,12 +63,12 @@ def time_with_storage(texts: Sequence[str], database_url: str | None) -> tuple[f
     from django.core.management import call_command
 
     from annotate.services.imports import DocumentInput, import_documents
-    from annotate.services.preannotation import pipeline_for_project
+    from annotate.services.preannotation import app_pipeline
     from annotate.services.projects import project_create
 
     call_command("migrate", verbosity=0)
     project = project_create(name=f"bench {time.time():.0f}")
-    pipeline_for_project(project)  # load the pipeline before timing, as a running app has
+    app_pipeline()  # load the pipeline before timing, as a running app has
     documents = [DocumentInput(text=text, title=f"bench {i}") for i, text in enumerate(texts)]
     chunk = 32  # what a background import stores per transaction
     return timed(lambda: sum(len(import_documents(project=project, documents=documents[i:i + chunk]).created)

@@ -56,8 +56,9 @@ def read_rows(path: Path) -> list[dict]:
 
 def predict(rows: Sequence[dict], stance_model: str | None = None,
             labels: Sequence[str] = DEFAULT_STANCE_LABELS) -> dict[str, dict]:
-    nlp = load_pipeline(BASE_MODEL, stance_model)
-    predictions = preannotate(nlp, (r["text"] for r in rows), targets=(r["target"] for r in rows), labels=labels)
+    nlp = load_pipeline(BASE_MODEL)
+    predictions = preannotate(nlp, (r["text"] for r in rows), targets=(r["target"] for r in rows), labels=labels,
+                              stance_model=stance_model)
     return {r["id"]: {"id": r["id"], "stance": p.stance} for r, p in zip(rows, predictions)}
 
 

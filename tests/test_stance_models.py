@@ -10,8 +10,11 @@ from django.core.management.base import CommandError
 from rest_framework.test import APIClient
 
 from annotate.models import StanceModel, Suggestion
+from annotate.nlp.pipeline import load_pipeline
+from annotate.nlp.stance_training import StanceExample, train_stance_model
 from annotate.services.annotations import ClaimInput, save_sentence_annotation
 from annotate.services.imports import import_documents, parse_text
+from annotate.services.projects import project_create
 from annotate.services.stance_models import (
     TrainingRefused,
     project_stance_examples,
@@ -143,6 +146,8 @@ def test_train_stance_command_from_a_gold_file_with_a_label_map(tmp_path):
     call_command("predict", str(source), str(sink), stance_model=str(tmp_path / "model"), no_progress=True, stderr=StringIO())
     row = json.loads(sink.read_text())
     assert row["stance"] in {"support", "oppose"} and row["stance_model"].startswith("textcat")
+    with pytest.raises(CommandError, match="Could not load the pipeline"):  # before any line is read
+        call_command("predict", str(source), str(sink), stance_model=str(tmp_path / "gone"), no_progress=True, stderr=StringIO())
 
 
 def test_train_stance_command_reports_malformed_gold(tmp_path):
@@ -152,12 +157,39 @@ def test_train_stance_command_reports_malformed_gold(tmp_path):
         call_command("train_stance", str(gold), output=str(tmp_path / "m"))
 
 
-def test_an_unusable_stance_model_falls_back_to_the_rules(project, tmp_path):
+def test_an_unusable_stance_model_falls_back_to_the_rules(project, tmp_path, caplog):
     """A vanished or outdated model folder must not block imports."""
     StanceModel.objects.create(project=project, version=1, status="done", is_active=True, path=str(tmp_path / "gone"))
     document = import_documents(project=project, documents=parse_text("Officials said the deal works.")).created[0]
     models = set(Suggestion.objects.filter(sentence__document=document).values_list("stance_model", flat=True))
     assert models and all(name.startswith("rules") for name in models)
+    assert f"stance model {tmp_path / 'gone'} unusable" in caplog.text, "an admin must learn to retrain"
+
+
+@pytest.fixture(scope="module")
+def two_stance_models(tmp_path_factory) -> list[str]:
+    """Two small trained stance models, told apart by their ids."""
+    examples = [StanceExample(f"The plan {p}.", "the plan", "support") for p in SUPPORT] + [
+        StanceExample(f"The plan {p}.", "the plan", "oppose") for p in OPPOSE]
+    folder = tmp_path_factory.mktemp("stance_models")
+    return [str(train_stance_model(examples * 2, folder / name, name=name, epochs=4).output_dir) for name in ("model_a", "model_b")]
+
+
+def test_projects_with_their_own_stance_models_share_one_pipeline(project, two_stance_models):
+    """Each project's suggestions come from its own stance model, and no project loads
+    another copy of the base spaCy pipeline for it."""
+    other = project_create(name="Other project", stance_target="US–Pakistan cooperation")
+    import_documents(project=project, documents=parse_text("Officials said the deal works."))  # the rules' pipeline is loaded
+    loads = load_pipeline.cache_info().misses
+    for owner, path in zip((project, other), two_stance_models):
+        StanceModel.objects.create(project=owner, version=1, status="done", is_active=True, path=path)
+    used = {}
+    for owner in (project, other):
+        text = "The official said the cooperation brings real benefits to everyone."
+        document = import_documents(project=owner, documents=parse_text(text)).created[0]
+        used[owner.name] = set(Suggestion.objects.filter(sentence__document=document).values_list("stance_model", flat=True))
+    assert used == {project.name: {"textcat+lr:model_a@1.0.0"}, other.name: {"textcat+lr:model_b@1.0.0"}}
+    assert load_pipeline.cache_info().misses == loads, "the base pipeline was loaded again for a stance model"
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,7 +1,9 @@
 """Load the spaCy pipeline once per process and run pre-annotation in batches.
 
 `preannotate()` is the one entry point: the import service, the `predict` command and
-the benchmarks all call it, so they run exactly the same code.
+the benchmarks all call it, so they run exactly the same code. What differs between
+projects (stance target, labels, trained stance model, quote guideline) is given per
+document, so every project shares one loaded pipeline.
 """
 from __future__ import annotations
 
@@ -13,24 +15,19 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from . import attribution as _attribution  # noqa: F401  (registers the factory and doc._.quote_convention)
-from .stance import DEFAULT_LABELS as DEFAULT_STANCE_LABELS  # the module registers doc._.target, doc._.stance_labels
+from .stance import DEFAULT_LABELS as DEFAULT_STANCE_LABELS  # registers doc._.target, stance_labels, stance_model_dir
 from .types import DocumentPrediction
 
 PIPELINE_VERSION = "1"
 
 
 @functools.lru_cache(maxsize=4)
-def load_pipeline(
-    model_name: str,
-    stance_model: str | None = None,
-    attribution_model: str | None = None,
-) -> Language:
+def load_pipeline(model_name: str, attribution_model: str | None = None) -> Language:
     """The base spaCy pipeline plus ClaimDesk's components, loaded once per process.
 
-    `stance_model` is the directory of a stance classifier trained by `train_stance`;
-    without it stance comes from the rules. `attribution_model` is a file written by
-    `train_attribution`; without it the shipped model is used. A project's quote guideline is
-    not part of the pipeline: `preannotate(quote_conventions=...)` gives it per document.
+    `attribution_model` is a file written by `train_attribution`; without it the shipped
+    model is used. A project's trained stance model and quote guideline are not part of the
+    pipeline: `preannotate(stance_model=..., quote_conventions=...)` gives them per document.
     """
     nlp = spacy.load(model_name)
     nlp.add_pipe(
@@ -38,7 +35,7 @@ def load_pipeline(
         last=True,
         config={"model_path": attribution_model or ""},
     )
-    nlp.add_pipe("claimdesk_stance", last=True, config={"model_dir": stance_model or ""})
+    nlp.add_pipe("claimdesk_stance", last=True)
     return nlp
 
 
@@ -49,6 +46,7 @@ def preannotate(
     targets: Iterable[str] | None = None,
     quote_conventions: Iterable[str | None] | None = None,
     labels: Sequence[str] = DEFAULT_STANCE_LABELS,
+    stance_model: str | None = None,
     batch_size: int = 16,
 ) -> Iterator[DocumentPrediction]:
     """Yield one `DocumentPrediction` per text, in order, running `nlp.pipe` in batches.
@@ -57,7 +55,9 @@ def preannotate(
     `quote_conventions`, if given, each text's quote guideline (None: the pipeline's). `labels` is the
     project's stance label set, kept on each doc for the components: the rules answer
     support / oppose / neutral, a trained model the labels it was trained on, and the app
-    stores a suggestion's stance only if the project has that label.
+    stores a suggestion's stance only if the project has that label. `stance_model` is the
+    folder of a stance classifier trained by `train_stance`, used for every text (loaded on
+    first use and kept, see `stance.load_stance_classifier`); None: the rules.
     """
     target_iter = iter(targets) if targets is not None else None
     convention_iter = iter(quote_conventions) if quote_conventions is not None else None
@@ -68,6 +68,7 @@ def preannotate(
             doc._.target = next(target_iter, "") if target_iter is not None else ""
             doc._.quote_convention = next(convention_iter, None) if convention_iter is not None else None
             doc._.stance_labels = tuple(labels)
+            doc._.stance_model_dir = stance_model
             yield doc
 
     # spaCy keeps the language apart from the name ("en" + "core_web_sm"): join them as installed.

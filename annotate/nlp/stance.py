@@ -1,20 +1,20 @@
 """The `claimdesk_stance` component: stance of each claim, and of the document, toward `doc._.target`.
 
 It runs after `claimdesk_attribution` and fills the stance fields of `doc._.prediction`.
-Without a `model_dir` it applies `stance_rules` to the tokens (and parse) the pipeline
-already has: no second parse. A long document is read only through its sentences that
-mention the target. With a `model_dir` (a classifier saved by
-`stance_training.train_stance_model`) it loads the classifier once and asks it instead.
+Without a `doc._.stance_model_dir` it applies `stance_rules` to the tokens (and parse) the
+pipeline already has: no second parse. A long document is read only through its sentences
+that mention the target. With one (a classifier saved by `stance_training.train_stance_model`)
+it asks that classifier instead, loaded once per process by `load_stance_classifier`. The
+model is chosen per document, so one loaded pipeline serves every project, whatever its model.
 """
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from .stance_rules import NEUTRAL, OPPOSE, RULES_MODEL_NAME, SUPPORT, TargetProfile, decide, profile_target, read_text
+from .stance_rules import NEUTRAL, OPPOSE, RULES_MODEL_NAME, SUPPORT, decide, profile_target, read_text
 from .stance_training import StanceClassifier
 from .types import DocumentPrediction
 
@@ -24,16 +24,28 @@ if not Doc.has_extension("target"):
     Doc.set_extension("target", default="")
 if not Doc.has_extension("stance_labels"):
     Doc.set_extension("stance_labels", default=(SUPPORT, OPPOSE, NEUTRAL))
+if not Doc.has_extension("stance_model_dir"):
+    # Per-document stance model, for batches of any project; None (or ""): the rules.
+    Doc.set_extension("stance_model_dir", default=None)
 
 DEFAULT_LABELS: tuple[str, ...] = (SUPPORT, OPPOSE, NEUTRAL)
 TARGET_CACHE_SIZE = 1024  # a project has few targets, each shared by many documents
+CLASSIFIER_CACHE_SIZE = 8  # trained models kept loaded: the projects importing at about the same time
+
+
+@functools.lru_cache(maxsize=CLASSIFIER_CACHE_SIZE)
+def load_stance_classifier(model_dir: str) -> StanceClassifier:
+    """The classifier saved in `model_dir`, loaded once per process. Raises OSError or
+    ValueError for a folder that is gone or was made by another feature version.
+
+    Keyed by the folder: a training run writes a new one (`stance-v<version>`) rather than
+    rewriting a folder in use."""
+    return StanceClassifier.load(model_dir)
 
 
 class StanceComponent:
-    def __init__(self, nlp: Language, name: str, model_dir: str = "") -> None:
+    def __init__(self, nlp: Language, name: str) -> None:
         self.name = name
-        self.classifier = StanceClassifier.load(model_dir) if model_dir else None
-        self.model_name = self.classifier.model_id if self.classifier else RULES_MODEL_NAME
         tokenizer = nlp.tokenizer
         # Tokenizing the target is cheap, but targets repeat across a whole import.
         self.profile = functools.lru_cache(maxsize=TARGET_CACHE_SIZE)(
@@ -46,27 +58,25 @@ class StanceComponent:
             prediction = DocumentPrediction(sentences=_sentence_spans(doc), claims=[], speakers=[])
             doc._.prediction = prediction
         target = (doc._.target or "").strip()
+        # Documents of one batch share their model: after the first, a cache hit.
+        classifier = load_stance_classifier(doc._.stance_model_dir) if doc._.stance_model_dir else None
         prediction.target = target
-        prediction.stance_model = self.model_name
+        prediction.stance_model = classifier.model_id if classifier is not None else RULES_MODEL_NAME
         # Unit 0 is the whole document; the others are the claims, in order.
         units: list[Span] = [doc[:]]
         units += [_char_span(doc, claim.claim) for claim in prediction.claims]
+        decisions: list[tuple[str | None, float]]
         if not target:
-            decisions: list[tuple[str | None, float]] = [(None, 0.0)] * len(units)
-        else:
-            decisions = list(self.classify(units, self.profile(target), doc._.stance_labels))
+            decisions = [(None, 0.0)] * len(units)
+        elif classifier is not None:  # a trained model answers in the labels it was trained on
+            decisions = classifier.predict(units, self.profile(target))
+        else:  # the rules choose among the project's labels
+            profile = self.profile(target)
+            decisions = [decide(read_text(unit, profile)[1], doc._.stance_labels) for unit in units]
         prediction.stance, prediction.stance_confidence = decisions[0]
         for claim, (label, confidence) in zip(prediction.claims, decisions[1:]):
             claim.stance, claim.stance_confidence = label, confidence
         return doc
-
-    def classify(self, units: Sequence[Span], target: TargetProfile,
-                 labels: Sequence[str] = DEFAULT_LABELS) -> list[tuple[str, float]]:
-        """(label, confidence) for each unit of text toward one target. The rules choose
-        among the project's `labels`; a trained model knows its own."""
-        if self.classifier is not None:
-            return self.classifier.predict(units, target)
-        return [decide(read_text(unit, target)[1], labels) for unit in units]
 
 
 def _sentence_spans(doc: Doc) -> list[tuple[int, int]]:
@@ -81,6 +91,6 @@ def _char_span(doc: Doc, span: tuple[int, int]) -> Span:
     return found if found is not None else doc[0:0]
 
 
-@Language.factory("claimdesk_stance", default_config={"model_dir": ""})
-def make_stance_component(nlp: Language, name: str, model_dir: str) -> StanceComponent:
-    return StanceComponent(nlp, name, model_dir)
+@Language.factory("claimdesk_stance")
+def make_stance_component(nlp: Language, name: str) -> StanceComponent:
+    return StanceComponent(nlp, name)

@@ -10,26 +10,34 @@ from spacy.language import Language
 
 from annotate.models import Document, Project, Sentence, Speaker, StanceLabel, StanceModel, Suggestion
 from annotate.nlp.pipeline import load_pipeline, preannotate
+from annotate.nlp.stance import load_stance_classifier
 from annotate.nlp.types import DocumentPrediction
 
 logger = logging.getLogger(__name__)
 
 
-def pipeline_for_project(project: Project) -> Language:
-    """The process-wide pipeline, with the project's trained stance model if it has one.
+def app_pipeline() -> Language:
+    """The process-wide pipeline, one for every project: a project's stance model is
+    chosen per document (`preannotate(stance_model=...)`), not loaded into it."""
+    return load_pipeline(settings.CLAIMDESK_SPACY_MODEL, settings.CLAIMDESK_ATTRIBUTION_MODEL or None)
+
+
+def usable_stance_model_dir(project: Project) -> str | None:
+    """The folder of the project's trained stance model, if it has one that loads; else None (the rules).
 
     A model that can no longer be loaded (its folder is gone, or it was made by an older
     feature version) must not stop imports: the rules take over, which every suggestion
-    records, and the problem is logged so an admin retrains.
+    records, and the problem is logged so an admin retrains. Loading it here also leaves it
+    in the stance component's cache, where the pipeline finds it.
     """
     stance_model_dir = project_stance_model_dir(project)
-    attribution_model = settings.CLAIMDESK_ATTRIBUTION_MODEL or None
     if stance_model_dir:
         try:
-            return load_pipeline(settings.CLAIMDESK_SPACY_MODEL, stance_model_dir, attribution_model)
+            load_stance_classifier(stance_model_dir)
         except (OSError, ValueError) as error:
             logger.error("project %s: stance model %s unusable (%s); using the rules", project.pk, stance_model_dir, error)
-    return load_pipeline(settings.CLAIMDESK_SPACY_MODEL, None, attribution_model)
+            return None
+    return stance_model_dir
 
 
 def project_stance_model_dir(project: Project) -> str | None:
@@ -47,13 +55,13 @@ def predict_documents(documents: Sequence[Document]) -> list[DocumentPrediction]
         project = documents[positions[0]].project
         # The rules choose among these (a project without "neutral" always gets a side).
         labels = [label.value for label in project.labels.all() if not label.retired]
-        nlp = pipeline_for_project(project)
         results = preannotate(
-            nlp,
+            app_pipeline(),
             (documents[p].text for p in positions),
             targets=(documents[p].effective_target for p in positions),
             quote_conventions=(project.quote_convention for _ in positions),
             labels=labels,
+            stance_model=usable_stance_model_dir(project),
             batch_size=settings.CLAIMDESK_NLP_BATCH_SIZE,
         )
         for position, prediction in zip(positions, results, strict=True):

@@ -23,10 +23,9 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from annotate.models import Annotation, AnnotationStatus, Document, Project, SentenceAnnotation, StanceModel
-from annotate.nlp.pipeline import load_pipeline
 from annotate.nlp.stance_training import StanceClassifier, StanceExample, stance_scores, train_stance_model
 from annotate.services.audit import actor_or_none, audit_record
-from annotate.services.preannotation import refresh_suggestions
+from annotate.services.preannotation import app_pipeline, refresh_suggestions
 
 logger = logging.getLogger(__name__)
 
@@ -92,9 +91,9 @@ def rules_and_model_stances(
     active `labels`, as its suggestions do) and by the trained model in `model_dir`.
 
     The texts go once through the production pipeline, which gives the rules' answer; the
-    model then reads the same parses, as it would as that pipeline's stance component. No
-    second spaCy pipeline is loaded for a model that may never be used."""
-    nlp = load_pipeline(settings.CLAIMDESK_SPACY_MODEL, None, settings.CLAIMDESK_ATTRIBUTION_MODEL or None)
+    model then reads the same parses, as it would as that pipeline's stance component. It is
+    loaded on its own, not into that component's cache of models in use: it may never be used."""
+    nlp = app_pipeline()
     component = nlp.get_pipe("claimdesk_stance")
     classifier = StanceClassifier.load(model_dir)
     rules, trained = [], []

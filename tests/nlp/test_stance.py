@@ -217,16 +217,21 @@ def test_trained_model_meta(trained_model: Path) -> None:
     assert len(meta[META_KEY]["losses"]) == 15
 
 
-def test_component_uses_trained_model(trained_model: Path) -> None:
-    pipeline = spacy.load(BASE_MODEL)
-    pipeline.add_pipe("claimdesk_stance", last=True, config={"model_dir": str(trained_model)})
-    doc = pipeline.make_doc("Mayor denies the bridge closure, calls the report a hoax")
-    doc._.target = "The city will close the old bridge"
-    prediction = pipeline(doc)._.prediction
+def test_component_uses_the_documents_trained_model(nlp: Language, trained_model: Path) -> None:
+    def stance_by(model_dir: str | None) -> DocumentPrediction:
+        doc = nlp.make_doc("Mayor denies the bridge closure, calls the report a hoax")
+        doc._.target = "The city will close the old bridge"
+        doc._.stance_model_dir = model_dir
+        return nlp(doc)._.prediction
+
+    prediction = stance_by(str(trained_model))
     assert prediction.stance_model == "textcat+lr:tiny_stance@0.0.1"
     assert prediction.stance in TRAINING_LABELS
     assert prediction.stance == "against"
     assert 1 / 3 < prediction.stance_confidence <= 1.0
+    # The same pipeline, for a document without a model: the rules.
+    rules = stance_by(None)
+    assert (rules.stance_model, rules.stance) == (RULES_MODEL_NAME, "oppose")
 
 
 def test_model_with_other_feature_version_is_refused(trained_model: Path, tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ from annotate.management.jsonl import JsonlLine, jsonl_lines, open_text
 from annotate.nlp.attribution import gold_quote_convention
 from annotate.nlp.attribution_patterns import QUOTE_CONVENTIONS
 from annotate.nlp.pipeline import load_pipeline, preannotate
+from annotate.nlp.stance import load_stance_classifier
 from annotate.nlp.types import DocumentPrediction
 
 # (id, text, stance target, quote convention or None for the pipeline's own)
@@ -86,9 +87,10 @@ class Command(BaseCommand):
         try:
             nlp = load_pipeline(
                 options["model"] or settings.CLAIMDESK_SPACY_MODEL,
-                options["stance_model"],
                 options["attribution_model"] or settings.CLAIMDESK_ATTRIBUTION_MODEL or None,
             )
+            if options["stance_model"]:
+                load_stance_classifier(options["stance_model"])  # a bad folder fails here, not at the first line
         except (OSError, ValueError) as error:
             raise CommandError(f"Could not load the pipeline: {error}") from None
         source = sys.stdin if options["input"] == "-" else open_text(options["input"], "r")
@@ -103,7 +105,7 @@ class Command(BaseCommand):
                 targets = [row[2] for row in good]
                 conventions = [row[3] for row in good]
                 predictions = preannotate(nlp, texts, targets=targets, quote_conventions=conventions,
-                                          batch_size=options["batch_size"])
+                                          stance_model=options["stance_model"], batch_size=options["batch_size"])
                 for (doc_id, text, _, _), prediction in zip(good, predictions, strict=True):
                     sink.write(json.dumps(prediction_record(doc_id, text, prediction), ensure_ascii=False) + "\n")
                     written += 1
