@@ -797,11 +797,14 @@ def _fit_to_quotations(doc: Doc, text: str, cand: Candidate, quotes: Sequence[Ch
     return True
 
 
-def candidates_for(doc: Doc, lexicon: Callable[[str], bool]) -> list[Candidate]:
-    """All rule candidates of a parsed document (features not yet lemma-weighted)."""
+def candidates_for(doc: Doc, lexicon: Callable[[str], bool],
+                   sentences_tok: Sequence[tuple[int, int]] | None = None) -> list[Candidate]:
+    """All rule candidates of a parsed document (features not yet lemma-weighted).
+    `sentences_tok` is `sentence_spans(doc)` if the caller has it already."""
     text = doc.text  # built anew on every access: fetch it once per document
     quotes = find_quotations(text)
-    sentences_tok = sentence_spans(doc)
+    if sentences_tok is None:
+        sentences_tok = sentence_spans(doc)
     sentences = [_chars(doc, s, e) for s, e in sentences_tok]
     found: list[Candidate] = [*_verb_candidates(doc, lexicon), *_noun_candidates(doc, lexicon),
                               *_according_to_candidates(doc),
@@ -868,7 +871,7 @@ def extract(doc: Doc, model: AttributionModel, quote_convention: str = "joined")
         raise ValueError(f"quote_convention must be one of {P.QUOTE_CONVENTIONS}, not {quote_convention!r}")
     sentences_tok = sentence_spans(doc)
     sentences = [_chars(doc, s, e) for s, e in sentences_tok]
-    candidates = candidates_for(doc, model.is_cue_lemma)
+    candidates = candidates_for(doc, model.is_cue_lemma, sentences_tok)  # split once per document
     for cand in candidates:
         _convention_features(cand, quote_convention)
         _lemma_features(cand, model.cue_rate)
