@@ -8,7 +8,8 @@ system runs through `preannotate()`, the app's own code path, and is scored by
 `score_stance` from `shared/eval/score.py`. The rules choose among the dataset's labels as
 `stance_label_map.json` maps them (IBM: support / oppose, no neutral), as a project with
 those labels would, and are mapped back; a trained model already speaks the dataset's labels.
-Trained models go to --work (outside the repo: they are built from gold data).
+Trained models go to --work, by default a new temporary folder (never the repo: they are
+built from gold data).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import hashlib
 import importlib.util
 import json
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -70,9 +72,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=SHARED / "data")
     parser.add_argument("--scorer", type=Path, default=SHARED / "eval" / "score.py")
-    parser.add_argument("--work", type=Path, default=Path("/work/scratch/stance3/bench_models"))
+    parser.add_argument("--work", type=Path, default=None,
+                        help="where the trained models go (default: a new temporary folder, printed)")
     parser.add_argument("--datasets", default=",".join(DATASETS))
     args = parser.parse_args()
+    if args.work is None:
+        args.work = Path(tempfile.mkdtemp(prefix="claimdesk-stance-bench-"))
+        print(f"trained models go to {args.work}", file=sys.stderr)
 
     score_stance = load_scorer(args.scorer)
     label_maps = json.loads((args.data / "stance_label_map.json").read_text())
