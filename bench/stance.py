@@ -1,6 +1,7 @@
 """Stance on the shared dev sets: majority class, rules, and a trained model (textcat + LR) on two thirds.
 
     python bench/stance.py [--data DIR] [--work DIR] [--datasets emergent,ibm_claim_stance,fnc1]
+                           [--test-data HELDOUT_DIR]
 
 For each dataset (fnc1: only rows that are not "unrelated") the rows are split by group:
 `int(sha256(group_id)[:8], 16) % 3 != 0` trains, the rest is the test third. Every
@@ -8,6 +9,9 @@ system runs through `preannotate()`, the app's own code path, and is scored by
 `score_stance` from `shared/eval/score.py`. The rules choose among the dataset's labels as
 `stance_label_map.json` maps them (IBM: support / oppose, no neutral), as a project with
 those labels would, and are mapped back; a trained model already speaks the dataset's labels.
+With --test-data (a folder of `<dataset>/test.jsonl`, e.g. the held-out split that
+`shared/data/README.md` describes) a model is also trained on all of dev and scored there,
+beside the rules and dev's majority class.
 Trained models go to --work, by default a new temporary folder (never the repo: they are
 built from gold data).
 """
@@ -75,6 +79,8 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=None,
                         help="where the trained models go (default: a new temporary folder, printed)")
     parser.add_argument("--datasets", default=",".join(DATASETS))
+    parser.add_argument("--test-data", type=Path, default=None,
+                        help="a held-out folder (DIR/<dataset>/test.jsonl): also train on all of dev and score there")
     args = parser.parse_args()
     if args.work is None:
         args.work = Path(tempfile.mkdtemp(prefix="claimdesk-stance-bench-"))
@@ -114,6 +120,27 @@ def main() -> None:
         table.append((dataset, f"{RULES_MODEL_NAME}, test third", *score(test, {r["id"]: rules_all[r["id"]] for r in test}, to_dataset)))
         table.append((dataset, f"textcat+LR on {len(train)} train rows ({model.seconds:.0f}s), test third",
                       *score(test, trained, {})))
+
+        held_out_path = args.test_data / dataset / "test.jsonl" if args.test_data else None
+        if held_out_path is None:
+            continue
+        if not held_out_path.exists():
+            print(f"{held_out_path} not found: no held-out rows for {dataset}", file=sys.stderr)
+            continue
+        # What a user does with the whole dev set: train on all of it, predict new data.
+        held_out = read_rows(held_out_path)
+        rules_held_out = predict(held_out, labels=sorted(set(label_maps[dataset][r["stance"]] for r in rows)))
+        model_all = train_stance_model(
+            [StanceExample(r["text"], r["target"], r["stance"]) for r in rows],
+            args.work / f"{dataset}-all-dev",
+            seed=SEED,
+            name=f"stance_{dataset}_bench_all",
+        )
+        table.append((dataset, f"majority of dev ({full_majority}), held-out",
+                      *score(held_out, constant(held_out, full_majority), {})))
+        table.append((dataset, f"{RULES_MODEL_NAME}, held-out", *score(held_out, rules_held_out, to_dataset)))
+        table.append((dataset, f"textcat+LR on all {len(rows)} dev rows, held-out",
+                      *score(held_out, predict(held_out, str(model_all.output_dir)), {})))
 
     print(f"| {'dataset':<17} | {'system':<50} | {'rows':>5} | {'accuracy':>8} | {'macro-F1':>8} |")
     print(f"|{'-' * 19}|{'-' * 52}|{'-' * 7}|{'-' * 10}|{'-' * 10}|")
