@@ -335,8 +335,8 @@ def export_sentences(
 ) -> QuerySet[Sentence]:
     """Every sentence of the project with its document, suggestions and human work, for streaming.
 
-    With `annotator`, only that person's own annotations are included (what an annotator may see);
-    with `gold_only`, only the adjudicated (gold) versions.
+    With `annotator`, only the documents assigned to that person and only their own annotations
+    (what an annotator may see); with `gold_only`, only the adjudicated (gold) versions.
 
     Iterate with `.iterator(chunk_size)`: prefetches then run once per chunk, so memory stays
     flat and the query count grows with chunks, not with rows.
@@ -352,8 +352,11 @@ def export_sentences(
         annotations = annotations.filter(annotator=annotator, kind=SentenceAnnotation.Kind.ANNOTATION)
     if gold_only:
         annotations = annotations.filter(kind=SentenceAnnotation.Kind.ADJUDICATION)
+    sentences = Sentence.objects.filter(document__project=project)
+    if annotator is not None:
+        sentences = sentences.filter(document__in=visible_documents(project, annotator, Role.ANNOTATOR))
     return (
-        Sentence.objects.filter(document__project=project)
+        sentences
         .order_by("document_id", "index")
         .prefetch_related(
             # Prefetched, not joined: a join would repeat the document's whole text in every sentence row.

@@ -74,7 +74,10 @@ def test_csv_has_a_row_per_claim_and_keeps_the_suggestion_beside_it(labelled):
     assert corrected["suggested_claim_text"] == labelled.text[suggestion.claim_start:suggestion.claim_end]
     assert corrected["suggested_speaker_confidence"] != ""
     assert by_sentence[3][0]["status"] == "unannotated"
-    assert rows[0].keys() >= {"document_id", "document_title", "sentence_text", "annotated_at", "cue_text", "claim_start"}
+    assert rows[0].keys() >= {"document_id", "document_title", "document_url", "sentence_text", "annotated_at", "cue_text",
+                              "claim_start"}
+    # The same sentence fields in every format (README, "Export fields").
+    assert set(json.loads(read(labelled.project, "jsonl").splitlines()[0])) - {"suggestions", "annotations"} <= rows[0].keys()
 
 
 def test_annotators_export_only_their_own_work(labelled, people):
@@ -84,6 +87,32 @@ def test_annotators_export_only_their_own_work(labelled, people):
     assert {a["annotator"] for line in mine for a in line["annotations"]} == {"annotator"}
     everyone = [json.loads(line) for line in read(labelled.project, "jsonl").splitlines()]
     assert {a["annotator"] for line in everyone for a in line["annotations"]} == {"annotator", "reviewer"}
+
+
+def test_every_format_follows_the_annotator_and_gold_scope(labelled, people):
+    """An annotator's file holds their assigned documents and their own work only, in every
+    format (the attributions one included); gold holds only the adjudicated versions."""
+    from annotate.services.imports import import_documents, parse_text
+
+    project = labelled.project
+    import_documents(project=project, documents=parse_text("Unassigned. The mayor said the bridge opens.", title="Other"))
+    second = labelled.sentences.get(index=1)
+    suggestion = Suggestion.objects.filter(sentence=second).first()
+    reviewer_claim = ClaimInput(claim=(suggestion.claim_start, suggestion.claim_end),
+                                speaker=(suggestion.speaker_start, suggestion.speaker_end), stance="support")
+    for kind in ("annotation", "adjudication"):
+        save_sentence_annotation(sentence=second, user=people["reviewer"], status="corrected", claims=[reviewer_claim],
+                                 expected_version=None, kind=kind)
+    for fmt in ("json", "jsonl", "csv", "attributions"):
+        mine = read(project, fmt, annotator=people["annotator"])
+        assert "reviewer" not in mine and "adjudication" not in mine and "Unassigned" not in mine, fmt
+        assert "annotator" in mine, fmt
+    (document,) = [json.loads(line) for line in read(project, "attributions", annotator=people["annotator"]).splitlines()]
+    assert {a["annotator"] for a in document["attributions"]} == {"annotator"}
+    gold = [json.loads(line) for line in read(project, "attributions", gold_only=True).splitlines()]
+    assert {(a["annotator"], a["kind"]) for d in gold for a in d["attributions"]} == {("reviewer", "adjudication")}
+    assert {a["kind"] for line in read(project, "jsonl", gold_only=True).splitlines()
+            for a in json.loads(line)["annotations"]} == {"adjudication"}
 
 
 def test_unicode_survives_every_format(project):

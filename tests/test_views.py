@@ -98,6 +98,16 @@ def test_ui_export_gives_annotators_their_own_work(login, people, document):
     assert login(people["annotator"]).get(f"/projects/{document.project_id}/export.xml").status_code == 404
 
 
+def test_gold_export_is_refused_to_annotators_and_given_to_reviewers(login, people, document):
+    """Gold is decided over everyone's work, which a blind annotator may not see; before,
+    they got their own work in a file named "-gold"."""
+    for url in (f"/projects/{document.project_id}/export.csv?scope=gold",
+                f"/api/projects/{document.project_id}/export/attributions/?scope=gold"):
+        assert login(people["annotator"]).get(url).status_code == 403, url
+        response = login(people["reviewer"]).get(url)
+        assert response.status_code == 200 and '-gold.' in response["Content-Disposition"], url
+
+
 def test_training_button_queues_a_run_and_the_page_shows_it(login, people, project, django_capture_on_commit_callbacks):
     client = login(people["admin"])
     with django_capture_on_commit_callbacks(execute=True):

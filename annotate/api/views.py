@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.core import exceptions as django_exceptions
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -406,8 +407,12 @@ def export_response(request, project: Project, fmt: str, role: str | None) -> St
     if scope not in ("all", "gold"):
         raise Http404("scope must be 'all' or 'gold'.")
     only_annotator = request.user if role == Role.ANNOTATOR else None
+    if only_annotator is not None and scope == "gold":
+        # Gold is the reviewers' decision over everyone's work, which annotators do not see.
+        # Django's exception, not DRF's: the project page's download link comes through here too.
+        raise django_exceptions.PermissionDenied("Annotators export their own work only; gold is for reviewers and admins.")
     writer = WRITERS[fmt]
-    chunks = export_project(project, fmt, annotator=only_annotator, gold_only=scope == "gold" and only_annotator is None)
+    chunks = export_project(project, fmt, annotator=only_annotator, gold_only=scope == "gold")
     response = StreamingHttpResponse(chunks, content_type=writer.content_type)
     filename = f"claimdesk-project-{project.pk}{'-gold' if scope == 'gold' else ''}.{writer.extension}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

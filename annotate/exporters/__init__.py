@@ -25,13 +25,14 @@ def export_project(
 ) -> Iterator[str]:
     """The project's corpus in `fmt` ("json", "jsonl", "csv" or "attributions"), as text chunks.
 
-    With `annotator`, only that person's annotations are written beside the suggestions;
-    with `gold_only`, only the adjudicated versions. The JSON file of everyone's work also
+    With `annotator`, only that person's assigned documents, and only their own annotations
+    beside the suggestions; with `gold_only`, only the adjudicated versions. Every format
+    follows both. The JSON file of everyone's work also
     carries the project's agreement summary.
     """
     writer = writer_for(fmt)
     if writer.unit == "document":
-        return writer.write(iter_attribution_documents(project))
+        return writer.write(iter_attribution_documents(project, annotator=annotator, gold_only=gold_only))
     summary = None
     if fmt == "json" and annotator is None and not gold_only:
         summary = project_agreement_summary(project)

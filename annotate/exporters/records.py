@@ -88,11 +88,14 @@ def iter_sentence_records(
         yield sentence_record(sentence, project.stance_target)
 
 
-def iter_attribution_documents(project: Project, *, chunk_size: int = 500) -> Iterator[dict[str, Any]]:
+def iter_attribution_documents(
+    project: Project, *, annotator: AbstractBaseUser | None = None, gold_only: bool = False, chunk_size: int = 500
+) -> Iterator[dict[str, Any]]:
     """One document per record in the gold attribution format of `shared/data` (what
     `train_attribution` reads): the gold version of each sentence, else the first
-    annotator's; author statements (no speaker, no cue) are not attributions."""
-    sentences = export_sentences(project).iterator(chunk_size=chunk_size)
+    annotator's; author statements (no speaker, no cue) are not attributions.
+    `annotator` and `gold_only` narrow the work read, as in `export_sentences`."""
+    sentences = export_sentences(project, annotator=annotator, gold_only=gold_only).iterator(chunk_size=chunk_size)
     for document, group in groupby(sentences, key=lambda sentence: sentence.document):
         attributions = []
         for sentence in group:

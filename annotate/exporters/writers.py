@@ -17,8 +17,8 @@ SUGGESTION_FIELDS = (
     *CLAIM_FIELDS, "speaker_confidence", "cue_confidence", "claim_confidence", "stance_confidence", "model",
     "stance_model",
 )
-SENTENCE_FIELDS = ("document_id", "document_title", "stance_target", "sentence_index", "sentence_start", "sentence_end",
-                   "sentence_text")
+SENTENCE_FIELDS = ("document_id", "document_title", "document_url", "stance_target", "sentence_index", "sentence_start",
+                   "sentence_end", "sentence_text")
 ANNOTATION_FIELDS = ("annotator", "kind", "status", "version", "annotated_at")
 
 

@@ -17,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("project", help="project name")
         parser.add_argument("--format", choices=sorted(WRITERS), default="jsonl")
         parser.add_argument("--output", "-o", default="-", help="file to write; - for standard output")
-        parser.add_argument("--annotator", help="only this user's annotations")
+        parser.add_argument("--annotator", help="only this user's assigned documents and own annotations (what they see as an annotator)")
 
     def handle(self, *args, project: str, format: str, output: str, annotator: str | None, **options):
         found = Project.objects.filter(name=project).first()
