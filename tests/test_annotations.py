@@ -52,6 +52,22 @@ def test_a_changed_stance_counts_as_corrected_even_if_sent_as_accepted(attribute
     assert annotation.status == "corrected"
 
 
+def test_another_canonical_speaker_counts_as_corrected(attributed_sentence, people):
+    """Same spans, but "senior officials" pointed at another person (or a new name): a correction."""
+    other = Speaker.objects.create(document=attributed_sentence.document, name="A spokesperson nobody quoted")
+    claims = _suggested_claims(attributed_sentence)
+    claims[0].speaker_id = other.pk
+    annotation = save_sentence_annotation(
+        sentence=attributed_sentence, user=people["annotator"], status="accepted", claims=claims, expected_version=None
+    )
+    assert annotation.status == "corrected" and annotation.claims.get(position=0).speaker_id == other.pk
+    claims[0].speaker_id, claims[0].speaker_name = None, "The foreign office"
+    annotation = save_sentence_annotation(
+        sentence=attributed_sentence, user=people["annotator"], status="accepted", claims=claims, expected_version=1
+    )
+    assert annotation.status == "corrected" and annotation.claims.get(position=0).speaker.name == "The foreign office"
+
+
 def test_a_stale_version_is_refused_and_nothing_is_overwritten(attributed_sentence, people):
     user = people["annotator"]
     first = save_sentence_annotation(sentence=attributed_sentence, user=user, status="no_claim", claims=[], expected_version=None)

@@ -78,9 +78,13 @@ def _same_as_suggestions(claims: list[ClaimInput], suggestions: list[Suggestion]
     if len(claims) != len(suggestions):
         return False
     for claim, suggestion in zip(claims, suggestions):
-        suggested = (suggestion.speaker_span, suggestion.cue_span, suggestion.claim_span, suggestion.stance_id)
+        if claim.speaker_id is None and claim.speaker_name:
+            return False  # a new canonical speaker: the suggestion named another one
+        suggested = (suggestion.speaker_span, suggestion.cue_span, suggestion.claim_span, suggestion.stance_id,
+                     suggestion.speaker_id)
         stance = stances.get(claim.stance) if claim.stance else None
-        given = (claim.speaker, claim.cue, claim.claim, stance.pk if stance else None)
+        # The canonical speaker counts: re-pointing "she" to another person is a correction.
+        given = (claim.speaker, claim.cue, claim.claim, stance.pk if stance else None, claim.speaker_id)
         if suggested != given:
             return False
     return True
