@@ -303,14 +303,26 @@ def review_payload(document: Document, user: AbstractBaseUser, *, adjudicate: bo
             {"value": label.value, "name": label.name, "key": label.key, "color": label.color, "retired": label.retired}
             for label in project.labels.order_by("key")
         ],
-        "speakers": document_speakers(document),
+        "speakers": document_speakers(document, seen_by=user if project.blind and not adjudicate else None),
         "sentences": sentence_rows,
     }
 
 
-def document_speakers(document: Document) -> list[dict[str, Any]]:
-    """The document's canonical speakers, by name, as the review page lists them."""
-    return [{"id": s.pk, "name": s.name, "kind": s.kind} for s in document.speakers.order_by("name")]
+def document_speakers(document: Document, *, seen_by: AbstractBaseUser | None = None) -> list[dict[str, Any]]:
+    """The document's canonical speakers, by name, as the review page lists them.
+
+    With `seen_by` (an annotator of a blind project), only the machine's speakers, those the
+    person created and those their own claims name: a speaker someone else typed in is part
+    of that person's work."""
+    speakers = document.speakers.all()
+    if seen_by is not None:
+        own_claims = Annotation.objects.filter(
+            sentence_annotation__sentence__document=document,
+            sentence_annotation__annotator=seen_by,
+            sentence_annotation__kind=SentenceAnnotation.Kind.ANNOTATION,
+        ).values("speaker_id")
+        speakers = speakers.filter(Q(created_by__isnull=True) | Q(created_by=seen_by) | Q(pk__in=own_claims))
+    return [{"id": s.pk, "name": s.name, "kind": s.kind} for s in speakers.order_by("name")]
 
 
 def sentence_history(sentence: Sentence, user: AbstractBaseUser, role: str | None) -> list[dict[str, Any]]:

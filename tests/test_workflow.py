@@ -255,3 +255,24 @@ def test_blind_by_default_and_open_when_the_project_says_so(document, people, ma
     payload = api(people["annotator"]).get(f"/api/documents/{document.pk}/").json()
     assert [w["annotator"] for w in payload["sentences"][0]["work"]] == ["ann2"]
     assert payload["sentences"][0]["annotation"] is None, "their work is shown beside mine, never as mine"
+
+
+def test_a_blind_annotator_sees_no_speaker_someone_else_typed_in(document, people, make_user):
+    second = make_user("ann2")
+    membership_set(project=document.project, user=second, role=Role.ANNOTATOR)
+    assign_documents(project=document.project, documents=[document], annotators=[second])
+    sentence = document.sentences.get(index=1)
+    start, end = sentence.start, sentence.start + 6
+    claim = {"claim": [sentence.start, sentence.end], "speaker": [start, end], "speaker_name": "Three generals"}
+    assert _save(second, sentence, "corrected", [claim]).status_code == 200
+
+    def names(user, mode: str = "") -> set[str]:
+        return {s["name"] for s in api(user).get(f"/api/documents/{document.pk}/{mode}").json()["speakers"]}
+
+    machine = set(document.speakers.filter(created_by__isnull=True).values_list("name", flat=True))
+    assert machine and names(people["annotator"]) == machine
+    assert names(second) == machine | {"Three generals"}
+    assert "Three generals" in names(people["reviewer"], "?mode=adjudicate")
+    document.project.blind = False
+    document.project.save()
+    assert "Three generals" in names(people["annotator"])
