@@ -125,9 +125,17 @@ def documents_with_progress(project: Project, user: AbstractBaseUser, role: str 
     )
 
 
-def next_unfinished_document(project: Project, user: AbstractBaseUser, role: str | None) -> Document | None:
-    """The user's queue: the first document they may open that has sentences they have not done yet."""
-    return documents_with_progress(project, user, role).filter(done_count__lt=F("sentence_count")).first()
+def next_unfinished_document(
+    project: Project, user: AbstractBaseUser, role: str | None, *, after: int | None = None
+) -> Document | None:
+    """The user's queue: the first document they may open that has sentences they have not done yet.
+
+    With `after` (the document the user is leaving), the first such document after it, wrapping
+    round to the start; that document itself only when it is the last one with work left."""
+    unfinished = documents_with_progress(project, user, role).filter(done_count__lt=F("sentence_count")).order_by("pk")
+    if after is not None:
+        return unfinished.filter(pk__gt=after).first() or unfinished.first()
+    return unfinished.first()
 
 
 def sentence_status(done: int, assigned: int, adjudicated: bool) -> str:

@@ -73,10 +73,15 @@ def project_next(request: HttpRequest, pk: int) -> HttpResponse:
     """Continue where you left off: the next document with sentences you have not done."""
     project = get_object_or_404(Project, pk=pk)
     role = _require_role(request, project, Role.ANNOTATOR)
-    document = selectors.next_unfinished_document(project, request.user, role)
+    after = request.GET.get("after", "")
+    leaving = int(after) if after.isdigit() else None  # the review page says which document it leaves
+    document = selectors.next_unfinished_document(project, request.user, role, after=leaving)
     if document is None:
         messages.success(request, "Nothing left to do in this project: every sentence you can open is done.")
         return redirect("annotate:project-detail", pk=project.pk)
+    if document.pk == leaving:
+        messages.info(request, "This is the last document with work left for you: some of its sentences are "
+                               "still to do (or were skipped).")
     return redirect("annotate:document-review", pk=document.pk)
 
 
@@ -162,7 +167,8 @@ def _review_page(request: HttpRequest, pk: int, *, adjudicate: bool) -> HttpResp
         "resolve": reverse("api-comment-resolve", kwargs={"pk": 0}),
         "document": reverse("api-document-review", kwargs={"pk": document.pk})
         + ("?mode=adjudicate" if adjudicate else ""),
-        "next": None if adjudicate else reverse("annotate:project-next", kwargs={"pk": document.project_id}),
+        "next": None if adjudicate else reverse("annotate:project-next", kwargs={"pk": document.project_id})
+        + f"?after={document.pk}",
     }
     if role in (Role.ADMIN, Role.REVIEWER):  # curating the document's canonical speakers
         payload["urls"]["speaker"] = reverse("api-speaker", kwargs={"pk": 0})

@@ -37,6 +37,11 @@ def test_project_page_by_role(login, people, document):
     assert "Import documents" in admin_page and "Assign all documents automatically" in admin_page
     assert "Agreement" in admin_page and "not enough data" in admin_page
     assert "<strong>Be careful.</strong>" in admin_page, "guidelines are rendered from Markdown"
+    from annotate.services.annotations import save_sentence_annotation
+
+    save_sentence_annotation(sentence=document.sentences.first(), user=people["annotator"], status="no_claim", claims=[],
+                             expected_version=None)
+    assert ">In progress<" in login(people["annotator"]).get(f"/projects/{document.project_id}/").content.decode()
 
 
 def test_guidelines_markdown_never_renders_raw_html(login, people, document):
@@ -96,6 +101,29 @@ def test_ui_export_gives_annotators_their_own_work(login, people, document):
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows and {r["status"] for r in rows} == {"unannotated"}
     assert login(people["annotator"]).get(f"/projects/{document.project_id}/export.xml").status_code == 404
+
+
+def test_next_document_moves_on_from_the_one_being_left(login, people, document):
+    """From the end of a document with work left, "next" goes to the following unfinished
+    document (wrapping round), and says so when the one being left is the last."""
+    from annotate.services.imports import import_documents, parse_text
+    from annotate.services.workflow import assign_documents
+
+    project = document.project
+    later = import_documents(project=project, documents=parse_text("Officials said the later deal holds.")).created[0]
+    assign_documents(project=project, documents=[later], annotators=[people["annotator"]])
+    client = login(people["annotator"])
+    assert client.get(f"/projects/{project.pk}/next/?after={document.pk}")["Location"] == f"/documents/{later.pk}/"
+    assert client.get(f"/projects/{project.pk}/next/?after={later.pk}")["Location"] == f"/documents/{document.pk}/"
+    page = client.get(f"/documents/{later.pk}/")
+    assert f"/projects/{project.pk}/next/?after={later.pk}" in page.content.decode(), "the page says which document it leaves"
+    from annotate.services.annotations import save_sentence_annotation
+
+    for sentence in later.sentences.all():
+        save_sentence_annotation(sentence=sentence, user=people["annotator"], status="no_claim", claims=[], expected_version=None)
+    response = client.get(f"/projects/{project.pk}/next/?after={document.pk}", follow=True)
+    assert response.redirect_chain[-1][0] == f"/documents/{document.pk}/"
+    assert "last document with work left" in response.content.decode()
 
 
 def test_gold_export_is_refused_to_annotators_and_given_to_reviewers(login, people, document):

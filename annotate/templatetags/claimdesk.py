@@ -12,3 +12,9 @@ def figure(value: dict | None) -> str:
     if value.get("value") is None:
         return f"not enough data: {value.get('reason') or 'unknown'}"
     return f"{value['value']:.2f} (n={value['n']})"
+
+
+@register.filter
+def status_label(value: str) -> str:
+    """A status as words: "in_progress" -> "In progress"."""
+    return str(value).replace("_", " ").capitalize()
