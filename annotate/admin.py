@@ -92,9 +92,9 @@ class StanceLabelInline(admin.TabularInline):
     model = StanceLabel
     form = StanceLabelForm
     extra = 0
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # retire a label instead; labels in use are protected anyway
+    # A label no suggestion or annotation uses may be deleted (a typo). One in use is
+    # protected by the database (on_delete=PROTECT): the admin refuses it with the reason,
+    # and the label can be renamed or retired instead.
 
 
 class MembershipInline(admin.TabularInline):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from annotate.models import AuditEvent, StanceLabel
+from annotate.models import AuditEvent, StanceLabel, Suggestion
 from annotate.services.imports import import_documents, parse_text
 from annotate.services.projects import project_create
 
@@ -64,16 +64,33 @@ def test_label_edits_are_audited_and_values_cannot_be_renamed(superuser_client, 
     assert change.before == {"stance_target": "US–Pakistan cooperation"} and change.after == {"stance_target": "New target"}
 
 
-def test_labels_cannot_be_deleted_from_the_admin(superuser_client, project):
-    """Labels live only in the project's inline, which offers no delete box and ignores a forged one."""
+def test_only_labels_nobody_uses_can_be_deleted(superuser_client, document):
+    """An unused label (a typo) goes, and the deletion is audited; a label that suggestions or
+    annotations carry is refused with the reason, and nothing of the form is saved."""
+    project = document.project
+    unused = StanceLabel.objects.create(project=project, value="mixed", name="Mixed", key=9, color="#888888")
+    labels = list(project.labels.order_by("key"))
+    in_use = set(Suggestion.objects.filter(sentence__document=document, stance__isnull=False).values_list("stance_id", flat=True))
+    assert in_use, "the sample's suggestions carry a stance"
     form = superuser_client.get(f"/admin/annotate/project/{project.pk}/change/").content.decode()
-    assert 'name="labels-0-value"' in form and 'name="labels-0-DELETE"' not in form
+    assert 'name="labels-0-DELETE"' in form
+
+    data = _label_formset(project, labels)
+    data[f"labels-{labels.index(unused)}-DELETE"] = "on"
+    assert superuser_client.post(f"/admin/annotate/project/{project.pk}/change/", data).status_code == 302
+    assert not StanceLabel.objects.filter(pk=unused.pk).exists()
+    assert AuditEvent.objects.filter(action="stancelabel.delete", object_id=str(unused.pk)).exists()
+
     labels = list(project.labels.order_by("key"))
     data = _label_formset(project, labels)
-    data["labels-0-DELETE"] = "on"
+    protected = next(label for label in labels if label.pk in in_use)
+    data[f"labels-{labels.index(protected)}-DELETE"] = "on"
+    data["stance_target"] = "Refused target"
     response = superuser_client.post(f"/admin/annotate/project/{project.pk}/change/", data)
-    assert response.status_code == 302
-    assert project.labels.count() == len(labels) and StanceLabel.objects.filter(pk=labels[0].pk).exists()
+    assert response.status_code == 200 and "protected related objects" in response.content.decode()
+    assert StanceLabel.objects.filter(pk=protected.pk).exists()
+    project.refresh_from_db()
+    assert project.stance_target == "New target", "nothing of the refused form was saved"
 
 
 def test_deleting_a_document_keeps_its_history(superuser_client, document, people):
