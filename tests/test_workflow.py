@@ -48,6 +48,9 @@ def test_automatic_assignment_is_balanced_and_repeatable(project, team):
 def test_cannot_ask_for_more_annotators_than_the_project_has(project, team):
     with pytest.raises(WorkflowError, match="has 3"):
         assign_automatically(project=project, per_document=4)
+    for nobody in (0, -1):  # before, 0 quietly meant the project's default and -1 assigned nothing
+        with pytest.raises(WorkflowError, match="at least one annotator"):
+            assign_automatically(project=project, per_document=nobody)
 
 
 def test_only_annotators_of_the_project_can_be_assigned(project, team, people):

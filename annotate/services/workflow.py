@@ -71,7 +71,9 @@ def assign_automatically(
     Balanced: annotators' loads (assigned documents in this project) differ by at most one
     after a run on unassigned documents; ties go to the lower user id, so runs are repeatable.
     """
-    per_document = per_document or project.annotations_per_document
+    per_document = project.annotations_per_document if per_document is None else per_document
+    if per_document < 1:
+        raise WorkflowError(f"at least one annotator per document is needed, not {per_document}")
     annotator_ids = sorted(_annotator_ids(project))
     if not annotator_ids:
         raise WorkflowError("the project has no annotators to assign to")
