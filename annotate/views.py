@@ -149,7 +149,8 @@ def document_import(request: HttpRequest, pk: int) -> HttpResponse:
     if result.created:
         messages.success(request, f"Imported {len(result.created)} document(s) and pre-annotated them.")
     if result.duplicates:
-        messages.warning(request, f"Skipped {len(result.duplicates)} already in the project: {', '.join(result.duplicates[:5])}")
+        messages.warning(request, f"Skipped {len(result.duplicates)} text(s) already in the project or repeated in the upload: "
+                                  f"{', '.join(result.duplicates[:5])}")
     return redirect("annotate:project-detail", pk=project.pk)
 
 

@@ -98,6 +98,17 @@ def test_rejected_upload_says_where_and_why(project, people):
     assert not Document.objects.exists()
 
 
+def test_pasted_text_must_be_a_string(project, people):
+    client = client_for(people, "admin")
+    for body in ({"text": 123}, {"text": "Fine.", "title": ["a", "list"]}, {"text": "Fine.", "target": 1.5}):
+        response = client.post(f"/api/projects/{project.pk}/documents/", body, format="json")
+        assert response.status_code == 400 and "Not a valid string." in str(response.json()), body
+    assert not Document.objects.exists()
+    response = client.post(f"/api/projects/{project.pk}/documents/", {"text": "Officials said yes.", "target": "Talks"},
+                           format="json")
+    assert response.status_code == 201 and Document.objects.get().stance_target == "Talks"
+
+
 def test_save_then_stale_save_gets_409_with_the_stored_version(document, people):
     client = client_for(people, "annotator")
     sentence = document.sentences.first()

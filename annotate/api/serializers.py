@@ -36,17 +36,27 @@ class DocumentListSerializer(serializers.ModelSerializer):
                   "assigned_count", "gold_count"]
 
 
+class StringField(serializers.CharField):
+    """A CharField that takes only strings: DRF's own turns a JSON 123 into "123", which would
+    import a number as a document."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class DocumentImportSerializer(serializers.Serializer):
     """Either `file` (.txt, .jsonl, .csv; multipart) or `text` with optional metadata."""
 
     file = serializers.FileField(required=False)
-    text = serializers.CharField(required=False, trim_whitespace=False)
-    title = serializers.CharField(required=False, allow_blank=True, max_length=300)
-    url = serializers.CharField(required=False, allow_blank=True)
-    author = serializers.CharField(required=False, allow_blank=True, max_length=300)
-    published = serializers.CharField(required=False, allow_blank=True)
-    target = serializers.CharField(required=False, allow_blank=True, max_length=300,
-                                   help_text="This document's stance target, if not the project's.")
+    text = StringField(required=False, trim_whitespace=False)
+    title = StringField(required=False, allow_blank=True, max_length=300)
+    url = StringField(required=False, allow_blank=True)
+    author = StringField(required=False, allow_blank=True, max_length=300)
+    published = StringField(required=False, allow_blank=True)
+    target = StringField(required=False, allow_blank=True, max_length=300,
+                         help_text="This document's stance target, if not the project's.")
 
     def validate(self, attrs: dict) -> dict:
         if bool(attrs.get("file")) == bool(attrs.get("text")):

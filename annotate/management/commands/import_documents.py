@@ -39,6 +39,7 @@ class Command(BaseCommand):
                 self.stderr.write(f"{path}: rejected, nothing stored")
                 continue
             result = import_documents(project=found, documents=documents)
-            self.stdout.write(f"{path}: {len(result.created)} imported, {len(result.duplicates)} already in the project")
+            self.stdout.write(f"{path}: {len(result.created)} imported, {len(result.duplicates)} skipped as already in the project "
+                              "or repeated in the file")
         if failed:
             raise CommandError("Some files were rejected (see above).")
