@@ -21,6 +21,14 @@ def test_seed_demo_is_idempotent(db, tmp_path):
     assert Suggestion.objects.exists()
 
 
+def test_seed_demo_gives_the_off_topic_articles_their_own_targets(db):
+    """The shipped seeds: the two short articles are not about US–Pakistan cooperation."""
+    call_command("seed_demo", stdout=StringIO())
+    targets = {d.title: d.effective_target for d in Document.objects.all()}
+    assert targets["US–Pakistan relations after the January tweet"] == "US–Pakistan cooperation"
+    assert len(targets) == 3 and len(set(targets.values())) == 3
+
+
 def test_import_command_rejects_a_bad_file_and_keeps_the_good_one(db, tmp_path):
     good, bad = tmp_path / "good.txt", tmp_path / "bad.jsonl"
     good.write_text("Officials said it works.")

@@ -29,6 +29,12 @@ Leave it empty when the author states the claim. Pick the canonical speaker so "
 """
 # The reference article has no headline line; give it a readable title.
 SEED_TITLES = {"us-pakistan-relations": "US–Pakistan relations after the January tweet"}
+# The two short articles are not about the project's target: each is judged against its own
+# (a document's target overrides the project's), which also shows that feature.
+SEED_TARGETS = {
+    "harbour-bridge-funding": "Repairing the harbour bridge now",
+    "vaccine-trial-results": "The new malaria vaccine works",
+}
 DEMO_USERS = (("demo-admin", Role.ADMIN), ("demo-reviewer", Role.REVIEWER), ("demo-annotator", Role.ANNOTATOR))
 
 
@@ -44,7 +50,8 @@ class Command(BaseCommand):
             project = Project.objects.filter(name=DEMO_PROJECT).first()
             if project is None:
                 project = project_create(name=DEMO_PROJECT, stance_target=DEMO_TARGET, guidelines=DEMO_GUIDELINES,
-                                         description="Seeded demo: news about US–Pakistan relations.")
+                                         description="Seeded demo: the reference article on US–Pakistan relations, and two "
+                                                     "short articles judged against their own targets.")
             for username, role in DEMO_USERS:
                 user = User.objects.filter(username=username).first()
                 if user is None:
@@ -66,6 +73,7 @@ class Command(BaseCommand):
             for document in documents:
                 if document.title == path.stem:
                     document.title = SEED_TITLES.get(path.stem, path.stem.replace("-", " ").capitalize())
+                document.stance_target = document.stance_target or SEED_TARGETS.get(path.stem, "")
             result = import_documents(project=project, documents=documents)
             created += len(result.created)
             duplicates += len(result.duplicates)
