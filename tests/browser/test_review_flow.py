@@ -252,3 +252,40 @@ def test_help_dialog_and_no_console_errors(page: Page, document, people, browser
     page.keyboard.press("j")  # keys work again once the dialog is closed
     expect(row(page, 1)).to_have_class(re.compile(r"\bcurrent\b"))
     assert browser_errors.seen == []
+
+
+def first_suggested(document: Document) -> Sentence:
+    """The first sentence of the document with a machine suggestion."""
+    return document.sentences.filter(suggestions__isnull=False).distinct().order_by("index").first()
+
+
+def test_a_skipped_sentence_comes_back_with_its_suggestion(page: Page, document, people):
+    sentence = first_suggested(document)
+    suggestions = list(sentence.suggestions.order_by("position"))
+    claim_text = document.text[suggestions[0].claim_start : suggestions[0].claim_end]
+    log_in(page, "annotator")
+    page.goto(f"/documents/{document.pk}/")
+    row(page, sentence.index).locator(".idx").click()
+    page.keyboard.press("x")
+    wait_saved(page, sentence.index)
+    expect(row(page, sentence.index).locator("span.status")).to_have_text("skipped")
+    assert SentenceAnnotation.objects.get(sentence=sentence).status == "skipped"
+
+    # Still on the page, and after a reload: the suggestion is shown again.
+    page.keyboard.press("k")
+    expect(row(page, sentence.index)).to_have_class(re.compile(r"\bcurrent\b"))
+    expect(page.locator("#panel .claim")).to_have_count(len(suggestions))
+    expect(page.locator('#panel .value[data-field="claim"]').first).to_have_text(claim_text)
+    page.reload()
+    row(page, sentence.index).locator(".idx").click()
+    expect(page.locator("#panel h2")).to_have_text(f"Sentence {sentence.index + 1} — skipped")
+    expect(page.locator("#panel .claim")).to_have_count(len(suggestions))
+    expect(page.locator('#panel .value[data-field="claim"]').first).to_have_text(claim_text)
+
+    # Enter accepts it as suggested.
+    page.keyboard.press("Enter")
+    wait_saved(page, sentence.index)
+    expect(row(page, sentence.index).locator("span.status")).to_have_text("accepted")
+    saved = SentenceAnnotation.objects.get(sentence=sentence)
+    assert saved.status == "accepted"
+    assert [c.suggestion_id for c in saved.claims.order_by("position")] == [s.pk for s in suggestions]

@@ -18,33 +18,37 @@ const orderToggle = document.getElementById("order-by-confidence");
 const disagreementToggle = document.getElementById("only-disagreements");
 const adjudicating = data.mode === "adjudicate";
 
-const sentences = data.sentences.map((row) => {
-  const fromSuggestion = row.suggestions.map((s) => ({
+const editable = (claims) => claims.map((c) => ({ ...c, speaker_name: null }));
+
+function startingClaims(row, annotation) {
+  // A skipped sentence is stored without claims: it comes back showing where it started.
+  if (annotation && annotation.status !== "skipped") return editable(annotation.claims);
+  // Adjudicating without a gold version yet: start from the first annotator's version.
+  const firstWork = adjudicating ? (row.work || []).find((w) => w.status !== "skipped") : null;
+  if (firstWork) return editable(firstWork.claims);
+  return row.suggestions.map((s) => ({
     speaker: s.speaker, cue: s.cue, claim: s.claim, stance: s.stance,
     speaker_id: s.speaker_id, speaker_name: null, suggestion_id: s.id,
   }));
-  // Adjudicating without a gold version yet: start from the first annotator's version.
-  const firstWork = data.mode === "adjudicate" ? (row.work || []).find((w) => w.status !== "skipped") : null;
-  const start = row.annotation || firstWork;
-  const claims = start ? start.claims.map((c) => ({ ...c, speaker_name: null })) : fromSuggestion;
-  return {
-    ...row,
-    draft: { status: row.annotation ? row.annotation.status : null, claims },
-    comments: row.comments || [],
-    work: row.work || [],
-    disagreement: row.disagreement || [],
-    takeNext: 0,
-    history: [],
-    events: null,
-    version: row.annotation ? row.annotation.version : null,
-    saveState: row.annotation ? "saved" : "suggested",
-    message: "",
-    activeClaim: 0,
-    queue: Promise.resolve(),
-    pending: 0, // saves queued or in flight
-    confidence: row.suggestions.length ? Math.min(...row.suggestions.map((s) => s.confidence.overall)) : 1,
-  };
-});
+}
+
+const sentences = data.sentences.map((row) => ({
+  ...row,
+  draft: { status: row.annotation ? row.annotation.status : null, claims: startingClaims(row, row.annotation) },
+  comments: row.comments || [],
+  work: row.work || [],
+  disagreement: row.disagreement || [],
+  takeNext: 0,
+  history: [],
+  events: null,
+  version: row.annotation ? row.annotation.version : null,
+  saveState: row.annotation ? "saved" : "suggested",
+  message: "",
+  activeClaim: 0,
+  queue: Promise.resolve(),
+  pending: 0, // saves queued or in flight
+  confidence: row.suggestions.length ? Math.min(...row.suggestions.map((s) => s.confidence.overall)) : 1,
+}));
 
 let order = [];
 const isFlagged = (s) => s.comments.some((c) => !c.resolved);
@@ -96,7 +100,8 @@ function sentenceSpan(s) {
   return trimSpan(s.start, s.end) || [s.start, s.end];
 }
 function claimsShown(s) {
-  return s.draft.status === "no_claim" || s.draft.status === "skipped" ? [] : s.draft.claims;
+  // Skipped keeps its claims on the page: the sentence comes back later to be accepted or fixed.
+  return s.draft.status === "no_claim" ? [] : s.draft.claims;
 }
 
 // ---------- rendering ----------
@@ -297,7 +302,7 @@ function takeVersion(s, k) {
   const w = s.work[k];
   if (!w) return;
   edit(s, () => {
-    s.draft.claims = w.claims.map((c) => ({ ...c, speaker_name: null }));
+    s.draft.claims = editable(w.claims);
     s.activeClaim = 0;
   }, w.status === "no_claim" || w.status === "skipped" ? "no_claim" : "corrected");
 }
@@ -418,7 +423,8 @@ async function send(s, i) {
     // with this version) and keep saying "saving" until the last save is in.
     if (s.pending <= 1) {
       s.draft.status = payload.status;
-      s.draft.claims = payload.claims.map((c) => ({ ...c, speaker_name: null }));
+      // A skip is stored without claims; the draft keeps the ones it showed.
+      if (payload.status !== "skipped") s.draft.claims = editable(payload.claims);
       s.saveState = "saved";
       s.message = "";
     }
@@ -510,8 +516,7 @@ if (speakersDialog) document.getElementById("manage-speakers").addEventListener(
 function useTheirs(s) {
   const theirs = s.theirs;
   s.version = theirs ? theirs.version : null;
-  s.draft = theirs ? { status: theirs.status, claims: theirs.claims.map((c) => ({ ...c, speaker_name: null })) }
-    : { status: null, claims: [] };
+  s.draft = { status: theirs ? theirs.status : null, claims: startingClaims(s, theirs) };
   s.saveState = theirs ? "saved" : "suggested";
   refresh(sentences.indexOf(s));
 }
@@ -620,7 +625,7 @@ function skip() {
 function addClaim() {
   const s = sentences[current];
   edit(s, () => {
-    if (s.draft.status === "no_claim" || s.draft.status === "skipped") s.draft.claims = [];
+    if (s.draft.status === "no_claim") s.draft.claims = [];
     s.draft.claims.push({ speaker: null, cue: null, claim: sentenceSpan(s), stance: null, speaker_id: null, speaker_name: null, suggestion_id: null });
     s.activeClaim = s.draft.claims.length - 1;
   });
