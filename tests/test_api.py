@@ -4,8 +4,10 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from annotate.models import Comment, Document, SentenceAnnotation, Speaker
+from annotate.models import AuditEvent, Comment, Document, Role, SentenceAnnotation, Speaker
+from annotate.services.annotations import save_sentence_annotation
 from annotate.services.imports import import_documents, parse_text
+from annotate.services.projects import membership_set
 from annotate.services.workflow import assign_documents
 
 ROLES = ["anonymous", "outsider", "annotator", "reviewer", "admin"]
@@ -131,6 +133,75 @@ def test_invalid_claims_get_400_with_a_reason(document, people):
     )
     assert response.status_code == 400
     assert "outside the document" in response.json()["detail"]
+
+
+ANNOTATING = ["annotator", "reviewer", "admin"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_withdrawing_an_annotation_removes_only_your_own(document, people, role):
+    sentence = document.sentences.first()
+    for who in ANNOTATING:
+        save_sentence_annotation(sentence=sentence, user=people[who], status="no_claim", claims=[], expected_version=None)
+    response = client_for(people, role).delete(f"/api/sentences/{sentence.pk}/annotation/?version=1")
+    left = set(SentenceAnnotation.objects.values_list("annotator__username", flat=True))
+    if role in ANNOTATING:
+        assert response.status_code == 204, response.content[:300]
+        assert left == set(ANNOTATING) - {role}
+    else:
+        assert response.status_code in (401, 403)
+        assert left == set(ANNOTATING)
+
+
+def test_an_annotator_cannot_withdraw_work_on_a_document_not_assigned_to_them(document, people, make_user):
+    stranger = make_user("stranger")
+    membership_set(project=document.project, user=stranger, role=Role.ANNOTATOR)
+    sentence = document.sentences.first()
+    save_sentence_annotation(sentence=sentence, user=people["annotator"], status="no_claim", claims=[], expected_version=None)
+    client = APIClient()
+    client.force_authenticate(stranger)
+    assert client.delete(f"/api/sentences/{sentence.pk}/annotation/?version=1").status_code == 403
+    assert SentenceAnnotation.objects.count() == 1
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_withdrawing_the_gold_version_is_for_reviewers(document, people, role):
+    sentence = document.sentences.first()
+    save_sentence_annotation(sentence=sentence, user=people["reviewer"], status="no_claim", claims=[],
+                             expected_version=None, kind="adjudication")
+    save_sentence_annotation(sentence=sentence, user=people["annotator"], status="no_claim", claims=[], expected_version=None)
+    response = client_for(people, role).delete(f"/api/sentences/{sentence.pk}/adjudication/?version=1")
+    kinds = list(SentenceAnnotation.objects.values_list("kind", flat=True))
+    if role in ("reviewer", "admin"):
+        assert response.status_code == 204, response.content[:300]
+        assert kinds == ["annotation"]
+    else:
+        assert response.status_code in (401, 403)
+        assert sorted(kinds) == ["adjudication", "annotation"]
+
+
+def test_withdrawing_needs_the_current_version_and_is_recorded(document, people):
+    client = client_for(people, "annotator")
+    sentence = document.sentences.first()
+    url = f"/api/sentences/{sentence.pk}/annotation/"
+    client.put(url, {"status": "no_claim", "version": None, "claims": []}, format="json")
+    client.put(url, {"status": "skipped", "version": 1, "claims": []}, format="json")
+    missing = client.delete(url)
+    assert missing.status_code == 400 and "version" in missing.json()
+    stale = client.delete(f"{url}?version=1")
+    assert stale.status_code == 409
+    assert stale.json()["current"]["version"] == 2
+    assert SentenceAnnotation.objects.filter(sentence=sentence).exists()
+
+    assert client.delete(f"{url}?version=2").status_code == 204
+    assert not SentenceAnnotation.objects.filter(sentence=sentence).exists()
+    event = AuditEvent.objects.get(action="annotation.delete")
+    assert (event.sentence_id, event.actor, event.after) == (sentence.pk, people["annotator"], None)
+    assert event.before["status"] == "skipped"
+    gone = client.delete(f"{url}?version=2")  # withdrawn meanwhile, e.g. in another tab
+    assert gone.status_code == 409 and gone.json()["current"] is None
+    # The sentence can be annotated afresh.
+    assert client.put(url, {"status": "no_claim", "version": None, "claims": []}, format="json").status_code == 200
 
 
 def test_review_payload_shows_only_my_own_work(document, people):

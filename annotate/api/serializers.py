@@ -102,6 +102,12 @@ class SentenceAnnotationSerializer(serializers.Serializer):
     claims = ClaimSerializer(many=True, required=False, default=list)
 
 
+class AnnotationDeleteSerializer(serializers.Serializer):
+    """Query parameters of withdrawing an annotation."""
+
+    version = serializers.IntegerField(min_value=1, help_text="The version you are withdrawing; another gets 409.")
+
+
 class CommentSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=5000)
 

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from annotate import selectors
 from annotate.api.serializers import (
+    AnnotationDeleteSerializer,
     AssignmentSerializer,
     CommentSerializer,
     DocumentImportSerializer,
@@ -42,6 +43,7 @@ from annotate.services.annotations import (
     AnnotationInvalid,
     StaleAnnotation,
     annotation_snapshot,
+    delete_sentence_annotation,
     save_sentence_annotation,
 )
 from annotate.services.imports import ImportRejected, import_or_queue, parse_text, parse_upload
@@ -213,8 +215,23 @@ def _save_response(request, sentence: Sentence, kind: str) -> Response:
     return Response(selectors.annotation_data(annotation))
 
 
+def _delete_response(request, sentence: Sentence, kind: str) -> Response:
+    serializer = AnnotationDeleteSerializer(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    try:
+        delete_sentence_annotation(sentence=sentence, user=request.user, kind=kind,
+                                   expected_version=serializer.validated_data["version"])
+    except StaleAnnotation as stale:
+        return Response(
+            {"detail": str(stale), "current": annotation_snapshot(stale.current)},
+            status=status.HTTP_409_CONFLICT,
+        )
+    return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class SentenceAnnotationSave(SentenceScopedMixin, APIView):
-    """Save your annotation of a sentence. A stale `version` gets 409 with the stored version."""
+    """Save your annotation of a sentence (PUT), or withdraw it (DELETE `?version=N`) so the
+    sentence is "suggested" again. A stale `version` gets 409 with the stored version."""
 
     permission_classes = [CanOpenDocument]
 
@@ -224,9 +241,16 @@ class SentenceAnnotationSave(SentenceScopedMixin, APIView):
     def put(self, request, pk: int):
         return _save_response(request, self.get_sentence(), SentenceAnnotation.Kind.ANNOTATION)
 
+    @extend_schema(parameters=[AnnotationDeleteSerializer],
+                   responses={204: OpenApiResponse(description="Withdrawn"),
+                              409: OpenApiResponse(description="Stale version; `current` holds the stored one")})
+    def delete(self, request, pk: int):
+        return _delete_response(request, self.get_sentence(), SentenceAnnotation.Kind.ANNOTATION)
+
 
 class SentenceAdjudicationSave(SentenceScopedMixin, APIView):
-    """Reviewers: save the gold version of a sentence (same body and 409 rule as annotations)."""
+    """Reviewers: save the gold version of a sentence, or withdraw it (same body, query and
+    409 rule as annotations)."""
 
     permission_classes = [IsProjectReviewer]
 
@@ -235,6 +259,12 @@ class SentenceAdjudicationSave(SentenceScopedMixin, APIView):
                               409: OpenApiResponse(description="Stale version")})
     def put(self, request, pk: int):
         return _save_response(request, self.get_sentence(), SentenceAnnotation.Kind.ADJUDICATION)
+
+    @extend_schema(parameters=[AnnotationDeleteSerializer],
+                   responses={204: OpenApiResponse(description="Withdrawn"),
+                              409: OpenApiResponse(description="Stale version")})
+    def delete(self, request, pk: int):
+        return _delete_response(request, self.get_sentence(), SentenceAnnotation.Kind.ADJUDICATION)
 
 
 class SentenceComments(SentenceScopedMixin, APIView):

@@ -197,3 +197,39 @@ def save_sentence_annotation(
         raise StaleAnnotation(SentenceAnnotation.objects.filter(**lookup).first()) from None
     return annotation
 
+
+
+def delete_sentence_annotation(
+    *,
+    sentence: Sentence,
+    user: AbstractBaseUser,
+    expected_version: int,
+    kind: str = SentenceAnnotation.Kind.ANNOTATION,
+) -> None:
+    """Withdraw `user`'s annotation of `sentence` (for gold: the sentence's adjudication).
+
+    The sentence is then "suggested" again, as if nobody had worked on it: this is how an
+    undo back past the first save leaves no human work behind. The audit trail keeps the
+    event. `expected_version` is the version the client holds; if the stored one differs
+    (or is gone), StaleAnnotation is raised and nothing is deleted.
+    """
+    lookup = {"sentence": sentence, "kind": kind}
+    if kind == SentenceAnnotation.Kind.ANNOTATION:
+        lookup["annotator"] = user
+    with transaction.atomic():
+        current = SentenceAnnotation.objects.select_for_update().filter(**lookup).first()
+        if current is None or current.version != expected_version:
+            raise StaleAnnotation(current)
+        before = annotation_snapshot(current)
+        # As in saving: the version in the WHERE clause refuses a concurrent save without row locks.
+        _, deleted = SentenceAnnotation.objects.filter(pk=current.pk, version=current.version).delete()
+        if not deleted.get(SentenceAnnotation._meta.label):
+            raise StaleAnnotation(SentenceAnnotation.objects.filter(pk=current.pk).first())
+        audit_record(
+            project=sentence.document.project,
+            actor=user,
+            action=f"{kind}.delete",
+            obj=current,
+            sentence=sentence,
+            before=before,
+        )

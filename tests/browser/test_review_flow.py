@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from annotate.models import Annotation, Document, Sentence, SentenceAnnotation, Suggestion
+from annotate.models import Annotation, AuditEvent, Document, Sentence, SentenceAnnotation, Suggestion
 from annotate.services.imports import import_documents, parse_upload
 from annotate.services.workflow import assign_documents
 
@@ -289,3 +289,38 @@ def test_a_skipped_sentence_comes_back_with_its_suggestion(page: Page, document,
     saved = SentenceAnnotation.objects.get(sentence=sentence)
     assert saved.status == "accepted"
     assert [c.suggestion_id for c in saved.claims.order_by("position")] == [s.pk for s in suggestions]
+
+
+@pytest.mark.parametrize(("username", "path", "kind"), [
+    ("annotator", "/documents/{}/", "annotation"),
+    ("reviewer", "/documents/{}/adjudicate/", "adjudication"),
+])
+def test_undo_on_an_untouched_sentence_leaves_no_human_work(page: Page, document, people, username, path, kind):
+    sentence = first_suggested(document)
+    suggested = sentence.suggestions.select_related("stance").order_by("position").first()
+    suggested_stance = suggested.stance.value if suggested.stance_id else None
+    log_in(page, username)
+    page.goto(path.format(document.pk))
+    row(page, sentence.index).locator(".idx").click()
+    page.keyboard.press("1")
+    wait_saved(page, sentence.index)
+    assert SentenceAnnotation.objects.filter(sentence=sentence).exists()
+
+    page.keyboard.press("z")
+    status = row(page, sentence.index).locator("span.status")
+    expect(status).to_have_text("suggested")
+    expect(row(page, sentence.index).locator("span.save")).to_have_text("")
+    assert not SentenceAnnotation.objects.filter(sentence=sentence).exists()
+    assert AuditEvent.objects.filter(sentence=sentence, action=f"{kind}.delete").count() == 1
+
+    # As untouched after a reload: suggested, with the suggestion's stance.
+    page.reload()
+    expect(status).to_have_text("suggested")
+    row(page, sentence.index).locator(".idx").click()
+    chosen = page.locator("#panel .claim").first.locator("button.stance.chosen")
+    if suggested_stance:
+        expect(chosen).to_contain_text(suggested.stance.name)
+    else:
+        expect(chosen).to_have_count(0)
+    page.keyboard.press("h")
+    expect(page.locator("#panel .history")).to_contain_text(f"{kind}.delete: withdrawn, suggested again")

@@ -367,7 +367,8 @@ function renderHistory(s) {
   const box = el("div", { class: "history" }, el("h3", {}, "History"));
   if (!s.events.length) box.append(el("p", { class: "muted" }, "No changes yet."));
   s.events.forEach((e) => {
-    const after = e.after && e.after.status ? `${e.after.status}, ${describeClaims(e.after.claims || [])}` : JSON.stringify(e.after);
+    const after = e.action.endsWith(".delete") ? "withdrawn, suggested again"
+      : e.after && e.after.status ? `${e.after.status}, ${describeClaims(e.after.claims || [])}` : JSON.stringify(e.after);
     box.append(el("p", {}, el("time", { datetime: e.at }, new Date(e.at).toLocaleString()), ` ${e.actor || "system"} — ${e.action}: ${after}`));
   });
   return box;
@@ -397,6 +398,13 @@ function save(s, status) {
   return s.queue;
 }
 
+// Undone back to the untouched suggestion: withdraw the stored work, so that no human work
+// stays recorded. Nothing stored yet (the first save failed): nothing to withdraw.
+function withdraw(s) {
+  if (s.version === null) return { ok: true, status: 204, payload: {} };
+  return sendJson("DELETE", `${annotationUrl(s)}?version=${s.version}`);
+}
+
 async function send(s, i) {
   const status = s.draft.status;
   const body = {
@@ -406,7 +414,7 @@ async function send(s, i) {
   };
   let response;
   try {
-    response = await sendJson("PUT", annotationUrl(s), body);
+    response = status === null ? await withdraw(s) : await sendJson("PUT", annotationUrl(s), body);
   } catch (error) {
     // Network trouble: keep the change on the page and try again shortly.
     s.saveState = "offline";
@@ -415,7 +423,13 @@ async function send(s, i) {
     return;
   }
   const { payload } = response;
-  if (response.ok) {
+  if (response.ok && status === null) {
+    s.version = null;
+    if (s.pending <= 1) {
+      s.saveState = "suggested";
+      s.message = "";
+    }
+  } else if (response.ok) {
     s.version = payload.version;
     // A name typed as a new speaker came back as one: fetch the list once.
     if (payload.claims.some((c) => c.speaker_id && !speakers.some((x) => x.id === c.speaker_id))) reloadSpeakers();
@@ -523,7 +537,7 @@ function useTheirs(s) {
 
 function retryMine(s) {
   s.version = s.theirs ? s.theirs.version : null;
-  save(s, s.draft.status || "corrected");
+  save(s, s.draft.status);
 }
 
 function refresh(i) {
@@ -661,8 +675,7 @@ function undo() {
   if (!previous) { hint("Nothing to undo in this sentence."); return; }
   s.draft = previous.draft;
   s.activeClaim = previous.activeClaim;
-  if (s.draft.status) save(s, s.draft.status);
-  else save(s, s.draft.claims.length ? "accepted" : "no_claim");
+  save(s, s.draft.status);  // null: back to untouched, see withdraw()
 }
 
 function move(i) {
