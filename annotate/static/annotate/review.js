@@ -585,10 +585,13 @@ function selectionSpan() {
   return trimSpan(Math.min(start, end), Math.max(start, end));
 }
 
+// Only the same name (ignoring case and spacing) is the same speaker: a part of a name is not
+// ("Pakistan" is not "Pakistani officials"). Any other mention becomes a new speaker, which the
+// picker shows as "new: …" and a reviewer can merge into another.
+const speakerKey = (name) => name.toLowerCase().split(/\s+/).filter(Boolean).join(" ");
 function matchSpeaker(span) {
-  const mention = text.slice(span[0], span[1]).toLowerCase();
-  return speakers.find((sp) => sp.name.toLowerCase() === mention)
-    || speakers.find((sp) => sp.name.toLowerCase().includes(mention) || mention.includes(sp.name.toLowerCase()));
+  const mention = speakerKey(text.slice(span[0], span[1]));
+  return speakers.find((sp) => speakerKey(sp.name) === mention);
 }
 
 function setSpan(role) {

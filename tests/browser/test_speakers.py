@@ -1,0 +1,45 @@
+"""Canonical speakers on the review page: matching a selected mention, merges and renames by a reviewer."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from annotate.models import Annotation, Speaker
+from annotate.services.imports import import_documents, parse_text
+from annotate.services.workflow import assign_documents
+from tests.browser.test_review_flow import drag_select, log_in, row, wait_saved
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_selected_speaker_links_only_a_speaker_of_the_same_name(page, project, people):
+    """"Pakistani officials" is not "Pakistan": a longer, different mention gets a speaker of its own."""
+    text = "Pakistan said the talks were useful. A letter from Pakistani officials arrived on Monday."
+    document = import_documents(project=project, documents=parse_text(text, title="Letters")).created[0]
+    assign_documents(project=project, documents=[document], annotators=[people["annotator"]])
+    pakistan, _ = Speaker.objects.get_or_create(document=document, name="Pakistan")
+    assert not Speaker.objects.filter(document=document, name="Pakistani officials").exists()
+    log_in(page, "annotator")
+    page.goto(f"/documents/{document.pk}/")
+
+    officials = text.index("Pakistani officials")
+    row(page, 1).locator(".idx").click()
+    expect(row(page, 1)).to_have_class(re.compile(r"\bcurrent\b"))
+    assert drag_select(page, 1, officials, officials + len("Pakistani officials")) == "Pakistani officials"
+    page.keyboard.press("s")
+    wait_saved(page, 1)
+    [claim] = Annotation.objects.filter(sentence_annotation__sentence__index=1, sentence_annotation__sentence__document=document)
+    assert claim.speaker.name == "Pakistani officials"
+    expect(page.locator("#panel .claim select").first.locator("option:checked")).to_have_text("Pakistani officials")
+
+    # The same name, whatever its case, is the same speaker.
+    Speaker.objects.filter(pk=pakistan.pk).update(name="PAKISTAN")
+    page.reload()
+    row(page, 0).locator(".idx").click()
+    assert drag_select(page, 0, 0, len("Pakistan")) == "Pakistan"
+    page.keyboard.press("s")
+    wait_saved(page, 0)
+    assert Annotation.objects.get(sentence_annotation__sentence__index=0,
+                                  sentence_annotation__sentence__document=document).speaker_id == pakistan.pk
