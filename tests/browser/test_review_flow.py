@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from annotate.models import Annotation, AuditEvent, Document, Sentence, SentenceAnnotation, Suggestion
+from annotate.models import Annotation, AuditEvent, Document, Sentence, SentenceAnnotation, StanceLabel, Suggestion
 from annotate.services.imports import import_documents, parse_upload
 from annotate.services.workflow import assign_documents
 
@@ -324,3 +324,25 @@ def test_undo_on_an_untouched_sentence_leaves_no_human_work(page: Page, document
         expect(chosen).to_have_count(0)
     page.keyboard.press("h")
     expect(page.locator("#panel .history")).to_contain_text(f"{kind}.delete: withdrawn, suggested again")
+
+
+def test_stance_keys_are_the_labels_own_keys(page: Page, document, people):
+    """Retiring label 1 and adding label 4 keeps every label on its key, as the project page shows them."""
+    StanceLabel.objects.filter(project=document.project, key="1").update(retired=True)
+    StanceLabel.objects.create(project=document.project, value="mixed", name="Mixed", key="4")
+    sentence = first_suggested(document)
+    log_in(page, "annotator")
+    page.goto(f"/documents/{document.pk}/")
+    row(page, sentence.index).locator(".idx").click()
+    stances = page.locator("#panel .claim").first.locator("button.stance")
+    expect(stances).to_have_text(["2 Oppose", "3 Neutral", "4 Mixed"])
+    page.keyboard.press("4")
+    wait_saved(page, sentence.index)
+    expect(stances.and_(page.locator(".chosen"))).to_have_text("4 Mixed")
+    page.keyboard.press("1")  # retired: does nothing
+    page.keyboard.press("2")
+    wait_saved(page, sentence.index)
+    expect(stances.and_(page.locator(".chosen"))).to_have_text("2 Oppose")
+    saved = SentenceAnnotation.objects.get(sentence=sentence)
+    assert saved.version == 2
+    assert saved.claims.select_related("stance").first().stance.value == "oppose"

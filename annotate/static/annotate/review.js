@@ -252,11 +252,11 @@ function renderPanel() {
       el("div", { class: "field" }, el("span", { class: "name hl-claim" }, "claim"),
         el("span", { class: "value", dataset: { field: "claim" } }, snippet(claim.claim, 220)), conf("claim")),
       el("div", { class: "field stances" }, el("span", { class: "name" }, "stance"),
-        ...activeLabels.map((label, k) => el("button", {
+        ...activeLabels.map((label) => el("button", {
           type: "button", class: `stance ${claim.stance === label.value ? "chosen" : ""}`,
           style: `--label-color: ${label.color}`, "aria-pressed": claim.stance === label.value ? "true" : "false",
-          onclick: () => setStance(k),
-        }, el("kbd", {}, String(k + 1)), ` ${label.name}`)),
+          onclick: () => setStance(label.key),
+        }, el("kbd", {}, label.key), ` ${label.name}`)),
         conf("stance"),
         suggestion ? el("span", { class: "model" }, `suggested by ${suggestion.stance_model || suggestion.model}`) : null),
     ));
@@ -613,8 +613,9 @@ function setSpan(role) {
   window.getSelection().removeAllRanges();
 }
 
-function setStance(position) {
-  const label = activeLabels[position];
+// Each label has its own key (the project page shows it); retiring one leaves the others' keys alone.
+function setStance(key) {
+  const label = activeLabels.find((l) => l.key === key);
   if (!label) return;
   const s = sentences[current];
   edit(s, () => { ensureClaim(s).stance = label.value; });
@@ -736,7 +737,7 @@ document.addEventListener("keydown", (event) => {
     ...(adjudicating ? { t: takeNext } : {}),
     ...(speakersDialog ? { m: manageSpeakers } : {}),
   };
-  const action = actions[event.key] || (/^[1-9]$/.test(event.key) ? () => setStance(Number(event.key) - 1) : null);
+  const action = actions[event.key] || (/^[1-9]$/.test(event.key) ? () => setStance(event.key) : null);
   if (!action) return;
   event.preventDefault();
   action();
