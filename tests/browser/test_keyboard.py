@@ -68,3 +68,16 @@ def test_a_reviewer_merges_a_duplicate_speaker_and_renames_one(page, project, pe
     expect(dialog).not_to_be_visible()
     expect(picker.locator("option:checked")).to_have_text("The Renamed Speaker")
     assert Speaker.objects.get(pk=keep.pk).name == "The Renamed Speaker"
+
+
+def test_the_keys_work_right_after_using_a_filter(page, document, people):
+    log_in(page, "reviewer")
+    page.goto(f"/documents/{document.pk}/adjudicate/")
+    history = page.locator("#panel .history")
+    for name in ("least confident first", "only disagreements and flags"):
+        page.get_by_label(name).click()
+        expect(page.get_by_label(name)).to_be_checked()
+        page.keyboard.press("h")
+        expect(history).to_be_visible()
+        page.keyboard.press("h")
+        expect(history).to_have_count(0)

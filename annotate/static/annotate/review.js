@@ -713,7 +713,9 @@ function showHelp() {
   document.getElementById("help").showModal();
 }
 
-function reorder() {
+function reorder(event) {
+  // A clicked checkbox keeps the focus, and keys typed into inputs are not shortcuts: hand it back.
+  event.target.blur();
   computeOrder();
   if (!order.length) { hint("No sentence matches this filter."); order = sentences.map((_, i) => i); return; }
   move(firstUnfinished());
