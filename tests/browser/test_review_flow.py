@@ -346,3 +346,31 @@ def test_stance_keys_are_the_labels_own_keys(page: Page, document, people):
     saved = SentenceAnnotation.objects.get(sentence=sentence)
     assert saved.version == 2
     assert saved.claims.select_related("stance").first().stance.value == "oppose"
+
+
+def test_the_conflict_box_shows_their_claims(open_page, document, people, browser_errors):
+    browser_errors.expect(r"status of 409 \(Conflict\)")
+    sentence = document.sentences.get(index=1)  # "…, senior officials said."
+    suggestion = sentence.suggestions.get()
+    text = document.text
+    pages = [open_page(), open_page()]  # same context: the same person in two tabs
+    log_in(pages[0], "annotator")
+    for page in pages:
+        page.goto(f"/documents/{document.pk}/")
+        row(page, 1).locator(".idx").click()
+        expect(row(page, 1)).to_have_class(re.compile(r"\bcurrent\b"))
+    theirs, mine = pages
+    theirs.keyboard.press("2")
+    wait_saved(theirs, 1)
+    mine.keyboard.press("3")
+    conflict = mine.locator("#panel .conflict")
+    expect(conflict).to_contain_text("Someone else saved this sentence first")
+    claim = conflict.locator("li")
+    expect(claim).to_have_count(1)
+    expect(claim).to_contain_text(text[suggestion.speaker_start : suggestion.speaker_end])
+    expect(claim).to_contain_text(text[suggestion.cue_start : suggestion.cue_end])
+    expect(claim).to_contain_text(text[suggestion.claim_start : suggestion.claim_end])
+    expect(claim).to_contain_text("Oppose")
+    conflict.get_by_role("button", name="Use theirs").click()
+    expect(mine.locator("#panel .conflict")).to_have_count(0)
+    expect(mine.locator("#panel button.stance.chosen")).to_have_text("2 Oppose")

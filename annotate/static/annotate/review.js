@@ -143,10 +143,11 @@ function renderText(rowIndex) {
   return container;
 }
 
+const STATUS_NAMES = { accepted: "accepted", corrected: "corrected", no_claim: "no claim", skipped: "skipped" };
 function statusText(s) {
-  return { accepted: "accepted", corrected: "corrected", no_claim: "no claim", skipped: "skipped" }[s.draft.status]
-    || "suggested";
+  return STATUS_NAMES[s.draft.status] || "suggested";
 }
+const stanceName = (value) => (value ? (labelByValue[value] || { name: value }).name : "no stance");
 
 function saveText(s) {
   return {
@@ -228,7 +229,9 @@ function renderPanel() {
   if (s.saveState === "conflict") {
     children.push(el("div", { class: "conflict" },
       el("p", {}, "Someone else saved this sentence first. Their version: ",
-        el("strong", {}, s.theirs ? `${s.theirs.status}, ${s.theirs.claims.length} claim(s)` : "deleted")),
+        el("strong", {}, s.theirs ? STATUS_NAMES[s.theirs.status] : "withdrawn (suggested again)"),
+        s.theirs && s.theirs.claims.length ? "; yours is below." : ""),
+      s.theirs && s.theirs.claims.length ? renderTheirClaims(s.theirs.claims) : null,
       el("button", { type: "button", onclick: () => useTheirs(s) }, "Use theirs"),
       el("button", { type: "button", onclick: () => retryMine(s) }, "Keep mine and save again")));
   } else if (s.saveState === "error" || s.saveState === "offline") {
@@ -275,12 +278,24 @@ function renderPanel() {
   panelEl.replaceChildren(...children);
 }
 
+// Their saved claims field by field, so the choice between theirs and yours is an informed one.
+function renderTheirClaims(claims) {
+  return el("ol", { class: "their-claims" }, claims.map((c) => {
+    const mention = c.speaker ? snippet(c.speaker, 60) : "the author";
+    const canonical = speakers.find((x) => x.id === c.speaker_id);
+    return el("li", {},
+      el("span", { class: "hl-speaker" }, "speaker"), ` ${mention}`,
+      canonical && speakerKey(canonical.name) !== speakerKey(mention) ? ` (${canonical.name})` : "", " · ",
+      el("span", { class: "hl-cue" }, "cue"), ` ${snippet(c.cue, 60)} · `,
+      el("span", { class: "hl-claim" }, "claim"), ` “${snippet(c.claim)}” · stance `, el("strong", {}, stanceName(c.stance)));
+  }));
+}
+
 function describeClaims(claims) {
   if (!claims.length) return "no claim";
   return claims.map((c) => {
     const who = c.speaker ? snippet(c.speaker, 40) : "author";
-    const stance = c.stance ? (labelByValue[c.stance] || { name: c.stance }).name : "no stance";
-    return `${who} → “${snippet(c.claim, 60)}” [${stance}]`;
+    return `${who} → “${snippet(c.claim, 60)}” [${stanceName(c.stance)}]`;
   }).join("; ");
 }
 
