@@ -61,14 +61,39 @@ def test_merge_refuses_itself_and_other_documents(document, project, people, two
     assert Speaker.objects.filter(pk=duplicate.pk).exists(), "nothing changed"
 
 
-def test_a_stale_page_saving_a_merged_speaker_is_told_to_reload(document, people, two_speakers):
+def test_a_stale_page_saving_a_merged_speaker_saves_to_the_speaker_it_was_merged_into(document, people, two_speakers):
+    """A page opened before the merges still sends "Wells"; its edit is kept, pointing where the merges went."""
     keep, duplicate, sentence, saved = two_speakers
+    final = Speaker.objects.create(document=document, name="Alice Wells")
     merge_speakers(duplicate, into=keep, by=people["reviewer"])
-    with pytest.raises(AnnotationInvalid, match="merged it into another"):
-        save_sentence_annotation(sentence=sentence, user=people["annotator"], status="corrected",
-                                 claims=[ClaimInput(claim=(sentence.start, sentence.end), speaker_id=duplicate.pk)],
-                                 expected_version=saved.version)
-    assert Annotation.objects.get(sentence_annotation=saved).speaker_id == keep.pk, "the stored claim is intact"
+    merge_speakers(keep, into=final, by=people["reviewer"])
+    speakers = set(Speaker.objects.filter(document=document))
+    response = api(people["annotator"]).put(
+        f"/api/sentences/{sentence.pk}/annotation/",
+        {"status": "corrected", "version": saved.version,
+         "claims": [{"claim": [sentence.start, sentence.end], "speaker_id": duplicate.pk, "stance": "oppose"}]},
+        format="json",
+    )
+    assert response.status_code == 200, response.content[:300]
+    assert [c["speaker_id"] for c in response.json()["claims"]] == [final.pk]
+    claim = Annotation.objects.select_related("stance").get(sentence_annotation=saved)
+    assert (claim.speaker_id, claim.stance.value) == (final.pk, "oppose")
+    assert set(Speaker.objects.filter(document=document)) == speakers, "no speaker made or brought back"
+
+
+def test_a_speaker_never_of_the_document_is_still_refused(document, project, people, two_speakers):
+    from annotate.services.imports import import_documents, parse_text
+
+    keep, duplicate, sentence, saved = two_speakers
+    other_document = import_documents(project=project, documents=parse_text("Someone else said so.")).created[0]
+    stranger, elsewhere = (Speaker.objects.create(document=other_document, name=name) for name in ("Someone", "Other"))
+    merge_speakers(stranger, into=elsewhere, by=people["reviewer"])  # a merge in another document
+    for speaker_id in (stranger.pk, elsewhere.pk):
+        with pytest.raises(AnnotationInvalid, match="not a speaker of this document"):
+            save_sentence_annotation(sentence=sentence, user=people["annotator"], status="corrected",
+                                     claims=[ClaimInput(claim=(sentence.start, sentence.end), speaker_id=speaker_id)],
+                                     expected_version=saved.version)
+    assert Annotation.objects.get(sentence_annotation=saved).speaker_id == duplicate.pk, "the stored claim is intact"
 
 
 def test_rename_tidies_the_name_and_refuses_a_taken_one(people, two_speakers):

@@ -1,7 +1,7 @@
 """Saving a person's work on a sentence, with optimistic locking against lost updates."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -17,6 +17,7 @@ from annotate.models import (
     Suggestion,
 )
 from annotate.services.audit import audit_record
+from annotate.services.speakers import merged_into
 
 Span = tuple[int, int]
 
@@ -117,6 +118,13 @@ def save_sentence_annotation(
     text_length = len(document.text)
     stances = {label.value: label for label in StanceLabel.objects.filter(project_id=document.project_id)}
     speaker_ids = set(Speaker.objects.filter(document=document).values_list("pk", flat=True))
+    # A page opened before a reviewer merged a speaker still names the merged one: its claims
+    # go where the merge moved everyone else's, instead of losing the user's edit to an error.
+    gone = {claim.speaker_id for claim in claims if claim.speaker_id is not None} - speaker_ids
+    if gone:
+        moved = merged_into(document, gone)
+        claims = [replace(claim, speaker_id=moved[claim.speaker_id]) if claim.speaker_id in moved else claim
+                  for claim in claims]
     suggestions = list(sentence.suggestions.all())
     suggestion_ids = {s.pk for s in suggestions}
     for claim in claims:
@@ -130,8 +138,7 @@ def save_sentence_annotation(
             if label is None:
                 raise AnnotationInvalid(f"unknown stance label {claim.stance!r}")
         if claim.speaker_id is not None and claim.speaker_id not in speaker_ids:
-            raise AnnotationInvalid(f"speaker {claim.speaker_id} is not a speaker of this document "
-                                    "(a reviewer may have merged it into another): reload the page")
+            raise AnnotationInvalid(f"speaker {claim.speaker_id} is not a speaker of this document: reload the page")
         if claim.suggestion_id is not None and claim.suggestion_id not in suggestion_ids:
             raise AnnotationInvalid(f"suggestion {claim.suggestion_id} does not belong to this sentence")
     if status in (AnnotationStatus.ACCEPTED, AnnotationStatus.CORRECTED):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from annotate.models import Annotation, Speaker, Suggestion
+from annotate.models import Annotation, AuditEvent, Document, Speaker, Suggestion
 from annotate.services.audit import audit_record
 
 NAME_MAX_LENGTH = Speaker._meta.get_field("name").max_length
@@ -73,8 +73,8 @@ def rename_speaker(speaker: Speaker, *, name: str | None = None, kind: str | Non
 def merge_speakers(source: Speaker, *, into: Speaker, by: AbstractBaseUser) -> Speaker:
     """Point every claim and suggestion of `source` at `into`, then delete `source`.
 
-    Both must be speakers of the same document. A client still holding `source` gets a
-    clear refusal on its next save (the speaker is gone), never a silent change."""
+    Both must be speakers of the same document. The audit event records where `source`
+    went, so a page still holding it saves its claims to `into` (see `merged_into`)."""
     if source.pk == into.pk:
         raise SpeakerChangeInvalid("a speaker cannot be merged into itself")
     with transaction.atomic():
@@ -94,3 +94,25 @@ def merge_speakers(source: Speaker, *, into: Speaker, by: AbstractBaseUser) -> S
                             "suggestions": moved_suggestions})
         source.delete()
     return into
+
+
+def merged_into(document: Document, speaker_ids: set[int]) -> dict[int, int]:
+    """{merged speaker id: the speaker of `document` it was merged into}, for those of
+    `speaker_ids` that a reviewer merged away; ids never merged are left out.
+
+    A page opened before a merge still sends the merged speaker's id. The merge said the two
+    are one, so that page's claims belong where the merge moved everyone else's. A merge deletes
+    the speaker; its audit event is the record of where it went. Merges of merges (A into B,
+    then B into C) are followed to the end.
+    """
+    merges = dict(AuditEvent.objects.filter(project_id=document.project_id, action="speaker.merge")
+                  .values_list("before__merged__id", "after__into__id"))
+    current = set(Speaker.objects.filter(document=document).values_list("pk", flat=True))
+    resolved = {}
+    for speaker_id in speaker_ids:
+        target, hops = merges.get(speaker_id), 0
+        while target is not None and target not in current and hops < len(merges):
+            target, hops = merges.get(target), hops + 1
+        if target in current:
+            resolved[speaker_id] = target
+    return resolved

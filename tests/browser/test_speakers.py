@@ -6,8 +6,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from annotate.models import Annotation, Speaker
+from annotate.models import Annotation, Speaker, Suggestion
 from annotate.services.imports import import_documents, parse_text
+from annotate.services.speakers import merge_speakers
 from annotate.services.workflow import assign_documents
 from tests.browser.test_review_flow import drag_select, log_in, row, wait_saved
 
@@ -43,3 +44,22 @@ def test_a_selected_speaker_links_only_a_speaker_of_the_same_name(page, project,
     wait_saved(page, 0)
     assert Annotation.objects.get(sentence_annotation__sentence__index=0,
                                   sentence_annotation__sentence__document=document).speaker_id == pakistan.pk
+
+
+def test_an_open_page_keeps_its_edit_when_a_reviewer_merges_its_speaker(page, document, people):
+    suggestion = Suggestion.objects.get(sentence__document=document, sentence__index=1)  # "…, senior officials said."
+    keep = suggestion.speaker
+    duplicate = Speaker.objects.create(document=document, name="the senior officials")
+    Suggestion.objects.filter(pk=suggestion.pk).update(speaker=duplicate)
+    log_in(page, "annotator")
+    page.goto(f"/documents/{document.pk}/")
+    row(page, 1).locator(".idx").click()
+    picker = page.locator("#panel .claim select").first
+    expect(picker).to_have_value(str(duplicate.pk))
+
+    merge_speakers(duplicate, into=keep, by=people["reviewer"])  # meanwhile, in the reviewer's tab
+    page.keyboard.press("2")
+    wait_saved(page, 1)
+    claim = Annotation.objects.select_related("stance").get(sentence_annotation__sentence=suggestion.sentence)
+    assert (claim.speaker_id, claim.stance.value) == (keep.pk, "oppose")
+    expect(picker).to_have_value(str(keep.pk))
