@@ -63,3 +63,17 @@ def test_an_open_page_keeps_its_edit_when_a_reviewer_merges_its_speaker(page, do
     claim = Annotation.objects.select_related("stance").get(sentence_annotation__sentence=suggestion.sentence)
     assert (claim.speaker_id, claim.stance.value) == (keep.pk, "oppose")
     expect(picker).to_have_value(str(keep.pk))
+
+
+def test_a_refused_rename_says_why(page, document, people, browser_errors):
+    browser_errors.expect(r"status of 400 \(Bad Request\)")  # the refusal itself
+    speaker = Speaker.objects.filter(document=document).order_by("name").first()
+    log_in(page, "reviewer")
+    page.goto(f"/documents/{document.pk}/")
+    expect(row(page, 0)).to_have_class(re.compile(r"\bcurrent\b"))
+    page.keyboard.press("m")
+    line = page.locator(f'#speakers-dialog tr[data-speaker="{speaker.pk}"]')
+    line.get_by_label(f"name of {speaker.name}").fill("")
+    line.get_by_role("button", name="Rename").click()
+    expect(page.locator("#speakers-status")).to_have_text("name: This field may not be blank.")
+    assert Speaker.objects.get(pk=speaker.pk).name == speaker.name

@@ -362,10 +362,26 @@ async function sendJson(method, url, body) {
 }
 const postJson = (url, body) => sendJson("POST", url, body);
 
+// What a refusal says: DRF answers {"detail": "…"} or field errors such as {"name": ["This field
+// may not be blank."]}, nested for the claims ({"claims": [{}, {"claim": ["…"]}]}).
+function errorText(payload, fallback) {
+  if (payload.detail) return String(payload.detail);
+  const messages = [];
+  const collect = (value, path) => {
+    if (typeof value === "string") messages.push(path ? `${path}: ${value}` : value);
+    else if (Array.isArray(value)) value.forEach((v, k) => collect(v, typeof v === "string" ? path : `${path} ${k + 1}`));
+    else if (value && typeof value === "object") {
+      Object.entries(value).forEach(([key, v]) => collect(v, key === "non_field_errors" ? path : `${path} ${key}`.trim()));
+    }
+  };
+  collect(payload, "");
+  return messages.join("; ") || fallback;
+}
+
 async function sendComment(s, value) {
   if (!value.trim()) { hint("Write something first."); return; }
   const { ok, payload } = await postJson(data.urls.comments.replace("/0/", `/${s.id}/`), { text: value });
-  if (!ok) { hint(`Comment not sent: ${payload.detail || "error"}`); return; }
+  if (!ok) { hint(`Comment not sent: ${errorText(payload, "error")}`); return; }
   s.comments.push(payload);
   s.writingComment = false;
   refresh(sentences.indexOf(s));
@@ -373,7 +389,7 @@ async function sendComment(s, value) {
 
 async function resolveComment(s, comment) {
   const { ok, payload } = await postJson(data.urls.resolve.replace("/0/", `/${comment.id}/`), {});
-  if (!ok) { hint(`Not resolved: ${payload.detail || "error"}`); return; }
+  if (!ok) { hint(`Not resolved: ${errorText(payload, "error")}`); return; }
   Object.assign(comment, payload);
   refresh(sentences.indexOf(s));
 }
@@ -462,7 +478,7 @@ async function send(s, i) {
     s.theirs = payload.current;
   } else {
     s.saveState = "error";
-    s.message = payload.detail || JSON.stringify(payload).slice(0, 200) || `HTTP ${response.status}`;
+    s.message = errorText(payload, `HTTP ${response.status}`);
   }
   refresh(i);
 }
@@ -511,7 +527,7 @@ async function renameSpeaker(speaker, name, kind) {
   const { ok, payload } = await sendJson("PATCH", url, { name, kind, expected_name: speaker.name });
   if (!ok) {
     if (payload.current) applySpeakers(payload.speakers);  // renamed meanwhile: show what is stored
-    speakerStatus(payload.detail || "Could not rename the speaker.");
+    speakerStatus(errorText(payload, "Could not rename the speaker."));
     return;
   }
   applySpeakers(payload.speakers);
@@ -522,7 +538,7 @@ async function mergeSpeaker(speaker, intoId) {
   if (!intoId) { speakerStatus(`Choose the speaker to merge “${speaker.name}” into.`); return; }
   const into = Number(intoId);
   const { ok, payload } = await postJson(data.urls.speaker_merge.replace("/0/", `/${speaker.id}/`), { into });
-  if (!ok) { speakerStatus(payload.detail || "Could not merge the speakers."); return; }
+  if (!ok) { speakerStatus(errorText(payload, "Could not merge the speakers.")); return; }
   // The server moved every claim; keep this page's copies in step.
   const repoint = (claims) => claims.forEach((c) => { if (c.speaker_id === speaker.id) c.speaker_id = into; });
   sentences.forEach((s) => {
