@@ -1,0 +1,29 @@
+"""The project page at laptop sizes: the admin's cards wrap instead of running off the screen."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from annotate.models import ImportJob
+from annotate.services.imports import import_documents, parse_text
+from tests.browser.test_review_flow import log_in
+
+pytestmark = pytest.mark.browser
+LONG_TITLE = "City council approves funding for harbour bridge repairs after years of delay"
+
+
+@pytest.mark.parametrize("width", [1280, 1024])
+def test_the_admin_project_page_fits_the_screen(page, document, people, width):
+    """What widens the cards: a long title in the documents list, a finished background import."""
+    import_documents(project=document.project, documents=parse_text("The mayor said it is done.", title=LONG_TITLE))
+    ImportJob.objects.create(project=document.project, source="many.jsonl", status="done", total=25, processed=25,
+                             created_count=25, message="Imported 25 document(s); 0 were already in the project.")
+    page.set_viewport_size({"width": width, "height": 800})
+    log_in(page, "admin")
+    page.goto(f"/projects/{document.project_id}/")
+    cards = page.locator("section.row > .card")
+    expect(cards).to_have_count(4)  # export, assignment, stance model, import
+    assert page.evaluate("() => document.scrollingElement.scrollWidth") <= width
+    for box in (card.bounding_box() for card in cards.all()):
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width
+        assert box["width"] >= 250, "no card is squeezed"
