@@ -35,6 +35,7 @@ from annotate.nlp.attribution import (  # noqa: E402
 )
 from annotate.nlp.attribution_patterns import QUOTE_CONVENTIONS  # noqa: E402
 from annotate.nlp.pipeline import load_pipeline, preannotate  # noqa: E402
+from annotate.nlp.segmentation import load_base  # noqa: E402
 from annotate.nlp.types import DocumentPrediction  # noqa: E402
 
 DEFAULT_GOLD = REPO.parent / "shared" / "data" / "polnear" / "dev.jsonl"
@@ -49,11 +50,9 @@ def read_rows(path: str | Path) -> list[dict]:
 
 def train(out: Path, model_name: str, without_heldout_third: bool) -> None:
     """Refit the attribution model on the dev gold of TRAINING_SETS and write it as JSON."""
-    import spacy
-
     rows = [row for name in TRAINING_SETS for row in read_rows(REPO.parent / "shared" / "data" / name / "dev.jsonl")
             if not (without_heldout_third and heldout_third(str(row["id"])))]
-    model = train_attribution(rows, spacy.load(model_name))
+    model = train_attribution(rows, load_base(model_name))
     model.save(out)
     print(f"{out}: {len(rows)} documents, keep-threshold {model.threshold}")
 

@@ -46,6 +46,7 @@ from spacy.tokens import Doc, Token
 
 from . import attribution_patterns as P
 from .calibration import IsotonicTable, LogisticModel, fit_isotonic, fit_logistic
+from .segmentation import is_line_break
 from .speakers import normalise_speakers
 from .types import CharSpan, ClaimPrediction, DocumentPrediction
 
@@ -82,13 +83,14 @@ def _overlaps(a: CharSpan | None, b: CharSpan | None) -> bool:
 
 
 def sentence_spans(doc: Doc) -> list[tuple[int, int]]:
-    """Token ranges of the sentences, also split at line breaks (headlines, paragraphs),
-    with whitespace-only pieces dropped."""
+    """Token ranges of the sentences, also split at line breaks (headlines, paragraphs; see
+    `segmentation.is_line_break`), with whitespace-only pieces dropped. On a doc parsed by the
+    app's pipeline the parser has already split there; this also serves docs parsed without it."""
     spans: list[tuple[int, int]] = []
     for sent in doc.sents:
         start = sent.start
         for tok in sent:
-            if tok.is_space and "\n" in tok.text:
+            if is_line_break(tok):
                 if tok.i > start:
                     spans.append((start, tok.i))
                 start = tok.i + 1

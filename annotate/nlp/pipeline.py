@@ -10,11 +10,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Iterator, Sequence
 
-import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from . import attribution as _attribution  # noqa: F401  (registers the factory and doc._.quote_convention)
+from .segmentation import load_base
 from .stance import DEFAULT_LABELS as DEFAULT_STANCE_LABELS  # registers doc._.target, stance_labels, stance_model_dir
 from .types import DocumentPrediction
 
@@ -29,7 +29,7 @@ def load_pipeline(model_name: str, attribution_model: str | None = None) -> Lang
     model is used. A project's trained stance model and quote guideline are not part of the
     pipeline: `preannotate(stance_model=..., quote_conventions=...)` gives them per document.
     """
-    nlp = spacy.load(model_name)
+    nlp = load_base(model_name)
     nlp.add_pipe(
         "claimdesk_attribution",
         last=True,

@@ -39,6 +39,7 @@ from spacy.tokens import Doc, Span, Token
 from spacy.training import Example
 from spacy.util import fix_random_seed, minibatch
 
+from .segmentation import load_base
 from .stance_rules import (
     MAX_DEPTH,
     RULE_FLAGS,
@@ -365,7 +366,7 @@ def map_labels(examples: Iterable[StanceExample], mapping: Mapping[str, str]) ->
 @functools.lru_cache(maxsize=2)
 def load_parser(model_name: str) -> Language:
     """The pipeline that parses raw texts for training and `predict_texts`, loaded once."""
-    return spacy.load(model_name, exclude=list(PARSE_EXCLUDE))
+    return load_base(model_name, exclude=PARSE_EXCLUDE)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from annotate.management.jsonl import jsonl_lines, open_text
 from annotate.nlp.attribution import heldout_third, train_attribution
+from annotate.nlp.segmentation import load_base
 
 
 def _attribution_problem(row: dict) -> str | None:
@@ -39,7 +40,6 @@ class Command(BaseCommand):
                             help="leave out the documents `heldout_third(id)` selects, to score on them afterwards")
 
     def handle(self, *args, gold: list[str], output: str, model: str | None, exclude_heldout_third: bool, **options):
-        import spacy
 
         rows, problems = [], []
         for name in gold:
@@ -59,7 +59,7 @@ class Command(BaseCommand):
             rows = [row for row in rows if not heldout_third(str(row["id"]))]
         if not rows:
             raise CommandError("no training documents")
-        nlp = spacy.load(model or settings.CLAIMDESK_SPACY_MODEL)
+        nlp = load_base(model or settings.CLAIMDESK_SPACY_MODEL)  # parsed as the app parses
         trained = train_attribution(rows, nlp)
         trained.save(output)
         self.stdout.write(f"Trained on {len(rows)} documents, "
