@@ -93,6 +93,21 @@ def test_a_model_that_beats_the_rules_takes_over_the_projects_suggestions(projec
     assert claim.stance_model.startswith("textcat") and claim.stance.value == "oppose"
 
 
+def test_a_new_model_must_beat_the_model_in_use_not_only_the_rules(project, people, django_capture_on_commit_callbacks, settings, tmp_path):
+    """Before, each run was compared with the rules alone, so a retrain that did worse than the
+    model in use still replaced it."""
+    settings.CLAIMDESK_MODEL_DIR = tmp_path
+    _review(project, people["reviewer"], praise_is="oppose")
+    first = _train(project, people["admin"], django_capture_on_commit_callbacks)
+    assert first.is_active
+    second = _train(project, people["admin"], django_capture_on_commit_callbacks)
+    in_use = second.metrics["in_use"]
+    assert in_use["version"] == first.version and second.metrics["trained"]["macro_f1"] <= in_use["macro_f1"]
+    assert not second.is_active and "Version 1 stays in use." in second.message
+    first.refresh_from_db()
+    assert first.is_active, "the model in use keeps making the suggestions"
+
+
 def test_training_needs_enough_labels(project, people, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         record = start_stance_training(project=project, by=people["admin"])

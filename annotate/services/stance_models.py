@@ -2,8 +2,8 @@
 
 A training run takes the project's human stance labels, trains a text classifier on two
 thirds of the documents (split by a hash of the document id, so no document is on both
-sides) and scores it and the rules on the other third. The model replaces the rules for
-the project only if it scores better there; then the project's suggestions are refreshed.
+sides) and scores it, the rules and the model in use (if any) on the other third. The model
+takes over the project's suggestions only if it beats both there; then they are refreshed.
 """
 from __future__ import annotations
 
@@ -23,9 +23,10 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from annotate.models import Annotation, AnnotationStatus, Document, Project, SentenceAnnotation, StanceModel
+from annotate.nlp.stance import load_stance_classifier
 from annotate.nlp.stance_training import StanceClassifier, StanceExample, stance_scores, train_stance_model
 from annotate.services.audit import actor_or_none, audit_record
-from annotate.services.preannotation import app_pipeline, refresh_suggestions
+from annotate.services.preannotation import app_pipeline, refresh_suggestions, usable_stance_model_dir
 
 logger = logging.getLogger(__name__)
 
@@ -84,24 +85,25 @@ def is_held_out(document_key: str) -> bool:
     return int(digest[:8], 16) % HELD_OUT_SHARE == 0
 
 
-def rules_and_model_stances(
-    model_dir: str, examples: list[StanceExample], labels: Sequence[str]
-) -> tuple[list[str | None], list[str | None]]:
+def held_out_stances(
+    classifiers: Sequence[StanceClassifier], examples: list[StanceExample], labels: Sequence[str]
+) -> tuple[list[str | None], list[list[str | None]]]:
     """Each example's stance toward its target by the rules (choosing among the project's
-    active `labels`, as its suggestions do) and by the trained model in `model_dir`.
+    active `labels`, as its suggestions do) and by each of `classifiers`.
 
     The texts go once through the production pipeline, which gives the rules' answer; the
-    model then reads the same parses, as it would as that pipeline's stance component. It is
-    loaded on its own, not into that component's cache of models in use: it may never be used."""
+    models then read the same parses, as they would as that pipeline's stance component."""
     nlp = app_pipeline()
     component = nlp.get_pipe("claimdesk_stance")
-    classifier = StanceClassifier.load(model_dir)
-    rules, trained = [], []
+    rules: list[str | None] = []
+    models: list[list[str | None]] = [[] for _ in classifiers]
     for example, doc in zip(examples, nlp.pipe(_example_docs(nlp, examples, labels))):
         rules.append(doc._.prediction.stance)
-        [(label, _)] = classifier.predict([doc[:]], component.profile(example.target))
-        trained.append(label)
-    return rules, trained
+        target = component.profile(example.target)
+        for classifier, said in zip(classifiers, models):
+            [(label, _)] = classifier.predict([doc[:]], target)
+            said.append(label)
+    return rules, models
 
 
 def _example_docs(nlp: Language, examples: list[StanceExample], labels: Sequence[str]) -> Iterator[Doc]:
@@ -170,12 +172,21 @@ def run_stance_training(stance_model_id: int) -> StanceModel:
             train, output, name=f"project_{project.pk}_stance", version=f"{stance_model.version}.0.0",
             parse_model=settings.CLAIMDESK_SPACY_MODEL,
         )
-        _update(stance_model, progress=0.7, path=str(output), message=f"Comparing with the rules on {len(held_out)} held-out claims")
+        # The model in use, if any, is scored on today's held-out claims too: a new model must
+        # beat whatever makes the suggestions now, not only the rules.
+        in_use = StanceModel.objects.filter(project=project, is_active=True).first()
+        in_use_dir = usable_stance_model_dir(project) if in_use else None
+        _update(stance_model, progress=0.7, path=str(output),
+                message=f"Comparing with {'the model in use and ' if in_use_dir else ''}the rules on {len(held_out)} held-out claims")
         gold = [e.label for e in held_out]
         active = [label.value for label in project.labels.all() if not label.retired]
-        rules_said, model_said = rules_and_model_stances(str(output), held_out, active)
+        # The candidate is loaded on its own, not into the pipeline's cache of models in use:
+        # it may never be used.
+        classifiers = [StanceClassifier.load(output)] + ([load_stance_classifier(in_use_dir)] if in_use_dir else [])
+        rules_said, (model_said, *in_use_said) = held_out_stances(classifiers, held_out, active)
         trained, rules = stance_scores(gold, model_said), stance_scores(gold, rules_said)
-        wins = trained["macro_f1"] > rules["macro_f1"]
+        current = stance_scores(gold, in_use_said[0]) if in_use_said else None
+        wins = trained["macro_f1"] > rules["macro_f1"] and (current is None or trained["macro_f1"] > current["macro_f1"])
         metrics = {
             "train_examples": len(train),
             "held_out_examples": len(held_out),
@@ -184,6 +195,8 @@ def run_stance_training(stance_model_id: int) -> StanceModel:
             "seconds": result.seconds,
             "activated": wins,
         }
+        if current is not None:
+            metrics["in_use"] = {"version": in_use.version, **current}
         with transaction.atomic():
             if wins:
                 StanceModel.objects.filter(project=project, is_active=True).update(is_active=False)
@@ -195,12 +208,15 @@ def run_stance_training(stance_model_id: int) -> StanceModel:
                 is_active=wins,
                 finished_at=timezone.now(),
                 message=(
-                    f"Macro-F1 on held-out claims: model {trained['macro_f1']:.3f}, rules {rules['macro_f1']:.3f}. "
-                    + ("The model now makes this project's stance suggestions." if wins else "The rules stay in use.")
+                    f"Macro-F1 on {len(held_out)} held-out claims: model {trained['macro_f1']:.3f}, rules {rules['macro_f1']:.3f}"
+                    + (f", version {in_use.version} in use {current['macro_f1']:.3f}. " if current else ". ")
+                    + ("The model now makes this project's stance suggestions." if wins
+                       else f"Version {in_use.version} stays in use." if current else "The rules stay in use.")
                 ),
             )
             audit_record(project=project, actor=None, action="stance_model.finish", obj=stance_model,
-                         after={"activated": wins, "trained_macro_f1": trained["macro_f1"], "rules_macro_f1": rules["macro_f1"]})
+                         after={"activated": wins, "trained_macro_f1": trained["macro_f1"], "rules_macro_f1": rules["macro_f1"],
+                                "in_use_macro_f1": current["macro_f1"] if current else None})
         if wins:
             documents = list(Document.objects.filter(project=project).select_related("project"))
             refresh_suggestions(documents)
