@@ -436,7 +436,8 @@ def project_agreement(project: Project) -> AgreementReport:
             speaker=s.speaker_span,
             speaker_id=s.speaker_id,
             stance=s.stance.value if s.stance_id else None,
-            model=f"{s.model_name} {s.model_version}",
+            # Stance comes from its own model: a retrained one is tallied apart from the rules.
+            model=f"{s.model_name} {s.model_version}" + (f", stance {s.stance_model}" if s.stance_model else ""),
             cue=s.cue_span,
         )
         for s in suggestions

@@ -139,3 +139,42 @@ def test_a_rename_made_meanwhile_is_not_overwritten(people, two_speakers):
     fresh = api(people["admin"]).patch(f"/api/speakers/{duplicate.pk}/",
                                        {"name": "A. Wells", "expected_name": "Alice Wells"}, format="json")
     assert fresh.status_code == 200 and fresh.json()["speaker"]["name"] == "A. Wells"
+
+
+def test_refreshing_suggestions_keeps_curated_speakers_and_links(document, people, monkeypatch):
+    """A new stance model refreshes the suggestions: reviewers' renames and merges, and saved
+    claims' links to the suggestions they accepted, survive; a sentence whose claims changed
+    gets new suggestions under the curated speaker of the same span."""
+    from annotate.services import preannotation
+
+    officials = Suggestion.objects.get(sentence__document=document, speaker__name="senior officials")
+    wells = Suggestion.objects.get(sentence__document=document, speaker__name__contains="Wells")
+    rename_speaker(officials.speaker, name="Senior officials of the ministry", by=people["reviewer"])
+    merge_speakers(wells.speaker, into=Speaker.objects.create(document=document, name="Alice Wells"), by=people["reviewer"])
+    curated = {s.name for s in document.speakers.all()}
+    accepted = save_sentence_annotation(
+        sentence=officials.sentence, user=people["annotator"], status="accepted", expected_version=None,
+        claims=[ClaimInput(claim=officials.claim_span, speaker=officials.speaker_span, cue=officials.cue_span,
+                           stance=officials.stance.value if officials.stance_id else None,
+                           speaker_id=officials.speaker_id, suggestion_id=officials.pk)],
+    )
+    real_predict = preannotation.predict_documents
+
+    def new_model(documents):
+        predictions = real_predict(documents)
+        for claim in predictions[0].claims:
+            claim.stance, claim.stance_confidence = "oppose", 0.9  # what a new stance model might say
+            if claim.speaker is not None and document.text[claim.speaker[0]:claim.speaker[1]].startswith("Ambassador"):
+                claim.claim = (claim.claim[0] + 5, claim.claim[1])  # and one claim whose span moved
+        return predictions
+
+    monkeypatch.setattr(preannotation, "predict_documents", new_model)
+    preannotation.refresh_suggestions([document])
+
+    assert {s.name for s in document.speakers.all()} == curated, "no speaker came back under its predicted name"
+    kept = Suggestion.objects.get(pk=officials.pk)
+    assert kept.stance.value == "oppose" and kept.speaker.name == "Senior officials of the ministry"
+    assert Annotation.objects.get(sentence_annotation=accepted).suggestion_id == officials.pk
+    assert not Suggestion.objects.filter(pk=wells.pk).exists(), "the moved claim is a new suggestion"
+    moved = Suggestion.objects.get(sentence=wells.sentence, speaker_start=wells.speaker_start)
+    assert moved.speaker.name == "Alice Wells" and moved.stance.value == "oppose"

@@ -11,7 +11,7 @@ from spacy.language import Language
 from annotate.models import Document, Project, Sentence, Speaker, StanceLabel, StanceModel, Suggestion
 from annotate.nlp.pipeline import load_pipeline, preannotate
 from annotate.nlp.stance import load_stance_classifier
-from annotate.nlp.types import DocumentPrediction
+from annotate.nlp.types import CharSpan, ClaimPrediction, DocumentPrediction
 
 logger = logging.getLogger(__name__)
 
@@ -84,16 +84,80 @@ def store_predictions(documents: Sequence[Document], predictions: Sequence[Docum
 
 
 def refresh_suggestions(documents: Sequence[Document]) -> None:
-    """Replace the machine suggestions of already-split documents (e.g. after a new stance model).
+    """Re-run pre-annotation on already-split documents (e.g. after a new stance model).
 
-    Sentence boundaries, canonical speakers and human work are kept; only suggestions are rewritten.
+    Sentence boundaries, canonical speakers and human work are kept. Where a sentence's
+    predicted claims keep their spans (a new stance model changes only stances), its
+    suggestions are updated in place, so their ids, the saved claims that point at them and
+    the speakers reviewers renamed or merged all stay. A sentence whose claims changed gets
+    new suggestions, whose speakers come from the old suggestion with the same speaker span
+    where there was one: a curated speaker is not created again under its predicted name.
     """
     predictions = predict_documents(documents)
     with transaction.atomic():
-        Suggestion.objects.filter(sentence__document__in=documents).delete()
         sentences = list(Sentence.objects.filter(document__in=documents))
+        document_of = {s.pk: s.document_id for s in sentences}
+        sentences_of: dict[int, list[Sentence]] = {}
+        for sentence in sentences:
+            sentences_of.setdefault(sentence.document_id, []).append(sentence)
+        old: dict[int, list[Suggestion]] = {}
+        curated: dict[tuple[int, CharSpan], int] = {}
+        for suggestion in Suggestion.objects.filter(sentence__in=sentences).order_by("position"):
+            old.setdefault(suggestion.sentence_id, []).append(suggestion)
+            if suggestion.speaker_id is not None and suggestion.speaker_span is not None:
+                curated[(document_of[suggestion.sentence_id], suggestion.speaker_span)] = suggestion.speaker_id
+        labels = _active_labels(documents)
+        kept: list[Suggestion] = []
+        changed: set[int] = set()
+        for document, prediction in zip(documents, predictions):
+            predicted: dict[int, list[ClaimPrediction]] = {}
+            for claim in prediction.claims:
+                predicted.setdefault(claim.sentence_index, []).append(claim)
+            for sentence in sentences_of.get(document.pk, []):
+                before, after = old.get(sentence.pk, []), predicted.get(sentence.index, [])
+                if [(x.claim_span, x.speaker_span, x.cue_span) for x in before] != [_spans(c) for c in after]:
+                    changed.add(sentence.pk)
+                    continue
+                for suggestion, claim in zip(before, after):
+                    for name, value in _machine_fields(claim, prediction, labels, document.project_id).items():
+                        setattr(suggestion, name, value)
+                    kept.append(suggestion)
+        Suggestion.objects.bulk_update(kept, fields=list(MACHINE_FIELDS), batch_size=500)
+        Suggestion.objects.filter(sentence_id__in=changed).delete()
         speakers = {(s.document_id, s.name): s for s in Speaker.objects.filter(document__in=documents)}
-        _store_suggestions(documents, predictions, sentences, speakers)
+        _store_suggestions(documents, predictions, [s for s in sentences if s.pk in changed], speakers, curated)
+
+
+# What pre-annotation decides about a suggestion besides its spans and speaker.
+MACHINE_FIELDS = ("stance", "speaker_confidence", "cue_confidence", "claim_confidence", "stance_confidence",
+                  "model_name", "model_version", "stance_model")
+
+
+def _machine_fields(
+    claim: ClaimPrediction, prediction: DocumentPrediction, labels: dict[tuple[int, str], StanceLabel], project_id: int
+) -> dict[str, object]:
+    return {
+        "stance": labels.get((project_id, claim.stance)) if claim.stance else None,
+        "speaker_confidence": _unit(claim.speaker_confidence),
+        "cue_confidence": _unit(claim.cue_confidence),
+        "claim_confidence": _unit(claim.claim_confidence),
+        "stance_confidence": _unit(claim.stance_confidence),
+        "model_name": prediction.model_name,
+        "model_version": prediction.model_version,
+        "stance_model": prediction.stance_model,
+    }
+
+
+def _spans(claim: ClaimPrediction) -> tuple[CharSpan, CharSpan | None, CharSpan | None]:
+    as_span = lambda span: (span[0], span[1]) if span is not None else None  # noqa: E731
+    return as_span(claim.claim), as_span(claim.speaker), as_span(claim.cue)
+
+
+def _active_labels(documents: Sequence[Document]) -> dict[tuple[int, str], StanceLabel]:
+    return {
+        (label.project_id, label.value): label
+        for label in StanceLabel.objects.filter(project__in={d.project_id for d in documents}, retired=False)
+    }
 
 
 def _store_suggestions(
@@ -101,23 +165,18 @@ def _store_suggestions(
     predictions: Sequence[DocumentPrediction],
     sentences: Sequence[Sentence],
     speakers: dict[tuple[int, str], Speaker],
+    curated: dict[tuple[int, CharSpan], int] | None = None,
 ) -> None:
-    """Create the speakers not yet in `speakers`, then one Suggestion per predicted claim."""
-    new_speakers = []
-    for document, prediction in zip(documents, predictions):
-        for entity in prediction.speakers:
-            key = (document.pk, entity.name[:300])
-            if key not in speakers:
-                speakers[key] = Speaker(document=document, name=key[1], kind=entity.kind)
-                new_speakers.append(speakers[key])
-    Speaker.objects.bulk_create(new_speakers)
+    """One Suggestion per predicted claim filed under one of `sentences`.
 
+    A claim's speaker is, in order: the speaker `curated` gives its speaker span (refreshing),
+    the document's speaker of the predicted name, or a new speaker of that name, created
+    only for a claim that is stored."""
+    curated = curated or {}
     sentence_by_key = {(s.document_id, s.index): s for s in sentences}
-    labels = {
-        (label.project_id, label.value): label
-        for label in StanceLabel.objects.filter(project__in={d.project_id for d in documents}, retired=False)
-    }
+    labels = _active_labels(documents)
     rows: list[Suggestion] = []
+    new_speakers: list[Speaker] = []
     for document, prediction in zip(documents, predictions):
         positions: dict[int, int] = {}
         for claim in prediction.claims:
@@ -126,23 +185,22 @@ def _store_suggestions(
                 continue
             position = positions.get(sentence.index, 0)
             positions[sentence.index] = position + 1
-            entity = prediction.speakers[claim.speaker_entity] if claim.speaker_entity is not None else None
-            rows.append(
-                Suggestion(
-                    sentence=sentence,
-                    position=position,
-                    **Suggestion.span_values(claim.claim, claim.speaker, claim.cue),
-                    speaker=speakers.get((document.pk, entity.name[:300])) if entity else None,
-                    stance=labels.get((document.project_id, claim.stance)) if claim.stance else None,
-                    speaker_confidence=_unit(claim.speaker_confidence),
-                    cue_confidence=_unit(claim.cue_confidence),
-                    claim_confidence=_unit(claim.claim_confidence),
-                    stance_confidence=_unit(claim.stance_confidence),
-                    model_name=prediction.model_name,
-                    model_version=prediction.model_version,
-                    stance_model=prediction.stance_model,
-                )
+            suggestion = Suggestion(
+                sentence=sentence, position=position, **Suggestion.span_values(claim.claim, claim.speaker, claim.cue),
+                **_machine_fields(claim, prediction, labels, document.project_id),
             )
+            speaker_span = _spans(claim)[1]
+            entity = prediction.speakers[claim.speaker_entity] if claim.speaker_entity is not None else None
+            if (document.pk, speaker_span) in curated:
+                suggestion.speaker_id = curated[(document.pk, speaker_span)]
+            elif entity is not None:
+                key = (document.pk, entity.name[:300])
+                if key not in speakers:
+                    speakers[key] = Speaker(document=document, name=key[1], kind=entity.kind)
+                    new_speakers.append(speakers[key])
+                suggestion.speaker = speakers[key]
+            rows.append(suggestion)
+    Speaker.objects.bulk_create(new_speakers)  # Suggestion's bulk_create then reads their new ids
     Suggestion.objects.bulk_create(rows)
 
 
