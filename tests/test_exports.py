@@ -103,6 +103,7 @@ def test_every_format_follows_the_annotator_and_gold_scope(labelled, people):
     for kind in ("annotation", "adjudication"):
         save_sentence_annotation(sentence=second, user=people["reviewer"], status="corrected", claims=[reviewer_claim],
                                  expected_version=None, kind=kind)
+    _decide_the_rest(labelled, people)
     for fmt in ("json", "jsonl", "csv", "attributions"):
         mine = read(project, fmt, annotator=people["annotator"])
         assert "reviewer" not in mine and "adjudication" not in mine and "Unassigned" not in mine, fmt
@@ -123,11 +124,34 @@ def test_unicode_survives_every_format(project):
     assert "你好" in read(project, "csv")
 
 
-def test_attribution_export_is_gold_format_that_train_attribution_reads(labelled, tmp_path):
+def _decide_the_rest(document, people) -> None:
+    """Every sentence nobody decided yet: "no claim" by the annotator, and gold where there is none."""
+    for sentence in document.sentences.all():
+        kinds = set(sentence.annotations.values_list("kind", flat=True))
+        if "annotation" not in kinds:
+            save_sentence_annotation(sentence=sentence, user=people["annotator"], status="no_claim", claims=[],
+                                     expected_version=None)
+        if "adjudication" not in kinds:
+            save_sentence_annotation(sentence=sentence, user=people["reviewer"], status="no_claim", claims=[],
+                                     expected_version=None, kind="adjudication")
+
+
+def test_attribution_export_leaves_out_documents_not_wholly_decided(labelled, people):
+    """The gold format cannot say "not reviewed": an undecided sentence would read as one
+    without attributions, so such a document is not written at all."""
+    assert read(labelled.project, "attributions") == ""
+    _decide_the_rest(labelled, people)
+    assert len(read(labelled.project, "attributions").splitlines()) == 1
+
+
+def test_attribution_export_is_gold_format_that_train_attribution_reads(labelled, people, tmp_path):
     from io import StringIO
 
     from django.core.management import call_command
 
+    for sentence in labelled.sentences.filter(annotations__isnull=True):
+        save_sentence_annotation(sentence=sentence, user=people["annotator"], status="no_claim", claims=[],
+                                 expected_version=None)
     lines = [json.loads(line) for line in read(labelled.project, "attributions").splitlines()]
     (document,) = lines
     assert document["text"] == labelled.text

@@ -94,15 +94,21 @@ def iter_attribution_documents(
     """One document per record in the gold attribution format of `shared/data` (what
     `train_attribution` reads): the gold version of each sentence, else the first
     annotator's; author statements (no speaker, no cue) are not attributions.
-    `annotator` and `gold_only` narrow the work read, as in `export_sentences`."""
+    `annotator` and `gold_only` narrow the work read, as in `export_sentences`.
+
+    Only documents whose every sentence was decided (claims, or "no claim") are written:
+    the format cannot say "not reviewed", so a sentence nobody decided would read as one
+    without attributions and teach `train_attribution` to miss its claims."""
     sentences = export_sentences(project, annotator=annotator, gold_only=gold_only).iterator(chunk_size=chunk_size)
     for document, group in groupby(sentences, key=lambda sentence: sentence.document):
         attributions = []
+        reviewed = True
         for sentence in group:
-            works = [w for w in sentence.annotations.all() if w.status in ("accepted", "corrected")]
+            works = [w for w in sentence.annotations.all() if w.status in ("accepted", "corrected", "no_claim")]
             chosen = next((w for w in works if w.kind == "adjudication"), None) or next(iter(works), None)
             if chosen is None:
-                continue
+                reviewed = False
+                continue  # the rest of the group is still consumed
             for claim in chosen.claims.all():
                 if claim.is_author:
                     continue
@@ -117,6 +123,8 @@ def iter_attribution_documents(
                     "annotator": chosen.annotator.get_username(),
                     "kind": chosen.kind,
                 })
+        if not reviewed:
+            continue
         # The project's quote guideline travels with its documents, so that training on
         # them (and `predict` over them) reads resumed quotations the way its annotators did.
         yield {"id": f"claimdesk:{document.pk}", "source_dataset": f"claimdesk:{project.name}",
