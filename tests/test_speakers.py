@@ -104,6 +104,9 @@ def test_rename_tidies_the_name_and_refuses_a_taken_one(people, two_speakers):
     with pytest.raises(SpeakerNameTaken) as taken:
         rename_speaker(duplicate, name="Ambassador Wells", by=people["reviewer"])
     assert taken.value.existing == keep
+    with pytest.raises(SpeakerNameTaken):  # the review page could not tell the two apart
+        rename_speaker(duplicate, name="AMBASSADOR wells", by=people["reviewer"])
+    assert rename_speaker(keep, name="ambassador wells", by=people["reviewer"]).name == "ambassador wells"
     with pytest.raises(SpeakerChangeInvalid, match="needs a name"):
         rename_speaker(duplicate, name="   ", by=people["reviewer"])
 

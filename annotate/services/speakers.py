@@ -56,7 +56,9 @@ def rename_speaker(speaker: Speaker, *, name: str | None = None, kind: str | Non
         locked = Speaker.objects.select_for_update().select_related("document__project").get(pk=speaker.pk)
         if expected_name is not None and locked.name != expected_name:
             raise StaleSpeaker(locked)
-        existing = (Speaker.objects.filter(document_id=locked.document_id, name=new_name)
+        # Case-insensitive, as the review page matches a selected name to a speaker: two
+        # speakers differing only in case could not be told apart there.
+        existing = (Speaker.objects.filter(document_id=locked.document_id, name__iexact=new_name)
                     .exclude(pk=locked.pk).first())
         if existing is not None:
             raise SpeakerNameTaken(existing)
