@@ -44,6 +44,22 @@ def test_export_command_writes_the_file(document, tmp_path):
     target = tmp_path / "out.csv"
     call_command("export_corpus", document.project.name, format="csv", output=str(target), stderr=StringIO())
     assert target.read_text().startswith("document_id,document_title")
+    with pytest.raises(CommandError, match="No such file or directory"):
+        call_command("export_corpus", document.project.name, format="csv", output=str(tmp_path / "missing" / "x.csv"))
+
+
+def test_a_failed_export_leaves_the_previous_file_whole(document, tmp_path, monkeypatch):
+    target = tmp_path / "out.csv"
+    target.write_text("the previous export")
+
+    def disk_full(*args, **kwargs):
+        yield "document_id,partial"
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("annotate.management.commands.export_corpus.export_project", disk_full)
+    with pytest.raises(CommandError, match="No space left on device"):
+        call_command("export_corpus", document.project.name, format="csv", output=str(target))
+    assert target.read_text() == "the previous export" and list(tmp_path.iterdir()) == [target]
 
 
 def test_predict_writes_score_format_and_reports_bad_lines(tmp_path):
@@ -67,6 +83,17 @@ def test_predict_writes_score_format_and_reports_bad_lines(tmp_path):
     assert text[claim["cue"][0]:claim["cue"][1]] == "said"
     assert rows[0]["target"] == "the plan" and rows[0]["stance"] is not None
     assert rows[1]["claims"] == [] and rows[1]["sentences"] == []
+
+
+def test_predict_reports_a_line_that_is_not_utf8_and_goes_on(tmp_path):
+    source, sink = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_bytes(b'{"id": "a", "text": "Officials said yes."}\n{"id": "b", "text": "caf\xe9"}\n'
+                       b'{"id": "c", "text": "Critics said no."}\n')
+    err = StringIO()
+    with pytest.raises(SystemExit):
+        call_command("predict", str(source), str(sink), no_progress=True, stderr=err)
+    assert "line 2: not UTF-8 (byte 0xe9 at column 25)" in err.getvalue()
+    assert [json.loads(line)["id"] for line in sink.read_text().splitlines()] == ["a", "c"]
 
 
 def test_predict_follows_the_quote_convention(tmp_path):

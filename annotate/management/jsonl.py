@@ -17,9 +17,14 @@ class JsonlLine(NamedTuple):
 
 
 def open_text(path: str, mode: str = "r") -> IO[str]:
-    """A file for reading (UTF-8, a BOM is fine) or writing (UTF-8); a clear error if it cannot be opened."""
+    """A file for reading (UTF-8, a BOM is fine) or writing (UTF-8); a clear error if it cannot be opened.
+
+    Read with surrogateescape, so that a byte that is not UTF-8 spoils only its own line
+    (`jsonl_lines` reports it) instead of stopping the whole command."""
     try:
-        return open(path, mode, encoding="utf-8-sig" if mode == "r" else "utf-8")
+        if mode == "r":
+            return open(path, mode, encoding="utf-8-sig", errors="surrogateescape")
+        return open(path, mode, encoding="utf-8")
     except OSError as error:
         raise CommandError(f"{path}: {error.strerror}") from None
 
@@ -28,6 +33,12 @@ def jsonl_lines(handle: Iterable[str]) -> Iterator[JsonlLine]:
     """Every non-blank line, numbered from 1, as a JSON object or the reason it is not one."""
     for number, line in enumerate(handle, 1):
         if not line.strip():
+            continue
+        try:
+            line.encode("utf-8")
+        except UnicodeEncodeError as error:  # a byte that `open_text` could not decode
+            byte = ord(line[error.start]) - 0xDC00
+            yield JsonlLine(number, None, f"not UTF-8 (byte 0x{byte:02x} at column {error.start + 1})")
             continue
         try:
             row = json.loads(line)

@@ -1,7 +1,10 @@
 """Write a project's labelled corpus as json, jsonl or csv."""
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
@@ -33,7 +36,19 @@ class Command(BaseCommand):
             for chunk in chunks:
                 sys.stdout.write(chunk)
             return
-        with open(output, "w", encoding="utf-8", newline="") as handle:
-            for chunk in chunks:
-                handle.write(chunk)
+        # Written beside the target and renamed at the end: a failed export leaves the
+        # previous file as it was, never half a file.
+        target = Path(output)
+        temporary: str | None = None
+        try:
+            with tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="", dir=target.parent or ".",
+                                             prefix=f".{target.name}.", delete=False) as handle:
+                temporary = handle.name
+                for chunk in chunks:
+                    handle.write(chunk)
+            os.replace(temporary, target)
+        except OSError as error:
+            if temporary is not None:
+                Path(temporary).unlink(missing_ok=True)
+            raise CommandError(f"{output}: {error.strerror}") from None
         self.stderr.write(f"Wrote {output}")

@@ -12,6 +12,7 @@ quotations, PolNeAR joins them); otherwise "joined", the app's default.
 """
 from __future__ import annotations
 
+import io
 import json
 import sys
 from collections.abc import Iterator
@@ -93,7 +94,12 @@ class Command(BaseCommand):
                 load_stance_classifier(options["stance_model"])  # a bad folder fails here, not at the first line
         except (OSError, ValueError) as error:
             raise CommandError(f"Could not load the pipeline: {error}") from None
-        source = sys.stdin if options["input"] == "-" else open_text(options["input"], "r")
+        if options["input"] == "-":
+            if isinstance(sys.stdin, io.TextIOWrapper):  # a real stdin, not a test's StringIO
+                sys.stdin.reconfigure(errors="surrogateescape")  # as open_text: a bad byte spoils one line
+            source = sys.stdin
+        else:
+            source = open_text(options["input"], "r")
         sink = sys.stdout if options["output"] == "-" else open_text(options["output"], "w")
         skipped = written = 0
         progress = tqdm(unit=" docs", file=sys.stderr, disable=options["no_progress"] or None, mininterval=1.0)
