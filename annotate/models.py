@@ -12,6 +12,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import F, Q
 
+from annotate.nlp.types import stance_model_id
+
 
 class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
@@ -440,9 +442,18 @@ class StanceModel(models.Model):
     def __str__(self) -> str:
         return f"{self.project} stance model v{self.version}"
 
+    # The trained pipeline's own name and version: `name` is then what its suggestions record.
+    @property
+    def package_name(self) -> str:
+        return f"project_{self.project_id}_stance"
+
+    @property
+    def package_version(self) -> str:
+        return f"{self.version}.0.0"
+
     @property
     def name(self) -> str:
-        return f"textcat:project-{self.project_id}@v{self.version}"
+        return stance_model_id(self.package_name, self.package_version)
 
 
 class ImportJob(models.Model):

