@@ -199,7 +199,7 @@ def test_withdrawing_needs_the_current_version_and_is_recorded(document, people)
     assert (event.sentence_id, event.actor, event.after) == (sentence.pk, people["annotator"], None)
     assert event.before["status"] == "skipped"
     gone = client.delete(f"{url}?version=2")  # withdrawn meanwhile, e.g. in another tab
-    assert gone.status_code == 409 and gone.json()["current"] is None
+    assert gone.status_code == 409 and gone.json()["current"] is None and "withdrawn meanwhile" in gone.json()["detail"]
     # The sentence can be annotated afresh.
     assert client.put(url, {"status": "no_claim", "version": None, "claims": []}, format="json").status_code == 200
 

@@ -31,7 +31,11 @@ class StaleAnnotation(Exception):
 
     def __init__(self, current: SentenceAnnotation | None):
         self.current = current
-        super().__init__("This sentence was saved by someone else in the meantime; reload to see their version.")
+        super().__init__(
+            "This sentence was changed meanwhile (by someone else, or by you on another page); reload to see it."
+            if current is not None else
+            "This work was withdrawn meanwhile (on another page, or by someone else): the sentence is suggested again."
+        )
 
 
 @dataclass
