@@ -295,6 +295,12 @@ def test_the_openapi_schema_covers_every_view_without_warnings(tmp_path):
     for path in ("/api/sentences/{id}/comments/", "/api/projects/{project_pk}/agreement/",
                  "/api/projects/{project_pk}/stance-models/", "/api/comments/{id}/resolve/"):
         assert path in text, path
+    import yaml
+
+    paths = yaml.safe_load(text)["paths"]
+    review = paths["/api/documents/{id}/"]["get"]
+    assert "mode" in {p["name"] for p in review["parameters"]} and "403" in review["responses"]
+    assert {"201", "202", "400", "403"} <= set(paths["/api/projects/{project_pk}/documents/"]["post"]["responses"])
 
 
 def test_review_page_links_the_neighbours_the_user_may_open(document, people, client):

@@ -63,6 +63,10 @@ from annotate.services.workflow import (
     comment_resolve,
 )
 
+# Refusals most endpoints share, for the schema.
+FORBIDDEN = {403: OpenApiResponse(description="Not signed in, or without the role this needs in the project")}
+INVALID = {400: OpenApiResponse(description="Invalid input; `detail` or field errors say why")}
+
 
 class ProjectScopedMixin:
     """Finds the project from the URL once, for the permission classes and the view."""
@@ -120,7 +124,10 @@ class DocumentListImport(ProjectScopedMixin, generics.ListAPIView):
     @extend_schema(
         request=DocumentImportSerializer,
         responses={201: OpenApiResponse(description="Created document ids and skipped duplicates"),
-                   400: OpenApiResponse(description="Rejected upload: problems with file, line and reason")},
+                   202: OpenApiResponse(description="A large upload, checked and queued: the import job with its "
+                                                    "progress (GET /api/projects/<id>/imports/)"),
+                   400: OpenApiResponse(description="Rejected upload: problems with file, line and reason"),
+                   **FORBIDDEN},
     )
     def post(self, request, *args, **kwargs):
         serializer = DocumentImportSerializer(data=request.data)
@@ -180,7 +187,11 @@ class DocumentReview(DocumentScopedMixin, APIView):
 
     permission_classes = [CanOpenDocument]
 
-    @extend_schema(responses={200: OpenApiResponse(description="Review payload")})
+    @extend_schema(
+        parameters=[OpenApiParameter("mode", str, enum=["annotate", "adjudicate"],
+                                     description="your own work (default), or every annotator's and the gold version (reviewers)")],
+        responses={200: OpenApiResponse(description="Review payload"), **FORBIDDEN},
+    )
     def get(self, request, pk: int):
         adjudicate = request.query_params.get("mode") == "adjudicate"
         if adjudicate and role_of(request, self) not in (Role.ADMIN, Role.REVIEWER):
@@ -236,13 +247,13 @@ class SentenceAnnotationSave(SentenceScopedMixin, APIView):
     permission_classes = [CanOpenDocument]
 
     @extend_schema(request=SentenceAnnotationSerializer,
-                   responses={200: OpenApiResponse(description="Saved annotation"),
+                   responses={200: OpenApiResponse(description="Saved annotation"), **INVALID, **FORBIDDEN,
                               409: OpenApiResponse(description="Stale version; `current` holds the stored one")})
     def put(self, request, pk: int):
         return _save_response(request, self.get_sentence(), SentenceAnnotation.Kind.ANNOTATION)
 
     @extend_schema(parameters=[AnnotationDeleteSerializer],
-                   responses={204: OpenApiResponse(description="Withdrawn"),
+                   responses={204: OpenApiResponse(description="Withdrawn"), **INVALID, **FORBIDDEN,
                               409: OpenApiResponse(description="Stale version; `current` holds the stored one")})
     def delete(self, request, pk: int):
         return _delete_response(request, self.get_sentence(), SentenceAnnotation.Kind.ANNOTATION)
@@ -255,13 +266,13 @@ class SentenceAdjudicationSave(SentenceScopedMixin, APIView):
     permission_classes = [IsProjectReviewer]
 
     @extend_schema(request=SentenceAnnotationSerializer,
-                   responses={200: OpenApiResponse(description="Saved gold annotation"),
+                   responses={200: OpenApiResponse(description="Saved gold annotation"), **INVALID, **FORBIDDEN,
                               409: OpenApiResponse(description="Stale version")})
     def put(self, request, pk: int):
         return _save_response(request, self.get_sentence(), SentenceAnnotation.Kind.ADJUDICATION)
 
     @extend_schema(parameters=[AnnotationDeleteSerializer],
-                   responses={204: OpenApiResponse(description="Withdrawn"),
+                   responses={204: OpenApiResponse(description="Withdrawn"), **INVALID, **FORBIDDEN,
                               409: OpenApiResponse(description="Stale version")})
     def delete(self, request, pk: int):
         return _delete_response(request, self.get_sentence(), SentenceAnnotation.Kind.ADJUDICATION)
@@ -422,7 +433,9 @@ class ProjectExport(ProjectScopedMixin, APIView):
 
     permission_classes = [IsProjectMember]
 
-    @extend_schema(responses={200: OpenApiResponse(description="The corpus file, streamed")})
+    @extend_schema(responses={200: OpenApiResponse(description="The corpus file, streamed"),
+                              403: OpenApiResponse(description="Not a member, or an annotator asking for gold"),
+                              404: OpenApiResponse(description="Unknown format or scope")})
     @extend_schema(parameters=[OpenApiParameter("scope", str, enum=["all", "gold"],
                                                 description="all annotators' labels (default) or gold only")])
     def get(self, request, project_pk: int, fmt: str):
