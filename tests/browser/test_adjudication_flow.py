@@ -5,9 +5,11 @@ import csv
 import io
 
 import pytest
+from django.contrib.auth import get_user_model
 from playwright.sync_api import Browser, Page, expect
 
 from annotate.models import Role, SentenceAnnotation
+from annotate.services.annotations import ClaimInput, save_sentence_annotation
 from annotate.services.imports import import_documents, parse_upload
 from annotate.services.projects import membership_set
 from annotate.services.workflow import assign_documents
@@ -15,6 +17,7 @@ from tests.browser.conftest import TIMEOUT_MS, VIEWPORT
 from tests.browser.test_review_flow import SEED, log_in, row, wait_saved
 
 pytestmark = pytest.mark.browser
+User = get_user_model()
 
 
 @pytest.fixture
@@ -80,4 +83,51 @@ def test_two_annotators_disagree_and_the_reviewer_decides(browser, live_server, 
     assert all(r["kind"] in ("adjudication", "") for r in rows), "the gold export holds no annotator's own version"
     gold = SentenceAnnotation.objects.get(kind="adjudication")
     assert (gold.sentence.index, gold.claims.get().stance.value) == (0, "neutral")
+    reviewer.context.close()
+
+
+@pytest.fixture
+def officials(document, people, make_user):
+    """Sentence 1 of the sample ("…, senior officials said."), with a second annotator on the project."""
+    second = make_user("ann2")
+    membership_set(project=document.project, user=second, role=Role.ANNOTATOR)
+    assign_documents(project=document.project, documents=[document], annotators=[people["annotator"], second])
+    return document.sentences.get(index=1)
+
+
+def annotate_as(user, sentence, status: str, stance: str | None = None) -> None:
+    """`user`'s version of `sentence`: its suggestion with `stance`, or no claims (skip, no claim)."""
+    claims = []
+    if status not in ("skipped", "no_claim"):
+        suggestion = sentence.suggestions.get()
+        claims = [ClaimInput(claim=suggestion.claim_span, speaker=suggestion.speaker_span, cue=suggestion.cue_span,
+                             speaker_id=suggestion.speaker_id, stance=stance, suggestion_id=suggestion.pk)]
+    save_sentence_annotation(sentence=sentence, user=user, status=status, claims=claims, expected_version=None)
+
+
+def adjudicate(browser, live_server, browser_errors, sentence) -> Page:
+    reviewer = as_user(browser, live_server, browser_errors, "reviewer")
+    reviewer.goto(f"/documents/{sentence.document_id}/adjudicate/")
+    row(reviewer, sentence.index).locator(".idx").click()
+    expect(reviewer.locator("#sentences > li.sentence.current")).to_have_attribute("data-index", str(sentence.index))
+    return reviewer
+
+
+def gold(sentence) -> tuple[str, list[str | None]]:
+    stored = SentenceAnnotation.objects.get(sentence=sentence, kind="adjudication")
+    return stored.status, [c.stance.value if c.stance_id else None for c in stored.claims.select_related("stance")]
+
+
+def test_a_skipped_version_is_not_taken_as_gold(browser, live_server, transactional_db, browser_errors, officials, people):
+    annotate_as(people["annotator"], officials, "skipped")
+    annotate_as(User.objects.get(username="ann2"), officials, "corrected", "oppose")
+    reviewer = adjudicate(browser, live_server, browser_errors, officials)
+    versions = reviewer.locator("#panel .work .version")
+    expect(versions.filter(has_text="annotator:")).to_contain_text("skipped")
+    expect(versions.filter(has_text="annotator:").get_by_role("button", name="Take")).to_have_count(0)
+    expect(versions.filter(has_text="ann2:").get_by_role("button", name="Take")).to_have_count(1)
+    for _ in range(2):  # t goes round the decided versions only: ann2's, twice
+        reviewer.keyboard.press("t")
+        wait_saved(reviewer, officials.index)
+        assert gold(officials) == ("corrected", ["oppose"])
     reviewer.context.close()

@@ -306,7 +306,8 @@ function renderWork(s) {
   s.work.forEach((w, k) => {
     box.append(el("div", { class: "version" },
       el("strong", {}, `${w.annotator}: `), `${w.status.replace("_", " ")} — ${describeClaims(w.status === "no_claim" || w.status === "skipped" ? [] : w.claims)} `,
-      el("button", { type: "button", onclick: () => takeVersion(s, k) }, "Take")));
+      // A skip is not a decision: there is nothing in it to take as gold.
+      w.status === "skipped" ? null : el("button", { type: "button", onclick: () => takeVersion(s, k) }, "Take")));
   });
   const first = s.suggestions.length ? s.suggestions.map((x) => ({ ...x })) : [];
   box.append(el("div", { class: "version muted" }, el("strong", {}, "machine: "), describeClaims(first)));
@@ -319,13 +320,15 @@ function takeVersion(s, k) {
   edit(s, () => {
     s.draft.claims = editable(w.claims);
     s.activeClaim = 0;
-  }, w.status === "no_claim" || w.status === "skipped" ? "no_claim" : "corrected");
+  }, w.status === "no_claim" ? "no_claim" : "corrected");
 }
 
 function takeNext() {
   const s = sentences[current];
-  if (!s.work.length) { hint("No annotator's version to take."); return; }
-  takeVersion(s, s.takeNext % s.work.length);
+  // Skipped versions are passed over: a skip says nothing about the sentence.
+  const decided = s.work.flatMap((w, k) => (w.status === "skipped" ? [] : [k]));
+  if (!decided.length) { hint("No annotator has decided this sentence yet: nothing to take."); return; }
+  takeVersion(s, decided[s.takeNext % decided.length]);
   s.takeNext += 1;
 }
 
