@@ -131,3 +131,18 @@ def test_a_skipped_version_is_not_taken_as_gold(browser, live_server, transactio
         wait_saved(reviewer, officials.index)
         assert gold(officials) == ("corrected", ["oppose"])
     reviewer.context.close()
+
+
+def test_the_first_t_takes_the_version_after_the_one_shown(browser, live_server, transactional_db, browser_errors, officials, people):
+    annotate_as(User.objects.get(username="ann2"), officials, "corrected", "oppose")  # listed first, so shown first
+    annotate_as(people["annotator"], officials, "corrected", "support")
+    reviewer = adjudicate(browser, live_server, browser_errors, officials)
+    expect(reviewer.locator("#panel button.stance.chosen")).to_contain_text("Oppose")
+    reviewer.keyboard.press("t")
+    wait_saved(reviewer, officials.index)
+    expect(reviewer.locator("#panel button.stance.chosen")).to_contain_text("Support")
+    assert gold(officials) == ("corrected", ["support"])
+    reviewer.keyboard.press("t")  # round to the first again
+    wait_saved(reviewer, officials.index)
+    assert gold(officials) == ("corrected", ["oppose"])
+    reviewer.context.close()

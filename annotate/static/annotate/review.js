@@ -20,12 +20,18 @@ const adjudicating = data.mode === "adjudicate";
 
 const editable = (claims) => claims.map((c) => ({ ...c, speaker_name: null }));
 
+// Adjudicating without a gold version yet, the page starts from the first annotator's version
+// that is a decision (a skip is not one): its index in row.work, else -1.
+function startingWork(row, annotation) {
+  if (!adjudicating || (annotation && annotation.status !== "skipped")) return -1;
+  return (row.work || []).findIndex((w) => w.status !== "skipped");
+}
+
 function startingClaims(row, annotation) {
   // A skipped sentence is stored without claims: it comes back showing where it started.
   if (annotation && annotation.status !== "skipped") return editable(annotation.claims);
-  // Adjudicating without a gold version yet: start from the first annotator's version.
-  const firstWork = adjudicating ? (row.work || []).find((w) => w.status !== "skipped") : null;
-  if (firstWork) return editable(firstWork.claims);
+  const k = startingWork(row, annotation);
+  if (k >= 0) return editable(row.work[k].claims);
   return row.suggestions.map((s) => ({
     speaker: s.speaker, cue: s.cue, claim: s.claim, stance: s.stance,
     speaker_id: s.speaker_id, speaker_name: null, suggestion_id: s.id,
@@ -38,7 +44,7 @@ const sentences = data.sentences.map((row) => ({
   comments: row.comments || [],
   work: row.work || [],
   disagreement: row.disagreement || [],
-  takeNext: 0,
+  taken: startingWork(row, row.annotation), // the version shown or last taken: t goes on from the next one
   history: [],
   events: null,
   version: row.annotation ? row.annotation.version : null,
@@ -317,6 +323,7 @@ function renderWork(s) {
 function takeVersion(s, k) {
   const w = s.work[k];
   if (!w) return;
+  s.taken = k;
   edit(s, () => {
     s.draft.claims = editable(w.claims);
     s.activeClaim = 0;
@@ -328,8 +335,8 @@ function takeNext() {
   // Skipped versions are passed over: a skip says nothing about the sentence.
   const decided = s.work.flatMap((w, k) => (w.status === "skipped" ? [] : [k]));
   if (!decided.length) { hint("No annotator has decided this sentence yet: nothing to take."); return; }
-  takeVersion(s, decided[s.takeNext % decided.length]);
-  s.takeNext += 1;
+  // The next decided version after the one on show, round to the first.
+  takeVersion(s, decided.find((k) => k > s.taken) ?? decided[0]);
 }
 
 function renderComments(s) {
