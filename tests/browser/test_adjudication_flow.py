@@ -146,3 +146,16 @@ def test_the_first_t_takes_the_version_after_the_one_shown(browser, live_server,
     wait_saved(reviewer, officials.index)
     assert gold(officials) == ("corrected", ["oppose"])
     reviewer.context.close()
+
+
+def test_before_gold_a_row_says_whose_version_it_shows(browser, live_server, transactional_db, browser_errors, officials, people):
+    annotate_as(User.objects.get(username="ann2"), officials, "corrected", "oppose")
+    annotate_as(people["annotator"], officials, "corrected", "support")
+    reviewer = adjudicate(browser, live_server, browser_errors, officials)
+    shown = row(reviewer, officials.index)
+    expect(shown.locator("span.status")).to_have_text("from ann2")
+    expect(shown.locator(".badge")).to_have_text("Oppose")
+    expect(shown.locator(".conf")).to_have_count(0)  # the machine's confidence is not ann2's
+    expect(reviewer.locator("#panel h2")).to_have_text(f"Sentence {officials.index + 1} — from ann2")
+    expect(reviewer.locator("#panel .claim .conf")).to_have_count(0)
+    reviewer.context.close()

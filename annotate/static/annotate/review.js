@@ -27,6 +27,12 @@ function startingWork(row, annotation) {
   return (row.work || []).findIndex((w) => w.status !== "skipped");
 }
 
+// Whose version an untouched sentence shows when it is an annotator's, not the machine's.
+function startingAuthor(row, annotation) {
+  const k = startingWork(row, annotation);
+  return k >= 0 ? row.work[k].annotator : null;
+}
+
 function startingClaims(row, annotation) {
   // A skipped sentence is stored without claims: it comes back showing where it started.
   if (annotation && annotation.status !== "skipped") return editable(annotation.claims);
@@ -40,7 +46,11 @@ function startingClaims(row, annotation) {
 
 const sentences = data.sentences.map((row) => ({
   ...row,
-  draft: { status: row.annotation ? row.annotation.status : null, claims: startingClaims(row, row.annotation) },
+  draft: {
+    status: row.annotation ? row.annotation.status : null,
+    claims: startingClaims(row, row.annotation),
+    from: startingAuthor(row, row.annotation),
+  },
   comments: row.comments || [],
   work: row.work || [],
   disagreement: row.disagreement || [],
@@ -151,8 +161,12 @@ function renderText(rowIndex) {
 
 const STATUS_NAMES = { accepted: "accepted", corrected: "corrected", no_claim: "no claim", skipped: "skipped" };
 function statusText(s) {
-  return STATUS_NAMES[s.draft.status] || "suggested";
+  if (STATUS_NAMES[s.draft.status]) return STATUS_NAMES[s.draft.status];
+  // Adjudicating without gold, an annotator's version is on show: say whose, it is not the machine's.
+  return s.draft.from ? `from ${s.draft.from}` : "suggested";
 }
+// Untouched and showing the machine's suggestion: only then are its confidences about what is shown.
+const showsSuggestion = (s) => !s.draft.status && !s.draft.from;
 const stanceName = (value) => (value ? (labelByValue[value] || { name: value }).name : "no stance");
 
 function saveText(s) {
@@ -167,11 +181,11 @@ function renderRow(i) {
   const claims = claimsShown(s);
   const first = claims[s.activeClaim] || claims[0];
   const label = first && first.stance ? labelByValue[first.stance] : null;
-  const low = !s.draft.status && s.confidence < LOW_CONFIDENCE;
+  const low = showsSuggestion(s) && s.confidence < LOW_CONFIDENCE;
   const row = el(
     "li",
     {
-      class: ["sentence", i === current ? "current" : "", low ? "low-confidence" : "", `status-${statusText(s).replace(" ", "-")}`].join(" "),
+      class: ["sentence", i === current ? "current" : "", low ? "low-confidence" : "", `status-${(STATUS_NAMES[s.draft.status] || "suggested").replace(" ", "-")}`].join(" "),
       dataset: { index: s.index, id: s.id },
       "aria-current": i === current ? "true" : null,
       onclick: (event) => { if (!window.getSelection().toString()) { move(i); event.stopPropagation(); } },
@@ -180,7 +194,7 @@ function renderRow(i) {
     renderText(i),
     el("span", { class: "row-meta" },
       label ? el("span", { class: "badge", style: `--label-color: ${label.color}` }, label.name) : null,
-      first && s.suggestions.length && !s.draft.status
+      first && s.suggestions.length && showsSuggestion(s)
         ? el("span", { class: "conf", title: "lowest field confidence of the suggestion" }, s.confidence.toFixed(2)) : null,
       low ? el("span", { class: "flag" }, "⚑ low confidence") : null,
       el("span", { class: `status status-${s.draft.status || "suggested"}` }, statusText(s)),
@@ -247,7 +261,8 @@ function renderPanel() {
     children.push(el("p", { class: "muted" }, s.draft.status ? `Marked ${statusText(s)}.` : "No claim suggested."));
   }
   claims.forEach((claim, c) => {
-    const suggestion = s.suggestions.find((x) => x.id === claim.suggestion_id);
+    // An annotator's untouched version is theirs, even where it started from the suggestion.
+    const suggestion = s.draft.from && !s.draft.status ? null : s.suggestions.find((x) => x.id === claim.suggestion_id);
     const conf = (field) => (suggestion ? el("span", { class: "conf" }, `conf ${suggestion.confidence[field].toFixed(2)}`) : null);
     const speakerWhere = claim.speaker && (claim.speaker[0] < s.start || claim.speaker[1] > s.end)
       ? ` (in sentence ${1 + sentences.findIndex((x) => claim.speaker[0] >= x.start && claim.speaker[0] < x.end)})` : "";
@@ -571,7 +586,7 @@ if (speakersDialog) document.getElementById("manage-speakers").addEventListener(
 function useTheirs(s) {
   const theirs = s.theirs;
   s.version = theirs ? theirs.version : null;
-  s.draft = { status: theirs ? theirs.status : null, claims: startingClaims(s, theirs) };
+  s.draft = { status: theirs ? theirs.status : null, claims: startingClaims(s, theirs), from: startingAuthor(s, theirs) };
   s.saveState = theirs ? "saved" : "suggested";
   refresh(sentences.indexOf(s));
 }
