@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from annotate.models import Annotation, Speaker, Suggestion
+from annotate.models import Annotation, SentenceAnnotation, Speaker, Suggestion
 from annotate.services.imports import import_documents, parse_upload
 from annotate.services.workflow import assign_documents
 from tests.browser.test_review_flow import SEED, log_in, row, wait_saved
@@ -81,3 +81,56 @@ def test_the_keys_work_right_after_using_a_filter(page, document, people):
         expect(history).to_be_visible()
         page.keyboard.press("h")
         expect(history).to_have_count(0)
+
+
+def focused_text(page) -> str:
+    return page.evaluate("() => document.activeElement === document.body ? '' : document.activeElement.textContent")
+
+
+def tab_to(page, name: str) -> None:
+    """Press Tab until the control named `name` has the focus, as a keyboard user would."""
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if focused_text(page) == name:
+            return
+    raise AssertionError(f"Tab never reached “{name}”")
+
+
+def test_tab_reaches_the_conflict_buttons_and_enter_presses_them(open_page, document, people, browser_errors):
+    browser_errors.expect(r"status of 409 \(Conflict\)")
+    pages = [open_page(), open_page()]  # same context: the same person in two tabs
+    log_in(pages[0], "annotator")
+    for page in pages:
+        page.goto(f"/documents/{document.pk}/")
+        row(page, 1).locator(".idx").click()
+    theirs, mine = pages
+    theirs.keyboard.press("2")
+    wait_saved(theirs, 1)
+    mine.keyboard.press("3")
+    expect(mine.locator("#panel .conflict")).to_be_visible()
+    expect(mine.locator("#panel .claim")).to_have_count(1)  # one claim: Tab has nothing to switch
+    tab_to(mine, "Keep mine and save again")
+    mine.keyboard.press("Enter")  # presses the button, not the page's "accept"
+    wait_saved(mine, 1)
+    expect(mine.locator("#panel .conflict")).to_have_count(0)
+    saved = SentenceAnnotation.objects.get(sentence__index=1, sentence__document=document)
+    assert (saved.version, saved.claims.get().stance.value) == (2, "neutral")
+
+
+def test_tab_switches_claims_only_with_the_focus_on_the_page(page, document, people):
+    log_in(page, "annotator")
+    page.goto(f"/documents/{document.pk}/")
+    row(page, 1).locator(".idx").click()
+    page.keyboard.press("a")  # a second claim, now the current one
+    wait_saved(page, 1)
+    active = page.locator("#panel .claim.active")
+    expect(active).to_have_attribute("data-claim", "1")
+    page.keyboard.press("Tab")
+    expect(active).to_have_attribute("data-claim", "0")
+    assert focused_text(page) == ""
+    page.keyboard.press("Shift+Tab")  # not a claim key: the browser's, backwards through the controls
+    expect(active).to_have_attribute("data-claim", "0")
+    page.locator("#panel .actions button").first.focus()  # on a control, Tab moves the focus on
+    page.keyboard.press("Tab")
+    expect(active).to_have_attribute("data-claim", "0")
+    assert focused_text(page) == "s speaker"

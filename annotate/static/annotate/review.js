@@ -715,15 +715,21 @@ function deleteClaim() {
 }
 
 function focusSpeakerPicker() {
-  // Tab belongs to switching claims, so the canonical-speaker list has a key of its own.
+  // Tab switches claims, and reaching the list by Tab takes many presses: it has a key of its own.
   const picker = panelEl.querySelector(".claim.active select, .claim select");
   if (picker) picker.focus(); else hint("This sentence has no claim to pick a speaker for.");
+}
+
+// Tab switches claims only where it has nothing else to do: the focus on the page itself, not
+// on a control, and two or more claims to switch between. Otherwise it moves the focus.
+function tabSwitchesClaims(event) {
+  const s = sentences[current];
+  return !event.shiftKey && event.target === document.body && Boolean(s) && claimsShown(s).length > 1;
 }
 
 function switchClaim() {
   const s = sentences[current];
   const count = claimsShown(s).length;
-  if (count < 2) return;
   s.activeClaim = (s.activeClaim + 1) % count;
   renderRow(current);
   renderPanel();
@@ -788,6 +794,11 @@ document.addEventListener("keydown", (event) => {
   // focus fixup runs; a closed dialog must not swallow the next shortcut.
   if (event.target.closest && event.target.closest("input, textarea, select, dialog[open]")) return;
   if (event.ctrlKey || event.metaKey || event.altKey) return;
+  // Keyboard users reach and press the page's buttons and links as on any page: Tab moves the
+  // focus on, Enter presses what has it (Space is no key of this page's, so it does already).
+  const onControl = event.target.closest && event.target.closest("button, a[href], summary");
+  if (onControl && (event.key === "Enter" || event.key === "Tab")) return;
+  if (event.key === "Tab" && !tabSwitchesClaims(event)) return;
   const actions = {
     Enter: accept, s: () => setSpan("speaker"), u: () => setSpan("cue"), c: () => setSpan("claim"),
     n: noClaim, a: addClaim, d: deleteClaim, x: skip, z: undo, "?": showHelp, Tab: switchClaim,
