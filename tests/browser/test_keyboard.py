@@ -134,3 +134,37 @@ def test_tab_switches_claims_only_with_the_focus_on_the_page(page, document, peo
     page.keyboard.press("Tab")
     expect(active).to_have_attribute("data-claim", "0")
     assert focused_text(page) == "s speaker"
+
+
+def test_z_undoes_the_last_change_on_the_page_even_after_moving_on(page, document, people):
+    """Enter, n and x move on at once; z goes back to the sentence of the last change and undoes it."""
+    first, second = document.sentences.get(index=0), document.sentences.get(index=1)
+    current = page.locator("#sentences > li.sentence.current")
+    log_in(page, "annotator")
+    page.goto(f"/documents/{document.pk}/")
+    expect(current).to_have_attribute("data-index", "0")
+    page.keyboard.press("1")
+    wait_saved(page, 0)
+    page.keyboard.press("Enter")
+    wait_saved(page, 0)
+    expect(current).to_have_attribute("data-index", "1")
+    page.keyboard.press("n")
+    wait_saved(page, 1)
+    expect(current).to_have_attribute("data-index", "2")
+
+    page.keyboard.press("z")  # undoes n: back on sentence 2, untouched, the work withdrawn
+    expect(current).to_have_attribute("data-index", "1")
+    expect(row(page, 1).locator("span.status")).to_have_text("suggested")
+    expect(row(page, 1).locator("span.save")).to_have_text("")
+    assert not SentenceAnnotation.objects.filter(sentence=second).exists()
+    page.keyboard.press("z")  # undoes Enter: back on sentence 1, still with the stance set
+    expect(current).to_have_attribute("data-index", "0")
+    wait_saved(page, 0)
+    assert SentenceAnnotation.objects.get(sentence=first).version == 3
+    expect(page.locator("#panel button.stance.chosen")).to_have_text("1 Support")
+    page.keyboard.press("z")  # undoes the stance: untouched again
+    expect(row(page, 0).locator("span.status")).to_have_text("suggested")
+    expect(row(page, 0).locator("span.save")).to_have_text("")
+    assert not SentenceAnnotation.objects.filter(sentence=first).exists()
+    page.keyboard.press("z")
+    expect(page.locator("#panel .hint")).to_have_text("Nothing to undo on this page.")

@@ -604,8 +604,13 @@ function refresh(i) {
 
 // ---------- actions ----------
 
+// The sentences changed on this page, oldest first, one entry per change: z undoes the last
+// change wherever it was made, since Enter, n and x move on to the next sentence at once.
+const changed = [];
+
 function edit(s, change, status = "corrected") {
   s.history.push({ draft: clone(s.draft), activeClaim: s.activeClaim });
+  changed.push(sentences.indexOf(s));
   change();
   s.panelMessage = "";
   return save(s, status);
@@ -736,11 +741,13 @@ function switchClaim() {
 }
 
 function undo() {
-  const s = sentences[current];
+  const i = changed.pop();
+  if (i === undefined) { hint("Nothing to undo on this page."); return; }
+  const s = sentences[i];
   const previous = s.history.pop();
-  if (!previous) { hint("Nothing to undo in this sentence."); return; }
   s.draft = previous.draft;
   s.activeClaim = previous.activeClaim;
+  move(i);  // back to where the change was made, to see it undone
   save(s, s.draft.status);  // null: back to untouched, see withdraw()
 }
 
