@@ -168,3 +168,18 @@ def test_z_undoes_the_last_change_on_the_page_even_after_moving_on(page, documen
     assert not SentenceAnnotation.objects.filter(sentence=first).exists()
     page.keyboard.press("z")
     expect(page.locator("#panel .hint")).to_have_text("Nothing to undo on this page.")
+
+
+def test_p_shows_speakers_renamed_since_the_page_loaded(page, document, people):
+    suggestion = Suggestion.objects.get(sentence__document=document, sentence__index=1)  # "…, senior officials said."
+    speaker = suggestion.speaker
+    log_in(page, "annotator")
+    page.goto(f"/documents/{document.pk}/")
+    row(page, 1).locator(".idx").click()
+    picker = page.locator("#panel .claim select").first
+    expect(picker.locator("option:checked")).to_contain_text(speaker.name)
+    Speaker.objects.filter(pk=speaker.pk).update(name="Officials of the ministry")  # a reviewer, in another tab
+    page.keyboard.press("p")
+    expect(picker.locator("option:checked")).to_contain_text("Officials of the ministry")
+    expect(picker).to_be_focused()
+    expect(row(page, 1).locator("span.status")).to_have_text("suggested")  # nothing else changed

@@ -508,12 +508,19 @@ async function send(s, i) {
   refresh(i);
 }
 
+// The document's speakers as stored now: a reviewer may have renamed or merged some since this
+// page loaded. Only the panel shows speaker names, so only the panel is drawn again.
 async function reloadSpeakers() {
   const response = await fetch(data.urls.document, { credentials: "same-origin" });
   if (!response.ok) return;
-  const fresh = await response.json();
-  speakers.splice(0, speakers.length, ...fresh.speakers);
+  const fresh = (await response.json()).speakers;
+  // Unchanged: drawing the panel again would only take the focus off the picker.
+  if (JSON.stringify(fresh) === JSON.stringify(speakers)) return;
+  const picking = document.activeElement.matches("#panel .claim select") ? document.activeElement.closest(".claim").dataset.claim : null;
+  speakers.splice(0, speakers.length, ...fresh);
   renderPanel();
+  // p put the focus on a picker that is now replaced: put it on the new one.
+  if (picking !== null) panelEl.querySelector(`.claim[data-claim="${picking}"] select`).focus();
 }
 
 // Reviewers curate the document's canonical speakers: rename one, or merge a duplicate
@@ -722,7 +729,9 @@ function deleteClaim() {
 function focusSpeakerPicker() {
   // Tab switches claims, and reaching the list by Tab takes many presses: it has a key of its own.
   const picker = panelEl.querySelector(".claim.active select, .claim select");
-  if (picker) picker.focus(); else hint("This sentence has no claim to pick a speaker for.");
+  if (!picker) { hint("This sentence has no claim to pick a speaker for."); return; }
+  picker.focus();
+  reloadSpeakers();  // the list may be stale; it is fetched while the picker already has the focus
 }
 
 // Tab switches claims only where it has nothing else to do: the focus on the page itself, not
