@@ -159,3 +159,26 @@ def test_before_gold_a_row_says_whose_version_it_shows(browser, live_server, tra
     expect(reviewer.locator("#panel h2")).to_have_text(f"Sentence {officials.index + 1} — from ann2")
     expect(reviewer.locator("#panel .claim .conf")).to_have_count(0)
     reviewer.context.close()
+
+
+def test_the_history_tells_comments_in_words(browser, live_server, transactional_db, browser_errors, document, people):
+    sentence = document.sentences.get(index=1)
+    annotator = as_user(browser, live_server, browser_errors, "annotator")
+    annotator.goto(f"/documents/{document.pk}/")
+    row(annotator, 1).locator(".idx").click()
+    annotator.keyboard.press("f")
+    annotator.get_by_label("comment for the reviewer").fill("Is this a claim?")
+    annotator.get_by_role("button", name="Send comment").click()
+    expect(row(annotator, 1).locator(".flag", has_text="flagged")).to_have_count(1)
+    annotator.context.close()
+
+    reviewer = adjudicate(browser, live_server, browser_errors, sentence)
+    reviewer.locator("#panel .comment").get_by_role("button", name="Resolve").click()
+    expect(reviewer.locator("#panel .comment.resolved")).to_have_count(1)
+    reviewer.keyboard.press("h")
+    events = reviewer.locator("#panel .history p")
+    expect(events).to_have_count(2)
+    expect(events.nth(0)).to_contain_text("annotator — comment: Is this a claim?")
+    expect(events.nth(1)).to_contain_text("reviewer — resolved the comment")
+    expect(reviewer.locator("#panel .history")).not_to_contain_text("{")
+    reviewer.context.close()

@@ -423,11 +423,18 @@ function renderHistory(s) {
   const box = el("div", { class: "history" }, el("h3", {}, "History"));
   if (!s.events.length) box.append(el("p", { class: "muted" }, "No changes yet."));
   s.events.forEach((e) => {
-    const after = e.action.endsWith(".delete") ? "withdrawn, suggested again"
-      : e.after && e.after.status ? `${e.after.status}, ${describeClaims(e.after.claims || [])}` : JSON.stringify(e.after);
-    box.append(el("p", {}, el("time", { datetime: e.at }, new Date(e.at).toLocaleString()), ` ${e.actor || "system"} — ${e.action}: ${after}`));
+    box.append(el("p", {}, el("time", { datetime: e.at }, new Date(e.at).toLocaleString()), ` ${e.actor || "system"} — ${eventText(e)}`));
   });
   return box;
+}
+
+// An audit event of the sentence in words; raw JSON only for a kind of event this page does not know.
+function eventText(e) {
+  if (e.action === "comment.add") return `comment: ${e.after.text}`;
+  if (e.action === "comment.resolve") return "resolved the comment";
+  const after = e.action.endsWith(".delete") ? "withdrawn, suggested again"
+    : e.after && e.after.status ? `${e.after.status}, ${describeClaims(e.after.claims || [])}` : JSON.stringify(e.after);
+  return `${e.action}: ${after}`;
 }
 
 async function toggleHistory() {
