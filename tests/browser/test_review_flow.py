@@ -374,3 +374,18 @@ def test_the_conflict_box_shows_their_claims(open_page, document, people, browse
     conflict.get_by_role("button", name="Use theirs").click()
     expect(mine.locator("#panel .conflict")).to_have_count(0)
     expect(mine.locator("#panel button.stance.chosen")).to_have_text("2 Oppose")
+
+
+def test_no_confidence_for_fields_an_author_suggestion_has_not(page: Page, document, people):
+    unattributed = Suggestion.objects.filter(sentence__document=document, speaker_start__isnull=True, cue_start__isnull=True,
+                                             stance__isnull=False).order_by("sentence__index").first()
+    assert unattributed, "the sample no longer yields an author (unattributed) suggestion"
+    log_in(page, "annotator")
+    page.goto(f"/documents/{document.pk}/")
+    row(page, unattributed.sentence.index).locator(".idx").click()
+    fields = page.locator("#panel .claim").first.locator(".field")
+    expect(fields.nth(0)).to_contain_text("the author (unattributed)")
+    expect(fields.nth(0).locator(".conf")).to_have_count(0)
+    expect(fields.nth(1).locator(".conf")).to_have_count(0)
+    expect(fields.nth(2).locator(".conf")).to_have_text(re.compile(r"^conf \d\.\d\d$"))  # the claim and stance it has
+    expect(fields.nth(3).locator(".conf")).to_have_text(re.compile(r"^conf \d\.\d\d$"))

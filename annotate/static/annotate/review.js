@@ -263,7 +263,8 @@ function renderPanel() {
   claims.forEach((claim, c) => {
     // An annotator's untouched version is theirs, even where it started from the suggestion.
     const suggestion = s.draft.from && !s.draft.status ? null : s.suggestions.find((x) => x.id === claim.suggestion_id);
-    const conf = (field) => (suggestion ? el("span", { class: "conf" }, `conf ${suggestion.confidence[field].toFixed(2)}`) : null);
+    // A field the suggestion does not have (no speaker or cue: the author's own claim) has no confidence to show.
+    const conf = (field) => (suggestion && suggestion[field] ? el("span", { class: "conf" }, `conf ${suggestion.confidence[field].toFixed(2)}`) : null);
     const speakerWhere = claim.speaker && (claim.speaker[0] < s.start || claim.speaker[1] > s.end)
       ? ` (in sentence ${1 + sentences.findIndex((x) => claim.speaker[0] >= x.start && claim.speaker[0] < x.end)})` : "";
     children.push(el("div", { class: `claim ${c === s.activeClaim ? "active" : ""}`, dataset: { claim: c } },
