@@ -182,3 +182,13 @@ def test_the_history_tells_comments_in_words(browser, live_server, transactional
     expect(events.nth(1)).to_contain_text("reviewer — resolved the comment")
     expect(reviewer.locator("#panel .history")).not_to_contain_text("{")
     reviewer.context.close()
+
+
+def test_j_on_the_last_sentence_says_where_to_go(browser, live_server, transactional_db, browser_errors, document, people):
+    last = document.sentences.order_by("index").last()
+    reviewer = adjudicate(browser, live_server, browser_errors, last)
+    reviewer.keyboard.press("j")
+    expect(reviewer.locator("#panel .hint")).to_have_text(
+        f"Last sentence of this document. Back to the project page with “Project: {document.project.name}” at the top.")
+    expect(reviewer.locator("#sentences > li.sentence.current")).to_have_attribute("data-index", str(last.index))
+    reviewer.context.close()

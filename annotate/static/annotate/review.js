@@ -783,7 +783,9 @@ let atLastSentence = false;
 function step(delta) {
   const position = order.indexOf(current) + delta;
   if (position >= 0 && position < order.length) { move(order[position]); return; }
-  if (delta < 0 || !data.urls.next) return;
+  if (delta < 0) return;
+  // Adjudicating, there is no "next document with work left" to go on to: say where to go instead.
+  if (!data.urls.next) { hint(`Last sentence of this document. Back to the project page with “Project: ${data.project.name}” at the top.`); return; }
   // At the end, a second j goes on to the next document with work left, once every save is done.
   if (atLastSentence) {
     Promise.all(sentences.map((s) => s.queue)).then(() => { window.location.href = data.urls.next; });
