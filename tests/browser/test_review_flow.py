@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from annotate.models import Annotation, AuditEvent, Document, Sentence, SentenceAnnotation, StanceLabel, Suggestion
+from annotate.services.annotations import delete_sentence_annotation
 from annotate.services.imports import import_documents, parse_upload
 from annotate.services.workflow import assign_documents
 
@@ -389,3 +390,22 @@ def test_no_confidence_for_fields_an_author_suggestion_has_not(page: Page, docum
     expect(fields.nth(1).locator(".conf")).to_have_count(0)
     expect(fields.nth(2).locator(".conf")).to_have_text(re.compile(r"^conf \d\.\d\d$"))  # the claim and stance it has
     expect(fields.nth(3).locator(".conf")).to_have_text(re.compile(r"^conf \d\.\d\d$"))
+
+
+def test_undo_of_work_already_withdrawn_elsewhere_is_no_conflict(page: Page, document, people, browser_errors):
+    browser_errors.expect(r"status of 409 \(Conflict\)")  # the DELETE finds nothing to withdraw
+    sentence = document.sentences.get(index=1)
+    log_in(page, "annotator")
+    page.goto(f"/documents/{document.pk}/")
+    row(page, 1).locator(".idx").click()
+    page.keyboard.press("2")
+    wait_saved(page, 1)
+    # Meanwhile the same person's other tab undoes it.
+    delete_sentence_annotation(sentence=sentence, user=people["annotator"], expected_version=1)
+    page.keyboard.press("z")
+    expect(page.locator("#panel .hint")).to_have_text(
+        "This work was already withdrawn (in another tab, or by someone else); the sentence is suggested again.")
+    expect(row(page, 1).locator("span.status")).to_have_text("suggested")
+    expect(row(page, 1).locator("span.save")).to_have_text("")
+    expect(page.locator("#panel .conflict")).to_have_count(0)
+    assert not SentenceAnnotation.objects.filter(sentence=sentence).exists()

@@ -487,12 +487,15 @@ async function send(s, i) {
     return;
   }
   const { payload } = response;
-  if (response.ok && status === null) {
+  // A withdraw that finds nothing stored (another tab withdrew it first) has what it asked for.
+  const alreadyWithdrawn = status === null && response.status === 409 && !payload.current;
+  if ((response.ok || alreadyWithdrawn) && status === null) {
     s.version = null;
     if (s.pending <= 1) {
       s.saveState = "suggested";
       s.message = "";
     }
+    if (alreadyWithdrawn) s.panelMessage = "This work was already withdrawn (in another tab, or by someone else); the sentence is suggested again.";
   } else if (response.ok) {
     s.version = payload.version;
     // A name typed as a new speaker came back as one: fetch the list once.
