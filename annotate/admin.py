@@ -4,6 +4,7 @@ Changes made here go to ClaimDesk's append-only audit trail like every other cha
 """
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.forms.models import model_to_dict
 
@@ -93,8 +94,24 @@ class StanceLabelInline(admin.TabularInline):
     form = StanceLabelForm
     extra = 0
     # A label no suggestion or annotation uses may be deleted (a typo). One in use is
-    # protected by the database (on_delete=PROTECT): the admin refuses it with the reason,
-    # and the label can be renamed or retired instead.
+    # protected by the database (on_delete=PROTECT) and the admin refuses it; the refusal
+    # says what to do instead of listing every protected suggestion.
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+
+        class LabelForm(formset.form):
+            def hand_clean_DELETE(self) -> None:
+                try:
+                    super().hand_clean_DELETE()
+                except ValidationError:
+                    raise ValidationError(
+                        f"“{self.instance.name}” is used by suggestions or annotations, so it cannot be deleted; "
+                        "rename it, or tick “retired” to stop offering it."
+                    ) from None
+
+        formset.form = LabelForm
+        return formset
 
 
 class MembershipInline(admin.TabularInline):

@@ -87,7 +87,9 @@ def test_only_labels_nobody_uses_can_be_deleted(superuser_client, document):
     data[f"labels-{labels.index(protected)}-DELETE"] = "on"
     data["stance_target"] = "Refused target"
     response = superuser_client.post(f"/admin/annotate/project/{project.pk}/change/", data)
-    assert response.status_code == 200 and "protected related objects" in response.content.decode()
+    page = response.content.decode()
+    assert response.status_code == 200 and "cannot be deleted; rename it, or tick" in page
+    assert "protected related objects" not in page, "the refusal says what to do, not every suggestion it protects"
     assert StanceLabel.objects.filter(pk=protected.pk).exists()
     project.refresh_from_db()
     assert project.stance_target == "New target", "nothing of the refused form was saved"
