@@ -181,3 +181,35 @@ def test_refreshing_suggestions_keeps_curated_speakers_and_links(document, peopl
     assert not Suggestion.objects.filter(pk=wells.pk).exists(), "the moved claim is a new suggestion"
     moved = Suggestion.objects.get(sentence=wells.sentence, speaker_start=wells.speaker_start)
     assert moved.speaker.name == "Alice Wells" and moved.stance.value == "oppose"
+
+
+def test_a_speaker_typed_in_another_case_is_the_same_speaker(document, people):
+    sentence = document.sentences.get(index=1)
+    existing = Speaker.objects.get(document=document, name="senior officials")
+    saved = save_sentence_annotation(
+        sentence=sentence, user=people["annotator"], status="corrected", expected_version=None,
+        claims=[ClaimInput(claim=(sentence.start, sentence.end), speaker_name="  Senior   OFFICIALS ")],
+    )
+    assert saved.claims.get().speaker_id == existing.pk
+    assert Speaker.objects.filter(document=document, name__iexact="senior officials").count() == 1
+
+
+def test_refreshing_files_claims_under_the_stored_sentences_when_the_split_changed(document):
+    """Documents imported by an older pipeline keep their sentences; a refresh must file each
+    claim under the stored sentence where it stands, not by the new split's numbering."""
+    from annotate.models import Sentence
+    from annotate.services import preannotation
+
+    first, second = document.sentences.get(index=0), document.sentences.get(index=1)
+    Suggestion.objects.filter(sentence__document=document).delete()
+    # As if an older split had joined the first two sentences and numbered the rest on.
+    Sentence.objects.filter(pk=first.pk).update(end=second.end)
+    Sentence.objects.filter(pk=second.pk).delete()
+    preannotation.refresh_suggestions([document])
+
+    suggestions = Suggestion.objects.filter(sentence__document=document).select_related("sentence")
+    assert suggestions.exists()
+    for suggestion in suggestions:
+        anchor = suggestion.cue_start if suggestion.cue_start is not None else suggestion.claim_start
+        assert suggestion.sentence.start <= anchor < suggestion.sentence.end, (suggestion.claim_span, suggestion.sentence)
+    assert suggestions.filter(sentence=first, speaker__name="senior officials").exists()

@@ -17,7 +17,7 @@ from annotate.models import (
     Suggestion,
 )
 from annotate.services.audit import audit_record
-from annotate.services.speakers import merged_into
+from annotate.services.speakers import merged_into, speaker_key, speaker_named
 
 Span = tuple[int, int]
 
@@ -177,12 +177,10 @@ def save_sentence_annotation(
             for position, claim in enumerate(claims):
                 speaker_id = claim.speaker_id
                 if speaker_id is None and claim.speaker_name:
-                    name = claim.speaker_name.strip()[:300]
-                    if name not in new_speakers:
-                        new_speakers[name], _ = Speaker.objects.get_or_create(
-                            document=document, name=name, defaults={"created_by": user}
-                        )
-                    speaker_id = new_speakers[name].pk
+                    key = speaker_key(claim.speaker_name)
+                    if key not in new_speakers:
+                        new_speakers[key] = speaker_named(document, claim.speaker_name, by=user)
+                    speaker_id = new_speakers[key].pk
                 rows.append(
                     Annotation(
                         sentence_annotation=annotation,

@@ -1,6 +1,7 @@
 """Run the NLP pipeline over documents and store its output as sentences and suggestions."""
 from __future__ import annotations
 
+import bisect
 import logging
 from collections.abc import Sequence
 
@@ -12,6 +13,7 @@ from annotate.models import Document, Project, Sentence, Speaker, StanceLabel, S
 from annotate.nlp.pipeline import load_pipeline, preannotate
 from annotate.nlp.stance import load_stance_classifier
 from annotate.nlp.types import CharSpan, ClaimPrediction, DocumentPrediction
+from annotate.services.speakers import speaker_key
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +104,7 @@ def refresh_suggestions(documents: Sequence[Document]) -> None:
             sentences_of.setdefault(sentence.document_id, []).append(sentence)
         old: dict[int, list[Suggestion]] = {}
         curated: dict[tuple[int, CharSpan], int] = {}
-        for suggestion in Suggestion.objects.filter(sentence__in=sentences).order_by("position"):
+        for suggestion in Suggestion.objects.filter(sentence__document__in=documents).order_by("position"):
             old.setdefault(suggestion.sentence_id, []).append(suggestion)
             if suggestion.speaker_id is not None and suggestion.speaker_span is not None:
                 curated[(document_of[suggestion.sentence_id], suggestion.speaker_span)] = suggestion.speaker_id
@@ -110,6 +112,9 @@ def refresh_suggestions(documents: Sequence[Document]) -> None:
         kept: list[Suggestion] = []
         changed: set[int] = set()
         for document, prediction in zip(documents, predictions):
+            # The stored sentences stay, but the pipeline may split differently now (a newer
+            # version): file each claim under the stored sentence where it stands.
+            _file_under(prediction.claims, sentences_of.get(document.pk, []))
             predicted: dict[int, list[ClaimPrediction]] = {}
             for claim in prediction.claims:
                 predicted.setdefault(claim.sentence_index, []).append(claim)
@@ -124,8 +129,20 @@ def refresh_suggestions(documents: Sequence[Document]) -> None:
                     kept.append(suggestion)
         Suggestion.objects.bulk_update(kept, fields=list(MACHINE_FIELDS), batch_size=500)
         Suggestion.objects.filter(sentence_id__in=changed).delete()
-        speakers = {(s.document_id, s.name): s for s in Speaker.objects.filter(document__in=documents)}
+        speakers = {(s.document_id, speaker_key(s.name)): s for s in Speaker.objects.filter(document__in=documents)}
         _store_suggestions(documents, predictions, [s for s in sentences if s.pk in changed], speakers, curated)
+
+
+def _file_under(claims: Sequence[ClaimPrediction], sentences: Sequence[Sentence]) -> None:
+    """Set each claim's `sentence_index` to the stored sentence holding its cue, else its
+    start, as pre-annotation files it under its own sentences."""
+    ordered = sorted(sentences, key=lambda sentence: sentence.start)
+    starts = [sentence.start for sentence in ordered]
+    for claim in claims:
+        anchor = claim.cue[0] if claim.cue is not None else claim.claim[0]
+        position = max(0, bisect.bisect_right(starts, anchor) - 1)
+        if ordered:
+            claim.sentence_index = ordered[position].index
 
 
 # What pre-annotation decides about a suggestion besides its spans and speaker.
@@ -169,9 +186,10 @@ def _store_suggestions(
 ) -> None:
     """One Suggestion per predicted claim filed under one of `sentences`.
 
-    A claim's speaker is, in order: the speaker `curated` gives its speaker span (refreshing),
-    the document's speaker of the predicted name, or a new speaker of that name, created
-    only for a claim that is stored."""
+    A claim's speaker is, in order: the speaker `curated` gives its speaker span or another
+    mention of the same predicted speaker (refreshing: that is where reviewers' renames and
+    merges live), the document's speaker of the predicted name (`speaker_key`: case and spacing
+    aside), or a new speaker of that name, created only for a claim that is stored."""
     curated = curated or {}
     sentence_by_key = {(s.document_id, s.index): s for s in sentences}
     labels = _active_labels(documents)
@@ -189,14 +207,16 @@ def _store_suggestions(
                 sentence=sentence, position=position, **Suggestion.span_values(claim.claim, claim.speaker, claim.cue),
                 **_machine_fields(claim, prediction, labels, document.project_id),
             )
-            speaker_span = _spans(claim)[1]
             entity = prediction.speakers[claim.speaker_entity] if claim.speaker_entity is not None else None
-            if (document.pk, speaker_span) in curated:
-                suggestion.speaker_id = curated[(document.pk, speaker_span)]
+            mentions = [_spans(claim)[1], *((m[0], m[1]) for m in (entity.mentions if entity else []))]
+            kept_speaker = next((curated[(document.pk, m)] for m in mentions if (document.pk, m) in curated), None)
+            if kept_speaker is not None:
+                suggestion.speaker_id = kept_speaker
             elif entity is not None:
-                key = (document.pk, entity.name[:300])
+                name = " ".join(entity.name.split())[:300]
+                key = (document.pk, speaker_key(name))
                 if key not in speakers:
-                    speakers[key] = Speaker(document=document, name=key[1], kind=entity.kind)
+                    speakers[key] = Speaker(document=document, name=name, kind=entity.kind)
                     new_speakers.append(speakers[key])
                 suggestion.speaker = speakers[key]
             rows.append(suggestion)

@@ -35,6 +35,22 @@ class SpeakerNameTaken(SpeakerChangeInvalid):
         self.existing = existing
 
 
+def speaker_key(name: str) -> str:
+    """What makes two speaker names the same one: case and spacing aside, as the review page
+    matches a selected name to a speaker."""
+    return " ".join(name.split()).casefold()
+
+
+def speaker_named(document: Document, name: str, *, by: AbstractBaseUser | None) -> Speaker:
+    """The document's speaker of that name (case and spacing aside), created if there is none."""
+    name = " ".join(name.split())[:NAME_MAX_LENGTH]
+    existing = Speaker.objects.filter(document=document, name__iexact=name).first()
+    if existing is not None:
+        return existing
+    speaker, _ = Speaker.objects.get_or_create(document=document, name=name, defaults={"created_by": by})
+    return speaker
+
+
 def _snapshot(speaker: Speaker) -> dict[str, object]:
     return {"name": speaker.name, "kind": speaker.kind}
 
