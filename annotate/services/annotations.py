@@ -5,6 +5,7 @@ from dataclasses import dataclass, replace
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from annotate.models import (
@@ -230,10 +231,15 @@ def delete_sentence_annotation(
         if current is None or current.version != expected_version:
             raise StaleAnnotation(current)
         before = annotation_snapshot(current)
-        # As in saving: the version in the WHERE clause refuses a concurrent save without row locks.
-        _, deleted = SentenceAnnotation.objects.filter(pk=current.pk, version=current.version).delete()
-        if not deleted.get(SentenceAnnotation._meta.label):
+        # As in saving, the version check is in the WHERE clause of a write, so a concurrent
+        # save is refused even without row locks (SQLite). A delete cannot carry it: Django
+        # reads the rows and then deletes its claims and it by id.
+        claimed = SentenceAnnotation.objects.filter(pk=current.pk, version=current.version).update(
+            version=F("version") + 1
+        )
+        if claimed != 1:
             raise StaleAnnotation(SentenceAnnotation.objects.filter(pk=current.pk).first())
+        SentenceAnnotation.objects.filter(pk=current.pk).delete()
         audit_record(
             project=sentence.document.project,
             actor=user,
