@@ -222,3 +222,20 @@ def test_a_queued_run_is_trained_once_even_if_two_processes_pick_it_up(project, 
     again = StanceModel.objects.get(pk=record.pk)
     assert (again.status, again.message) == (StanceModel.Status.FAILED, "kept")
     assert DBTaskResult.objects.get().status == "SUCCESSFUL", "the worker did pick the job up"
+
+
+def test_a_failed_refresh_leaves_the_run_done_and_says_so(project, people, django_capture_on_commit_callbacks, settings, tmp_path, monkeypatch):
+    """The model is active once it wins; a refresh that then fails must not mark the run
+    failed (an active model is a finished one, a database constraint) but say what happened."""
+    from annotate.services import stance_models
+
+    settings.CLAIMDESK_MODEL_DIR = tmp_path
+    _review(project, people["reviewer"], praise_is="oppose")
+
+    def broken(documents):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(stance_models, "refresh_suggestions", broken)
+    record = _train(project, people["admin"], django_capture_on_commit_callbacks)
+    assert record.is_active and record.progress == 1.0
+    assert "Refreshing the existing suggestions failed (disk full)" in record.message

@@ -136,6 +136,26 @@ def start_stance_training(*, project: Project, by: AbstractBaseUser | None = Non
     return stance_model
 
 
+def _refresh_after_activation(stance_model: StanceModel) -> None:
+    """Re-suggest the project's documents with the model just activated. The run itself is
+    done and stays so (an active model is a finished one); a refresh that fails is said in
+    its message, and new imports use the model anyway."""
+    project = stance_model.project
+    documents = list(Document.objects.filter(project=project).select_related("project"))
+    try:
+        refresh_suggestions(documents)
+    except Exception as error:
+        logger.exception("refreshing the suggestions of project %s failed", project.pk)
+        _update(stance_model, progress=1.0,
+                message=f"{stance_model.message} Refreshing the existing suggestions failed ({error}); "
+                        "new imports use the model, and the next training run refreshes them.")
+        return
+    # Recorded after the fact too: the history (and the cached agreement) sees the new suggestions.
+    audit_record(project=project, actor=None, action="suggestions.refresh", obj=stance_model,
+                 after={"documents": len(documents), "stance_model": stance_model.version})
+    _update(stance_model, progress=1.0)
+
+
 def _update(stance_model: StanceModel, **fields) -> None:
     for name, value in fields.items():
         setattr(stance_model, name, value)
@@ -218,12 +238,7 @@ def run_stance_training(stance_model_id: int) -> StanceModel:
                          after={"activated": wins, "trained_macro_f1": trained["macro_f1"], "rules_macro_f1": rules["macro_f1"],
                                 "in_use_macro_f1": current["macro_f1"] if current else None})
         if wins:
-            documents = list(Document.objects.filter(project=project).select_related("project"))
-            refresh_suggestions(documents)
-            # Recorded after the fact too: the history (and the cached agreement) sees the new suggestions.
-            audit_record(project=project, actor=None, action="suggestions.refresh", obj=stance_model,
-                         after={"documents": len(documents), "stance_model": stance_model.version})
-            _update(stance_model, progress=1.0)
+            _refresh_after_activation(stance_model)
     except TrainingRefused as refused:
         _update(stance_model, status=StanceModel.Status.FAILED, message=str(refused), finished_at=timezone.now())
     except Exception as error:  # the record must say what happened, whatever it was
