@@ -62,6 +62,17 @@ def test_a_failed_export_leaves_the_previous_file_whole(document, tmp_path, monk
     assert target.read_text() == "the previous export" and list(tmp_path.iterdir()) == [target]
 
 
+def test_an_export_gets_the_usual_file_mode(document, tmp_path):
+    import os
+    import stat
+
+    target = tmp_path / "out.jsonl"
+    call_command("export_corpus", document.project.name, format="jsonl", output=str(target), stderr=StringIO())
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask, "not the temporary file's 0600"
+
+
 def test_predict_writes_score_format_and_reports_bad_lines(tmp_path):
     source, sink = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     source.write_text(
@@ -172,3 +183,12 @@ def test_training_commands_list_every_bad_gold_line_and_write_nothing(tmp_path):
 
     with pytest.raises(CommandError, match="missing.jsonl: No such file"):
         call_command("train_attribution", str(tmp_path / "missing.jsonl"), output=str(model), stdout=StringIO())
+
+
+def test_without_a_secret_key_commands_stop_with_the_hint_not_a_traceback(settings):
+    """Django refuses to hand out an empty SECRET_KEY; the check must still answer."""
+    from annotate.checks import secret_key_required
+
+    settings.DEBUG, settings.SECRET_KEY = False, ""
+    (error,) = secret_key_required(None)
+    assert error.id == "claimdesk.E001" and "./dev.sh start" in error.hint

@@ -26,10 +26,16 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("CLAIMDESK_DEBUG")
-# With DEBUG off there is no fallback key: Django refuses to sign anything with an empty
-# one, and the `claimdesk.E001` system check stops the server from starting without it.
-# Commands that sign nothing (predict, train_*) still run.
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "") or ("insecure-development-only-key" if DEBUG else "")
+# The key: DJANGO_SECRET_KEY, else the one `./dev.sh start` generated into var/secret-key (so
+# `manage.py` commands run on that machine without exporting it). With DEBUG off there is no
+# other fallback: Django refuses to sign anything with an empty key, and the `claimdesk.E001`
+# system check says so before any command or the server starts.
+GENERATED_SECRET_KEY_FILE = BASE_DIR / "var" / "secret-key"
+SECRET_KEY = (
+    os.environ.get("DJANGO_SECRET_KEY", "")
+    or (GENERATED_SECRET_KEY_FILE.read_text(encoding="utf-8").strip() if GENERATED_SECRET_KEY_FILE.is_file() else "")
+    or ("insecure-development-only-key" if DEBUG else "")
+)
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -36,19 +37,30 @@ class Command(BaseCommand):
             for chunk in chunks:
                 sys.stdout.write(chunk)
             return
-        # Written beside the target and renamed at the end: a failed export leaves the
-        # previous file as it was, never half a file.
-        target = Path(output)
-        temporary: str | None = None
         try:
-            with tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="", dir=target.parent or ".",
-                                             prefix=f".{target.name}.", delete=False) as handle:
-                temporary = handle.name
-                for chunk in chunks:
-                    handle.write(chunk)
-            os.replace(temporary, target)
+            write_atomically(Path(output), chunks)
         except OSError as error:
-            if temporary is not None:
-                Path(temporary).unlink(missing_ok=True)
             raise CommandError(f"{output}: {error.strerror}") from None
         self.stderr.write(f"Wrote {output}")
+
+
+def write_atomically(target: Path, chunks: Iterable[str]) -> None:
+    """Write beside `target` and rename at the end, so a failed export (a full disk, a
+    database error, Ctrl-C) leaves the previous file whole and no temporary file behind.
+    A target that is not a regular file (/dev/stdout, a pipe) is written directly."""
+    if target.exists() and not target.is_file():
+        with open(target, "w", encoding="utf-8", newline="") as handle:
+            handle.writelines(chunks)
+        return
+    handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="", dir=target.parent,
+                                         prefix=f".{target.name}.", delete=False)
+    try:
+        with handle:
+            handle.writelines(chunks)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(handle.name, 0o666 & ~umask)  # as open() would have made it, not the temporary file's 0600
+        os.replace(handle.name, target)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
