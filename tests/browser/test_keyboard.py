@@ -117,6 +117,18 @@ def test_tab_reaches_the_conflict_buttons_and_enter_presses_them(open_page, docu
     assert (saved.version, saved.claims.get().stance.value) == (2, "neutral")
 
 
+def test_enter_after_clicking_a_button_still_accepts(page, document, people):
+    """A control the mouse clicked keeps the focus, but it was not reached from the keyboard:
+    Enter stays the page's "accept" and does not press that control again."""
+    log_in(page, "annotator")
+    page.goto(f"/documents/{document.pk}/")
+    row(page, 1).locator(".idx").click()
+    page.locator("summary", has_text="Guidelines").click()  # opens them, and keeps the focus
+    page.keyboard.press("Enter")
+    wait_saved(page, 1)
+    assert SentenceAnnotation.objects.get(sentence__index=1, sentence__document=document).status == "accepted"
+
+
 def test_tab_switches_claims_only_with_the_focus_on_the_page(page, document, people):
     log_in(page, "annotator")
     page.goto(f"/documents/{document.pk}/")

@@ -375,6 +375,11 @@ def test_the_conflict_box_shows_their_claims(open_page, document, people, browse
     conflict.get_by_role("button", name="Use theirs").click()
     expect(mine.locator("#panel .conflict")).to_have_count(0)
     expect(mine.locator("#panel button.stance.chosen")).to_have_text("2 Oppose")
+    # My undo steps were built on a version that is gone: z must not withdraw theirs.
+    mine.keyboard.press("z")
+    expect(mine.locator("#panel .hint")).to_have_text("Nothing to undo on this page.")
+    stored = SentenceAnnotation.objects.get(sentence=sentence)
+    assert (stored.version, stored.claims.get().stance.value) == (1, "oppose")
 
 
 def test_no_confidence_for_fields_an_author_suggestion_has_not(page: Page, document, people):

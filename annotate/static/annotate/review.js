@@ -603,6 +603,10 @@ if (speakersDialog) document.getElementById("manage-speakers").addEventListener(
 
 function useTheirs(s) {
   const theirs = s.theirs;
+  // My undo steps were built on a version that is gone: undoing one now would write over
+  // (or withdraw) theirs. Forget them.
+  s.history = [];
+  for (let k = changed.length - 1; k >= 0; k -= 1) if (changed[k] === sentences.indexOf(s)) changed.splice(k, 1);
   s.version = theirs ? theirs.version : null;
   s.draft = { status: theirs ? theirs.status : null, claims: startingClaims(s, theirs), from: startingAuthor(s, theirs) };
   s.saveState = theirs ? "saved" : "suggested";
@@ -814,7 +818,14 @@ function reorder(event) {
 orderToggle.addEventListener("change", reorder);
 if (disagreementToggle) disagreementToggle.addEventListener("change", reorder);
 
+// Whether the focus was last moved from the keyboard (Tab). Only then does Enter press the
+// focused control: one the mouse clicked, or one a closing dialog handed the focus back to,
+// leaves Enter to "accept". (:focus-visible cannot tell: a key press turns it on.)
+let focusFromKeyboard = false;
+document.addEventListener("mousedown", () => { focusFromKeyboard = false; }, true);
+
 document.addEventListener("keydown", (event) => {
+  if (event.key === "Tab") focusFromKeyboard = true;
   if (event.key === "Escape" && event.target.matches && event.target.matches("#panel select")) {
     event.target.blur();  // back to the keys
     return;
@@ -826,7 +837,7 @@ document.addEventListener("keydown", (event) => {
   // Keyboard users reach and press the page's buttons and links as on any page: Tab moves the
   // focus on, Enter presses what has it (Space is no key of this page's, so it does already).
   const onControl = event.target.closest && event.target.closest("button, a[href], summary");
-  if (onControl && (event.key === "Enter" || event.key === "Tab")) return;
+  if (onControl && (event.key === "Tab" || (event.key === "Enter" && focusFromKeyboard))) return;
   if (event.key === "Tab" && !tabSwitchesClaims(event)) return;
   const actions = {
     Enter: accept, s: () => setSpan("speaker"), u: () => setSpan("cue"), c: () => setSpan("claim"),
