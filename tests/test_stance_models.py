@@ -81,12 +81,17 @@ def test_a_model_that_only_ties_the_rules_is_not_activated(reviewed_project, peo
 def test_a_model_that_beats_the_rules_takes_over_the_projects_suggestions(project, people, django_capture_on_commit_callbacks, settings, tmp_path):
     settings.CLAIMDESK_MODEL_DIR = tmp_path
     _review(project, people["reviewer"], praise_is="oppose")
+    waiting = import_documents(project=project, documents=parse_text("An aide said the cooperation brings real benefits to everyone.")).created[0]
     record = _train(project, people["admin"], django_capture_on_commit_callbacks)
     metrics = record.metrics
     assert metrics["trained"]["macro_f1"] > metrics["rules"]["macro_f1"], metrics
     assert record.is_active and record.progress == 1.0 and (tmp_path / f"project-{project.pk}").is_dir()
-    models = set(Suggestion.objects.filter(sentence__document__project=project).values_list("stance_model", flat=True))
+    # Sentences nobody has touched are suggested again by the model; reviewed ones keep what
+    # their reviewer was shown.
+    models = set(Suggestion.objects.filter(sentence__document=waiting).values_list("stance_model", flat=True))
     assert models == {record.name}, "the record and its suggestions name the model alike"
+    reviewed = Suggestion.objects.filter(sentence__document__project=project).exclude(sentence__document=waiting)
+    assert set(reviewed.values_list("stance_model", flat=True)) == {"rules-3"}
     # New imports use the project's model, which learned that praise is 'oppose' here.
     document = import_documents(project=project, documents=parse_text("The official said the cooperation brings real benefits to everyone.")).created[0]
     claim = Suggestion.objects.filter(sentence__document=document).exclude(cue_start=None).get()

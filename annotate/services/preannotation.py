@@ -9,7 +9,16 @@ from django.conf import settings
 from django.db import transaction
 from spacy.language import Language
 
-from annotate.models import Document, Project, Sentence, Speaker, StanceLabel, StanceModel, Suggestion
+from annotate.models import (
+    Document,
+    Project,
+    Sentence,
+    SentenceAnnotation,
+    Speaker,
+    StanceLabel,
+    StanceModel,
+    Suggestion,
+)
 from annotate.nlp.pipeline import load_pipeline, preannotate
 from annotate.nlp.stance import load_stance_classifier
 from annotate.nlp.types import CharSpan, ClaimPrediction, DocumentPrediction
@@ -88,12 +97,15 @@ def store_predictions(documents: Sequence[Document], predictions: Sequence[Docum
 def refresh_suggestions(documents: Sequence[Document]) -> None:
     """Re-run pre-annotation on already-split documents (e.g. after a new stance model).
 
-    Sentence boundaries, canonical speakers and human work are kept. Where a sentence's
-    predicted claims keep their spans (a new stance model changes only stances), its
-    suggestions are updated in place, so their ids, the saved claims that point at them and
-    the speakers reviewers renamed or merged all stay. A sentence whose claims changed gets
-    new suggestions, whose speakers come from the old suggestion with the same speaker span
-    where there was one: a curated speaker is not created again under its predicted name.
+    Sentence boundaries, canonical speakers and human work are kept, and so are the
+    suggestions of every sentence someone has worked on: they are what that person was
+    shown, and the people-against-the-machine figures and the exports compare with them.
+    For the other sentences, where the predicted claims keep their spans (a new stance
+    model changes only stances), the suggestions are updated in place, keeping their ids
+    and the speakers reviewers renamed or merged. A sentence whose claims changed gets new
+    suggestions, whose speakers come from the old suggestion with the same speaker span (or
+    another mention of that speaker) where there was one: a curated speaker is not created
+    again under its predicted name.
     """
     predictions = predict_documents(documents)
     with transaction.atomic():
@@ -108,6 +120,8 @@ def refresh_suggestions(documents: Sequence[Document]) -> None:
             old.setdefault(suggestion.sentence_id, []).append(suggestion)
             if suggestion.speaker_id is not None and suggestion.speaker_span is not None:
                 curated[(document_of[suggestion.sentence_id], suggestion.speaker_span)] = suggestion.speaker_id
+        worked_on = set(SentenceAnnotation.objects.filter(sentence__document__in=documents)
+                        .values_list("sentence_id", flat=True))
         labels = _active_labels(documents)
         kept: list[Suggestion] = []
         changed: set[int] = set()
@@ -119,6 +133,8 @@ def refresh_suggestions(documents: Sequence[Document]) -> None:
             for claim in prediction.claims:
                 predicted.setdefault(claim.sentence_index, []).append(claim)
             for sentence in sentences_of.get(document.pk, []):
+                if sentence.pk in worked_on:
+                    continue
                 before, after = old.get(sentence.pk, []), predicted.get(sentence.index, [])
                 if [(x.claim_span, x.speaker_span, x.cue_span) for x in before] != [_spans(c) for c in after]:
                     changed.add(sentence.pk)
