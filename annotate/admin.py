@@ -22,6 +22,7 @@ from annotate.models import (
     StanceModel,
 )
 from annotate.services.audit import audit_record
+from annotate.services.projects import give_project_defaults
 
 
 def _jsonable(values: dict) -> dict:
@@ -125,6 +126,11 @@ class ProjectAdmin(AuditedAdmin):
     list_display = ["name", "stance_target", "created_at"]
     search_fields = ["name", "description", "stance_target"]
     inlines = [StanceLabelInline, MembershipInline]
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        if not change:  # a project made here starts like one made anywhere else
+            give_project_defaults(form.instance, created_by=request.user)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # a project's history is kept for good; export it, then remove its members

@@ -105,3 +105,14 @@ def test_deleting_a_document_keeps_its_history(superuser_client, document, peopl
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {"document.import", "annotation.save", "document.delete"} <= actions
     assert superuser_client.get(f"/admin/annotate/project/{document.project_id}/delete/").status_code == 403
+
+
+def test_a_project_made_in_the_admin_gets_the_default_labels_and_its_creator(superuser_client, django_user_model):
+    from annotate.models import Membership, Project
+
+    data = _label_formset(Project(name="Admin-made", description="", guidelines=""), [])
+    data["name"] = "Admin-made"
+    assert superuser_client.post("/admin/annotate/project/add/", data).status_code == 302
+    project = Project.objects.get(name="Admin-made")
+    assert sorted(project.labels.values_list("value", flat=True)) == ["neutral", "oppose", "support"]
+    assert Membership.objects.get(project=project).user.username == "root"

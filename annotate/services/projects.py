@@ -21,14 +21,21 @@ def project_create(
     project = Project(name=name, stance_target=stance_target, description=description, guidelines=guidelines)
     project.full_clean()
     project.save()
-    StanceLabel.objects.bulk_create(
-        StanceLabel(project=project, value=value, name=label, key=str(position), color=color)
-        for position, (value, label, color) in enumerate(DEFAULT_STANCE_LABELS, 1)
-    )
-    if created_by is not None:
-        Membership.objects.create(user=created_by, project=project, role=Role.ADMIN)
+    give_project_defaults(project, created_by=created_by)
     audit_record(project=project, actor=created_by, action="project.create", obj=project, after={"name": name})
     return project
+
+
+def give_project_defaults(project: Project, *, created_by: AbstractBaseUser | None) -> None:
+    """What every new project starts with, however it was made (here or in the admin): the
+    default stance labels unless it was given its own, and its creator as one of its admins."""
+    if not project.labels.exists():
+        StanceLabel.objects.bulk_create(
+            StanceLabel(project=project, value=value, name=label, key=str(position), color=color)
+            for position, (value, label, color) in enumerate(DEFAULT_STANCE_LABELS, 1)
+        )
+    if created_by is not None and not Membership.objects.filter(project=project, user=created_by).exists():
+        Membership.objects.create(user=created_by, project=project, role=Role.ADMIN)
 
 
 @transaction.atomic
