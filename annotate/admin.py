@@ -4,7 +4,7 @@ Changes made here go to ClaimDesk's append-only audit trail like every other cha
 """
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.forms.models import model_to_dict
 
@@ -31,7 +31,13 @@ def _jsonable(values: dict) -> dict:
 
 
 def _project_of(obj) -> Project:
-    return obj if isinstance(obj, Project) else obj.project
+    """The project an audited row belongs to (through its document or sentence if need be)."""
+    if isinstance(obj, Project):
+        return obj
+    if hasattr(obj, "project"):
+        return obj.project
+    document = obj.document if hasattr(obj, "document") else obj.sentence.document
+    return document.project
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -73,9 +79,20 @@ class AuditedAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj) -> None:
         with transaction.atomic():
-            audit_record(project=_project_of(obj), actor=request.user, obj=obj,
-                         action=f"{type(obj).__name__.lower()}.delete", before=_jsonable(model_to_dict(obj)))
+            self._audit_delete(request, obj)
             super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        """The list page's "Delete selected": each row is audited, as from its own page."""
+        with transaction.atomic():
+            for obj in queryset:
+                self._audit_delete(request, obj)
+            super().delete_queryset(request, queryset)
+
+    @staticmethod
+    def _audit_delete(request, obj) -> None:
+        audit_record(project=_project_of(obj), actor=request.user, obj=obj,
+                     action=f"{type(obj).__name__.lower()}.delete", before=_jsonable(model_to_dict(obj)))
 
 
 class StanceLabelForm(forms.ModelForm):
@@ -149,29 +166,55 @@ class DocumentAdmin(AuditedAdmin):
     list_display = ["title", "project", "author", "published", "created_at"]
     list_filter = ["project", "published"]
     search_fields = ["title", "author", "source_url", "text"]
-    readonly_fields = ["text", "text_sha256", "created_by", "created_at"]
+    # The project too: moving a document would carry its work and suggestions, whose labels
+    # belong to the old project, into another one.
+    readonly_fields = ["project", "text", "text_sha256", "created_by", "created_at"]
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request) -> bool:
         return False  # documents come in through the import, which splits and pre-annotates them
 
 
+class DeletedOnlyWithTheirDocument:
+    """Rows that go only with their document: no delete page or bulk action of their own. (The
+    delete permission itself stays: without it Django would refuse to delete a document.)"""
+
+    def delete_view(self, request, object_id, extra_context=None):
+        raise PermissionDenied("This goes only with its document.")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
 @admin.register(Speaker)
-class SpeakerAdmin(admin.ModelAdmin):
+class SpeakerAdmin(DeletedOnlyWithTheirDocument, admin.ModelAdmin):
+    """Shown only: reviewers rename and merge speakers on the review page (`m`), where every
+    claim follows and each change is audited; deleting one would strip it from claims."""
+
     list_display = ["name", "kind", "document"]
     list_filter = ["kind"]
     search_fields = ["name", "document__title"]
-    raw_id_fields = ["document"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Sentence)
-class SentenceAdmin(admin.ModelAdmin):
+class SentenceAdmin(DeletedOnlyWithTheirDocument, admin.ModelAdmin):
+    """Shown only: sentences are the document's structure, and people's work hangs on them."""
+
     list_display = ["document", "index", "start", "end"]
     search_fields = ["document__title"]
     readonly_fields = ["document", "index", "start", "end"]
 
     def has_add_permission(self, request) -> bool:
         return False
+
 
 
 @admin.register(AuditEvent)
@@ -190,8 +233,9 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows the app writes through its services; the admin only shows them."""
+class ReadOnlyAdmin(AuditedAdmin):
+    """Rows the app writes through its services; the admin shows them, and a deletion (an
+    assignment undone, a model withdrawn) is audited."""
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -116,3 +116,22 @@ def test_a_project_made_in_the_admin_gets_the_default_labels_and_its_creator(sup
     project = Project.objects.get(name="Admin-made")
     assert sorted(project.labels.values_list("value", flat=True)) == ["neutral", "oppose", "support"]
     assert Membership.objects.get(project=project).user.username == "root"
+
+
+def test_admin_cannot_move_a_document_or_delete_its_parts_and_audits_every_deletion(superuser_client, document, people):
+    """QA: moving a document to another project carried its work across (or gave a 500);
+    deleting a sentence took its gold with it, a speaker vanished from claims, and a bulk
+    delete left no audit event."""
+    from annotate.models import Assignment, Sentence, Speaker
+
+    change = superuser_client.get(f"/admin/annotate/document/{document.pk}/change/").content.decode()
+    assert 'name="project"' not in change, "the project is shown, not editable"
+    sentence, speaker = Sentence.objects.filter(document=document).first(), Speaker.objects.filter(document=document).first()
+    assert superuser_client.get(f"/admin/annotate/sentence/{sentence.pk}/delete/").status_code == 403
+    assert superuser_client.get(f"/admin/annotate/speaker/{speaker.pk}/delete/").status_code == 403
+    assert "delete_selected" not in superuser_client.get("/admin/annotate/sentence/").content.decode()
+    assignment = Assignment.objects.get(document=document)
+    response = superuser_client.post("/admin/annotate/assignment/", {
+        "action": "delete_selected", "_selected_action": [assignment.pk], "post": "yes"})
+    assert response.status_code == 302 and not Assignment.objects.exists()
+    assert AuditEvent.objects.filter(action="assignment.delete", object_id=str(assignment.pk)).exists()
