@@ -149,8 +149,9 @@ def document_import(request: HttpRequest, pk: int) -> HttpResponse:
     if result.created:
         messages.success(request, f"Imported {len(result.created)} document(s) and pre-annotated them.")
     if result.duplicates:
+        shown = ", ".join(result.duplicates[:5]) + (f" and {len(result.duplicates) - 5} more" if len(result.duplicates) > 5 else "")
         messages.warning(request, f"Skipped {len(result.duplicates)} text(s) already in the project or repeated in the upload: "
-                                  f"{', '.join(result.duplicates[:5])}")
+                                  f"{shown}")
     return redirect("annotate:project-detail", pk=project.pk)
 
 
