@@ -96,7 +96,18 @@ def sentence_spans(doc: Doc) -> list[tuple[int, int]]:
                 start = tok.i + 1
         if sent.end > start:
             spans.append((start, sent.end))
-    return [(s, e) for s, e in spans if any(not doc[i].is_space for i in range(s, e))]
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        words = [doc[i] for i in range(start, end) if not doc[i].is_space]
+        if not words:
+            continue
+        # The parser sometimes ends a sentence before its closing quotation mark ('us.' + '"'):
+        # punctuation alone is no sentence, it closes the one before.
+        if merged and all(t.is_punct for t in words) and merged[-1][1] == start:
+            merged[-1] = (merged[-1][0], words[-1].i + 1)
+            continue
+        merged.append((start, end))
+    return merged
 
 
 def find_quotations(text: str) -> list[CharSpan]:
@@ -880,6 +891,9 @@ def extract(doc: Doc, model: AttributionModel, quote_convention: str = "joined")
         _score(cand, model.content_calibration(model.content_model.probability(cand.features)),
                model.e2e_calibration(model.e2e_model.probability(cand.features)))
     kept = _select(candidates, model.threshold_for(quote_convention))
+    text = doc.text
+    for cand in kept:
+        cand.speaker = _tidy_speaker(text, cand.speaker)
     speakers, entity_of = normalise_speakers(doc, [c.speaker for c in kept])
     last_entity: int | None = None
     for cand, entity in zip(kept, entity_of):
@@ -912,6 +926,22 @@ def extract(doc: Doc, model: AttributionModel, quote_convention: str = "joined")
                                           sentence_index=index))
     claims.sort(key=lambda c: (c.sentence_index, c.claim))
     return DocumentPrediction(sentences=sentences, claims=claims, speakers=speakers)
+
+
+# Left over at a speaker's edges by the parse: "The mayor\t", "Karl Jensen, who led it,".
+SPEAKER_EDGE_JUNK = " \t\n\r,;:"
+
+
+def _tidy_speaker(text: str, span: CharSpan | None) -> CharSpan | None:
+    """The speaker span without whitespace and separators at its edges (None if nothing is left)."""
+    if span is None:
+        return None
+    start, end = span
+    while start < end and text[start] in SPEAKER_EDGE_JUNK:
+        start += 1
+    while end > start and text[end - 1] in SPEAKER_EDGE_JUNK:
+        end -= 1
+    return (start, end) if start < end else None
 
 
 def combined_confidence(claim: ClaimPrediction) -> float:

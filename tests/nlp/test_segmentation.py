@@ -34,3 +34,20 @@ def test_a_hard_wrap_inside_a_sentence_is_not_a_break(nlp):
     doc = nlp(text)
     assert [s.text.strip() for s in doc.sents] == [text[: text.index("\nThe")], "The minister agreed."]
     assert len(sentence_spans(doc)) == 2
+
+
+def test_a_closing_quotation_mark_is_no_sentence_of_its_own(nlp):
+    """The parser ends '"It will ruin us."' before its closing mark; the mark closes that sentence."""
+    text = '"The policy is a disaster," said Senator Jim Brown. "It will ruin us."\nThe vote is on Friday.'
+    doc = nlp(text)
+    assert [doc[s:e].text for s, e in sentence_spans(doc)] == [
+        '"The policy is a disaster," said Senator Jim Brown.', '"It will ruin us."', "The vote is on Friday."]
+
+
+def test_speaker_spans_lose_whitespace_and_separators_at_their_edges(nlp):
+    for text, speaker in (("Professor Karl Jensen, who was not involved in the trial, said larger studies were needed.",
+                           "Professor Karl Jensen, who was not involved in the trial"),
+                          ("The mayor\tsaid that the policy is good.", "The mayor")):
+        (prediction,) = preannotate(nlp, [text], targets=[""])
+        (claim,) = [c for c in prediction.claims if c.speaker]
+        assert text[claim.speaker[0]:claim.speaker[1]] == speaker
