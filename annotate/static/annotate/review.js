@@ -20,6 +20,45 @@ const adjudicating = data.mode === "adjudicate";
 
 const editable = (claims) => claims.map((c) => ({ ...c, speaker_name: null }));
 
+// ---------- offsets ----------
+// The server counts offsets in code points (Python str indexes); JavaScript strings, and so
+// text.slice, data-offset and selections, count UTF-16 code units, in which a character
+// outside the BMP (an emoji) takes two. The page works in UTF-16 units throughout: spans
+// are converted where they come from the server (toUnits) and where they go back (toPoints).
+// A text without such characters counts the same both ways and is left as it is.
+const astral = text.length !== Array.from(text).length;
+const unitOf = []; // code point offset -> UTF-16 offset, the end of the text included
+const pointOf = []; // UTF-16 offset -> code point offset
+if (astral) {
+  const chars = Array.from(text); // by code point
+  let unit = 0;
+  chars.forEach((char, point) => {
+    unitOf[point] = unit;
+    // Both halves of a pair map to its character, so an offset between them still converts.
+    for (let k = 0; k < char.length; k += 1) pointOf[unit + k] = point;
+    unit += char.length;
+  });
+  unitOf[chars.length] = text.length;
+  pointOf[text.length] = chars.length;
+}
+const toUnits = (span) => (span && astral ? [unitOf[span[0]], unitOf[span[1]]] : span);
+const toPoints = (span) => (span && astral ? [pointOf[span[0]], pointOf[span[1]]] : span);
+// Claims, and suggestions, carry their spans as speaker, cue and claim.
+const convertClaims = (claims, convert) => claims.map((c) => ({
+  ...c, speaker: convert(c.speaker), cue: convert(c.cue), claim: convert(c.claim),
+}));
+// A stored version (own, gold, another annotator's, or theirs in a conflict); null stays null.
+const annotationInUnits = (a) => (a && { ...a, claims: convertClaims(a.claims, toUnits) });
+function sentenceInUnits(row) {
+  const [start, end] = toUnits([row.start, row.end]);
+  return {
+    ...row, start, end,
+    suggestions: convertClaims(row.suggestions, toUnits),
+    annotation: annotationInUnits(row.annotation),
+    work: (row.work || []).map(annotationInUnits),
+  };
+}
+
 // Adjudicating without a gold version yet, the page starts from the first annotator's version
 // that is a decision (a skip is not one): its index in row.work, else -1.
 function startingWork(row, annotation) {
@@ -44,7 +83,7 @@ function startingClaims(row, annotation) {
   }));
 }
 
-const sentences = data.sentences.map((row) => ({
+const sentences = data.sentences.map(sentenceInUnits).map((row) => ({
   ...row,
   draft: {
     status: row.annotation ? row.annotation.status : null,
@@ -52,7 +91,7 @@ const sentences = data.sentences.map((row) => ({
     from: startingAuthor(row, row.annotation),
   },
   comments: row.comments || [],
-  work: row.work || [],
+  work: row.work,
   disagreement: row.disagreement || [],
   taken: startingWork(row, row.annotation), // the version shown or last taken: t goes on from the next one
   history: [],
@@ -442,7 +481,9 @@ async function toggleHistory() {
   const s = sentences[current];
   if (s.events) { s.events = null; renderPanel(); return; }
   const response = await fetch(data.urls.history.replace("/0/", `/${s.id}/`), { credentials: "same-origin" });
-  s.events = response.ok ? await response.json() : [];
+  // Only an event's claims after the change are shown (eventText): only they are converted.
+  const inUnits = (e) => (e.after && e.after.claims ? { ...e, after: annotationInUnits(e.after) } : e);
+  s.events = response.ok ? (await response.json()).map(inUnits) : [];
   renderPanel();
 }
 
@@ -474,7 +515,7 @@ async function send(s, i) {
   const body = {
     status,
     version: s.version,
-    claims: status === "no_claim" || status === "skipped" ? [] : s.draft.claims,
+    claims: status === "no_claim" || status === "skipped" ? [] : convertClaims(s.draft.claims, toPoints),
   };
   let response;
   try {
@@ -505,13 +546,13 @@ async function send(s, i) {
     if (s.pending <= 1) {
       s.draft.status = payload.status;
       // A skip is stored without claims; the draft keeps the ones it showed.
-      if (payload.status !== "skipped") s.draft.claims = editable(payload.claims);
+      if (payload.status !== "skipped") s.draft.claims = editable(convertClaims(payload.claims, toUnits));
       s.saveState = "saved";
       s.message = "";
     }
   } else if (response.status === 409) {
     s.saveState = "conflict";
-    s.theirs = payload.current;
+    s.theirs = annotationInUnits(payload.current);
   } else {
     s.saveState = "error";
     s.message = errorText(payload, `HTTP ${response.status}`);
