@@ -195,3 +195,21 @@ def test_p_shows_speakers_renamed_since_the_page_loaded(page, document, people):
     expect(picker.locator("option:checked")).to_contain_text("Officials of the ministry")
     expect(picker).to_be_focused()
     expect(row(page, 1).locator("span.status")).to_have_text("suggested")  # nothing else changed
+
+
+def test_a_change_at_the_last_sentence_does_not_leave_the_document(page, document, people):
+    """QA: after the 'press j again' hint, Enter, n or x left for the next document even when
+    they changed something; only a second j with nothing changed in between goes on."""
+    last = document.sentences.count() - 1
+    log_in(page, "annotator")
+    page.goto(f"/documents/{document.pk}/")
+    row(page, last).locator(".idx").click()
+    page.keyboard.press("j")
+    expect(page.locator("#panel .hint")).to_contain_text("Press j again")
+    page.keyboard.press("n")  # a change: saved, and the page stays with the hint again
+    wait_saved(page, last)
+    expect(page.locator("#panel .hint")).to_contain_text("Press j again")
+    page.wait_for_timeout(300)
+    assert page.url.endswith(f"/documents/{document.pk}/")
+    page.keyboard.press("j")  # now it goes on (here back to this document, the only one with work left)
+    expect(page.locator(".messages")).to_contain_text("last document with work left")

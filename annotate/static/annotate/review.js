@@ -667,11 +667,16 @@ function refresh(i) {
 
 // ---------- actions ----------
 
+// At the last sentence a first j only says so; a second j, with nothing changed in between,
+// goes on to the next document.
+let atLastSentence = false;
+
 // The sentences changed on this page, oldest first, one entry per change: z undoes the last
 // change wherever it was made, since Enter, n and x move on to the next sentence at once.
 const changed = [];
 
 function edit(s, change, status = "corrected") {
+  atLastSentence = false;  // "press j again" was about leaving as things were; a change needs a new j
   s.history.push({ draft: clone(s.draft), activeClaim: s.activeClaim });
   changed.push(sentences.indexOf(s));
   change();
@@ -806,6 +811,7 @@ function switchClaim() {
 }
 
 function undo() {
+  atLastSentence = false;
   const i = changed.pop();
   if (i === undefined) { hint("Nothing to undo on this page."); return; }
   const s = sentences[i];
@@ -827,7 +833,6 @@ function move(i) {
   listEl.children[current].scrollIntoView({ block: "nearest" });
 }
 
-let atLastSentence = false;
 function step(delta) {
   const position = order.indexOf(current) + delta;
   if (position >= 0 && position < order.length) { move(order[position]); return; }
