@@ -182,6 +182,9 @@ class DeletedOnlyWithTheirDocument:
     def delete_view(self, request, object_id, extra_context=None):
         raise PermissionDenied("This goes only with its document.")
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "show_delete": False})
+
     def get_actions(self, request):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)

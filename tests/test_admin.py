@@ -128,6 +128,8 @@ def test_admin_cannot_move_a_document_or_delete_its_parts_and_audits_every_delet
     assert 'name="project"' not in change, "the project is shown, not editable"
     sentence, speaker = Sentence.objects.filter(document=document).first(), Speaker.objects.filter(document=document).first()
     assert superuser_client.get(f"/admin/annotate/sentence/{sentence.pk}/delete/").status_code == 403
+    for url in (f"/admin/annotate/sentence/{sentence.pk}/change/", f"/admin/annotate/speaker/{speaker.pk}/change/"):
+        assert "/delete/" not in superuser_client.get(url).content.decode(), "no Delete button leading to a 403"
     assert superuser_client.get(f"/admin/annotate/speaker/{speaker.pk}/delete/").status_code == 403
     assert "delete_selected" not in superuser_client.get("/admin/annotate/sentence/").content.decode()
     assignment = Assignment.objects.get(document=document)

@@ -71,6 +71,19 @@ def test_an_export_gets_the_usual_file_mode(document, tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask, "not the temporary file's 0600"
+    target.chmod(0o600)  # a private corpus stays private
+    call_command("export_corpus", document.project.name, format="jsonl", output=str(target), stderr=StringIO())
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+def test_an_export_through_a_link_writes_where_it_points(document, tmp_path):
+    """Renaming over a link would replace the link itself (QA: -o /dev/stdout replaced the
+    machine's /dev/stdout with a file)."""
+    real, link = tmp_path / "real.csv", tmp_path / "link.csv"
+    real.write_text("old")
+    link.symlink_to(real)
+    call_command("export_corpus", document.project.name, format="csv", output=str(link), stderr=StringIO())
+    assert link.is_symlink() and real.read_text().startswith("document_id,")
 
 
 def test_predict_writes_score_format_and_reports_bad_lines(tmp_path):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Iterable
@@ -47,19 +48,26 @@ class Command(BaseCommand):
 def write_atomically(target: Path, chunks: Iterable[str]) -> None:
     """Write beside `target` and rename at the end, so a failed export (a full disk, a
     database error, Ctrl-C) leaves the previous file whole and no temporary file behind.
-    A target that is not a regular file (/dev/stdout, a pipe) is written directly."""
-    if target.exists() and not target.is_file():
+
+    A link (/dev/stdout, a symlink to elsewhere) or anything but a regular file (a pipe) is
+    written through directly: renaming over it would replace the link itself. A file that
+    exists keeps its mode; a new one gets the mode open() would give it."""
+    if target.is_symlink() or (target.exists() and not target.is_file()):
         with open(target, "w", encoding="utf-8", newline="") as handle:
             handle.writelines(chunks)
         return
+    if target.exists():
+        mode = stat.S_IMODE(target.stat().st_mode)
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="", dir=target.parent,
                                          prefix=f".{target.name}.", delete=False)
     try:
         with handle:
             handle.writelines(chunks)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(handle.name, 0o666 & ~umask)  # as open() would have made it, not the temporary file's 0600
+        os.chmod(handle.name, mode)  # not the temporary file's 0600
         os.replace(handle.name, target)
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
