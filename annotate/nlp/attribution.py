@@ -106,7 +106,8 @@ def sentence_spans(doc: Doc) -> list[tuple[int, int]]:
         if merged and all(t.is_punct for t in words) and merged[-1][1] == start:
             merged[-1] = (merged[-1][0], words[-1].i + 1)
             continue
-        merged.append((start, end))
+        # Whitespace at a sentence's edges ("said.\t") is no part of it.
+        merged.append((words[0].i, words[-1].i + 1))
     return merged
 
 

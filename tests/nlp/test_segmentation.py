@@ -51,3 +51,9 @@ def test_speaker_spans_lose_whitespace_and_separators_at_their_edges(nlp):
         (prediction,) = preannotate(nlp, [text], targets=[""])
         (claim,) = [c for c in prediction.claims if c.speaker]
         assert text[claim.speaker[0]:claim.speaker[1]] == speaker
+
+
+def test_whitespace_at_a_sentences_edges_is_no_part_of_it(nlp):
+    text = '"We will win," Mayor Ann Lee said.\t"Nobody doubts it."'
+    doc = nlp(text)
+    assert [doc[s:e].text for s, e in sentence_spans(doc)] == ['"We will win," Mayor Ann Lee said.', '"Nobody doubts it."']
