@@ -159,6 +159,9 @@ class Speaker(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Who named it: pre-annotation, or a person (part of their work, hidden from other
+    # annotators of a blind project). Not read from `created_by`, which a deleted user empties.
+    from_machine = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["document", "name"]

@@ -319,9 +319,10 @@ def review_payload(document: Document, user: AbstractBaseUser, *, adjudicate: bo
 def document_speakers(document: Document, *, seen_by: AbstractBaseUser | None = None) -> list[dict[str, Any]]:
     """The document's canonical speakers, by name, as the review page lists them.
 
-    With `seen_by` (an annotator of a blind project), only the machine's speakers, those the
-    person created and those their own claims name: a speaker someone else typed in is part
-    of that person's work."""
+    With `seen_by` (an annotator of a blind project), only the machine's speakers (made by
+    pre-annotation, or named by a suggestion: a merge can point suggestions at a person's
+    speaker), those the person created and those their own claims name: a speaker someone
+    else typed in is part of that person's work."""
     speakers = document.speakers.all()
     if seen_by is not None:
         own_claims = Annotation.objects.filter(
@@ -329,7 +330,10 @@ def document_speakers(document: Document, *, seen_by: AbstractBaseUser | None = 
             sentence_annotation__annotator=seen_by,
             sentence_annotation__kind=SentenceAnnotation.Kind.ANNOTATION,
         ).values("speaker_id")
-        speakers = speakers.filter(Q(created_by__isnull=True) | Q(created_by=seen_by) | Q(pk__in=own_claims))
+        suggested = Suggestion.objects.filter(sentence__document=document).values("speaker_id")
+        speakers = speakers.filter(
+            Q(from_machine=True) | Q(pk__in=suggested) | Q(created_by=seen_by) | Q(pk__in=own_claims)
+        )
     return [{"id": s.pk, "name": s.name, "kind": s.kind} for s in speakers.order_by("name")]
 
 

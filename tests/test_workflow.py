@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from annotate import selectors
 from annotate.exporters import export_project
-from annotate.models import Assignment, AuditEvent, Comment, Role, SentenceAnnotation
+from annotate.models import Assignment, AuditEvent, Comment, Role, SentenceAnnotation, Speaker
 from annotate.services.imports import import_documents, parse_text
 from annotate.services.projects import membership_set
 from annotate.services.workflow import WorkflowError, assign_automatically, assign_documents
@@ -272,9 +272,12 @@ def test_a_blind_annotator_sees_no_speaker_someone_else_typed_in(document, peopl
     def names(user, mode: str = "") -> set[str]:
         return {s["name"] for s in api(user).get(f"/api/documents/{document.pk}/{mode}").json()["speakers"]}
 
-    machine = set(document.speakers.filter(created_by__isnull=True).values_list("name", flat=True))
+    machine = set(document.speakers.filter(from_machine=True).values_list("name", flat=True))
     assert machine and names(people["annotator"]) == machine
     assert names(second) == machine | {"Three generals"}
+    # A deleted creator empties created_by (SET_NULL); the speaker is still a person's work.
+    Speaker.objects.filter(name="Three generals").update(created_by=None)
+    assert names(people["annotator"]) == machine, "a speaker whose creator is gone is still not the machine's"
     assert "Three generals" in names(people["reviewer"], "?mode=adjudicate")
     document.project.blind = False
     document.project.save()

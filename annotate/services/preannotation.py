@@ -232,7 +232,7 @@ def _store_suggestions(
                 name = " ".join(entity.name.split())[:300]
                 key = (document.pk, speaker_key(name))
                 if key not in speakers:
-                    speakers[key] = Speaker(document=document, name=name, kind=entity.kind)
+                    speakers[key] = Speaker(document=document, name=name, kind=entity.kind, from_machine=True)
                     new_speakers.append(speakers[key])
                 suggestion.speaker = speakers[key]
             rows.append(suggestion)
