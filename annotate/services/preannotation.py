@@ -136,7 +136,7 @@ def refresh_suggestions(documents: Sequence[Document]) -> None:
                 if sentence.pk in worked_on:
                     continue
                 before, after = old.get(sentence.pk, []), predicted.get(sentence.index, [])
-                if [(x.claim_span, x.speaker_span, x.cue_span) for x in before] != [_spans(c) for c in after]:
+                if [(x.claim_span, x.speaker_span, x.cue_span) for x in before] != [(c.claim, c.speaker, c.cue) for c in after]:
                     changed.add(sentence.pk)
                     continue
                 for suggestion, claim in zip(before, after):
@@ -181,11 +181,6 @@ def _machine_fields(
     }
 
 
-def _spans(claim: ClaimPrediction) -> tuple[CharSpan, CharSpan | None, CharSpan | None]:
-    as_span = lambda span: (span[0], span[1]) if span is not None else None  # noqa: E731
-    return as_span(claim.claim), as_span(claim.speaker), as_span(claim.cue)
-
-
 def _active_labels(documents: Sequence[Document]) -> dict[tuple[int, str], StanceLabel]:
     return {
         (label.project_id, label.value): label
@@ -224,7 +219,7 @@ def _store_suggestions(
                 **_machine_fields(claim, prediction, labels, document.project_id),
             )
             entity = prediction.speakers[claim.speaker_entity] if claim.speaker_entity is not None else None
-            mentions = [_spans(claim)[1], *((m[0], m[1]) for m in (entity.mentions if entity else []))]
+            mentions = [claim.speaker, *(entity.mentions if entity else [])]  # CharSpan tuples, as stored spans
             kept_speaker = next((curated[(document.pk, m)] for m in mentions if (document.pk, m) in curated), None)
             if kept_speaker is not None:
                 suggestion.speaker_id = kept_speaker
