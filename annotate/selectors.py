@@ -21,6 +21,7 @@ from annotate.models import (
     Role,
     Sentence,
     SentenceAnnotation,
+    Speaker,
     Suggestion,
 )
 
@@ -334,7 +335,11 @@ def document_speakers(document: Document, *, seen_by: AbstractBaseUser | None = 
         speakers = speakers.filter(
             Q(from_machine=True) | Q(pk__in=suggested) | Q(created_by=seen_by) | Q(pk__in=own_claims)
         )
-    return [{"id": s.pk, "name": s.name, "kind": s.kind} for s in speakers.order_by("name")]
+    return [speaker_data(s) for s in speakers.order_by("name")]
+
+
+def speaker_data(speaker: Speaker) -> dict[str, Any]:
+    return {"id": speaker.pk, "name": speaker.name, "kind": speaker.kind}
 
 
 def sentence_history(sentence: Sentence, user: AbstractBaseUser, role: str | None) -> list[dict[str, Any]]:

@@ -332,13 +332,12 @@ def _speaker_change(change) -> Response:
     except SpeakerNameTaken as taken:
         return Response({"detail": str(taken), "existing": taken.existing.pk}, status=status.HTTP_409_CONFLICT)
     except StaleSpeaker as stale:
-        current = {"id": stale.current.pk, "name": stale.current.name, "kind": stale.current.kind}
-        return Response({"detail": str(stale), "current": current,
+        return Response({"detail": str(stale), "current": selectors.speaker_data(stale.current),
                          "speakers": selectors.document_speakers(stale.current.document)},
                         status=status.HTTP_409_CONFLICT)
     except SpeakerChangeInvalid as error:
         return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
-    return Response({"speaker": {"id": speaker.pk, "name": speaker.name, "kind": speaker.kind},
+    return Response({"speaker": selectors.speaker_data(speaker),
                      "speakers": selectors.document_speakers(speaker.document)})
 
 

@@ -22,7 +22,7 @@ from annotate.models import (
 from annotate.nlp.pipeline import load_pipeline, preannotate
 from annotate.nlp.stance import load_stance_classifier
 from annotate.nlp.types import CharSpan, ClaimPrediction, DocumentPrediction
-from annotate.services.speakers import speaker_key
+from annotate.services.speakers import NAME_MAX_LENGTH, speaker_key, tidy_speaker_name
 
 logger = logging.getLogger(__name__)
 
@@ -224,7 +224,7 @@ def _store_suggestions(
             if kept_speaker is not None:
                 suggestion.speaker_id = kept_speaker
             elif entity is not None:
-                name = " ".join(entity.name.split())[:300]
+                name = tidy_speaker_name(entity.name)[:NAME_MAX_LENGTH]
                 key = (document.pk, speaker_key(name))
                 if key not in speakers:
                     speakers[key] = Speaker(document=document, name=name, kind=entity.kind, from_machine=True)

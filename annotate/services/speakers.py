@@ -35,15 +35,20 @@ class SpeakerNameTaken(SpeakerChangeInvalid):
         self.existing = existing
 
 
+def tidy_speaker_name(name: str) -> str:
+    """A speaker's name as stored: runs of whitespace (tabs, line breaks) become one space."""
+    return " ".join(name.split())
+
+
 def speaker_key(name: str) -> str:
     """What makes two speaker names the same one: case and spacing aside, as the review page
     matches a selected name to a speaker."""
-    return " ".join(name.split()).casefold()
+    return tidy_speaker_name(name).casefold()
 
 
 def speaker_named(document: Document, name: str, *, by: AbstractBaseUser | None) -> Speaker:
     """The document's speaker of that name (case and spacing aside), created if there is none."""
-    name = " ".join(name.split())[:NAME_MAX_LENGTH]
+    name = tidy_speaker_name(name)[:NAME_MAX_LENGTH]
     existing = Speaker.objects.filter(document=document, name__iexact=name).first()
     if existing is not None:
         return existing
@@ -60,7 +65,7 @@ def rename_speaker(speaker: Speaker, *, name: str | None = None, kind: str | Non
     """Give `speaker` a new name and/or kind. The name must stay unique in its document.
     With `expected_name` (the name the client showed), a rename made meanwhile by someone
     else is refused (StaleSpeaker) instead of silently overwritten."""
-    new_name = speaker.name if name is None else " ".join(name.split())
+    new_name = speaker.name if name is None else tidy_speaker_name(name)
     new_kind = speaker.kind if kind is None else kind
     if not new_name:
         raise SpeakerChangeInvalid("a speaker needs a name")
