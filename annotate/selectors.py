@@ -73,8 +73,8 @@ def project_annotators(project: Project) -> QuerySet:
 def can_open_document(user: AbstractBaseUser, document: Document, role: str | None) -> bool:
     """Reviewers and admins open every document of their project; annotators only their assigned ones."""
     if role in (Role.ADMIN, Role.REVIEWER):
-        return True
-    return role == Role.ANNOTATOR and Assignment.objects.filter(document=document, annotator=user).exists()
+        return True  # every document of the project: no query needed
+    return role == Role.ANNOTATOR and visible_documents(document.project, user, role).filter(pk=document.pk).exists()
 
 
 def visible_documents(project: Project, user: AbstractBaseUser, role: str | None) -> QuerySet[Document]:
