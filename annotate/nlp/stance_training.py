@@ -169,6 +169,7 @@ class StanceExample:
 @dataclass
 class TrainResult:
     output_dir: Path
+    classifier: StanceClassifier  # the model just saved, ready to use without loading it again
     model_id: str
     labels: tuple[str, ...]
     examples: int
@@ -587,6 +588,7 @@ def train_stance_model(
     classifier.to_disk(output)
     return TrainResult(
         output_dir=output,
+        classifier=classifier,
         model_id=classifier.model_id,
         labels=labels,
         examples=len(examples),

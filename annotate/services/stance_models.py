@@ -200,9 +200,9 @@ def run_stance_training(stance_model_id: int) -> StanceModel:
                 message=f"Comparing with {'the model in use and ' if in_use_dir else ''}the rules on {len(held_out)} held-out claims")
         gold = [e.label for e in held_out]
         active = [label.value for label in project.labels.all() if not label.retired]
-        # The candidate is loaded on its own, not into the pipeline's cache of models in use:
-        # it may never be used.
-        classifiers = [StanceClassifier.load(output)] + ([load_stance_classifier(in_use_dir)] if in_use_dir else [])
+        # The candidate as training left it in memory, not through the pipeline's cache of
+        # models in use: it may never be used.
+        classifiers = [result.classifier] + ([load_stance_classifier(in_use_dir)] if in_use_dir else [])
         rules_said, (model_said, *in_use_said) = held_out_stances(classifiers, held_out, active)
         trained, rules = stance_scores(gold, model_said), stance_scores(gold, rules_said)
         current = stance_scores(gold, in_use_said[0]) if in_use_said else None
