@@ -93,7 +93,11 @@ case "${1:-}" in
   test)
     ensure_venv
     ensure_requirements requirements-test.txt
-    [ -x /usr/bin/chromium ] || apt_install chromium
+    # Debian's chromium for the browser tests, and libatomic1, which Playwright's own node
+    # driver needs and a minimal Debian lacks (checked in a fresh debootstrap'd bookworm).
+    if [ ! -x /usr/bin/chromium ] || ! /sbin/ldconfig -p | grep -q 'libatomic\.so\.1'; then
+      apt_install chromium libatomic1
+    fi
     shift
     "$PY" -m ruff check --quiet .
     # The whole suite on the embedded defaults (SQLite, in-process tasks)...
