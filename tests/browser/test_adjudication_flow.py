@@ -148,6 +148,23 @@ def test_the_first_t_takes_the_version_after_the_one_shown(browser, live_server,
     reviewer.context.close()
 
 
+def test_t_after_undo_takes_the_same_version_again(browser, live_server, transactional_db, browser_errors, officials, people):
+    annotate_as(User.objects.get(username="ann2"), officials, "corrected", "oppose")  # shown first
+    annotate_as(people["annotator"], officials, "corrected", "support")
+    reviewer = adjudicate(browser, live_server, browser_errors, officials)
+    reviewer.keyboard.press("t")
+    wait_saved(reviewer, officials.index)
+    assert gold(officials) == ("corrected", ["support"])
+    reviewer.keyboard.press("z")  # no gold again, ann2's version on show
+    expect(row(reviewer, officials.index).locator("span.status")).to_have_text("from ann2")
+    expect(row(reviewer, officials.index).locator("span.save")).to_have_text("")  # the withdrawal landed
+    assert not SentenceAnnotation.objects.filter(sentence=officials, kind="adjudication").exists()
+    reviewer.keyboard.press("t")  # the version after the one shown, as the first time
+    wait_saved(reviewer, officials.index)
+    assert gold(officials) == ("corrected", ["support"])
+    reviewer.context.close()
+
+
 def test_before_gold_a_row_says_whose_version_it_shows(browser, live_server, transactional_db, browser_errors, officials, people):
     annotate_as(User.objects.get(username="ann2"), officials, "corrected", "oppose")
     annotate_as(people["annotator"], officials, "corrected", "support")

@@ -378,8 +378,8 @@ function renderWork(s) {
 function takeVersion(s, k) {
   const w = s.work[k];
   if (!w) return;
-  s.taken = k;
   edit(s, () => {
+    s.taken = k;  // inside the change, so that the undo history keeps the version taken before it
     s.draft.claims = editable(w.claims);
     s.activeClaim = 0;
   }, w.status === "no_claim" ? "no_claim" : "corrected");
@@ -677,7 +677,7 @@ const changed = [];
 
 function edit(s, change, status = "corrected") {
   atLastSentence = false;  // "press j again" was about leaving as things were; a change needs a new j
-  s.history.push({ draft: clone(s.draft), activeClaim: s.activeClaim });
+  s.history.push({ draft: clone(s.draft), activeClaim: s.activeClaim, taken: s.taken });
   changed.push(sentences.indexOf(s));
   change();
   s.panelMessage = "";
@@ -818,6 +818,7 @@ function undo() {
   const previous = s.history.pop();
   s.draft = previous.draft;
   s.activeClaim = previous.activeClaim;
+  s.taken = previous.taken;  // so that t after z takes the same version again, not the one after it
   move(i);  // back to where the change was made, to see it undone
   save(s, s.draft.status);  // null: back to untouched, see withdraw()
 }
