@@ -312,9 +312,15 @@ def review_payload(document: Document, user: AbstractBaseUser, *, adjudicate: bo
             {"value": label.value, "name": label.name, "key": label.key, "color": label.color, "retired": label.retired}
             for label in project.labels.order_by("key")
         ],
-        "speakers": document_speakers(document, seen_by=user if project.blind and not adjudicate else None),
+        "speakers": review_speakers(document, user, adjudicate=adjudicate),
         "sentences": sentence_rows,
     }
+
+
+def review_speakers(document: Document, user: AbstractBaseUser, *, adjudicate: bool) -> list[dict[str, Any]]:
+    """The speakers the review page offers `user`: in a blind project an annotator's page
+    (adjudicating is never blind) lists only what `document_speakers(seen_by=)` allows."""
+    return document_speakers(document, seen_by=user if document.project.blind and not adjudicate else None)
 
 
 def document_speakers(document: Document, *, seen_by: AbstractBaseUser | None = None) -> list[dict[str, Any]]:

@@ -167,7 +167,7 @@ def _review_page(request: HttpRequest, pk: int, *, adjudicate: bool) -> HttpResp
         "comments": reverse("api-sentence-comments", kwargs={"pk": 0}),
         "history": reverse("api-sentence-history", kwargs={"pk": 0}),
         "resolve": reverse("api-comment-resolve", kwargs={"pk": 0}),
-        "document": reverse("api-document-review", kwargs={"pk": document.pk})
+        "speakers": reverse("api-document-speakers", kwargs={"pk": document.pk})
         + ("?mode=adjudicate" if adjudicate else ""),
         "next": None if adjudicate else reverse("annotate:project-next", kwargs={"pk": document.project_id})
         + f"?after={document.pk}",

@@ -270,7 +270,10 @@ def test_a_blind_annotator_sees_no_speaker_someone_else_typed_in(document, peopl
     assert _save(second, sentence, "corrected", [claim]).status_code == 200
 
     def names(user, mode: str = "") -> set[str]:
-        return {s["name"] for s in api(user).get(f"/api/documents/{document.pk}/{mode}").json()["speakers"]}
+        listed = api(user).get(f"/api/documents/{document.pk}/{mode}").json()["speakers"]
+        # The picker's own endpoint lists exactly what the page was given.
+        assert api(user).get(f"/api/documents/{document.pk}/speakers/{mode}").json() == listed
+        return {s["name"] for s in listed}
 
     machine = set(document.speakers.filter(from_machine=True).values_list("name", flat=True))
     assert machine and names(people["annotator"]) == machine
@@ -279,6 +282,10 @@ def test_a_blind_annotator_sees_no_speaker_someone_else_typed_in(document, peopl
     Speaker.objects.filter(name="Three generals").update(created_by=None)
     assert names(people["annotator"]) == machine, "a speaker whose creator is gone is still not the machine's"
     assert "Three generals" in names(people["reviewer"], "?mode=adjudicate")
+    assert api(second).get(f"/api/documents/{document.pk}/speakers/?mode=adjudicate").status_code == 403
+    outsider = make_user("ann-elsewhere")
+    membership_set(project=document.project, user=outsider, role=Role.ANNOTATOR)  # not assigned to it
+    assert api(outsider).get(f"/api/documents/{document.pk}/speakers/").status_code in (403, 404)
     document.project.blind = False
     document.project.save()
     assert "Three generals" in names(people["annotator"])

@@ -13,6 +13,7 @@ urlpatterns = [
     path("projects/<int:project_pk>/agreement/", views.ProjectAgreement.as_view(), name="api-project-agreement"),
     path("projects/<int:project_pk>/export/<str:fmt>/", views.ProjectExport.as_view(), name="api-project-export"),
     path("documents/<int:pk>/", views.DocumentReview.as_view(), name="api-document-review"),
+    path("documents/<int:pk>/speakers/", views.DocumentSpeakers.as_view(), name="api-document-speakers"),
     path("sentences/<int:pk>/annotation/", views.SentenceAnnotationSave.as_view(), name="api-sentence-annotation"),
     path("sentences/<int:pk>/adjudication/", views.SentenceAdjudicationSave.as_view(), name="api-sentence-adjudication"),
     path("sentences/<int:pk>/comments/", views.SentenceComments.as_view(), name="api-sentence-comments"),

@@ -199,6 +199,24 @@ class DocumentReview(DocumentScopedMixin, APIView):
         return Response(selectors.review_payload(self.get_permission_document(), request.user, adjudicate=adjudicate))
 
 
+class DocumentSpeakers(DocumentScopedMixin, APIView):
+    """The document's canonical speakers as the review page lists them (`?mode=` as for the
+    document): the speaker picker fetches them afresh without the whole document."""
+
+    permission_classes = [CanOpenDocument]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("mode", str, enum=["annotate", "adjudicate"],
+                                     description="the speakers of your own page (default) or of the adjudication page (reviewers)")],
+        responses={200: OpenApiResponse(description="[{id, name, kind}] by name"), **FORBIDDEN},
+    )
+    def get(self, request, pk: int):
+        adjudicate = request.query_params.get("mode") == "adjudicate"
+        if adjudicate and role_of(request, self) not in (Role.ADMIN, Role.REVIEWER):
+            raise PermissionDenied("Only reviewers adjudicate.")
+        return Response(selectors.review_speakers(self.get_permission_document(), request.user, adjudicate=adjudicate))
+
+
 def _save_response(request, sentence: Sentence, kind: str) -> Response:
     serializer = SentenceAnnotationSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)

@@ -563,9 +563,9 @@ async function send(s, i) {
 // The document's speakers as stored now: a reviewer may have renamed or merged some since this
 // page loaded. Only the panel shows speaker names, so only the panel is drawn again.
 async function reloadSpeakers() {
-  const response = await fetch(data.urls.document, { credentials: "same-origin" });
+  const response = await fetch(data.urls.speakers, { credentials: "same-origin" });
   if (!response.ok) return;
-  const fresh = (await response.json()).speakers;
+  const fresh = await response.json();
   // Unchanged: drawing the panel again would only take the focus off the picker.
   if (JSON.stringify(fresh) === JSON.stringify(speakers)) return;
   const picking = document.activeElement.matches("#panel .claim select") ? document.activeElement.closest(".claim").dataset.claim : null;
