@@ -160,7 +160,23 @@ def stem(word: str) -> str:
 
 
 def is_content_word(token: Token) -> bool:
-    return token.is_alpha and not token.is_stop and len(token.text) > 1
+    return token.is_alpha and len(token.text) > 1 and (not token.is_stop or is_acronym(token))
+
+
+def is_acronym(token: Token) -> bool:
+    """An upper-case stop word that is a name ("US", "IT", "WHO"), not a shouted word
+    ("NOT", or any word of an all-capitals headline): a target "US–Pakistan cooperation"
+    is named by "the US", never by "told us"."""
+    if not (token.is_stop and token.is_upper and len(token.text) > 1) or token.lower_ in NEGATION_WORDS:
+        return False
+    doc = token.doc
+    neighbours = [doc[i] for i in (token.i - 1, token.i + 1) if 0 <= i < len(doc) and doc[i].is_alpha]
+    return not any(n.is_upper and len(n.text) > 1 for n in neighbours)
+
+
+def token_stem(token: Token) -> str:
+    """`stem` of a word; an acronym keeps its case, so that "US" never meets "us"."""
+    return token.text if is_acronym(token) else stem(token.lower_)
 
 
 @dataclass(frozen=True)
@@ -176,7 +192,7 @@ class TargetProfile:
 def profile_target(tokens: Sequence[Token]) -> TargetProfile:
     """Read a target (tokenizer output suffices)."""
     words = [t.lower_ for t in tokens]
-    content = frozenset(stem(t.lower_) for t in tokens if is_content_word(t) and t.lower_ not in MOTION_FRAME_WORDS)
+    content = frozenset(token_stem(t) for t in tokens if is_content_word(t) and t.lower_ not in MOTION_FRAME_WORDS)
     is_motion = words[:2] == ["this", "house"]
     is_proposition = not is_motion and len(content) > 3
     copula = next((i for i, w in enumerate(words) if w in COPULA_WORDS), None)
@@ -294,7 +310,7 @@ def is_parsed(tokens: Sequence[Token]) -> bool:
 def gather_evidence(tokens: Sequence[Token], target: TargetProfile, *, is_document: bool = False) -> Evidence:
     words = [t.lower_ for t in tokens]
     parsed = is_parsed(tokens)
-    stems = {stem(w) for w in words}
+    stems = {token_stem(t) for t in tokens}
     sentiment = 0.0
     for i, word in enumerate(words):
         valence = SENTIMENT_LEXICON.get(word, 0.0)
@@ -324,7 +340,7 @@ def focus_tokens(span: Span, target: TargetProfile) -> Sequence[Token]:
         return span
     focus: list[Token] = []
     for sentence in span.sents:
-        stems = {stem(t.lower_) for t in sentence}
+        stems = {token_stem(t) for t in sentence}
         if target.content_stems and len(target.content_stems & stems) / len(target.content_stems) >= FOCUS_SHARE:
             focus.extend(sentence)
     return focus

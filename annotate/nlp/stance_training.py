@@ -51,7 +51,7 @@ from .stance_rules import (
     is_parsed,
     profile_target,
     read_text,
-    stem,
+    token_stem,
 )
 from .types import stance_model_id
 
@@ -236,7 +236,7 @@ def _doc_words(tokens: Sequence[Token], evidence: Evidence, target: TargetProfil
 
 
 def is_target_word(token: Token, target: TargetProfile) -> bool:
-    return is_content_word(token) and stem(token.lower_) in target.content_stems
+    return is_content_word(token) and token_stem(token) in target.content_stems
 
 
 def structure_features(tokens: Sequence[Token], target: TargetProfile, groups: frozenset[str]) -> list[str]:

@@ -303,9 +303,14 @@ def test_a_topic_target_takes_no_side_from_unrelated_tone_or_a_bare_mention():
         "City council approves wonderful funding for harbour bridge repairs.",  # positive, never names the topic
         "Pakistan and the US met on Tuesday.",  # names the topic, takes no side
         "Cooperation between Pakistan and the US has been a great success.",  # names it, with praise
+        # "US" is a name, though "us" is a stop word: naming one of the parties counts...
+        "We must remain engaged with the US as the relationship is based on mutual interest.",
+        # ... and the pronoun does not name it, nor does a shouted headline's "US".
+        "They told us the harbour festival was a wonderful success.",
+        "LET US CELEBRATE A WONDERFUL SUCCESS",
     ]
-    stances = [p.stance for p in preannotate(nlp, texts, targets=["US–Pakistan cooperation"] * 3)]
-    assert stances == ["neutral", "neutral", "support"]
+    stances = [p.stance for p in preannotate(nlp, texts, targets=["US–Pakistan cooperation"] * len(texts))]
+    assert stances == ["neutral", "neutral", "support", "support", "neutral", "neutral"]
 
 
 def test_rules_choose_among_the_projects_labels() -> None:
