@@ -181,40 +181,40 @@ class SentenceScopedMixin(DocumentScopedMixin):
         return self.get_sentence().document
 
 
-class DocumentReview(DocumentScopedMixin, APIView):
+# `?mode=` of the review page's reads: your own work, or the adjudication page (reviewers).
+REVIEW_MODE = OpenApiParameter("mode", str, enum=["annotate", "adjudicate"],
+                               description="your own page (default), or the adjudication page with every annotator's work and the gold version (reviewers)")
+
+
+class ReviewReadMixin(DocumentScopedMixin):
+    permission_classes = [CanOpenDocument]
+
+    def is_adjudicating(self) -> bool:
+        """Whether `?mode=adjudicate` was asked for; refused to annotators."""
+        adjudicate = self.request.query_params.get("mode") == "adjudicate"
+        if adjudicate and role_of(self.request, self) not in (Role.ADMIN, Role.REVIEWER):
+            raise PermissionDenied("Only reviewers adjudicate.")
+        return adjudicate
+
+
+class DocumentReview(ReviewReadMixin, APIView):
     """A document with its sentences and suggestions; your own work, or with `?mode=adjudicate`
     (reviewers) every annotator's work and the gold version."""
 
-    permission_classes = [CanOpenDocument]
-
-    @extend_schema(
-        parameters=[OpenApiParameter("mode", str, enum=["annotate", "adjudicate"],
-                                     description="your own work (default), or every annotator's and the gold version (reviewers)")],
-        responses={200: OpenApiResponse(description="Review payload"), **FORBIDDEN},
-    )
+    @extend_schema(parameters=[REVIEW_MODE], responses={200: OpenApiResponse(description="Review payload"), **FORBIDDEN})
     def get(self, request, pk: int):
-        adjudicate = request.query_params.get("mode") == "adjudicate"
-        if adjudicate and role_of(request, self) not in (Role.ADMIN, Role.REVIEWER):
-            raise PermissionDenied("Only reviewers adjudicate.")
-        return Response(selectors.review_payload(self.get_permission_document(), request.user, adjudicate=adjudicate))
+        document = self.get_permission_document()
+        return Response(selectors.review_payload(document, request.user, adjudicate=self.is_adjudicating()))
 
 
-class DocumentSpeakers(DocumentScopedMixin, APIView):
-    """The document's canonical speakers as the review page lists them (`?mode=` as for the
-    document): the speaker picker fetches them afresh without the whole document."""
+class DocumentSpeakers(ReviewReadMixin, APIView):
+    """The document's canonical speakers as its review page lists them: the speaker picker
+    fetches them afresh without the whole document."""
 
-    permission_classes = [CanOpenDocument]
-
-    @extend_schema(
-        parameters=[OpenApiParameter("mode", str, enum=["annotate", "adjudicate"],
-                                     description="the speakers of your own page (default) or of the adjudication page (reviewers)")],
-        responses={200: OpenApiResponse(description="[{id, name, kind}] by name"), **FORBIDDEN},
-    )
+    @extend_schema(parameters=[REVIEW_MODE], responses={200: OpenApiResponse(description="[{id, name, kind}] by name"), **FORBIDDEN})
     def get(self, request, pk: int):
-        adjudicate = request.query_params.get("mode") == "adjudicate"
-        if adjudicate and role_of(request, self) not in (Role.ADMIN, Role.REVIEWER):
-            raise PermissionDenied("Only reviewers adjudicate.")
-        return Response(selectors.review_speakers(self.get_permission_document(), request.user, adjudicate=adjudicate))
+        document = self.get_permission_document()
+        return Response(selectors.review_speakers(document, request.user, adjudicate=self.is_adjudicating()))
 
 
 def _save_response(request, sentence: Sentence, kind: str) -> Response:
