@@ -269,7 +269,17 @@ class Suggestion(ClaimSpans):
     @property
     def confidence(self) -> float:
         """The weakest field's confidence: what a reviewer should trust the whole by."""
-        values = [self.claim_confidence, self.stance_confidence]
+        return min(self.attribution_confidence, self.stance_confidence)
+
+    @property
+    def attribution_confidence(self) -> float:
+        """The weakest of who said what: the claim, and the speaker and cue when there are any.
+
+        Apart from the stance because the rules' stance falls back to "neutral" at a low,
+        honest confidence on most sentences of an article (nothing in them takes a side):
+        mixed in, that one figure would flag nearly every sentence and hide the doubtful
+        attributions among them."""
+        values = [self.claim_confidence]
         if not self.is_author:
             values += [self.speaker_confidence, self.cue_confidence]
         return min(values)

@@ -189,6 +189,7 @@ def suggestion_data(suggestion: Suggestion) -> dict[str, Any]:
             "cue": round(suggestion.cue_confidence, 3),
             "claim": round(suggestion.claim_confidence, 3),
             "stance": round(suggestion.stance_confidence, 3),
+            "attribution": round(suggestion.attribution_confidence, 3),
             "overall": round(suggestion.confidence, 3),
         },
         "model": f"{suggestion.model_name} {suggestion.model_version}",

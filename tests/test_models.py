@@ -36,6 +36,14 @@ def test_confidence_must_be_a_probability(document):
         )
 
 
+def test_attribution_confidence_leaves_the_stance_and_an_absent_speaker_out():
+    author = Suggestion(claim_start=0, claim_end=5, claim_confidence=0.9, stance_confidence=0.25)
+    assert (author.attribution_confidence, author.confidence) == (0.9, 0.25)
+    quoted = Suggestion(speaker_start=0, speaker_end=2, cue_start=3, cue_end=4, claim_start=5, claim_end=9,
+                        speaker_confidence=0.4, cue_confidence=0.8, claim_confidence=0.9, stance_confidence=0.6)
+    assert (quoted.attribution_confidence, quoted.confidence) == (0.4, 0.4)
+
+
 def test_sentence_offsets_must_be_ordered(document):
     with pytest.raises(IntegrityError), transaction.atomic():
         Sentence.objects.create(document=document, index=99, start=10, end=10)
