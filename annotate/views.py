@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from markdown_it import MarkdownIt
 
@@ -193,11 +194,15 @@ def _review_page(request: HttpRequest, pk: int, *, adjudicate: bool) -> HttpResp
     )
 
 
+# The page carries its sentences' state: a copy from the back/forward or HTTP cache would show
+# saved work as untouched and turn the next change into a false conflict.
+@never_cache
 @login_required
 def document_review(request: HttpRequest, pk: int) -> HttpResponse:
     return _review_page(request, pk, adjudicate=False)
 
 
+@never_cache
 @login_required
 def document_adjudicate(request: HttpRequest, pk: int) -> HttpResponse:
     return _review_page(request, pk, adjudicate=True)

@@ -81,8 +81,10 @@ def test_review_and_adjudication_pages(login, people, document):
     page = login(people["annotator"]).get(f"/documents/{document.pk}/")
     assert page.status_code == 200 and 'id="review-data"' in page.content.decode()
     assert login(people["annotator"]).get(f"/documents/{document.pk}/adjudicate/").status_code == 403
-    adjudicate = login(people["reviewer"]).get(f"/documents/{document.pk}/adjudicate/").content.decode()
-    assert "Adjudicating:" in adjudicate and "only disagreements" in adjudicate
+    adjudicate = login(people["reviewer"]).get(f"/documents/{document.pk}/adjudicate/")
+    assert "Adjudicating:" in adjudicate.content.decode() and "only disagreements" in adjudicate.content.decode()
+    for response in (page, adjudicate):  # the pages carry state that a cached copy would show stale
+        assert "no-store" in response["Cache-Control"]
 
 
 def test_document_text_is_escaped_in_the_page(login, people, project):

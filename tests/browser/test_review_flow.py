@@ -327,6 +327,20 @@ def test_undo_on_an_untouched_sentence_leaves_no_human_work(page: Page, document
     expect(page.locator("#panel .history")).to_contain_text(f"{kind}.delete: withdrawn, suggested again")
 
 
+def test_back_to_the_review_page_shows_the_work_saved_on_it(page: Page, document, people):
+    log_in(page, "annotator")
+    page.goto(f"/documents/{document.pk}/")
+    current = page.locator("#sentences > li.sentence.current")
+    index = int(current.get_attribute("data-index"))
+    page.keyboard.press("1")
+    wait_saved(page, index)
+    page.get_by_role("link", name=re.compile("^Project:")).click()
+    page.go_back()
+    # Not a cached copy of the page as first loaded, which showed the sentence untouched.
+    expect(row(page, index).locator("span.status")).not_to_have_text("suggested")
+    assert SentenceAnnotation.objects.filter(sentence__document=document, sentence__index=index).exists()
+
+
 def test_stance_keys_are_the_labels_own_keys(page: Page, document, people):
     """Retiring label 1 and adding label 4 keeps every label on its key, as the project page shows them."""
     StanceLabel.objects.filter(project=document.project, key="1").update(retired=True)
