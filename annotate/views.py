@@ -130,6 +130,10 @@ def document_import(request: HttpRequest, pk: int) -> HttpResponse:
     _require_role(request, project, Role.ADMIN)
     try:
         upload = request.FILES.get("file")
+        if upload is not None and request.POST.get("text", "").strip():
+            # Importing only one of them would drop the other without a word.
+            messages.error(request, "Choose a file or paste a text, not both: nothing was imported.")
+            return redirect("annotate:project-detail", pk=project.pk)
         if upload is not None:
             documents = parse_upload(upload.name, upload.read())
         elif request.POST.get("text", "").strip():

@@ -66,6 +66,13 @@ def test_csv_with_optional_columns(project):
         ("a.txt", b"  \n ", None, "'text' is empty"),
         ("a.pdf", b"%PDF", None, "unsupported file type"),
         ("a.jsonl", b"\n\n", None, "holds no documents"),
+        ("a.txt", "Moss said so.".encode("utf-16-le"), 1, "NUL bytes: UTF-16"),  # UTF-16 without its BOM
+        ("a.txt", b"PK\x03\x04\x14\x00", None, "ZIP archive"),  # a .docx renamed
+        ("a.jsonl", b'{"text": "ok \\u0000 here"}\n', 1, "'text' holds a NUL character"),
+        ("a.jsonl", b'{"text": "ok", "title": "a\\u0000b"}\n', 1, "'title' holds a NUL character"),
+        ("a.jsonl", b'{"text": "ok", "note": "a\\u0000b"}\n', 1, "extra field holds a NUL character"),
+        ("a.csv", b"title;text\nt;body\n", 1, "seems to use ';'"),
+        ("a.csv", b'text,title\nfine,ok\n"two\nlines",x,extra\n', 3, "more cells than columns"),  # where the record starts
     ],
 )
 def test_bad_uploads_are_rejected_with_line_and_reason(project, name, data, line, reason):
@@ -76,6 +83,20 @@ def test_bad_uploads_are_rejected_with_line_and_reason(project, name, data, line
     assert problem.line == line
     assert reason in problem.reason
     assert not Document.objects.exists()
+
+
+def test_jsonl_strings_may_hold_line_separators(project):
+    # Valid JSON, as json.dumps(..., ensure_ascii=False) writes it: U+2028 and U+0085 are no line breaks.
+    data = '{"text": "The mayor said the tram was late.\u2028Moss disagreed.\u0085Fine."}\n{"text": "Second."}\n'
+    documents = parse_upload("web.jsonl", data.encode())
+    assert [d.text[:9] for d in documents] == ["The mayor", "Second."]
+    assert "\u2028" in documents[0].text
+
+
+def test_json_errors_read_cleanly(project):
+    with pytest.raises(ImportRejected) as rejected:
+        parse_upload("a.jsonl", b'{"text": "unterminated\n')
+    assert rejected.value.problems[0].reason == "not valid JSON: Unterminated string starting at (column 10)"
 
 
 def test_every_bad_line_is_reported_not_just_the_first(project):
@@ -177,10 +198,35 @@ def test_ui_import_of_a_large_file_says_it_runs_in_the_background(project, peopl
     assert "Importing 5 documents from many.jsonl in the background" in page and "Background imports" in page
 
 
+def test_ui_import_refuses_a_file_and_a_pasted_text_together(project, people, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(people["admin"])
+    response = client.post(f"/projects/{project.pk}/import/", {
+        "file": SimpleUploadedFile("a.txt", b"Officials said the bridge will reopen."),
+        "title": "Pasted", "text": "The mayor said the tram was late.",
+    }, follow=True)
+    assert "Choose a file or paste a text, not both" in response.content.decode()
+    assert not Document.objects.exists()
+
+
 def test_a_txt_headline_line_becomes_the_title(project):
     (document,) = parse_upload("story.txt", b"Council approves bridge repairs\n\nThe council voted on Tuesday. It was close.\n")
     assert document.title == "Council approves bridge repairs"
     assert document.text.startswith("Council approves"), "the text itself is kept whole"
+
+
+@pytest.mark.parametrize(
+    ("content", "title"),
+    [
+        (b"Council approves bridge repairs\nThe council voted on Tuesday.\n", "Council approves bridge repairs"),
+        (b"The council voted on Tuesday.\nIt was close.\n", "story"),  # a sentence, not a headline
+        (b"The council voted on Tuesday after a long\ndebate that ran late.\n", "story"),  # a hard wrap
+    ],
+)
+def test_a_headline_needs_no_blank_line_after_it(project, content, title):
+    (document,) = parse_upload("story.txt", content)
+    assert document.title == title
 
 
 def test_the_projects_quote_convention_shapes_its_suggestions(project):

@@ -92,8 +92,13 @@ def decode_upload(name: str, data: bytes) -> str:
     """UTF-8 with or without BOM; anything else is refused with the position of the first bad byte."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ImportRejected([ImportProblem(name, None, "the file is UTF-16; save it as UTF-8")])
+    if data.startswith(b"PK\x03\x04"):
+        raise ImportRejected([ImportProblem(name, None, "the file is a ZIP archive (a Word or OpenDocument file?), not text; save it as plain text (UTF-8)")])
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    if b"\x00" in data:  # text never holds NUL; UTF-16 without its BOM, or a binary file, does
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise ImportRejected([ImportProblem(name, line, "the file holds NUL bytes: UTF-16 or not a text file; save it as UTF-8")])
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -122,7 +127,9 @@ def _document_from_fields(values: dict[str, Any], source: str, line: int | None)
         problem("'text' must be a string")
         return None, problems
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
+    if "\x00" in text:  # "\u0000" in JSON: no database text column takes it
+        problem("'text' holds a NUL character (U+0000)")
+    elif not text.strip():
         problem("'text' is empty")
     elif len(text) > settings.CLAIMDESK_MAX_DOCUMENT_CHARS:
         problem(f"'text' has {len(text):,} characters; the limit is {settings.CLAIMDESK_MAX_DOCUMENT_CHARS:,}")
@@ -134,6 +141,8 @@ def _document_from_fields(values: dict[str, Any], source: str, line: int | None)
             strings[name] = ""
         elif not isinstance(value, str):
             problem(f"'{name}' must be a string")
+        elif "\x00" in value:
+            problem(f"'{name}' holds a NUL character (U+0000)")
         else:
             strings[name] = value.strip()
     if len(strings.get("title", "")) > 300:
@@ -169,6 +178,8 @@ def _document_from_fields(values: dict[str, Any], source: str, line: int | None)
     extra = {key: value for key, value in values.items() if key not in ("text", *OPTIONAL_FIELDS)}
     if extra:  # keep unknown columns rather than silently dropping the user's data
         meta = {**extra, **meta}
+    if "\\u0000" in json.dumps(meta):  # PostgreSQL's jsonb refuses it
+        problem("'meta' or an extra field holds a NUL character (U+0000)")
 
     if problems:
         return None, problems
@@ -197,13 +208,15 @@ def parse_text(text: str, *, title: str = "", source: str = "pasted text", **fie
 def _parse_jsonl(name: str, content: str) -> list[DocumentInput]:
     documents: list[DocumentInput] = []
     problems: list[ImportProblem] = []
-    for number, line in enumerate(content.splitlines(), 1):
+    # Lines end at "\n" only: str.splitlines() also splits at U+2028, U+0085 and others, which
+    # JSON strings may hold raw (text scraped from the web often does).
+    for number, line in enumerate(content.split("\n"), 1):
         if not line.strip():
             continue
         try:
             values = json.loads(line)
         except json.JSONDecodeError as error:
-            problems.append(ImportProblem(name, number, f"not valid JSON ({error.msg} at column {error.colno})"))
+            problems.append(ImportProblem(name, number, f"not valid JSON: {error.msg} (column {error.colno})"))
             continue
         if not isinstance(values, dict):
             problems.append(ImportProblem(name, number, "each line must be a JSON object"))
@@ -231,22 +244,26 @@ def _parse_csv(name: str, content: str) -> list[DocumentInput]:
     header = [column.strip() for column in header]
     reader.fieldnames = header
     if "text" not in header:
-        raise ImportRejected([ImportProblem(name, 1, f"missing column 'text' (columns: {', '.join(header)})")])
+        hint = "; the file seems to use ';' between columns, use ','" if len(header) == 1 and ";" in header[0] else ""
+        raise ImportRejected([ImportProblem(name, 1, f"missing column 'text' (columns: {', '.join(header)}){hint}")])
     documents: list[DocumentInput] = []
     problems: list[ImportProblem] = []
+    # A record may span lines (a quoted newline): report the line it starts on.
+    start = reader.line_num + 1
     try:
         for row in reader:
             if None in row:  # more cells than header columns
-                problems.append(ImportProblem(name, reader.line_num, "more cells than columns in the header"))
-                continue
-            document, row_problems = _document_from_fields(
-                {key: value for key, value in row.items() if value is not None}, name, reader.line_num
-            )
-            problems += row_problems
-            if document is not None:
-                documents.append(document)
+                problems.append(ImportProblem(name, start, "more cells than columns in the header"))
+            else:
+                document, row_problems = _document_from_fields(
+                    {key: value for key, value in row.items() if value is not None}, name, start
+                )
+                problems += row_problems
+                if document is not None:
+                    documents.append(document)
+            start = reader.line_num + 1
     except csv.Error as error:
-        problems.append(ImportProblem(name, reader.line_num, f"malformed CSV: {error}"))
+        problems.append(ImportProblem(name, start, f"malformed CSV: {error}"))
     if problems:
         raise ImportRejected(problems)
     if not documents:
@@ -273,11 +290,20 @@ def parse_upload(name: str, data: bytes) -> list[DocumentInput]:
     return parse_text(content, title=_headline(content) or PurePath(name).stem, source=name)
 
 
+HEADLINE_MAX_CHARS = 150
+SENTENCE_END = tuple('.!?"”’')
+
+
 def _headline(content: str) -> str:
-    """A news text's first line, when it stands alone as a headline (short, then a blank line)."""
-    lines = content.strip().splitlines()
-    if len(lines) > 2 and not lines[1].strip() and 0 < len(lines[0].strip()) <= 150:
-        return lines[0].strip()
+    """A news text's first line, when it stands alone as a headline: short, and followed by
+    a blank line or not ending as a sentence does (newsroom files often have no blank line)."""
+    lines = content.strip().split("\n")
+    first = lines[0].strip()
+    if len(lines) < 2 or not 0 < len(first) <= HEADLINE_MAX_CHARS:
+        return ""
+    second = lines[1].strip()
+    if not second or not (first.endswith(SENTENCE_END) or second[0].islower()):  # lowercase: a hard wrap
+        return first
     return ""
 
 
