@@ -65,7 +65,8 @@ def test_every_endpoint_enforces_roles(document, people, role, method, url, allo
                      speaker=speaker.pk)
     response = getattr(client_for(people, role), method)(url, body, format="json")
     if role in allowed:
-        assert response.status_code in (200, 201, 202), response.content[:300]
+        # 409: allowed, but training has too few labels here (the role check came first).
+        assert response.status_code in (200, 201, 202, 409), response.content[:300]
     else:
         assert response.status_code in (401, 403)
 

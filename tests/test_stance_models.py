@@ -12,7 +12,6 @@ from rest_framework.test import APIClient
 from annotate.models import StanceModel, Suggestion
 from annotate.nlp.pipeline import load_pipeline
 from annotate.nlp.stance_training import StanceExample, train_stance_model
-from annotate.services.annotations import ClaimInput, save_sentence_annotation
 from annotate.services.imports import import_documents, parse_text
 from annotate.services.projects import project_create
 from annotate.services.stance_models import (
@@ -21,39 +20,17 @@ from annotate.services.stance_models import (
     run_stance_training,
     start_stance_training,
 )
-
-SUPPORT = ["is a great success for both sides", "brings real benefits to everyone", "deserves strong praise and backing",
-           "is working well and should continue", "has been very helpful and productive"]
-OPPOSE = ["is a dangerous failure for both sides", "brings real harm to everyone", "deserves strong criticism and rejection",
-          "is failing badly and should stop", "has been very harmful and wasteful"]
-
-
-def _review(project, reviewer, *, praise_is: str = "support"):
-    """24 one-sentence documents labelled by the reviewer: praise of the cooperation as `praise_is`,
-    criticism as the other label. `praise_is="oppose"` is a project whose notion of stance the rules
-    (which read praise as support) get wrong, so a trained model must win there."""
-    criticism_is = "oppose" if praise_is == "support" else "support"
-    texts = [f"Minister {i} said the cooperation {phrase}." for i, phrase in enumerate((SUPPORT + OPPOSE) * 2 + SUPPORT[:2] + OPPOSE[:2])]
-    documents = import_documents(project=project, documents=[d for t in texts for d in parse_text(t)]).created
-    for document in documents:
-        sentence = document.sentences.get()
-        label = praise_is if any(p in document.text for p in SUPPORT) else criticism_is
-        start = document.text.index("the cooperation")
-        save_sentence_annotation(
-            sentence=sentence, user=reviewer, status="corrected", expected_version=None,
-            claims=[ClaimInput(claim=(start, len(document.text) - 1), stance=label)],
-        )
-    return project
+from tests.stance_fixtures import OPPOSE, SUPPORT, review_stances
 
 
 @pytest.fixture
 def reviewed_project(project, people):
-    return _review(project, people["reviewer"])
+    return review_stances(project, people["reviewer"])
 
 
 def test_examples_come_from_human_labels_with_gold_first(reviewed_project, people):
     examples = project_stance_examples(reviewed_project)
-    assert len(examples) == 24
+    assert len(examples) == 36
     assert {e.example.label for e in examples} == {"support", "oppose"}
     assert all(e.example.target == "US–Pakistan cooperation" for e in examples)
     assert examples[0].example.text.startswith("the cooperation")
@@ -72,7 +49,7 @@ def test_a_model_that_only_ties_the_rules_is_not_activated(reviewed_project, peo
     before = set(Suggestion.objects.values_list("stance_model", flat=True))
     record = _train(reviewed_project, people["admin"], django_capture_on_commit_callbacks)
     metrics = record.metrics
-    assert metrics["train_examples"] + metrics["held_out_examples"] == 24
+    assert metrics["train_examples"] + metrics["held_out_examples"] == 36
     assert metrics["rules"]["macro_f1"] == 1.0, "the rules already read this project's stance right"
     assert not record.is_active and not metrics["activated"] and "The rules stay in use" in record.message
     assert set(Suggestion.objects.values_list("stance_model", flat=True)) == before
@@ -80,7 +57,7 @@ def test_a_model_that_only_ties_the_rules_is_not_activated(reviewed_project, peo
 
 def test_a_model_that_beats_the_rules_takes_over_the_projects_suggestions(project, people, django_capture_on_commit_callbacks, settings, tmp_path):
     settings.CLAIMDESK_MODEL_DIR = tmp_path
-    _review(project, people["reviewer"], praise_is="oppose")
+    review_stances(project, people["reviewer"], praise_is="oppose")
     waiting = import_documents(project=project, documents=parse_text("An aide said the cooperation brings real benefits to everyone.")).created[0]
     record = _train(project, people["admin"], django_capture_on_commit_callbacks)
     metrics = record.metrics
@@ -102,7 +79,7 @@ def test_a_new_model_must_beat_the_model_in_use_not_only_the_rules(project, peop
     """Before, each run was compared with the rules alone, so a retrain that did worse than the
     model in use still replaced it."""
     settings.CLAIMDESK_MODEL_DIR = tmp_path
-    _review(project, people["reviewer"], praise_is="oppose")
+    review_stances(project, people["reviewer"], praise_is="oppose")
     first = _train(project, people["admin"], django_capture_on_commit_callbacks)
     assert first.is_active
     second = _train(project, people["admin"], django_capture_on_commit_callbacks)
@@ -113,11 +90,29 @@ def test_a_new_model_must_beat_the_model_in_use_not_only_the_rules(project, peop
     assert first.is_active, "the model in use keeps making the suggestions"
 
 
-def test_training_needs_enough_labels(project, people, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        record = start_stance_training(project=project, by=people["admin"])
-    record.refresh_from_db()
-    assert record.status == StanceModel.Status.FAILED and "at least 20" in record.message and not record.is_active
+def test_training_needs_enough_labels(project, people):
+    with pytest.raises(TrainingRefused, match="at least 20 labelled claims"):
+        start_stance_training(project=project, by=people["admin"])
+    assert not StanceModel.objects.exists(), "refused before anything was queued"
+
+
+def test_training_needs_two_labels_in_the_held_out_third(project, monkeypatch):
+    """Held out, one label alone scores 1.000 for whatever predicts it: no comparison at all."""
+    from annotate.services import stance_models
+
+    keys = [f"document-{i}" for i in range(90)]
+    examples = [
+        stance_models.LabelledExample(
+            StanceExample(text=f"claim {key}", target="the plan",
+                          label="support" if stance_models.is_held_out(key) or i % 2 else "oppose"), key)
+        for i, key in enumerate(keys)
+    ]
+    monkeypatch.setattr(stance_models, "project_stance_examples", lambda project: examples)
+    with pytest.raises(TrainingRefused, match=r"held out with 1 label\(s\)"):
+        stance_models.training_split(project)
+    # A queued run checks again when it starts: the labels may have changed meanwhile.
+    record = StanceModel.objects.create(project=project, version=1)
+    assert run_stance_training(record.pk).status == StanceModel.Status.FAILED
 
 
 def test_one_training_run_at_a_time(project, people):
@@ -126,30 +121,33 @@ def test_one_training_run_at_a_time(project, people):
         start_stance_training(project=project)
 
 
-def test_api_starts_training_for_admins_only(project, people, django_capture_on_commit_callbacks):
+def test_api_starts_training_for_admins_only(project, people):
     reviewer, admin = APIClient(), APIClient()
     reviewer.force_authenticate(people["reviewer"])
     admin.force_authenticate(people["admin"])
     assert reviewer.post(f"/api/projects/{project.pk}/stance-models/").status_code == 403
-    with django_capture_on_commit_callbacks(execute=True):
-        response = admin.post(f"/api/projects/{project.pk}/stance-models/")
-    assert response.status_code == 202
+    too_few = admin.post(f"/api/projects/{project.pk}/stance-models/")
+    assert too_few.status_code == 409 and "at least 20" in too_few.json()["detail"]
+    review_stances(project, people["reviewer"])
+    assert admin.post(f"/api/projects/{project.pk}/stance-models/").status_code == 202
     listed = reviewer.get(f"/api/projects/{project.pk}/stance-models/").json()
-    assert listed[0]["status"] == "failed" and listed[0]["version"] == 1
+    assert listed[0]["status"] == "queued" and listed[0]["version"] == 1
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_database_queue_runs_training_in_a_worker(project, people, settings):
+def test_the_database_queue_runs_training_in_a_worker(project, people, settings, tmp_path):
     """With CLAIMDESK_TASK_BACKEND=database the request only queues; `db_worker` does the work."""
     from django_tasks_db.models import DBTaskResult
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.CLAIMDESK_MODEL_DIR = tmp_path
+    review_stances(project, people["reviewer"])
     record = start_stance_training(project=project, by=people["admin"])
     assert StanceModel.objects.get(pk=record.pk).status == StanceModel.Status.QUEUED
     assert DBTaskResult.objects.count() == 1
     call_command("db_worker", batch=True, no_startup_delay=True, stdout=StringIO(), stderr=StringIO())
     record.refresh_from_db()
-    assert record.status == StanceModel.Status.FAILED and "at least 20" in record.message
+    assert record.status == StanceModel.Status.DONE and "held-out claims" in record.message
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
 
 
@@ -213,19 +211,21 @@ def test_projects_with_their_own_stance_models_share_one_pipeline(project, two_s
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_queued_run_is_trained_once_even_if_two_processes_pick_it_up(project, people, settings):
+def test_a_queued_run_is_trained_once_even_if_two_processes_pick_it_up(project, people, settings, tmp_path):
     """`train_stance --project` runs a queued job itself; the worker that then picks up the
     same job must find it taken and leave it alone."""
     from django_tasks_db.models import DBTaskResult
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.CLAIMDESK_MODEL_DIR = tmp_path
+    review_stances(project, people["reviewer"])
     record = start_stance_training(project=project, by=people["admin"])
     first = run_stance_training(record.pk)
-    assert first.status == StanceModel.Status.FAILED and "at least 20" in first.message
+    assert first.status == StanceModel.Status.DONE
     StanceModel.objects.filter(pk=record.pk).update(message="kept")  # what a second run would overwrite
     call_command("db_worker", batch=True, no_startup_delay=True, stdout=StringIO(), stderr=StringIO())
     again = StanceModel.objects.get(pk=record.pk)
-    assert (again.status, again.message) == (StanceModel.Status.FAILED, "kept")
+    assert (again.status, again.message) == (StanceModel.Status.DONE, "kept")
     assert DBTaskResult.objects.get().status == "SUCCESSFUL", "the worker did pick the job up"
 
 
@@ -235,7 +235,7 @@ def test_a_failed_refresh_leaves_the_run_done_and_says_so(project, people, djang
     from annotate.services import stance_models
 
     settings.CLAIMDESK_MODEL_DIR = tmp_path
-    _review(project, people["reviewer"], praise_is="oppose")
+    review_stances(project, people["reviewer"], praise_is="oppose")
 
     def broken(documents):
         raise RuntimeError("disk full")

@@ -138,13 +138,19 @@ def test_gold_export_is_refused_to_annotators_and_given_to_reviewers(login, peop
         assert response.status_code == 200 and '-gold.' in response["Content-Disposition"], url
 
 
-def test_training_button_queues_a_run_and_the_page_shows_it(login, people, project, django_capture_on_commit_callbacks):
+def test_training_button_queues_a_run_and_the_page_shows_it(login, people, project, django_capture_on_commit_callbacks, settings, tmp_path):
+    from tests.stance_fixtures import review_stances
+
     client = login(people["admin"])
+    refused = client.post(f"/projects/{project.pk}/stance-models/train/", follow=True).content.decode()
+    assert "Not started: needs at least 20 labelled claims" in refused and not StanceModel.objects.exists()
+    settings.CLAIMDESK_MODEL_DIR = tmp_path
+    review_stances(project, people["reviewer"])
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/projects/{project.pk}/stance-models/train/", follow=True)
     assert "Stance model v1 queued" in response.content.decode()
-    assert StanceModel.objects.get().status == "failed"
-    assert "needs at least 20 labelled claims" in client.get(f"/projects/{project.pk}/").content.decode()
+    assert StanceModel.objects.get().status == "done"
+    assert "held-out claims" in client.get(f"/projects/{project.pk}/").content.decode()
 
 
 def test_continue_takes_annotators_to_their_next_unfinished_document(login, people, document):

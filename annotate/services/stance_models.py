@@ -113,10 +113,33 @@ def _example_docs(nlp: Language, examples: list[StanceExample], labels: Sequence
         yield doc
 
 
+MIN_HELD_OUT = 10  # a comparison on fewer held-out claims is a coin toss
+
+
+def training_split(project: Project) -> tuple[list[StanceExample], list[StanceExample]]:
+    """(train, held out) of the project's human stance labels, or TrainingRefused saying
+    what is missing: each side needs two labels or more, or the comparison that decides
+    whether the model replaces the rules means nothing (one label held out scores 1.000)."""
+    examples = project_stance_examples(project)
+    train = [e.example for e in examples if not is_held_out(e.document_key)]
+    held_out = [e.example for e in examples if is_held_out(e.document_key)]
+    train_labels, held_out_labels = {e.label for e in train}, {e.label for e in held_out}
+    if len(examples) < MIN_EXAMPLES or len(held_out) < MIN_HELD_OUT or len(train_labels) < 2 or len(held_out_labels) < 2:
+        raise TrainingRefused(
+            f"needs at least {MIN_EXAMPLES} labelled claims over several documents, {MIN_HELD_OUT} of them in the "
+            f"held-out third, and two or more stance labels on each side; has {len(examples)} claims, "
+            f"{len(train)} to train on with {len(train_labels)} label(s), {len(held_out)} held out with "
+            f"{len(held_out_labels)} label(s)"
+        )
+    return train, held_out
+
+
 def start_stance_training(*, project: Project, by: AbstractBaseUser | None = None) -> StanceModel:
-    """Queue a training run for the project (one at a time) and return its record."""
+    """Queue a training run for the project (one at a time) and return its record; refused
+    at once when the reviewed labels cannot train and test a model yet."""
     from annotate.tasks import train_stance_task  # tasks import this module
 
+    training_split(project)  # said now, not after a trip through the queue
     with transaction.atomic():
         busy = StanceModel.objects.select_for_update().filter(
             project=project, status__in=[StanceModel.Status.QUEUED, StanceModel.Status.RUNNING]
@@ -175,15 +198,7 @@ def run_stance_training(stance_model_id: int) -> StanceModel:
         return stance_model  # already taken (running or finished) by another process
     project = stance_model.project
     try:
-        examples = project_stance_examples(project)
-        train = [e.example for e in examples if not is_held_out(e.document_key)]
-        held_out = [e.example for e in examples if is_held_out(e.document_key)]
-        labels = {e.example.label for e in examples}
-        if len(examples) < MIN_EXAMPLES or len(labels) < 2 or len(held_out) < 5 or len({e.label for e in train}) < 2:
-            raise TrainingRefused(
-                f"needs at least {MIN_EXAMPLES} labelled claims with two or more stance labels, spread over "
-                f"several documents (has {len(examples)} claims, {len(labels)} label(s), {len(held_out)} held out)"
-            )
+        train, held_out = training_split(project)  # the labels may have changed since it was queued
         _update(stance_model, progress=0.2, message=f"Training on {len(train)} claims")
         output = Path(settings.CLAIMDESK_MODEL_DIR) / f"project-{project.pk}" / f"stance-v{stance_model.version}"
         if output.exists():
