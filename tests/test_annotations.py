@@ -111,6 +111,8 @@ def test_a_new_canonical_speaker_can_be_named(attributed_sentence, people):
         ("no_claim", [ClaimInput(claim=(0, 5))], "cannot carry claims"),
         ("accepted", [], "at least one claim"),
         ("corrected", [ClaimInput(claim=(0, 10_000))], "outside the document"),
+        ("corrected", [ClaimInput(claim=(60, 50))], "its start must come before its end"),
+        ("corrected", [ClaimInput(claim=(0, 5), cue=(7, 7))], "cue span 7–7 is empty"),
         ("corrected", [ClaimInput(claim=(0, 5), stance="maybe")], "unknown stance"),
         ("corrected", [ClaimInput(claim=(0, 5), speaker_id=987654)], "not a speaker of this document"),
         ("bogus", [], "unknown status"),
@@ -125,6 +127,27 @@ def test_invalid_work_is_refused(attributed_sentence, people, status, claims, me
         save_sentence_annotation(sentence=attributed_sentence, user=people["annotator"], status=status,
                                  claims=claims, expected_version=None)
     assert not SentenceAnnotation.objects.exists()
+
+
+def test_a_retired_label_takes_no_new_claims_but_stored_work_keeps_it(attributed_sentence, people):
+    from annotate.models import StanceLabel
+
+    sentence = attributed_sentence
+    claim = ClaimInput(claim=(sentence.start, sentence.end), stance="oppose")
+    save_sentence_annotation(sentence=sentence, user=people["annotator"], status="corrected", claims=[claim], expected_version=None)
+    StanceLabel.objects.filter(project=sentence.document.project, value="oppose").update(retired=True)
+    # The same person corrects something else beside it: the stored label may stay.
+    kept = save_sentence_annotation(sentence=sentence, user=people["annotator"], status="corrected",
+                                    claims=[ClaimInput(claim=(sentence.start, sentence.end - 1), stance="oppose")], expected_version=1)
+    assert kept.claims.get().stance.value == "oppose"
+    # A reviewer takes that version as gold: still the sentence's own label.
+    save_sentence_annotation(sentence=sentence, user=people["reviewer"], status="corrected", claims=[claim],
+                             expected_version=None, kind=SentenceAnnotation.Kind.ADJUDICATION)
+    # Nobody starts using it anew elsewhere.
+    other = sentence.document.sentences.exclude(pk=sentence.pk).first()
+    with pytest.raises(AnnotationInvalid, match="'Oppose' is retired"):
+        save_sentence_annotation(sentence=other, user=people["annotator"], status="corrected",
+                                 claims=[ClaimInput(claim=(other.start, other.end), stance="oppose")], expected_version=None)
 
 
 def test_claim_must_overlap_its_sentence(document, people):

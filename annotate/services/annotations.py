@@ -54,8 +54,18 @@ def _check_span(name: str, span: Span | None, text_length: int) -> None:
     if span is None:
         return
     start, end = span
-    if not (0 <= start < end <= text_length):
+    if start >= end:
+        raise AnnotationInvalid(f"{name} span {start}–{end} is empty or reversed: its start must come before its end")
+    if not (0 <= start and end <= text_length):
         raise AnnotationInvalid(f"{name} span {start}–{end} is outside the document (0–{text_length})")
+
+
+def _stances_stored_on(sentence: Sentence) -> set[str]:
+    """The stance values anyone's work on `sentence` holds. A retired label takes no new
+    claims, but work that already has it may be saved again (a speaker corrected beside it,
+    or an annotator's version taken as gold) without being forced to relabel."""
+    return set(Annotation.objects.filter(sentence_annotation__sentence=sentence, stance__isnull=False)
+               .values_list("stance__value", flat=True))
 
 
 def annotation_snapshot(annotation: SentenceAnnotation | None, claims: list[Annotation] | None = None) -> dict | None:
@@ -142,6 +152,8 @@ def save_sentence_annotation(
             label = stances.get(claim.stance)
             if label is None:
                 raise AnnotationInvalid(f"unknown stance label {claim.stance!r}")
+            if label.retired and label.value not in _stances_stored_on(sentence):
+                raise AnnotationInvalid(f"the stance label {label.name!r} is retired: choose another")
         if claim.speaker_id is not None and claim.speaker_id not in speaker_ids:
             raise AnnotationInvalid(f"speaker {claim.speaker_id} is not a speaker of this document: reload the page")
         if claim.suggestion_id is not None and claim.suggestion_id not in suggestion_ids:
