@@ -236,6 +236,24 @@ def _add_work(document, people) -> None:
         comment_add(sentence=sentence, author=people["annotator"], text="Please check.")
 
 
+def test_document_list_filters_and_ordering(document, people):
+    project = document.project
+    second = import_documents(project=project, documents=parse_text("Zebra officials said the fence is done.", title="Zebra fence")).created[0]
+    assign_documents(project=project, documents=[second], annotators=[people["annotator"]])
+    for sentence in second.sentences.all():
+        save_sentence_annotation(sentence=sentence, user=people["annotator"], status="no_claim", claims=[], expected_version=None)
+    client = client_for(people, "annotator")
+    url = f"/api/projects/{project.pk}/documents/"
+
+    def ids(query: str) -> list[int]:
+        return [row["id"] for row in client.get(url + query).json()["results"]]
+
+    assert ids("?unfinished=true") == [document.pk] and ids("?unfinished=false") == [second.pk]
+    assert ids("?title=zebra") == [second.pk]
+    assert ids("?ordering=-id") == [second.pk, document.pk]
+    assert client.get(url + "?published_after=yesterday").status_code == 400
+
+
 def test_document_list_and_review_cost_a_fixed_number_of_queries(document, people, django_assert_max_num_queries):
     client = client_for(people, "annotator")
     reviewer = client_for(people, "reviewer")

@@ -5,15 +5,18 @@ from django.contrib.auth import get_user_model
 from django.core import exceptions as django_exceptions
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotate import selectors
+from annotate.api.filters import DocumentFilter
 from annotate.api.serializers import (
     AnnotationDeleteSerializer,
     AssignmentSerializer,
@@ -102,6 +105,9 @@ class DocumentListImport(ProjectScopedMixin, generics.ListAPIView):
 
     serializer_class = DocumentListSerializer
     parser_classes = [JSONParser, MultiPartParser, FormParser]
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filterset_class = DocumentFilter
+    ordering_fields = ["id", "title", "published", "created_at"]
 
     def get_permissions(self):
         return [IsProjectAdmin()] if self.request.method == "POST" else [IsProjectMember()]
@@ -114,7 +120,7 @@ class DocumentListImport(ProjectScopedMixin, generics.ListAPIView):
         )
 
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         statuses = selectors.document_statuses(page)
         data = self.get_serializer(page, many=True).data
         for row in data:
