@@ -86,6 +86,45 @@ def test_an_export_through_a_link_writes_where_it_points(document, tmp_path):
     assert link.is_symlink() and real.read_text().startswith("document_id,")
 
 
+def test_export_command_writes_gold_only_as_the_api_does(document, people, tmp_path):
+    from annotate.services.annotations import save_sentence_annotation
+
+    first, second = document.sentences.order_by("index")[:2]
+    save_sentence_annotation(sentence=first, user=people["reviewer"], status="no_claim", claims=[],
+                             expected_version=None, kind="adjudication")
+    save_sentence_annotation(sentence=second, user=people["annotator"], status="no_claim", claims=[], expected_version=None)
+    target = tmp_path / "gold.jsonl"
+    call_command("export_corpus", document.project.name, format="jsonl", scope="gold", output=str(target), stderr=StringIO())
+    work = [a for line in target.read_text().splitlines() for a in json.loads(line)["annotations"]]
+    assert [(a["kind"], a["annotator"]) for a in work] == [("adjudication", "reviewer")]
+    with pytest.raises(CommandError, match="gold is everyone's"):
+        call_command("export_corpus", document.project.name, scope="gold", annotator="annotator", output=str(target))
+
+
+def test_export_to_a_closed_pipe_ends_quietly(document, monkeypatch):
+    """`export_corpus ... | head` used to end with a BrokenPipeError traceback."""
+    import os
+
+    read_end, write_end = os.pipe()
+
+    class ClosedPipe:  # standard output once `head` has read its lines and gone
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self) -> None:
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def fileno(self) -> int:
+            return write_end
+
+    monkeypatch.setattr("sys.stdout", ClosedPipe())
+    try:
+        call_command("export_corpus", document.project.name, format="csv")  # no exception
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+
+
 def test_predict_writes_score_format_and_reports_bad_lines(tmp_path):
     source, sink = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     source.write_text(

@@ -128,6 +128,18 @@ def test_next_document_moves_on_from_the_one_being_left(login, people, document)
     assert "last document with work left" in response.content.decode()
 
 
+def test_an_unknown_export_scope_is_a_bad_request(login, people, document):
+    api = login(people["reviewer"]).get(f"/api/projects/{document.project_id}/export/csv/?scope=banana")
+    assert api.status_code == 400 and "scope must be 'all' or 'gold'" in api.json()["scope"][0]
+    page = login(people["reviewer"]).get(f"/projects/{document.project_id}/export.csv?scope=banana")
+    assert page.status_code == 400
+
+
+def test_automatic_assignment_explains_a_count_that_is_no_number(login, people, document):
+    response = login(people["admin"]).post(f"/projects/{document.project_id}/assign/", {"auto": "1", "per_document": "abc"}, follow=True)
+    assert "annotators per document must be a whole number, not &#x27;abc&#x27;" in response.content.decode()
+
+
 def test_gold_export_is_refused_to_annotators_and_given_to_reviewers(login, people, document):
     """Gold is decided over everyone's work, which a blind annotator may not see; before,
     they got their own work in a file named "-gold"."""

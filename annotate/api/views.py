@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -458,11 +458,15 @@ class ProjectExport(ProjectScopedMixin, APIView):
 
     @extend_schema(responses={200: OpenApiResponse(description="The corpus file, streamed"),
                               403: OpenApiResponse(description="Not a member, or an annotator asking for gold"),
-                              404: OpenApiResponse(description="Unknown format or scope")})
+                              400: OpenApiResponse(description="Unknown scope"),
+                              404: OpenApiResponse(description="Unknown format")})
     @extend_schema(parameters=[OpenApiParameter("scope", str, enum=["all", "gold"],
                                                 description="all annotators' labels (default) or gold only")])
     def get(self, request, project_pk: int, fmt: str):
-        return export_response(request, self.get_permission_project(), fmt, role_of(request, self))
+        try:
+            return export_response(request, self.get_permission_project(), fmt, role_of(request, self))
+        except django_exceptions.BadRequest as error:
+            raise ValidationError({"scope": [str(error)]}) from None
 
 
 def export_response(request, project: Project, fmt: str, role: str | None) -> StreamingHttpResponse:
@@ -471,7 +475,7 @@ def export_response(request, project: Project, fmt: str, role: str | None) -> St
         raise Http404(f"Unknown export format {fmt!r}.")
     scope = request.GET.get("scope", "all")
     if scope not in ("all", "gold"):
-        raise Http404("scope must be 'all' or 'gold'.")
+        raise django_exceptions.BadRequest(f"scope must be 'all' or 'gold', not {scope[:20]!r}")
     only_annotator = request.user if role == Role.ANNOTATOR else None
     if only_annotator is not None and scope == "gold":
         # Gold is the reviewers' decision over everyone's work, which annotators do not see.

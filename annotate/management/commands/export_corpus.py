@@ -23,8 +23,10 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=sorted(WRITERS), default="jsonl")
         parser.add_argument("--output", "-o", default="-", help="file to write; - for standard output")
         parser.add_argument("--annotator", help="only this user's assigned documents and own annotations (what they see as an annotator)")
+        parser.add_argument("--scope", choices=["all", "gold"], default="all",
+                            help="everyone's labels (default) or the adjudicated gold versions only, as ?scope=gold")
 
-    def handle(self, *args, project: str, format: str, output: str, annotator: str | None, **options):
+    def handle(self, *args, project: str, format: str, output: str, annotator: str | None, scope: str, **options):
         found = Project.objects.filter(name=project).first()
         if found is None:
             raise CommandError(f"No project named {project!r}.")
@@ -33,10 +35,18 @@ class Command(BaseCommand):
             user = get_user_model().objects.filter(username=annotator).first()
             if user is None:
                 raise CommandError(f"No user named {annotator!r}.")
-        chunks = export_project(found, format, annotator=user)
+        if user is not None and scope == "gold":
+            raise CommandError("--annotator exports that person's own work; gold is everyone's, adjudicated.")
+        chunks = export_project(found, format, annotator=user, gold_only=scope == "gold")
         if output == "-":
-            for chunk in chunks:
-                sys.stdout.write(chunk)
+            try:
+                for chunk in chunks:
+                    sys.stdout.write(chunk)
+                sys.stdout.flush()
+            except BrokenPipeError:
+                # The reader stopped (`| head`): not an error of ours. Python's documented way out,
+                # so that the interpreter's own flush at exit does not raise again.
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return
         try:
             write_atomically(Path(output), chunks)
