@@ -26,8 +26,13 @@ def test_anonymous_users_are_sent_to_log_in(client, document):
 
 def test_outsiders_are_refused(login, people, document):
     client = login(people["outsider"])
-    assert client.get(f"/projects/{document.project_id}/").status_code == 403
+    refused = client.get(f"/projects/{document.project_id}/")
+    assert refused.status_code == 403
+    # A page of the app that says why and where to go, not a bare "403 Forbidden".
+    assert "Not allowed" in refused.content.decode() and 'href="/"' in refused.content.decode()
     assert client.get(f"/documents/{document.pk}/").status_code == 403
+    missing = client.get("/documents/999999/")
+    assert missing.status_code == 404 and "Your projects" in missing.content.decode()
 
 
 def test_project_page_by_role(login, people, document):
