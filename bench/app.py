@@ -44,6 +44,7 @@ def build_corpus(documents: int, sentences: int):
     from django.db import transaction
 
     from annotate.models import Document, Role, Sentence, Suggestion
+    from annotate.nlp.stance_rules import RULES_MODEL_NAME
     from annotate.services.projects import membership_set, project_create
     from annotate.services.workflow import assign_documents
 
@@ -72,7 +73,7 @@ def build_corpus(documents: int, sentences: int):
                 cue_start=sentence.start + 11, cue_end=sentence.start + 15,
                 claim_start=sentence.start + 16, claim_end=sentence.end - 1, stance=label,
                 speaker_confidence=0.9, cue_confidence=0.9, claim_confidence=0.8, stance_confidence=0.6,
-                model_name="bench", model_version="1", stance_model="rules-3",
+                model_name="bench", model_version="1", stance_model=RULES_MODEL_NAME,
             ))
         Suggestion.objects.bulk_create(suggestions, batch_size=2000)
     assign_documents(project=project, documents=docs, annotators=[annotator])

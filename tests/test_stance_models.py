@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from annotate.models import StanceModel, Suggestion
 from annotate.nlp.pipeline import load_pipeline
+from annotate.nlp.stance_rules import RULES_MODEL_NAME
 from annotate.nlp.stance_training import StanceExample, train_stance_model
 from annotate.services.imports import import_documents, parse_text
 from annotate.services.projects import project_create
@@ -68,7 +69,7 @@ def test_a_model_that_beats_the_rules_takes_over_the_projects_suggestions(projec
     models = set(Suggestion.objects.filter(sentence__document=waiting).values_list("stance_model", flat=True))
     assert models == {record.name}, "the record and its suggestions name the model alike"
     reviewed = Suggestion.objects.filter(sentence__document__project=project).exclude(sentence__document=waiting)
-    assert set(reviewed.values_list("stance_model", flat=True)) == {"rules-3"}
+    assert set(reviewed.values_list("stance_model", flat=True)) == {RULES_MODEL_NAME}
     # New imports use the project's model, which learned that praise is 'oppose' here.
     document = import_documents(project=project, documents=parse_text("The official said the cooperation brings real benefits to everyone.")).created[0]
     claim = Suggestion.objects.filter(sentence__document=document).exclude(cue_start=None).get()

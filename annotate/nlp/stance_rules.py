@@ -25,7 +25,7 @@ from importlib import resources
 from spacy.tokens import Span, Token
 
 SUPPORT, OPPOSE, NEUTRAL = "support", "oppose", "neutral"
-RULES_MODEL_NAME = "rules-3"
+RULES_MODEL_NAME = "rules-4"  # bumped whenever the rules decide differently
 
 # --- Word lists (lowercased surface forms) ---------------------------------------
 
@@ -59,7 +59,13 @@ AGAINST_TOPIC_VERBS = frozenset("""
     ban bans banning abolish abolishing limit limiting restrict restricting criminalize
     criminalise criminalizing forbid forbidding prohibit prohibiting disband end ending
     stop oppose opposes cut reduce weaken weakening never lift remove scrap outlaw
+    banned abolished limited restricted criminalized criminalised forbidden prohibited
+    disbanded ended stopped reduced weakened lifted removed scrapped outlawed
 """.split())
+# A statement of what should be ("The tram extension should go ahead", "Smoking should be
+# banned") takes sides like a debate motion, not like a report of an event: praise of its
+# topic supports it. "must" is left out: it is as often a guess ("must be a hoax").
+NORMATIVE_MODALS = frozenset({"should", "ought", "shouldn't"})
 # Words that frame a debate motion and say nothing about its topic.
 MOTION_FRAME_WORDS = frozenset("this house believes believe would should supports support that the in of".split())
 
@@ -186,7 +192,7 @@ class TargetProfile:
     negated: bool
     is_motion: bool  # a debate motion, "This house would ..."
     against_topic: bool  # a motion or topic that opposes its topic ("ban boxing")
-    is_proposition: bool  # a statement ("X did Y"), not a bare topic or a motion
+    is_proposition: bool  # a statement ("X did Y"), not a bare topic, a motion or what should be
 
 
 def profile_target(tokens: Sequence[Token]) -> TargetProfile:
@@ -194,7 +200,8 @@ def profile_target(tokens: Sequence[Token]) -> TargetProfile:
     words = [t.lower_ for t in tokens]
     content = frozenset(token_stem(t) for t in tokens if is_content_word(t) and t.lower_ not in MOTION_FRAME_WORDS)
     is_motion = words[:2] == ["this", "house"]
-    is_proposition = not is_motion and len(content) > 3
+    is_normative = not is_motion and any(w in NORMATIVE_MODALS for w in words)
+    is_proposition = not (is_motion or is_normative) and len(content) > 3
     copula = next((i for i, w in enumerate(words) if w in COPULA_WORDS), None)
     predicate_sentiment = sum(SENTIMENT_LEXICON.get(w, 0.0) for w in words[copula + 1 :]) if copula is not None else 0.0
     return TargetProfile(
@@ -204,7 +211,7 @@ def profile_target(tokens: Sequence[Token]) -> TargetProfile:
         is_motion=is_motion,
         # "IBM will cut jobs" reports an event; only motions and topics take a direction.
         against_topic=not is_proposition
-        and (any(w in AGAINST_TOPIC_VERBS for w in words) or (is_motion and predicate_sentiment < 0)),
+        and (any(w in AGAINST_TOPIC_VERBS for w in words) or ((is_motion or is_normative) and predicate_sentiment < 0)),
         is_proposition=is_proposition,
     )
 

