@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
 from markdown_it import MarkdownIt
 
@@ -206,12 +207,14 @@ def _review_page(request: HttpRequest, pk: int, *, adjudicate: bool) -> HttpResp
 # saved work as untouched and turn the next change into a false conflict.
 @never_cache
 @login_required
+@ensure_csrf_cookie  # review.js reads the token from the cookie
 def document_review(request: HttpRequest, pk: int) -> HttpResponse:
     return _review_page(request, pk, adjudicate=False)
 
 
 @never_cache
 @login_required
+@ensure_csrf_cookie  # review.js reads the token from the cookie
 def document_adjudicate(request: HttpRequest, pk: int) -> HttpResponse:
     return _review_page(request, pk, adjudicate=True)
 

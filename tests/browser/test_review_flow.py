@@ -13,7 +13,16 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from annotate.models import Annotation, AuditEvent, Document, Sentence, SentenceAnnotation, StanceLabel, Suggestion
+from annotate.models import (
+    Annotation,
+    Assignment,
+    AuditEvent,
+    Document,
+    Sentence,
+    SentenceAnnotation,
+    StanceLabel,
+    Suggestion,
+)
 from annotate.services.annotations import delete_sentence_annotation
 from annotate.services.imports import import_documents, parse_upload
 from annotate.services.workflow import assign_documents
@@ -428,3 +437,52 @@ def test_undo_of_work_already_withdrawn_elsewhere_is_no_conflict(page: Page, doc
     expect(row(page, 1).locator("span.save")).to_have_text("")
     expect(page.locator("#panel .conflict")).to_have_count(0)
     assert not SentenceAnnotation.objects.filter(sentence=sentence).exists()
+
+
+def test_saves_made_while_logged_out_are_kept_and_sent_once_logged_in_again(open_page, document, people, browser_errors):
+    """QA: logged out in another tab, saves failed for good ("Authentication credentials were not
+    provided."), and after logging in again with a "CSRF Failed" (login rotates the token the
+    page had read once); only a reload helped, and it lost the changes."""
+    browser_errors.expect(r"status of 403 \(Forbidden\)")
+    page, other = open_page(), open_page()  # same context: two tabs of one session
+    log_in(page, "annotator")
+    page.goto(f"/documents/{document.pk}/")
+    other.goto("/")
+    other.get_by_role("button", name="Log out").click()
+    expect(other).to_have_url(re.compile(r"/login/"))
+
+    page.keyboard.press("2")
+    expect(row(page, 0).locator("span.save")).to_have_text("⚠ logged out — kept, saved once you log in again")
+    banner = page.locator("#logged-out")
+    expect(banner).to_be_visible()
+    expect(banner.get_by_role("link", name="log in again")).to_have_attribute(
+        "href", f"/login/?next=/documents/{document.pk}/")
+    page.keyboard.press("j")
+    page.keyboard.press("n")  # a second change while logged out, on another sentence
+    expect(row(page, 1).locator("span.save")).to_have_text("⚠ logged out — kept, saved once you log in again")
+    assert not SentenceAnnotation.objects.exists()
+
+    log_in(other, "annotator")  # both are sent again, with the new session's token
+    wait_saved(page, 0)
+    wait_saved(page, 1)
+    expect(banner).to_be_hidden()
+    first = SentenceAnnotation.objects.get(sentence__index=0, sentence__document=document)
+    assert [c.stance.value for c in first.claims.select_related("stance")] == ["oppose"]
+    assert SentenceAnnotation.objects.get(sentence__index=1, sentence__document=document).status == "no_claim"
+
+
+def test_a_refusal_is_not_taken_for_a_lost_session(page: Page, document, people, browser_errors):
+    browser_errors.expect(r"status of 403 \(Forbidden\)")
+    log_in(page, "annotator")
+    page.goto(f"/documents/{document.pk}/")
+    Assignment.objects.filter(document=document).delete()  # unassigned while the page is open
+    puts = []
+    page.on("request", lambda request: puts.append(request) if request.method == "PUT" else None)
+    page.keyboard.press("2")
+    save = row(page, 0).locator("span.save")
+    expect(save).to_have_text("⚠ not saved: This document is not assigned to you.")
+    expect(page.locator("#logged-out")).to_be_hidden()
+    page.wait_for_timeout(3500)  # longer than the retry delay: nothing is sent again
+    expect(save).to_have_text("⚠ not saved: This document is not assigned to you.")
+    assert len(puts) == 1
+    assert not SentenceAnnotation.objects.exists()

@@ -4,7 +4,6 @@
 
 const data = JSON.parse(document.getElementById("review-data").textContent);
 const text = data.document.text;
-const csrfToken = document.querySelector("[name=csrfmiddlewaretoken]").value;
 const activeLabels = data.labels.filter((label) => !label.retired);
 const labelByValue = Object.fromEntries(data.labels.map((label) => [label.value, label]));
 const speakers = data.speakers.slice();
@@ -211,6 +210,7 @@ const stanceName = (value) => (value ? (labelByValue[value] || { name: value }).
 function saveText(s) {
   return {
     suggested: "", saving: "saving…", saved: "✓ saved", offline: "⚠ offline — will retry",
+    "logged-out": "⚠ logged out — kept, saved once you log in again",
     error: `⚠ not saved: ${s.message}`, conflict: "⚠ someone else saved first",
   }[s.saveState];
 }
@@ -418,12 +418,31 @@ function startComment() {
   renderPanel();
 }
 
+// Read afresh for every write, from the cookie as Django's docs advise: logging in again (in
+// another tab too) rotates the token, and one read when the page loaded is refused from then on.
+function csrfToken() {
+  const cookie = document.cookie.split("; ").find((c) => c.startsWith("csrftoken="));
+  return cookie ? decodeURIComponent(cookie.slice("csrftoken=".length)) : "";
+}
+
+// The session is gone (logged out in another tab, or expired): DRF's session authentication
+// answers 403 with this detail (other schemes 401), and a token that no longer matches the
+// session fails the CSRF check. Logging in again cures both; any other 403 is a refusal.
+function sessionLost({ status, payload }) {
+  const detail = String(payload.detail || "");
+  return status === 401
+    || (status === 403 && (detail === "Authentication credentials were not provided." || detail.startsWith("CSRF Failed")));
+}
+const loggedOutEl = document.getElementById("logged-out");
+
 async function sendJson(method, url, body) {
   const response = await fetch(url, {
     method, credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken }, body: JSON.stringify(body),
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() }, body: JSON.stringify(body),
   });
-  return { ok: response.ok, status: response.status, payload: await response.json().catch(() => ({})) };
+  const result = { ok: response.ok, status: response.status, payload: await response.json().catch(() => ({})) };
+  loggedOutEl.hidden = !sessionLost(result);  // the last answer says whether the session is there
+  return result;
 }
 const postJson = (url, body) => sendJson("POST", url, body);
 
@@ -510,6 +529,13 @@ function withdraw(s) {
   return sendJson("DELETE", `${annotationUrl(s)}?version=${s.version}`);
 }
 
+// Network trouble, or logged out: keep the change on the page and send it again shortly, and
+// again, until the network or the session is back. A newer change to the sentence takes over.
+function retryLater(s, state) {
+  s.saveState = state;
+  setTimeout(() => { if (s.saveState === state) save(s, s.draft.status); }, 3000);
+}
+
 async function send(s, i) {
   const status = s.draft.status;
   const body = {
@@ -521,9 +547,7 @@ async function send(s, i) {
   try {
     response = status === null ? await withdraw(s) : await sendJson("PUT", annotationUrl(s), body);
   } catch (error) {
-    // Network trouble: keep the change on the page and try again shortly.
-    s.saveState = "offline";
-    setTimeout(() => { if (s.saveState === "offline") save(s, s.draft.status); }, 3000);
+    retryLater(s, "offline");
     refresh(i);
     return;
   }
@@ -553,6 +577,8 @@ async function send(s, i) {
   } else if (response.status === 409) {
     s.saveState = "conflict";
     s.theirs = annotationInUnits(payload.current);
+  } else if (sessionLost(response)) {
+    retryLater(s, "logged-out");  // the banner says how to log in again
   } else {
     s.saveState = "error";
     s.message = errorText(payload, `HTTP ${response.status}`);
@@ -900,7 +926,7 @@ document.addEventListener("keydown", (event) => {
 });
 
 window.addEventListener("beforeunload", (event) => {
-  if (sentences.some((s) => ["saving", "offline", "error", "conflict"].includes(s.saveState))) {
+  if (sentences.some((s) => ["saving", "offline", "logged-out", "error", "conflict"].includes(s.saveState))) {
     event.preventDefault();
     event.returnValue = "";
   }
