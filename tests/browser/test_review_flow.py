@@ -486,3 +486,59 @@ def test_a_refusal_is_not_taken_for_a_lost_session(page: Page, document, people,
     expect(save).to_have_text("⚠ not saved: This document is not assigned to you.")
     assert len(puts) == 1
     assert not SentenceAnnotation.objects.exists()
+
+
+def conflicting_tabs(open_page, document) -> tuple[Page, Page]:
+    """The same person in two tabs on sentence 1; the first saves Support there."""
+    pages = [open_page(), open_page()]  # same context: one session
+    log_in(pages[0], "annotator")
+    for page in pages:
+        page.goto(f"/documents/{document.pk}/")
+        expect(row(page, 0)).to_have_class(re.compile(r"\bcurrent\b"))
+    theirs, mine = pages
+    theirs.keyboard.press("1")
+    wait_saved(theirs, 0)
+    return theirs, mine
+
+
+def test_z_in_a_conflict_does_not_show_the_sentence_as_untouched(open_page, document, people, browser_errors):
+    """QA: z after a conflict showed the sentence "suggested" while the server kept the other tab's version."""
+    browser_errors.expect(r"status of 409 \(Conflict\)")
+    _, mine = conflicting_tabs(open_page, document)
+    mine.keyboard.press("2")
+    expect(row(mine, 0).locator("span.save")).to_have_text("⚠ someone else saved first")
+    mine.keyboard.press("z")
+    expect(mine.locator("#panel .hint")).to_have_text(
+        "Someone else saved this sentence first: choose “Use theirs” or “Keep mine and save again” first.")
+    expect(mine.locator("#panel .conflict")).to_be_visible()
+    expect(row(mine, 0).locator("span.status")).to_have_text("corrected")
+    expect(row(mine, 0).locator("span.save")).to_have_text("⚠ someone else saved first")
+
+    mine.locator("#panel .conflict").get_by_role("button", name="Use theirs").click()
+    wait_saved(mine, 0)
+    expect(mine.locator("#panel button.stance.chosen")).to_have_text("1 Support")
+    stored = SentenceAnnotation.objects.get(sentence__index=0, sentence__document=document)
+    assert (stored.version, stored.claims.get().stance.value) == (1, "support")
+
+
+def test_z_while_the_losing_save_is_on_its_way_keeps_the_conflict(open_page, document, people, browser_errors):
+    browser_errors.expect(r"status of 409 \(Conflict\)")
+    _, mine = conflicting_tabs(open_page, document)
+    held = []
+
+    def hold(route) -> None:  # the save waits until the test lets it go
+        held.append(route)
+
+    mine.route("**/api/sentences/*/annotation/", hold)
+    mine.keyboard.press("2")
+    for _ in range(50):
+        if held:
+            break
+        mine.wait_for_timeout(100)
+    mine.keyboard.press("z")  # undone before the 409 comes back: back to untouched on the page
+    held[0].continue_()
+    expect(mine.locator("#panel .conflict")).to_be_visible()
+    expect(row(mine, 0).locator("span.save")).to_have_text("⚠ someone else saved first")
+    assert len(held) == 1  # nothing else was sent
+    stored = SentenceAnnotation.objects.get(sentence__index=0, sentence__document=document)
+    assert (stored.version, stored.claims.get().stance.value) == (1, "support")

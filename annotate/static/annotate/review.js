@@ -537,6 +537,9 @@ function retryLater(s, state) {
 }
 
 async function send(s, i) {
+  // Queued behind a save that lost to a version saved elsewhere, this one rests on the same
+  // stale version (and a withdraw of nothing would pass for done): the conflict box decides.
+  if (s.saveState === "conflict") { refresh(i); return; }
   const status = s.draft.status;
   const body = {
     status,
@@ -838,9 +841,17 @@ function switchClaim() {
 
 function undo() {
   atLastSentence = false;
-  const i = changed.pop();
+  const i = changed[changed.length - 1];
   if (i === undefined) { hint("Nothing to undo on this page."); return; }
   const s = sentences[i];
+  // The change lost to a version saved elsewhere: undone, the page would show the sentence as
+  // before (even untouched) while the server keeps theirs. The conflict box decides first.
+  if (s.saveState === "conflict") {
+    move(i);
+    hint("Someone else saved this sentence first: choose “Use theirs” or “Keep mine and save again” first.");
+    return;
+  }
+  changed.pop();
   const previous = s.history.pop();
   s.draft = previous.draft;
   s.activeClaim = previous.activeClaim;
