@@ -542,3 +542,44 @@ def test_z_while_the_losing_save_is_on_its_way_keeps_the_conflict(open_page, doc
     assert len(held) == 1  # nothing else was sent
     stored = SentenceAnnotation.objects.get(sentence__index=0, sentence__document=document)
     assert (stored.version, stored.claims.get().stance.value) == (1, "support")
+
+
+def set_confidence(document: Document, index: int, attribution: float, stance: float) -> None:
+    """Every suggestion of sentence `index`: claim, speaker and cue at `attribution`, the stance at `stance`."""
+    suggestions = Suggestion.objects.filter(sentence__document=document, sentence__index=index)
+    assert suggestions.exclude(stance=None).exists(), f"sentence {index} of the sample has no suggested stance"
+    suggestions.update(claim_confidence=attribution, speaker_confidence=attribution, cue_confidence=attribution,
+                       stance_confidence=stance)
+
+
+def test_low_confidence_is_about_the_attribution_and_a_doubtful_stance_shows_on_its_badge(page: Page, document, people):
+    """QA: the flag and the ordering used the weakest field including the stance, whose rules
+    fall back to neutral at 0.25 on most sentences: most sentences were flagged, and the
+    ordering came out as the document's."""
+    set_confidence(document, 0, attribution=0.9, stance=0.25)
+    set_confidence(document, 1, attribution=0.95, stance=0.3)
+    set_confidence(document, 2, attribution=0.4, stance=0.9)
+    Suggestion.objects.filter(sentence__document=document, sentence__index__gt=2).update(
+        claim_confidence=0.95, speaker_confidence=0.95, cue_confidence=0.95, stance_confidence=0.9)
+    log_in(page, "annotator")
+    page.goto(f"/documents/{document.pk}/")
+
+    sure_of_who, unsure_of_who = row(page, 0), row(page, 2)
+    expect(sure_of_who).not_to_have_class(re.compile(r"\blow-confidence\b"))
+    expect(sure_of_who.locator(".flag")).to_have_count(0)
+    expect(sure_of_who.locator(".conf")).to_have_text("0.90")
+    expect(sure_of_who.locator(".badge")).to_have_class("badge doubtful")
+    expect(sure_of_who.locator(".badge")).to_have_attribute("title", "stance confidence 0.25")
+    expect(unsure_of_who).to_have_class(re.compile(r"\blow-confidence\b"))
+    expect(unsure_of_who.locator(".flag")).to_have_text("⚑ low confidence")
+    expect(unsure_of_who.locator(".conf")).to_have_text("0.40")
+    expect(unsure_of_who.locator(".badge")).to_have_class("badge")
+
+    # By the attribution, then the stance, then the document's order.
+    page.get_by_label("least confident first").click()
+    current = page.locator("#sentences > li.sentence.current")
+    expected = [2, 0, 1, *range(3, document.sentences.count())]
+    for position, index in enumerate(expected):
+        expect(current).to_have_attribute("data-index", str(index))
+        if position < len(expected) - 1:
+            page.keyboard.press("j")

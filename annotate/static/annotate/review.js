@@ -82,6 +82,12 @@ function startingClaims(row, annotation) {
   }));
 }
 
+// The weakest of a sentence's suggestions in one confidence: "attribution" (who said what: the
+// claim, and the speaker and cue when there are any) or "stance". Kept apart because the rules'
+// stance falls back to "neutral" at 0.25 on most sentences: mixed in, it flagged nearly every
+// sentence and hid the doubtful attributions among them.
+const weakest = (row, field) => (row.suggestions.length ? Math.min(...row.suggestions.map((s) => s.confidence[field])) : 1);
+
 const sentences = data.sentences.map(sentenceInUnits).map((row) => ({
   ...row,
   draft: {
@@ -101,7 +107,8 @@ const sentences = data.sentences.map(sentenceInUnits).map((row) => ({
   activeClaim: 0,
   queue: Promise.resolve(),
   pending: 0, // saves queued or in flight
-  confidence: row.suggestions.length ? Math.min(...row.suggestions.map((s) => s.confidence.overall)) : 1,
+  confidence: weakest(row, "attribution"),
+  stanceConfidence: weakest(row, "stance"),
 }));
 
 let order = [];
@@ -111,7 +118,10 @@ function computeOrder() {
   if (disagreementToggle && disagreementToggle.checked) {
     order = order.filter((i) => sentences[i].disagreement.length || isFlagged(sentences[i]));
   }
-  if (orderToggle.checked) order.sort((a, b) => sentences[a].confidence - sentences[b].confidence || a - b);
+  if (orderToggle.checked) {
+    order.sort((a, b) => sentences[a].confidence - sentences[b].confidence
+      || sentences[a].stanceConfidence - sentences[b].stanceConfidence || a - b);
+  }
   // Reviewers see flagged sentences first.
   if (adjudicating) order.sort((a, b) => Number(isFlagged(sentences[b])) - Number(isFlagged(sentences[a])));
 }
@@ -221,6 +231,10 @@ function renderRow(i) {
   const first = claims[s.activeClaim] || claims[0];
   const label = first && first.stance ? labelByValue[first.stance] : null;
   const low = showsSuggestion(s) && s.confidence < LOW_CONFIDENCE;
+  // The stance's own doubt shows on its badge, not in the flag, which is about the attribution.
+  const suggested = showsSuggestion(s) && first ? s.suggestions.find((x) => x.id === first.suggestion_id) : null;
+  const stanceConfidence = suggested ? suggested.confidence.stance : null;
+  const doubtful = stanceConfidence !== null && stanceConfidence < LOW_CONFIDENCE;
   const row = el(
     "li",
     {
@@ -232,9 +246,12 @@ function renderRow(i) {
     el("span", { class: "idx" }, s.index + 1),
     renderText(i),
     el("span", { class: "row-meta" },
-      label ? el("span", { class: "badge", style: `--label-color: ${label.color}` }, label.name) : null,
+      label ? el("span", {
+        class: doubtful ? "badge doubtful" : "badge", style: `--label-color: ${label.color}`,
+        title: stanceConfidence === null ? null : `stance confidence ${stanceConfidence.toFixed(2)}`,
+      }, label.name) : null,
       first && s.suggestions.length && showsSuggestion(s)
-        ? el("span", { class: "conf", title: "lowest field confidence of the suggestion" }, s.confidence.toFixed(2)) : null,
+        ? el("span", { class: "conf", title: "weakest attribution confidence of the suggestion (claim, speaker, cue; the stance's is on its badge)" }, s.confidence.toFixed(2)) : null,
       low ? el("span", { class: "flag" }, "⚑ low confidence") : null,
       el("span", { class: `status status-${s.draft.status || "suggested"}` }, statusText(s)),
       claims.length > 1 ? el("span", { class: "count" }, `${claims.length} claims`) : null,
