@@ -363,7 +363,8 @@ def test_stance_keys_are_the_labels_own_keys(page: Page, document, people):
     page.keyboard.press("4")
     wait_saved(page, sentence.index)
     expect(stances.and_(page.locator(".chosen"))).to_have_text("4 Mixed")
-    page.keyboard.press("1")  # retired: does nothing
+    page.keyboard.press("1")  # retired: only a hint
+    expect(page.locator("#panel .hint")).to_have_text("“Support” is retired: choose another label.")
     page.keyboard.press("2")
     wait_saved(page, sentence.index)
     expect(stances.and_(page.locator(".chosen"))).to_have_text("2 Oppose")
@@ -583,3 +584,30 @@ def test_low_confidence_is_about_the_attribution_and_a_doubtful_stance_shows_on_
         expect(current).to_have_attribute("data-index", str(index))
         if position < len(expected) - 1:
             page.keyboard.press("j")
+
+
+def test_a_retired_stance_stays_on_show_where_it_is_stored(page: Page, document, people):
+    """QA: with its stored stance retired, a sentence's panel marked no stance as chosen while its row said "Oppose"."""
+    sentence = first_suggested(document)
+    log_in(page, "annotator")
+    page.goto(f"/documents/{document.pk}/")
+    row(page, sentence.index).locator(".idx").click()
+    page.keyboard.press("2")
+    wait_saved(page, sentence.index)
+    StanceLabel.objects.filter(project=document.project, value="oppose").update(retired=True)
+    page.reload()
+    row(page, sentence.index).locator(".idx").click()
+    stances = page.locator("#panel .claim").first.locator("button.stance")
+    expect(stances).to_have_text(["1 Support", "Oppose (retired)", "3 Neutral"])
+    chosen = stances.and_(page.locator(".chosen"))
+    expect(chosen).to_have_text("Oppose (retired)")
+    expect(chosen).to_be_disabled()
+    expect(row(page, sentence.index).locator(".badge")).to_have_text("Oppose")
+
+    page.keyboard.press("2")  # no choice any more
+    expect(page.locator("#panel .hint")).to_have_text("“Oppose” is retired: choose another label.")
+    page.keyboard.press("1")
+    wait_saved(page, sentence.index)
+    expect(stances).to_have_text(["1 Support", "3 Neutral"])
+    saved = SentenceAnnotation.objects.get(sentence=sentence)
+    assert (saved.version, saved.claims.select_related("stance").first().stance.value) == (2, "support")

@@ -4,7 +4,6 @@
 
 const data = JSON.parse(document.getElementById("review-data").textContent);
 const text = data.document.text;
-const activeLabels = data.labels.filter((label) => !label.retired);
 const labelByValue = Object.fromEntries(data.labels.map((label) => [label.value, label]));
 const speakers = data.speakers.slice();
 const LOW_CONFIDENCE = 0.5;
@@ -333,11 +332,12 @@ function renderPanel() {
       el("div", { class: "field" }, el("span", { class: "name hl-claim" }, "claim"),
         el("span", { class: "value", dataset: { field: "claim" } }, snippet(claim.claim, 220)), conf("claim")),
       el("div", { class: "field stances" }, el("span", { class: "name" }, "stance"),
-        ...activeLabels.map((label) => el("button", {
+        // A retired label is on show only where it is the claim's stance, and is no choice: no key, no click.
+        ...data.labels.filter((label) => !label.retired || label.value === claim.stance).map((label) => el("button", {
           type: "button", class: `stance ${claim.stance === label.value ? "chosen" : ""}`,
           style: `--label-color: ${label.color}`, "aria-pressed": claim.stance === label.value ? "true" : "false",
-          onclick: () => setStance(label.key),
-        }, el("kbd", {}, label.key), ` ${label.name}`)),
+          disabled: label.retired, onclick: () => setStance(label.key),
+        }, label.retired ? `${label.name} (retired)` : [el("kbd", {}, label.key), ` ${label.name}`])),
         conf("stance"),
         suggestion ? el("span", { class: "model" }, `suggested by ${suggestion.stance_model || suggestion.model}`) : null),
     ));
@@ -790,8 +790,9 @@ function setSpan(role) {
 
 // Each label has its own key (the project page shows it); retiring one leaves the others' keys alone.
 function setStance(key) {
-  const label = activeLabels.find((l) => l.key === key);
+  const label = data.labels.find((l) => l.key === key);
   if (!label) return;
+  if (label.retired) { hint(`“${label.name}” is retired: choose another label.`); return; }
   const s = sentences[current];
   edit(s, () => { ensureClaim(s).stance = label.value; });
 }
