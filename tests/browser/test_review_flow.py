@@ -470,6 +470,9 @@ def test_saves_made_while_logged_out_are_kept_and_sent_once_logged_in_again(open
     first = SentenceAnnotation.objects.get(sentence__index=0, sentence__document=document)
     assert [c.stance.value for c in first.claims.select_related("stance")] == ["oppose"]
     assert SentenceAnnotation.objects.get(sentence__index=1, sentence__document=document).status == "no_claim"
+    # The page's own Log out button works too, with the new session's token.
+    page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(re.compile(r"/login/"))
 
 
 def test_a_refusal_is_not_taken_for_a_lost_session(page: Page, document, people, browser_errors):

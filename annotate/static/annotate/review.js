@@ -451,6 +451,12 @@ function sessionLost({ status, payload }) {
     || (status === 403 && (detail === "Authentication credentials were not provided." || detail.startsWith("CSRF Failed")));
 }
 const loggedOutEl = document.getElementById("logged-out");
+// The page's own "Log out" form carries the token of page load, refused once the user has
+// logged in again in another tab: it sends the current one.
+document.querySelector("form.user")?.addEventListener("submit", (event) => {
+  const field = event.target.querySelector("[name=csrfmiddlewaretoken]");
+  if (field) field.value = csrfToken();
+});
 
 async function sendJson(method, url, body) {
   const response = await fetch(url, {
