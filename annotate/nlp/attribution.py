@@ -486,6 +486,25 @@ def _noun_candidates(doc: Doc, lexicon: Callable[[str], bool]) -> Iterable[Candi
         )
 
 
+def _opens_sentence(tok: Token) -> bool:
+    """Only punctuation, quotation marks and a conjunction ("But according to X, ...")
+    stand before `tok` in its sentence."""
+    return all(t.is_punct or t.is_space or t.tag_ == "CC" for t in tok.doc[tok.sent.start:tok.i])
+
+
+def _according_to_source_end(doc: Doc, tok: Token, obj: Token) -> int:
+    """End (exclusive) of the source of a sentence-opening "According to X, Y": the object's
+    phrase when a comma follows it, else the first comma after the object. The parser often
+    reads the clause after the comma as an apposition of a name it does not know ("According
+    to Priya Raman, the survey ... found" parsed as "Priya Raman, the survey that found ...",
+    with "According" as the root); English puts the comma there."""
+    end = obj.right_edge.i + 1
+    if end < tok.sent.end and doc[end].text == ",":
+        return end
+    comma = next((t.i for t in doc[tok.i + 2:tok.sent.end] if t.text == ","), None)
+    return comma if comma is not None and comma > obj.left_edge.i else end
+
+
 def _according_to_candidates(doc: Doc) -> Iterable[Candidate]:
     first, second = P.ACCORDING_TO
     for tok in doc[:-1]:
@@ -495,21 +514,30 @@ def _according_to_candidates(doc: Doc) -> Iterable[Candidate]:
             c for c in tok.children if c.dep_ == "pobj"]
         if not objects:
             continue
-        phrase = (tok.i, max(tok.right_edge.i, objects[0].right_edge.i) + 1)
+        obj = objects[0]
+        source = (obj.left_edge.i, obj.right_edge.i + 1)
         sent = tok.sent
         anchor = tok.head if tok.head.i != tok.i else sent.root
         clause = _subtree(anchor) if anchor.i != tok.i else (sent.start, sent.end)
-        if phrase[0] - clause[0] <= 1:  # "According to X, Y"
-            content_range = _trimmed(doc, phrase[1], clause[1])
-        else:  # "Y, according to X"
-            content_range = _trimmed(doc, clause[0], phrase[0])
+        if _opens_sentence(tok):  # "According to X, Y": Y is the clause after the source
+            source = (source[0], _according_to_source_end(doc, tok, obj))
+            # The clause the phrase modifies, or the rest of the sentence where the parser
+            # made "According" its root or hung the clause under the source.
+            end = clause[1] if anchor.i >= source[1] else sent.end
+            content_range = _trimmed(doc, source[1], end)
+        else:
+            phrase = (tok.i, max(tok.right_edge.i, obj.right_edge.i) + 1)
+            if phrase[0] - clause[0] <= 1:  # "..., and according to X, Y"
+                content_range = _trimmed(doc, phrase[1], clause[1])
+            else:  # "Y, according to X"
+                content_range = _trimmed(doc, clause[0], phrase[0])
         if content_range is None:
             continue
         yield Candidate(
             rule="according_to",
             content=_chars(doc, *content_range),
             cue=_chars(doc, tok.i, tok.i + 2),
-            speaker=_chars(doc, objects[0].left_edge.i, objects[0].right_edge.i + 1),
+            speaker=_chars(doc, *source),
             cue_token=tok.i,
             features={"shape=according_to": 1.0, "speaker_how=pobj": 1.0},
         )

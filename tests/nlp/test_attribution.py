@@ -128,6 +128,24 @@ def test_according_to(nlp):
     assert claim.claim == span_of(text, "The talks failed")
 
 
+@pytest.mark.parametrize("name", ["Maria Gonzalez", "Kofi Mensah", "Li Wei", "Joanna Kowalski", "Rahul Mehta",
+                                  "Ingrid Solberg", "Aisha Bello", "the fire service"])
+def test_according_to_opening_a_sentence(nlp, name):
+    # The parser reads the clause after an unfamiliar name as its apposition ("Kofi Mensah,
+    # the inspection that found ...") and makes "According" the root; the comma still ends the source.
+    text = f"According to {name}, the inspection of the north wing found damp in every room."
+    claim = claim_with_cue(text, predict(nlp, text), "According to")
+    assert claim.speaker == span_of(text, name)
+    assert claim.claim == span_of(text, "the inspection of the north wing found damp in every room")
+
+
+def test_according_to_with_an_apposition_keeps_it_in_the_source(nlp):
+    text = "But according to Dr. Omar Haddad, a surgeon at the clinic, the waiting lists are growing."
+    claim = claim_with_cue(text, predict(nlp, text), "according to")
+    assert claim.speaker[0] == text.index("Dr. Omar Haddad")
+    assert claim.claim == span_of(text, "the waiting lists are growing")
+
+
 def test_every_sentence_is_covered_by_a_claim(nlp):
     text = "The river rose overnight. Officials said the bridge would stay closed. Schools reopened."
     prediction = predict(nlp, text)
