@@ -7,6 +7,7 @@ sentence start before parsing makes the parser keep each line's tree to itself.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import spacy
@@ -14,6 +15,9 @@ from spacy.language import Language
 from spacy.tokens import Doc, Token
 
 LINE_BREAKS_COMPONENT = "claimdesk_line_breaks"
+# A list marker opening a line ("- ", "* ", "• ", "1. ", "2) ", "(a) ", "iv. "): it belongs to
+# the item it marks, which the parser would otherwise start as a sentence of its own.
+LIST_MARKER = re.compile(r"(?:[-*+\u2022\u2023\u25e6\u25aa\u2043\u2013\u2014]|\(?(?:\d{1,3}|[A-Za-z]|[ivxIVX]{1,4})[.)])[ \t]+")
 
 
 def is_line_break(token: Token) -> bool:
@@ -29,11 +33,29 @@ def is_line_break(token: Token) -> bool:
     return not wrapped
 
 
+def _keep_list_marker(doc: Doc, first: int, text: str) -> None:
+    """If the line starting at token `first` opens with a list marker, tie the marker's
+    tokens and the item's first word together: no sentence starts inside them."""
+    marker = LIST_MARKER.match(text, doc[first].idx)
+    if marker is None:
+        return
+    i = first + 1
+    while i < len(doc) and doc[i].idx < marker.end():
+        doc[i].is_sent_start = False
+        i += 1
+    if i < len(doc) and not doc[i].is_space:
+        doc[i].is_sent_start = False  # the item's first word
+
+
 @Language.component(LINE_BREAKS_COMPONENT)
 def mark_line_breaks(doc: Doc) -> Doc:
+    text = doc.text
+    if len(doc):
+        _keep_list_marker(doc, 0, text)
     for token in doc[:-1]:
         if is_line_break(token):
             doc[token.i + 1].is_sent_start = True
+            _keep_list_marker(doc, token.i + 1, text)
     return doc
 
 

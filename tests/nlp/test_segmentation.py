@@ -57,3 +57,15 @@ def test_whitespace_at_a_sentences_edges_is_no_part_of_it(nlp):
     text = '"We will win," Mayor Ann Lee said.\t"Nobody doubts it."'
     doc = nlp(text)
     assert [doc[s:e].text for s, e in sentence_spans(doc)] == ['"We will win," Mayor Ann Lee said.', '"Nobody doubts it."']
+
+
+def test_a_list_marker_stays_with_its_line(nlp):
+    """The parser started "more staff ..." as a sentence after a lone "-"; a list marker
+    opening a line belongs to its item."""
+    items = ["- more staff on night shifts", "- less overtime for drivers", "* more buses after midnight",
+             "\u2022 less noise near schools", "1. more cycle lanes", "(b) less parking in the centre",
+             "3) fewer closures"]
+    text = "The union asked for several changes:\n" + "\n".join(items) + "\nThe council will reply in May."
+    doc = nlp(text)
+    assert [doc[s:e].text for s, e in sentence_spans(doc)] == [
+        "The union asked for several changes:", *items, "The council will reply in May."]
