@@ -923,7 +923,7 @@ def extract(doc: Doc, model: AttributionModel, quote_convention: str = "joined")
     text = doc.text
     for cand in kept:
         cand.speaker = _tidy_speaker(text, cand.speaker)
-    speakers, entity_of = normalise_speakers(doc, [c.speaker for c in kept])
+    speakers, entity_of = normalise_speakers(doc, [c.speaker for c in kept], find_quotations(text))
     last_entity: int | None = None
     for cand, entity in zip(kept, entity_of):
         # A quotation standing alone continues the last speaker before it.

@@ -141,6 +141,9 @@ TITLE_WORDS: frozenset[str] = frozenset({
     "deputy", "premier", "coach", "captain", "lt.", "col.", "capt.", "sgt.",
 })
 PERSONAL_PRONOUNS: frozenset[str] = frozenset({"he", "she", "him", "her", "i", "we", "they", "you"})
+# Outside a quotation "I" and "we" are the writer (a columnist, a fact-checking desk), never
+# a person the text names; inside one they are the quotation's speaker.
+FIRST_PERSON_PRONOUNS: dict[str, str] = {"i": "I", "me": "I", "we": "we", "us": "we"}
 POSSESSIVE_PRONOUNS: frozenset[str] = frozenset({"his", "her", "their", "its", "my", "our", "your"})
 
 # Quotation marks. Curly quotes say which side they are; straight ones are paired by context.

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from spacy.tokens import Doc, Span
 
-from .attribution_patterns import ANONYMOUS_HEADS, PERSONAL_PRONOUNS, TITLE_WORDS
+from .attribution_patterns import ANONYMOUS_HEADS, FIRST_PERSON_PRONOUNS, PERSONAL_PRONOUNS, TITLE_WORDS
 from .types import (
     SPEAKER_ANONYMOUS,
     SPEAKER_ORGANISATION,
@@ -72,8 +72,10 @@ def _core(span: Span) -> Span:
 class SpeakerIndex:
     """Builds the canonical speakers of one document, mention by mention, in text order."""
 
-    def __init__(self, doc: Doc) -> None:
+    def __init__(self, doc: Doc, quotations: Sequence[CharSpan] = ()) -> None:
         self.doc = doc
+        self.quotations = quotations
+        self._writer: dict[str, int] = {}  # "I" / "we" -> the entity of the writer's first person
         self.entities: list[SpeakerEntity] = []
         self._words: list[frozenset[str]] = []
         self._last_person: int | None = None
@@ -96,6 +98,8 @@ class SpeakerIndex:
         core = _core(mention)
         head = core.root
         span_chars: CharSpan = (mention.start_char, mention.end_char)
+        if head.lower_ in FIRST_PERSON_PRONOUNS and len(core) == 1 and not self._quoted(span_chars):
+            return self._writer_mention(FIRST_PERSON_PRONOUNS[head.lower_], span_chars)
         if head.lower_ in PERSONAL_PRONOUNS and len(core) == 1:
             return self._resolve_pronoun(core, span_chars)
         ent = _mention_entity(core)
@@ -129,6 +133,21 @@ class SpeakerIndex:
         text = name.text if words else " ".join(t.text for t in core if t.lower_ not in _DETERMINERS) or core.text
         return self._new(text, kind, span_chars, _name_words(name))
 
+    def _quoted(self, span: CharSpan) -> bool:
+        return any(start <= span[0] and span[1] <= end for start, end in self.quotations)
+
+    def _writer_mention(self, name: str, span_chars: CharSpan) -> int:
+        """The writer's "I" (or "we") outside a quotation: one speaker of its own, never a
+        person the document names, and not the person a later "he" or "she" refers to."""
+        if name in self._writer:
+            index = self._writer[name]
+            self.entities[index].mentions.append(span_chars)
+            return index
+        self.entities.append(SpeakerEntity(name=name, kind=SPEAKER_OTHER, mentions=[span_chars]))
+        self._words.append(frozenset())
+        self._writer[name] = len(self.entities) - 1
+        return self._writer[name]
+
     def _resolve_pronoun(self, pronoun: Span, span_chars: CharSpan) -> int:
         """A pronoun speaker is the last person named before it, whether that name was a
         speaker mention or not ("Alice Wells visited. ... she said")."""
@@ -153,12 +172,14 @@ class SpeakerIndex:
         return len(self.entities) - 1
 
 
-def normalise_speakers(doc: Doc, mentions: Sequence[CharSpan | None]) -> tuple[list[SpeakerEntity], list[int | None]]:
+def normalise_speakers(doc: Doc, mentions: Sequence[CharSpan | None], quotations: Sequence[CharSpan] = ()
+                       ) -> tuple[list[SpeakerEntity], list[int | None]]:
     """Canonical speakers of `doc` and, for each mention (None for no speaker), its entity index.
 
-    Mentions are resolved in text order, so a pronoun takes the last person named before it.
+    Mentions are resolved in text order, so a pronoun takes the last person named before it;
+    a first-person pronoun outside the `quotations` is the writer (`SpeakerIndex._writer_mention`).
     """
-    index = SpeakerIndex(doc)
+    index = SpeakerIndex(doc, quotations)
     resolved: list[int | None] = [None] * len(mentions)
     order = sorted((m[0], i) for i, m in enumerate(mentions) if m is not None)
     for _, i in order:

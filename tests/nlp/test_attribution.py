@@ -121,6 +121,29 @@ def test_pronoun_speaker_resolves_to_the_named_person(nlp):
     assert speaker.kind == SPEAKER_PERSON
 
 
+def test_first_person_outside_a_quotation_is_the_writer_not_a_named_speaker(nlp):
+    text = ("Dr. Maya Patel of the city hospital said that waiting times had doubled since March. "
+            "I think the board should resign. We asked the board for a reply.")
+    prediction = predict(nlp, text)
+    said = claim_with_cue(text, prediction, "said")
+    think = claim_with_cue(text, prediction, "think")
+    assert think.speaker == span_of(text, "I")
+    assert think.speaker_entity is not None and think.speaker_entity != said.speaker_entity
+    assert prediction.speakers[think.speaker_entity].name == "I"
+    assert prediction.speakers[said.speaker_entity].mentions == [span_of(text, "Dr. Maya Patel of the city hospital")]
+
+
+def test_first_person_inside_a_quotation_is_its_speaker(nlp):
+    from annotate.nlp.speakers import normalise_speakers
+
+    text = 'Councillor Ruth Adeyemi rejected the plan. She said: "I think the depot will close within a year."'
+    at = text.index("I think")
+    mentions = [span_of(text, "Councillor Ruth Adeyemi"), (at, at + 1)]
+    speakers, entity_of = normalise_speakers(nlp(text), mentions, find_quotations(text))
+    assert entity_of[0] == entity_of[1]
+    assert speakers[entity_of[1]].name == "Councillor Ruth Adeyemi"
+
+
 def test_according_to(nlp):
     text = "The talks failed, according to a senior official."
     claim = claim_with_cue(text, predict(nlp, text), "according to")
