@@ -69,6 +69,33 @@ def _core(span: Span) -> Span:
     return span.doc[left:max(right, left + 1)]
 
 
+def _named_core(core: Span, mention: Span) -> Span:
+    """The name a mention's head phrase stands for: a common-noun head with a name in
+    apposition is that name ("A Greek tourist, Eleni Papadopoulou"), and a name the head
+    is part of is the whole name ("the Riverside Chamber of Commerce", whose "of Commerce"
+    `_core` cuts as a prepositional phrase)."""
+    doc, root = core.doc, core.root
+    if root.ent_iob_ == "O":
+        for child in root.rights:
+            if child.dep_ == "appos" and child.i < mention.end:
+                ent = next((e for e in doc.ents if e.label_ == "PERSON" and e.start <= child.i < e.end), None)
+                if ent is not None and ent.end <= mention.end:
+                    return _with_title(doc, ent)
+    ent = next((e for e in doc.ents if e.label_ in _ENTITY_KINDS and e.start <= root.i < e.end), None)
+    if ent is not None and ent.end > core.end and ent.end <= mention.end:
+        return doc[min(core.start, ent.start):ent.end]
+    return core
+
+
+def _text_without_determiners(span: Span) -> str:
+    """The document's own text of a span (never token texts joined with spaces: "city's",
+    not "city 's"), without leading determiners."""
+    start = span.start
+    while start < span.end - 1 and span.doc[start].lower_ in _DETERMINERS:
+        start += 1
+    return span.doc.text[span.doc[start].idx:span.end_char]
+
+
 class SpeakerIndex:
     """Builds the canonical speakers of one document, mention by mention, in text order."""
 
@@ -95,7 +122,7 @@ class SpeakerIndex:
 
     def add(self, mention: Span) -> int:
         """Return the index of the canonical speaker for `mention`, creating it if new."""
-        core = _core(mention)
+        core = _named_core(_core(mention), mention)
         head = core.root
         span_chars: CharSpan = (mention.start_char, mention.end_char)
         if head.lower_ in FIRST_PERSON_PRONOUNS and len(core) == 1 and not self._quoted(span_chars):
@@ -105,7 +132,7 @@ class SpeakerIndex:
         ent = _mention_entity(core)
         words = _name_words(core)
         if ent is None and head.lemma_.lower() in ANONYMOUS_HEADS:
-            key = " ".join(t.lower_ for t in core if t.lower_ not in _DETERMINERS)
+            key = _text_without_determiners(core).lower()
             for index, entity in enumerate(self.entities):
                 if entity.kind == SPEAKER_ANONYMOUS and entity.name.lower() == key:
                     entity.mentions.append(span_chars)
@@ -130,7 +157,7 @@ class SpeakerIndex:
         name = self._fullest_name(core) if kind in (SPEAKER_PERSON, SPEAKER_OTHER) else core
         if name is not core:
             kind = SPEAKER_PERSON
-        text = name.text if words else " ".join(t.text for t in core if t.lower_ not in _DETERMINERS) or core.text
+        text = name.text if words else _text_without_determiners(core)
         return self._new(text, kind, span_chars, _name_words(name))
 
     def _quoted(self, span: CharSpan) -> bool:

@@ -363,3 +363,21 @@ def test_preceding_quotation_needs_a_bare_cue_sentence_in_the_same_paragraph(nlp
     # A verb with a clausal content of its own, or a paragraph break before the cue's sentence.
     assert not preceding_quote_candidates(nlp, '"Is it over?" The mayor said that it was not over.')
     assert not preceding_quote_candidates(nlp, '"Is it over yet for the town?"\n\nThe mayor said nothing.')
+
+
+@pytest.mark.parametrize("text, mention, name", [
+    # A name whose head takes a prepositional phrase is the whole name, not its head phrase.
+    ("According to the Northfield Chamber of Commerce, the new road would bring 300 jobs.",
+     "the Northfield Chamber of Commerce", "the Northfield Chamber of Commerce"),
+    # A common-noun head with a name in apposition is that name.
+    ("A retired teacher, Joan Whitfield, said the school should stay open.",
+     "A retired teacher, Joan Whitfield", "Joan Whitfield"),
+    # A name is the document's text, not token texts joined with spaces ("council 's").
+    ("According to the council's own traffic survey, the road is busy.",
+     "the council's own traffic survey", "council's own traffic survey"),
+])
+def test_canonical_speaker_names(nlp, text, mention, name):
+    prediction = predict(nlp, text)
+    (claim,) = [c for c in prediction.claims if c.speaker]
+    assert claim.speaker == span_of(text, mention)
+    assert prediction.speakers[claim.speaker_entity].name == name
