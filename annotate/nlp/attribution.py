@@ -570,6 +570,8 @@ def _colon_candidates(doc: Doc, quotes: Sequence[CharSpan]) -> Iterable[Candidat
         content_range = _trimmed(doc, colon.i + 1, end_tok)
         if content_range is None:
             continue
+        if not quote and sum(t.is_alpha for t in doc[content_range[0]:content_range[1]]) < P.MIN_COLON_CONTENT_WORDS:
+            continue  # a label, not a claim: "Verdict: FALSE.", "Photo: Reuters"
         content = quote or _chars(doc, *content_range)
         yield Candidate(
             rule="colon",

@@ -98,6 +98,19 @@ def test_quoted_tweet_after_colon(nlp):
     assert claim.claim == span_of(text, '"Pakistan has given us nothing but lies. No more!"')
 
 
+@pytest.mark.parametrize("label", ["Verdict: FALSE.", "Photo: Reuters", "Rating: Mostly true"])
+def test_a_label_before_a_colon_is_no_speaker(nlp, label):
+    text = f"The council voted on Tuesday.\n\n{label}\n"
+    colon = [c for c in predict(nlp, text).claims if c.cue and text[c.cue[0]:c.cue[1]] == ":"]
+    assert colon == []
+
+
+def test_an_interview_line_keeps_its_colon_cue(nlp):
+    text = "Council meeting transcript\n\nBernie Sanders: We will fund the new bridge next year.\n"
+    claim = claim_with_cue(text, predict(nlp, text), ":")
+    assert claim.speaker == span_of(text, "Bernie Sanders")
+
+
 def test_multi_sentence_quote_before_speaker(nlp):
     text = '"We will win. We have the votes," the senator said.'
     prediction = predict(nlp, text)
