@@ -5,7 +5,7 @@ Changes made here go to ClaimDesk's append-only audit trail like every other cha
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.forms.models import model_to_dict
 
 from annotate.models import (
@@ -170,6 +170,8 @@ class DocumentAdmin(AuditedAdmin):
     # belong to the old project, into another one.
     readonly_fields = ["project", "text", "text_sha256", "created_by", "created_at"]
     date_hierarchy = "created_at"
+    # A source link typed without a scheme is https (Django 6's default; 5.2 warns until told).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_add_permission(self, request) -> bool:
         return False  # documents come in through the import, which splits and pre-annotates them
