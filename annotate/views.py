@@ -172,6 +172,9 @@ def _review_page(request: HttpRequest, pk: int, *, adjudicate: bool) -> HttpResp
     if not position.visible:
         raise PermissionDenied("This document is not assigned to you.")
     payload = selectors.review_payload(document, request.user, adjudicate=adjudicate)
+    # Whose page this is: its writes carry the id (annotate.middleware), so changes kept while
+    # logged out are never saved as someone else's.
+    payload["user"] = {"id": request.user.pk, "username": request.user.get_username()}
     payload["urls"] = {
         "annotation": reverse("api-sentence-adjudication" if adjudicate else "api-sentence-annotation", kwargs={"pk": 0}),
         "comments": reverse("api-sentence-comments", kwargs={"pk": 0}),

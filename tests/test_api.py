@@ -236,6 +236,28 @@ def _add_work(document, people) -> None:
         comment_add(sentence=sentence, author=people["annotator"], text="Please check.")
 
 
+def test_a_write_made_for_another_user_is_refused(document, people, client):
+    """A review page kept changes while logged out; someone else logged in meanwhile: the page's
+    writes say whose they are, and are refused rather than saved as the newcomer's work."""
+    sentence = document.sentences.first()
+    client.force_login(people["annotator"])
+    page = client.get(f"/documents/{document.pk}/")
+    assert page.context["payload"]["user"] == {"id": people["annotator"].pk, "username": "annotator"}
+    body = {"status": "no_claim", "claims": [], "version": None}
+    client.force_login(people["reviewer"])
+    refused = client.put(f"/api/sentences/{sentence.pk}/annotation/", body, content_type="application/json",
+                         headers={"X-ClaimDesk-User": str(people["annotator"].pk)})
+    assert refused.status_code == 403 and refused.json()["code"] == "other_user"
+    assert "logged in as reviewer" in refused.json()["detail"]
+    assert not SentenceAnnotation.objects.exists()
+    # Reading is never refused, and the right person's write goes through.
+    assert client.get(f"/api/documents/{document.pk}/", headers={"X-ClaimDesk-User": "0"}).status_code == 200
+    client.force_login(people["annotator"])
+    saved = client.put(f"/api/sentences/{sentence.pk}/annotation/", body, content_type="application/json",
+                       headers={"X-ClaimDesk-User": str(people["annotator"].pk)})
+    assert saved.status_code == 200
+
+
 def test_document_list_filters_and_ordering(document, people):
     project = document.project
     second = import_documents(project=project, documents=parse_text("Zebra officials said the fence is done.", title="Zebra fence")).created[0]

@@ -1,0 +1,28 @@
+"""Request checks that hold for every write of the REST API, whatever the view."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+# The review page sends the id of the user it was opened for with every write. A page whose
+# session ended keeps its changes and sends them again once someone logs in: never as another
+# person's work (a shared newsroom computer, or one person with two accounts).
+PAGE_USER_HEADER = "X-ClaimDesk-User"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class PageUserMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        page_user = request.headers.get(PAGE_USER_HEADER)
+        if (page_user is not None and request.method not in SAFE_METHODS and request.path.startswith("/api/")
+                and request.user.is_authenticated and str(request.user.pk) != page_user):
+            return JsonResponse({
+                "detail": f"This page holds another person's work, and you are logged in as "
+                          f"{request.user.get_username()}: log in as the page's user to save it.",
+                "code": "other_user",
+            }, status=403)
+        return self.get_response(request)
