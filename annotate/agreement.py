@@ -149,7 +149,7 @@ class AgreementReport:
     stance_pairs: tuple[PairStance, ...]
     stance_alpha: Figure  # Krippendorff's alpha (nominal) over all annotators
     span_pairs: tuple[PairSpans, ...]
-    span_f1_mean: Figure  # n = pairs with an F1
+    span_f1_mean: Figure  # mean over the pairs with an F1; n = the claims those pairs compared
     speaker_pairs: tuple[PairSpeakers, ...]
     speaker_agreement: Figure  # pooled over all pairs
     machine: tuple[ModelOutcome, ...]
@@ -307,10 +307,20 @@ class _PairTally:
 
 
 def _mean(figures: Sequence[Figure], none_reason: str) -> Figure:
-    values = [f.value for f in figures if f.value is not None]
-    if not values:
+    """The mean of the figures that have a value; its n is theirs summed, so that it counts
+    the same units (claims) as the figures beside it, not how many figures were averaged."""
+    counted = [f for f in figures if f.value is not None]
+    if not counted:
         return Figure(None, 0, none_reason)
-    return Figure(sum(values) / len(values), len(values))
+    return Figure(sum(f.value for f in counted) / len(counted), sum(f.n for f in counted))
+
+
+def _field_value(claim: LabelledClaim | MachineClaim, name: str) -> object:
+    """What a field says: the speaker is its span and who it is, so that naming another
+    canonical speaker for the same words ("He": Kwan -> Okafor) counts as a correction."""
+    if name == "speaker":
+        return claim.speaker, claim.speaker_id
+    return getattr(claim, name)
 
 
 @dataclass
@@ -340,7 +350,7 @@ class _ModelTally:
         self.added += len(human) - len(pairs)
         for i, j in pairs:
             for name in FIELDS:
-                self.accepted[name] += getattr(human[i], name) == getattr(machine[j], name)
+                self.accepted[name] += _field_value(human[i], name) == _field_value(machine[j], name)
 
     def outcome(self, model: str) -> ModelOutcome:
         accepted = self.accepted

@@ -25,8 +25,8 @@ def work(sentence_id, annotator, *claims, status=None) -> SentenceWork:
     return SentenceWork(sentence_id, annotator, status or ("corrected" if claims else "no_claim"), tuple(claims))
 
 
-def suggestion(suggestion_id, sentence_id, start, end, stance=None, *, speaker=None, cue=None, model="rules 1"):
-    return MachineClaim(suggestion_id, sentence_id, (start, end), speaker, None, stance, model, cue)
+def suggestion(suggestion_id, sentence_id, start, end, stance=None, *, speaker=None, speaker_id=None, cue=None, model="rules 1"):
+    return MachineClaim(suggestion_id, sentence_id, (start, end), speaker, speaker_id, stance, model, cue)
 
 
 def test_thresholds_are_what_the_tests_assume():
@@ -167,7 +167,7 @@ def test_span_f1_on_tiny_spans():
     assert pair.f1.value == pytest.approx(0.4)
     assert pair.f1.n == 10
     assert report.span_f1_mean.value == pytest.approx(0.4)
-    assert report.span_f1_mean.n == 1
+    assert report.span_f1_mean.n == 10, "claims, as for the pair: not the number of pairs"
 
 
 def test_span_f1_mean_is_over_pairs_with_an_f1():
@@ -183,7 +183,7 @@ def test_span_f1_mean_is_over_pairs_with_an_f1():
 
     assert [p.f1.value for p in report.span_pairs] == [1.0, 0.5, 0.5]
     assert report.span_f1_mean.value == pytest.approx(2 / 3)
-    assert report.span_f1_mean.n == 3
+    assert report.span_f1_mean.n == 60  # 20 claims compared in each of the three pairs
 
 
 # --- speakers ---------------------------------------------------------------------------
@@ -253,6 +253,19 @@ def test_machine_accepted_corrected_rejected_counts():
     assert (v2.model, v2.reviewed, v2.matched, v2.rejected, v2.added) == ("rules 2", 1, 1, 0, 0)
     fields = {f.field: (f.accepted, f.corrected) for f in v2.fields}
     assert fields == {"speaker": (0, 1), "cue": (0, 1), "claim": (1, 0), "stance": (0, 1)}
+
+
+def test_another_canonical_speaker_for_the_same_words_is_a_correction():
+    """QA: "He" suggested as Kwan and kept as words but credited to Okafor counted as accepted."""
+    machine = [suggestion(1, 1, 0, 20, "support", speaker=(30, 32), speaker_id=5),
+               suggestion(2, 2, 0, 20, "support", speaker=(30, 32), speaker_id=5)]
+    items = [work(1, "ann", claim(0, 20, "support", speaker=(30, 32), speaker_id=6, suggestion_id=1)),
+             work(2, "ann", claim(0, 20, "support", speaker=(30, 32), speaker_id=5, suggestion_id=2))]
+
+    (outcome,) = compute_agreement(items, machine).machine
+
+    speaker = next(f for f in outcome.fields if f.field == "speaker")
+    assert (speaker.accepted, speaker.corrected) == (1, 1)
 
 
 def test_a_suggestion_split_into_two_claims_is_matched_once():
