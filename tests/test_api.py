@@ -273,6 +273,12 @@ def test_document_list_filters_and_ordering(document, people):
     assert ids("?unfinished=true") == [document.pk] and ids("?unfinished=false") == [second.pk]
     assert ids("?title=zebra") == [second.pk]
     assert ids("?ordering=-id") == [second.pk, document.pk]
+    third = import_documents(project=project, documents=parse_text("Officials said the apple harvest ended.", title="apple harvest")).created[0]
+    assign_documents(project=project, documents=[third], annotators=[people["annotator"]])
+    titles = [row["title"] for row in client.get(url + "?ordering=title").json()["results"]]
+    assert titles == sorted(titles, key=str.lower) and titles[0] == "apple harvest", "not after every capital"
+    unknown = client.get(url + "?ordering=banana")
+    assert unknown.status_code == 400 and "unknown field 'banana'" in unknown.json()["ordering"][0]
     assert client.get(url + "?published_after=yesterday").status_code == 400
 
 

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import F, QuerySet
+from django.db.models.functions import Lower
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter
 
 from annotate.models import Document
 
@@ -26,3 +29,34 @@ class DocumentFilter(django_filters.FilterSet):
             return queryset
         unfinished = queryset.filter(done_count__lt=F("sentence_count"))
         return unfinished if value else queryset.exclude(pk__in=unfinished.values("pk"))
+
+
+class StrictOrderingFilter(OrderingFilter):
+    """`?ordering=` as DRF reads it, except that an unknown field is a 400 (DRF drops it
+    silently, which hides a typo) and text fields in `case_insensitive_fields` sort
+    without regard to case ("fact" beside "Fact", not after every capital)."""
+
+    def get_ordering(self, request, queryset, view) -> list[str] | None:
+        param = request.query_params.get(self.ordering_param)
+        if not param:
+            return self.get_default_ordering(view)
+        fields = [term.strip() for term in param.split(",") if term.strip()]
+        valid = [name for name, _ in self.get_valid_fields(queryset, view, {"request": request})]
+        unknown = [term for term in fields if term.lstrip("-") not in valid]
+        if unknown:
+            raise ValidationError({self.ordering_param: [f"unknown field {unknown[0]!r}; use one of {', '.join(valid)}"]})
+        return fields
+
+    def filter_queryset(self, request, queryset, view):
+        ordering = self.get_ordering(request, queryset, view)
+        if not ordering:
+            return queryset
+        folded = set(getattr(view, "case_insensitive_fields", ()))
+        terms = []
+        for term in ordering:
+            name = term.lstrip("-")
+            if name in folded:
+                terms.append(Lower(name).desc() if term.startswith("-") else Lower(name).asc())
+            else:
+                terms.append(term)
+        return queryset.order_by(*terms, "pk")  # ties in a stable order across pages

@@ -9,14 +9,13 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotate import selectors
-from annotate.api.filters import DocumentFilter
+from annotate.api.filters import DocumentFilter, StrictOrderingFilter
 from annotate.api.serializers import (
     AnnotationDeleteSerializer,
     AssignmentSerializer,
@@ -105,9 +104,10 @@ class DocumentListImport(ProjectScopedMixin, generics.ListAPIView):
 
     serializer_class = DocumentListSerializer
     parser_classes = [JSONParser, MultiPartParser, FormParser]
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
     filterset_class = DocumentFilter
     ordering_fields = ["id", "title", "published", "created_at"]
+    case_insensitive_fields = ["title"]
 
     def get_permissions(self):
         return [IsProjectAdmin()] if self.request.method == "POST" else [IsProjectMember()]
