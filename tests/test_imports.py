@@ -221,6 +221,7 @@ def test_a_txt_headline_line_becomes_the_title(project):
     [
         (b"Council approves bridge repairs\nThe council voted on Tuesday.\n", "Council approves bridge repairs"),
         (b"The council voted on Tuesday.\nIt was close.\n", "story"),  # a sentence, not a headline
+        (b"FACT CHECK: Did the mayor say trams cut emissions?\nNo, she did not.\n", "FACT CHECK: Did the mayor say trams cut emissions?"),
         (b"The council voted on Tuesday after a long\ndebate that ran late.\n", "story"),  # a hard wrap
     ],
 )

@@ -291,7 +291,9 @@ def parse_upload(name: str, data: bytes) -> list[DocumentInput]:
 
 
 HEADLINE_MAX_CHARS = 150
-SENTENCE_END = tuple('.!?"”’')
+# A first line ending so is the text's first paragraph, not its headline; a question or an
+# exclamation on a line of its own is a headline ("Did the mayor say trams cut emissions?").
+SENTENCE_END = tuple('."”’')
 
 
 def _headline(content: str) -> str:
