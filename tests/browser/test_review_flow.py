@@ -18,6 +18,7 @@ from annotate.models import (
     Assignment,
     AuditEvent,
     Document,
+    Role,
     Sentence,
     SentenceAnnotation,
     StanceLabel,
@@ -25,6 +26,7 @@ from annotate.models import (
 )
 from annotate.services.annotations import delete_sentence_annotation
 from annotate.services.imports import import_documents, parse_upload
+from annotate.services.projects import membership_set
 from annotate.services.workflow import assign_documents
 
 pytestmark = pytest.mark.browser
@@ -440,18 +442,23 @@ def test_undo_of_work_already_withdrawn_elsewhere_is_no_conflict(page: Page, doc
     assert not SentenceAnnotation.objects.filter(sentence=sentence).exists()
 
 
-def test_saves_made_while_logged_out_are_kept_and_sent_once_logged_in_again(open_page, document, people, browser_errors):
-    """QA: logged out in another tab, saves failed for good ("Authentication credentials were not
-    provided."), and after logging in again with a "CSRF Failed" (login rotates the token the
-    page had read once); only a reload helped, and it lost the changes."""
-    browser_errors.expect(r"status of 403 \(Forbidden\)")
+def logged_out_in_another_tab(open_page, document) -> tuple[Page, Page]:
+    """The annotator's review page, and a second tab of the same browser that has logged out."""
     page, other = open_page(), open_page()  # same context: two tabs of one session
     log_in(page, "annotator")
     page.goto(f"/documents/{document.pk}/")
     other.goto("/")
     other.get_by_role("button", name="Log out").click()
     expect(other).to_have_url(re.compile(r"/login/"))
+    return page, other
 
+
+def test_saves_made_while_logged_out_are_kept_and_sent_once_logged_in_again(open_page, document, people, browser_errors):
+    """QA: logged out in another tab, saves failed for good ("Authentication credentials were not
+    provided."), and after logging in again with a "CSRF Failed" (login rotates the token the
+    page had read once); only a reload helped, and it lost the changes."""
+    browser_errors.expect(r"status of 403 \(Forbidden\)")
+    page, other = logged_out_in_another_tab(open_page, document)
     page.keyboard.press("2")
     expect(row(page, 0).locator("span.save")).to_have_text("⚠ logged out — kept, saved once you log in again")
     banner = page.locator("#logged-out")
@@ -473,6 +480,39 @@ def test_saves_made_while_logged_out_are_kept_and_sent_once_logged_in_again(open
     # The page's own Log out button works too, with the new session's token.
     page.get_by_role("button", name="Log out").click()
     expect(page).to_have_url(re.compile(r"/login/"))
+
+
+def test_changes_kept_while_logged_out_are_never_saved_as_someone_elses(open_page, document, people, make_user,
+                                                                        browser_errors):
+    """QA: logged out in another tab, then logged in there as someone else: the page sent the
+    changes it kept, and they were stored as the newcomer's work."""
+    browser_errors.expect(r"status of 403 \(Forbidden\)")
+    ann2 = make_user("ann2")
+    membership_set(project=document.project, user=ann2, role=Role.ANNOTATOR)
+    assign_documents(project=document.project, documents=[document], annotators=[ann2])
+    page, other = logged_out_in_another_tab(open_page, document)
+    page.keyboard.press("2")
+    save = row(page, 0).locator("span.save")
+    expect(save).to_have_text("⚠ logged out — kept, saved once you log in again")
+
+    log_in(other, "ann2")  # someone else, on the same browser
+    expect(save).to_have_text("⚠ kept — log in as annotator to save")
+    banner = page.locator("#other-user")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("You are logged in as someone else; these changes are annotator's")
+    expect(banner.get_by_role("link", name="log in as annotator")).to_have_attribute("href", "/login/?next=/")
+    expect(page.locator("#logged-out")).to_be_hidden()
+    page.wait_for_timeout(3500)  # longer than the retry delay: refused again, still kept
+    expect(save).to_have_text("⚠ kept — log in as annotator to save")
+    assert not SentenceAnnotation.objects.exists()
+    assert not AuditEvent.objects.filter(actor=ann2).exists()
+
+    log_in(other, "annotator")  # the page's own user: now it is sent, as theirs
+    wait_saved(page, 0)
+    expect(banner).to_be_hidden()
+    saved = SentenceAnnotation.objects.get()
+    assert saved.annotator == people["annotator"]
+    assert [c.stance.value for c in saved.claims.select_related("stance")] == ["oppose"]
 
 
 def test_a_refusal_is_not_taken_for_a_lost_session(page: Page, document, people, browser_errors):

@@ -220,6 +220,7 @@ function saveText(s) {
   return {
     suggested: "", saving: "saving…", saved: "✓ saved", offline: "⚠ offline — will retry",
     "logged-out": "⚠ logged out — kept, saved once you log in again",
+    "other-user": `⚠ kept — log in as ${data.user.username} to save`,
     error: `⚠ not saved: ${s.message}`, conflict: "⚠ someone else saved first",
   }[s.saveState];
 }
@@ -451,6 +452,10 @@ function sessionLost({ status, payload }) {
     || (status === 403 && (detail === "Authentication credentials were not provided." || detail.startsWith("CSRF Failed")));
 }
 const loggedOutEl = document.getElementById("logged-out");
+// Someone else logged in meanwhile (in another tab): the server refuses to save this page's work
+// as theirs (annotate/middleware.py). Kept and retried, as when logged out.
+const otherUser = ({ status, payload }) => status === 403 && payload.code === "other_user";
+const otherUserEl = document.getElementById("other-user");
 // The page's own "Log out" form carries the token of page load, refused once the user has
 // logged in again in another tab: it sends the current one.
 document.querySelector("form.user")?.addEventListener("submit", (event) => {
@@ -461,10 +466,14 @@ document.querySelector("form.user")?.addEventListener("submit", (event) => {
 async function sendJson(method, url, body) {
   const response = await fetch(url, {
     method, credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() }, body: JSON.stringify(body),
+    // Whose page this is: the server refuses the write if the session is someone else's.
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), "X-ClaimDesk-User": String(data.user.id) },
+    body: JSON.stringify(body),
   });
   const result = { ok: response.ok, status: response.status, payload: await response.json().catch(() => ({})) };
-  loggedOutEl.hidden = !sessionLost(result);  // the last answer says whether the session is there
+  // The last answer says whether the session is there, and whose it is.
+  loggedOutEl.hidden = !sessionLost(result);
+  otherUserEl.hidden = !otherUser(result);
   return result;
 }
 const postJson = (url, body) => sendJson("POST", url, body);
@@ -605,6 +614,8 @@ async function send(s, i) {
     s.theirs = annotationInUnits(payload.current);
   } else if (sessionLost(response)) {
     retryLater(s, "logged-out");  // the banner says how to log in again
+  } else if (otherUser(response)) {
+    retryLater(s, "other-user");  // its banner says as whom
   } else {
     s.saveState = "error";
     s.message = errorText(payload, `HTTP ${response.status}`);
@@ -961,7 +972,7 @@ document.addEventListener("keydown", (event) => {
 });
 
 window.addEventListener("beforeunload", (event) => {
-  if (sentences.some((s) => ["saving", "offline", "logged-out", "error", "conflict"].includes(s.saveState))) {
+  if (sentences.some((s) => ["saving", "offline", "logged-out", "other-user", "error", "conflict"].includes(s.saveState))) {
     event.preventDefault();
     event.returnValue = "";
   }
