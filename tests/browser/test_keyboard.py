@@ -13,25 +13,53 @@ pytestmark = pytest.mark.browser
 
 
 def test_pick_a_canonical_speaker_with_the_keyboard_alone(page, project, people):
+    """QA: each ↓ in the picker saved the speaker it reached, and the panel drawn again took the
+    focus, so the next ↓ went to the next sentence. The arrows only move; Enter saves, Esc cancels."""
     document = import_documents(project=project, documents=parse_upload(SEED.name, SEED.read_bytes())).created[0]
     assign_documents(project=project, documents=[document], annotators=[people["annotator"]])
     attributed = document.sentences.filter(suggestions__speaker__isnull=False).order_by("index").first()
     log_in(page, "annotator")
     page.goto(f"/documents/{document.pk}/")
     row(page, attributed.index).locator(".idx").click()
-    before = page.locator("#panel .claim select").first.input_value()
+    puts = []
+    page.on("request", lambda request: puts.append(request) if request.method == "PUT" else None)
+    picker = page.locator("#panel .claim select").first
+    values = picker.locator("option").evaluate_all("options => options.map((o) => o.value)")
+    before = picker.input_value()
+    position = values.index(before)
+    assert position + 2 < len(values), "the seed article no longer gives the speaker two more below it"
+    current = page.locator("#sentences > li.sentence.current")
+
     page.keyboard.press("p")
-    expect(page.locator("#panel .claim select").first).to_be_focused()
+    expect(picker).to_be_focused()
     page.keyboard.press("ArrowDown")
+    expect(picker).to_have_value(values[position + 1])
+    page.keyboard.press("Escape")  # cancels, back to the keys
+    expect(picker).not_to_be_focused()
+    expect(picker).to_have_value(before)
+    page.wait_for_timeout(300)
+    assert not puts and not SentenceAnnotation.objects.exists()
+
+    page.keyboard.press("p")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    expect(picker).to_be_focused()
+    expect(picker).to_have_value(values[position + 2])
+    expect(current).to_have_attribute("data-index", str(attributed.index))
+    page.keyboard.press("Enter")  # saves the one shown, once, and gives the keys back
     wait_saved(page, attributed.index)
-    page.keyboard.press("Escape")
-    expect(page.locator("#panel .claim select").first).not_to_be_focused()
-    chosen = page.locator("#panel .claim select").first.input_value()
-    assert chosen != before
-    page.keyboard.press("j")  # the keys work again
-    expect(page.locator("#sentences > li.sentence.current")).not_to_have_attribute("data-index", str(attributed.index))
+    expect(picker).not_to_be_focused()
+    expect(picker).to_have_value(values[position + 2])
+    assert len(puts) == 1
     saved = Annotation.objects.get(sentence_annotation__sentence=attributed)
-    assert str(saved.speaker_id or "") == chosen
+    assert str(saved.speaker_id or "") == values[position + 2]
+
+    picker.select_option(before)  # a choice with the mouse saves at once
+    wait_saved(page, attributed.index)
+    assert len(puts) == 2
+    assert str(Annotation.objects.get(sentence_annotation__sentence=attributed).speaker_id or "") == before
+    page.keyboard.press("j")  # the keys work
+    expect(current).not_to_have_attribute("data-index", str(attributed.index))
 
 
 def test_a_reviewer_merges_a_duplicate_speaker_and_renames_one(page, project, people):

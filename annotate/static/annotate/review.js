@@ -276,19 +276,44 @@ function renderProgress() {
   progressEl.textContent = `${done}/${sentences.length} sentences done`;
 }
 
-function canonicalSelect(s, claim, c) {
+// The arrow keys only move through the list: Enter saves the speaker shown, Esc (or leaving the
+// list) puts back the stored one, and a mouse choice saves at once. Saving at every arrow stored
+// each speaker passed over, and the panel drawn again took the focus: the next ↓ changed sentence.
+function canonicalSelect(s, claim) {
+  let stored;
+  let typed = false;  // the first letters of a name, typed, change the choice in place: Enter saves it
+  const choose = () => {
+    if (select.value === stored) return;
+    stored = select.value;
+    edit(s, () => {
+      claim.speaker_id = stored ? Number(stored) : null;
+      claim.speaker_name = null;
+    });
+  };
   const select = el("select", {
     "aria-label": "canonical speaker",
-    onchange: (event) => edit(s, () => {
-      const value = event.target.value;
-      claim.speaker_id = value ? Number(value) : null;
-      claim.speaker_name = null;
-    }),
+    onmousedown: () => { typed = false; },
+    onchange: () => { if (!typed) choose(); },
+    onblur: () => { select.value = stored; },
+    onkeydown: (event) => {
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();  // the browser's own would fire "change" (or open the list, on a Mac)
+        const k = select.selectedIndex + (event.key === "ArrowDown" ? 1 : -1);
+        select.selectedIndex = Math.min(Math.max(k, 0), select.options.length - 1);
+      } else if (event.key === "Enter" || event.key === "Escape") {
+        event.preventDefault();
+        if (event.key === "Enter") choose();
+        select.blur();  // back to the page's keys
+      } else {
+        typed = event.key.length === 1 && event.key !== " ";  // Space opens the list: a choice there saves
+      }
+    },
   }, el("option", { value: "" }, claim.speaker_name ? `new: ${claim.speaker_name}` : "— none / the author —"));
   speakers.forEach((speaker) => {
     select.append(el("option", { value: speaker.id, selected: speaker.id === claim.speaker_id ? "selected" : null },
       `${speaker.name}${speaker.kind === "anonymous" ? " (anonymous source)" : ""}`));
   });
+  stored = select.value;
   return select;
 }
 
@@ -327,7 +352,7 @@ function renderPanel() {
       claims.length > 1 ? el("p", { class: "claim-title" }, `Claim ${c + 1} of ${claims.length}${c === s.activeClaim ? " (current, Tab switches)" : ""}`) : null,
       el("div", { class: "field" }, el("span", { class: "name hl-speaker" }, "speaker"),
         el("span", { class: "value", dataset: { field: "speaker" } }, claim.speaker ? snippet(claim.speaker) + speakerWhere : "the author (unattributed)"),
-        conf("speaker"), canonicalSelect(s, claim, c)),
+        conf("speaker"), canonicalSelect(s, claim)),
       el("div", { class: "field" }, el("span", { class: "name hl-cue" }, "cue"),
         el("span", { class: "value", dataset: { field: "cue" } }, snippet(claim.cue)), conf("cue")),
       el("div", { class: "field" }, el("span", { class: "name hl-claim" }, "claim"),
@@ -945,10 +970,6 @@ document.addEventListener("mousedown", () => { focusFromKeyboard = false; }, tru
 
 document.addEventListener("keydown", (event) => {
   if (event.key === "Tab") focusFromKeyboard = true;
-  if (event.key === "Escape" && event.target.matches && event.target.matches("#panel select")) {
-    event.target.blur();  // back to the keys
-    return;
-  }
   // dialog[open]: right after the help closes, its Close button keeps focus until the browser's
   // focus fixup runs; a closed dialog must not swallow the next shortcut.
   if (event.target.closest && event.target.closest("input, textarea, select, dialog[open]")) return;
