@@ -565,6 +565,61 @@ def test_z_in_a_conflict_does_not_show_the_sentence_as_untouched(open_page, docu
     assert (stored.version, stored.claims.get().stance.value) == (1, "support")
 
 
+def stored_stance(document, index: int) -> tuple[int, str]:
+    stored = SentenceAnnotation.objects.get(sentence__index=index, sentence__document=document)
+    return stored.version, stored.claims.select_related("stance").get().stance.value
+
+
+def test_z_after_keep_mine_brings_theirs_back(open_page, document, people, browser_errors):
+    """QA: after "Keep mine and save again", z withdrew the whole annotation: theirs, stored
+    before it, was lost too."""
+    browser_errors.expect(r"status of 409 \(Conflict\)")
+    _, mine = conflicting_tabs(open_page, document)
+    mine.keyboard.press("2")
+    mine.locator("#panel .conflict").get_by_role("button", name="Keep mine and save again").click()
+    wait_saved(mine, 0)
+    assert stored_stance(document, 0) == (2, "oppose")
+
+    mine.keyboard.press("z")  # theirs again, saved over mine
+    expect(mine.locator("#panel button.stance.chosen")).to_have_text("1 Support")
+    wait_saved(mine, 0)
+    assert stored_stance(document, 0) == (3, "support")
+    mine.keyboard.press("z")  # the steps before the conflict rested on a version that is gone
+    expect(mine.locator("#panel .hint")).to_have_text("Nothing to undo on this page.")
+    assert stored_stance(document, 0) == (3, "support")
+
+
+def test_z_after_use_theirs_never_withdraws_theirs(open_page, document, people, browser_errors):
+    browser_errors.expect(r"status of 409 \(Conflict\)")
+    _, mine = conflicting_tabs(open_page, document)
+    current = mine.locator("#sentences > li.sentence.current")
+    mine.keyboard.press("j")
+    mine.keyboard.press("3")  # an earlier change of mine, elsewhere
+    wait_saved(mine, 1)
+    mine.keyboard.press("k")
+    mine.keyboard.press("2")
+    mine.locator("#panel .conflict").get_by_role("button", name="Use theirs").click()
+    expect(mine.locator("#panel button.stance.chosen")).to_have_text("1 Support")
+
+    mine.keyboard.press("z")  # undoes my earlier change, not theirs
+    expect(current).to_have_attribute("data-index", "1")
+    expect(row(mine, 1).locator("span.status")).to_have_text("suggested")
+    expect(row(mine, 1).locator("span.save")).to_have_text("")  # withdrawn
+    assert not SentenceAnnotation.objects.filter(sentence__index=1, sentence__document=document).exists()
+    assert stored_stance(document, 0) == (1, "support")
+
+    mine.keyboard.press("k")
+    mine.keyboard.press("3")  # a change made on theirs: undone, theirs is saved again
+    wait_saved(mine, 0)
+    mine.keyboard.press("z")
+    expect(mine.locator("#panel button.stance.chosen")).to_have_text("1 Support")
+    wait_saved(mine, 0)
+    assert stored_stance(document, 0) == (3, "support")
+    mine.keyboard.press("z")
+    expect(mine.locator("#panel .hint")).to_have_text("Nothing to undo on this page.")
+    assert stored_stance(document, 0) == (3, "support")
+
+
 def test_z_while_the_losing_save_is_on_its_way_keeps_the_conflict(open_page, document, people, browser_errors):
     browser_errors.expect(r"status of 409 \(Conflict\)")
     _, mine = conflicting_tabs(open_page, document)

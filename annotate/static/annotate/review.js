@@ -730,19 +730,29 @@ function manageSpeakers() {
 }
 if (speakersDialog) document.getElementById("manage-speakers").addEventListener("click", manageSpeakers);
 
-function useTheirs(s) {
-  const theirs = s.theirs;
-  // My undo steps were built on a version that is gone: undoing one now would write over
-  // (or withdraw) theirs. Forget them.
+// The page's draft of their version in a conflict (null: withdrawn, untouched again).
+const theirDraft = (s) => ({ status: s.theirs ? s.theirs.status : null, claims: startingClaims(s, s.theirs), from: startingAuthor(s, s.theirs) });
+
+// After a conflict my undo steps rest on a version that is gone: undoing one would write over
+// (or withdraw) theirs. Forget them.
+function forgetUndo(s) {
   s.history = [];
   for (let k = changed.length - 1; k >= 0; k -= 1) if (changed[k] === sentences.indexOf(s)) changed.splice(k, 1);
-  s.version = theirs ? theirs.version : null;
-  s.draft = { status: theirs ? theirs.status : null, claims: startingClaims(s, theirs), from: startingAuthor(s, theirs) };
-  s.saveState = theirs ? "saved" : "suggested";
+}
+
+function useTheirs(s) {
+  forgetUndo(s);
+  s.version = s.theirs ? s.theirs.version : null;
+  s.draft = theirDraft(s);
+  s.saveState = s.theirs ? "saved" : "suggested";
   refresh(sentences.indexOf(s));
 }
 
 function retryMine(s) {
+  // Mine now writes over theirs: its undo saves theirs again (a withdraw only if they had withdrawn).
+  forgetUndo(s);
+  s.history.push({ draft: theirDraft(s), activeClaim: 0, taken: s.taken });
+  changed.push(sentences.indexOf(s));
   s.version = s.theirs ? s.theirs.version : null;
   save(s, s.draft.status);
 }
