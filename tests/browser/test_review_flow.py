@@ -709,3 +709,32 @@ def test_a_retired_stance_stays_on_show_where_it_is_stored(page: Page, document,
     expect(stances).to_have_text(["1 Support", "3 Neutral"])
     saved = SentenceAnnotation.objects.get(sentence=sentence)
     assert (saved.version, saved.claims.select_related("stance").first().stance.value) == (2, "support")
+
+
+def test_a_suggestion_whose_stance_was_retired_since_is_shown_without_one(page: Page, document, people):
+    """QA: a suggestion made before "Oppose" was retired still carried it; Enter on it was refused
+    ("the stance label 'Oppose' is retired") while the row said "accepted"."""
+    suggestion = Suggestion.objects.get(sentence__document=document, sentence__index=1)
+    oppose = StanceLabel.objects.get(project=document.project, value="oppose")
+    Suggestion.objects.filter(pk=suggestion.pk).update(stance=oppose)
+    StanceLabel.objects.filter(pk=oppose.pk).update(retired=True)
+    log_in(page, "annotator")
+    page.goto(f"/documents/{document.pk}/")
+    row(page, 1).locator(".idx").click()
+    badge = row(page, 1).locator(".badge")
+    expect(badge).to_have_text("no stance")
+    expect(badge).to_have_attribute("title", "suggested “Oppose”, since retired")
+    stances = page.locator("#panel .claim").first.locator("button.stance")
+    expect(stances).to_have_text(["1 Support", "3 Neutral"])
+    expect(stances.and_(page.locator(".chosen"))).to_have_count(0)
+    expect(page.locator("#panel .claim").first).to_contain_text("suggested “Oppose”, since retired")
+
+    page.keyboard.press("Enter")  # the suggestion's claim, without a stance: a correction
+    wait_saved(page, 1)
+    expect(row(page, 1).locator("span.status")).to_have_text("corrected")
+    saved = SentenceAnnotation.objects.get(sentence=suggestion.sentence)
+    assert saved.status == "corrected"
+    [claim] = saved.claims.all()
+    assert claim.stance_id is None and claim.suggestion_id == suggestion.pk
+    assert (claim.speaker_start, claim.speaker_end, claim.claim_start, claim.claim_end) == (
+        suggestion.speaker_start, suggestion.speaker_end, suggestion.claim_start, suggestion.claim_end)

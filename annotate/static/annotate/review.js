@@ -87,7 +87,14 @@ function startingClaims(row, annotation) {
 // sentence and hid the doubtful attributions among them.
 const weakest = (row, field) => (row.suggestions.length ? Math.min(...row.suggestions.map((s) => s.confidence[field])) : 1);
 
+// A suggestion made before its stance label was retired: the label takes no new claims, so it
+// is shown without a stance (Enter would be refused) and keeps the label's name for its row.
+const withoutRetiredStance = (x) => (x.stance && labelByValue[x.stance]?.retired
+  ? { ...x, stance: null, retiredStance: labelByValue[x.stance].name } : x);
+
 const sentences = data.sentences.map(sentenceInUnits).map((row) => ({
+  ...row, suggestions: row.suggestions.map(withoutRetiredStance),
+})).map((row) => ({
   ...row,
   draft: {
     status: row.annotation ? row.annotation.status : null,
@@ -233,7 +240,7 @@ function renderRow(i) {
   const low = showsSuggestion(s) && s.confidence < LOW_CONFIDENCE;
   // The stance's own doubt shows on its badge, not in the flag, which is about the attribution.
   const suggested = showsSuggestion(s) && first ? s.suggestions.find((x) => x.id === first.suggestion_id) : null;
-  const stanceConfidence = suggested ? suggested.confidence.stance : null;
+  const stanceConfidence = suggested && !suggested.retiredStance ? suggested.confidence.stance : null;
   const doubtful = stanceConfidence !== null && stanceConfidence < LOW_CONFIDENCE;
   const row = el(
     "li",
@@ -250,6 +257,9 @@ function renderRow(i) {
         class: doubtful ? "badge doubtful" : "badge", style: `--label-color: ${label.color}`,
         title: stanceConfidence === null ? null : `stance confidence ${stanceConfidence.toFixed(2)}`,
       }, label.name) : null,
+      suggested && suggested.retiredStance ? el("span", {
+        class: "badge doubtful", title: `suggested “${suggested.retiredStance}”, since retired`,
+      }, "no stance") : null,
       first && s.suggestions.length && showsSuggestion(s)
         ? el("span", { class: "conf", title: "weakest attribution confidence of the suggestion (claim, speaker, cue; the stance's is on its badge)" }, s.confidence.toFixed(2)) : null,
       low ? el("span", { class: "flag" }, "⚑ low confidence") : null,
@@ -364,7 +374,7 @@ function renderPanel() {
           style: `--label-color: ${label.color}`, "aria-pressed": claim.stance === label.value ? "true" : "false",
           disabled: label.retired, onclick: () => setStance(label.key),
         }, label.retired ? `${label.name} (retired)` : [el("kbd", {}, label.key), ` ${label.name}`])),
-        conf("stance"),
+        suggestion && suggestion.retiredStance ? el("span", { class: "conf" }, `suggested “${suggestion.retiredStance}”, since retired`) : conf("stance"),
         suggestion ? el("span", { class: "model" }, `suggested by ${suggestion.stance_model || suggestion.model}`) : null),
     ));
   });
