@@ -666,12 +666,12 @@ def test_low_confidence_is_about_the_attribution_and_a_doubtful_stance_shows_on_
     sure_of_who, unsure_of_who = row(page, 0), row(page, 2)
     expect(sure_of_who).not_to_have_class(re.compile(r"\blow-confidence\b"))
     expect(sure_of_who.locator(".flag")).to_have_count(0)
-    expect(sure_of_who.locator(".conf")).to_have_text("0.90")
+    expect(sure_of_who.locator(".conf")).to_have_text("attribution 0.90")  # not the stance's, on its badge
     expect(sure_of_who.locator(".badge")).to_have_class("badge doubtful")
     expect(sure_of_who.locator(".badge")).to_have_attribute("title", "stance confidence 0.25")
     expect(unsure_of_who).to_have_class(re.compile(r"\blow-confidence\b"))
     expect(unsure_of_who.locator(".flag")).to_have_text("⚑ low confidence")
-    expect(unsure_of_who.locator(".conf")).to_have_text("0.40")
+    expect(unsure_of_who.locator(".conf")).to_have_text("attribution 0.40")
     expect(unsure_of_who.locator(".badge")).to_have_class("badge")
 
     # By the attribution, then the stance, then the document's order.

@@ -260,8 +260,9 @@ function renderRow(i) {
       suggested && suggested.retiredStance ? el("span", {
         class: "badge doubtful", title: `suggested “${suggested.retiredStance}”, since retired`,
       }, "no stance") : null,
+      // Named: beside the badge, a bare number read as the stance's confidence.
       first && s.suggestions.length && showsSuggestion(s)
-        ? el("span", { class: "conf", title: "weakest attribution confidence of the suggestion (claim, speaker, cue; the stance's is on its badge)" }, s.confidence.toFixed(2)) : null,
+        ? el("span", { class: "conf", title: "weakest attribution confidence of the suggestion (claim, speaker, cue; the stance's is on its badge)" }, `attribution ${s.confidence.toFixed(2)}`) : null,
       low ? el("span", { class: "flag" }, "⚑ low confidence") : null,
       el("span", { class: `status status-${s.draft.status || "suggested"}` }, statusText(s)),
       claims.length > 1 ? el("span", { class: "count" }, `${claims.length} claims`) : null,
