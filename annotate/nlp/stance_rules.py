@@ -335,8 +335,10 @@ def gather_evidence(tokens: Sequence[Token], target: TargetProfile, *, is_docume
     sentiment = 0.0
     for i, word in enumerate(words):
         valence = SENTIMENT_LEXICON.get(word, 0.0)
-        if not valence and not target.is_proposition and word in AGAINST_TOPIC_VERBS and word not in NEGATION_WORDS:
-            valence = AGAINST_WORD_VALENCE  # "the extension must be scrapped" speaks against it
+        if not valence and not target.is_proposition and word in AGAINST_TOPIC_VERBS and tokens[i].pos_ == "VERB":
+            # "the extension must be scrapped" speaks against it; "by the end of the month" does
+            # not: a verb only, so a parse is needed.
+            valence = AGAINST_WORD_VALENCE
         if valence and is_negated_at(words, i):
             valence = -valence
         sentiment += valence

@@ -342,9 +342,10 @@ def test_a_claim_restating_or_denying_a_position_takes_its_side():
         "The union said the old bridge repair should go ahead.",  # restates it
         "Residents said the old bridge repair should not go ahead.",  # denies it
         "The mayor said the bridge repair must be scrapped.",  # would end what it names
+        "The mayor said the bridge repair plan will be drawn up by the end of the month.",  # "end", a noun
     ]
-    predictions = preannotate(nlp, texts, targets=[target] * 3)
-    assert [[c.stance for c in p.claims] for p in predictions] == [["support"], ["oppose"], ["oppose"]]
+    predictions = preannotate(nlp, texts, targets=[target] * 4)
+    assert [[c.stance for c in p.claims] for p in predictions] == [["support"], ["oppose"], ["oppose"], ["neutral"]]
     # Toward a target that itself bans, calling for the ban agrees with it.
     (banned,) = preannotate(nlp, ["Critics said smoking in bars must be banned."], targets=["Smoking should be banned in bars"])
     assert [c.stance for c in banned.claims] == ["support"]
