@@ -4,12 +4,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from rest_framework.permissions import SAFE_METHODS
 
 # The review page sends the id of the user it was opened for with every write. A page whose
 # session ended keeps its changes and sends them again once someone logs in: never as another
 # person's work (a shared newsroom computer, or one person with two accounts).
 PAGE_USER_HEADER = "X-ClaimDesk-User"
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class PageUserMiddleware:

@@ -94,11 +94,11 @@ def project_assign(request: HttpRequest, pk: int) -> HttpResponse:
     _require_role(request, project, Role.ADMIN)
     try:
         if request.POST.get("auto"):
-            raw = request.POST.get("per_document") or str(project.annotations_per_document)
-            if not raw.strip().isdigit():
+            raw = request.POST.get("per_document", "").strip()
+            if raw and not raw.isdigit():
                 messages.error(request, f"Not assigned: annotators per document must be a whole number, not {raw[:20]!r}.")
                 return redirect("annotate:project-detail", pk=project.pk)
-            per_document = int(raw)
+            per_document = int(raw) if raw else None  # None: the project's own number
             created = assign_automatically(project=project, per_document=per_document, by=request.user)
         else:
             documents = list(Document.objects.filter(project=project, pk__in=request.POST.getlist("documents")))

@@ -27,8 +27,7 @@ class DocumentFilter(django_filters.FilterSet):
         # done_count and sentence_count come from selectors.documents_with_progress.
         if value is None:
             return queryset
-        unfinished = queryset.filter(done_count__lt=F("sentence_count"))
-        return unfinished if value else queryset.exclude(pk__in=unfinished.values("pk"))
+        return queryset.filter(done_count__lt=F("sentence_count")) if value else queryset.filter(done_count__gte=F("sentence_count"))
 
 
 class StrictOrderingFilter(OrderingFilter):
@@ -36,11 +35,7 @@ class StrictOrderingFilter(OrderingFilter):
     silently, which hides a typo) and text fields in `case_insensitive_fields` sort
     without regard to case ("fact" beside "Fact", not after every capital)."""
 
-    def get_ordering(self, request, queryset, view) -> list[str] | None:
-        param = request.query_params.get(self.ordering_param)
-        if not param:
-            return self.get_default_ordering(view)
-        fields = [term.strip() for term in param.split(",") if term.strip()]
+    def remove_invalid_fields(self, queryset, fields, view, request) -> list[str]:
         valid = [name for name, _ in self.get_valid_fields(queryset, view, {"request": request})]
         unknown = [term for term in fields if term.lstrip("-") not in valid]
         if unknown:

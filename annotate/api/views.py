@@ -223,6 +223,11 @@ class DocumentSpeakers(ReviewReadMixin, APIView):
         return Response(selectors.review_speakers(document, request.user, adjudicate=self.is_adjudicating()))
 
 
+def _stale_response(stale: StaleAnnotation) -> Response:
+    """409 with the version stored meanwhile, which the page shows beside the user's own."""
+    return Response({"detail": str(stale), "current": annotation_snapshot(stale.current)}, status=status.HTTP_409_CONFLICT)
+
+
 def _save_response(request, sentence: Sentence, kind: str) -> Response:
     serializer = SentenceAnnotationSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
@@ -240,10 +245,7 @@ def _save_response(request, sentence: Sentence, kind: str) -> Response:
     except AnnotationInvalid as error:
         return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
     except StaleAnnotation as stale:
-        return Response(
-            {"detail": str(stale), "current": annotation_snapshot(stale.current)},
-            status=status.HTTP_409_CONFLICT,
-        )
+        return _stale_response(stale)
     annotation = SentenceAnnotation.objects.select_related("annotator").prefetch_related("claims__stance").get(
         pk=annotation.pk
     )
@@ -257,10 +259,7 @@ def _delete_response(request, sentence: Sentence, kind: str) -> Response:
         delete_sentence_annotation(sentence=sentence, user=request.user, kind=kind,
                                    expected_version=serializer.validated_data["version"])
     except StaleAnnotation as stale:
-        return Response(
-            {"detail": str(stale), "current": annotation_snapshot(stale.current)},
-            status=status.HTTP_409_CONFLICT,
-        )
+        return _stale_response(stale)
     return Response(status=status.HTTP_204_NO_CONTENT)
 
 

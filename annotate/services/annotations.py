@@ -142,6 +142,7 @@ def save_sentence_annotation(
                   for claim in claims]
     suggestions = list(sentence.suggestions.all())
     suggestion_ids = {s.pk for s in suggestions}
+    stored: set[str] | None = None  # read once, and only if a claim has a retired label
     for claim in claims:
         _check_span("claim", claim.claim, text_length)
         _check_span("speaker", claim.speaker, text_length)
@@ -152,7 +153,9 @@ def save_sentence_annotation(
             label = stances.get(claim.stance)
             if label is None:
                 raise AnnotationInvalid(f"unknown stance label {claim.stance!r}")
-            if label.retired and label.value not in _stances_stored_on(sentence):
+            if label.retired and stored is None:
+                stored = _stances_stored_on(sentence)
+            if label.retired and label.value not in stored:
                 raise AnnotationInvalid(f"the stance label {label.name!r} is retired: choose another")
         if claim.speaker_id is not None and claim.speaker_id not in speaker_ids:
             raise AnnotationInvalid(f"speaker {claim.speaker_id} is not a speaker of this document: reload the page")

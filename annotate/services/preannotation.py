@@ -146,7 +146,7 @@ def refresh_suggestions(documents: Sequence[Document]) -> None:
         Suggestion.objects.bulk_update(kept, fields=list(MACHINE_FIELDS), batch_size=500)
         Suggestion.objects.filter(sentence_id__in=changed).delete()
         speakers = {(s.document_id, speaker_key(s.name)): s for s in Speaker.objects.filter(document__in=documents)}
-        _store_suggestions(documents, predictions, [s for s in sentences if s.pk in changed], speakers, curated)
+        _store_suggestions(documents, predictions, [s for s in sentences if s.pk in changed], speakers, curated, labels)
 
 
 def _file_under(claims: Sequence[ClaimPrediction], sentences: Sequence[Sentence]) -> None:
@@ -194,6 +194,7 @@ def _store_suggestions(
     sentences: Sequence[Sentence],
     speakers: dict[tuple[int, str], Speaker],
     curated: dict[tuple[int, CharSpan], int] | None = None,
+    labels: dict[tuple[int, str], StanceLabel] | None = None,
 ) -> None:
     """One Suggestion per predicted claim filed under one of `sentences`.
 
@@ -203,7 +204,7 @@ def _store_suggestions(
     aside), or a new speaker of that name, created only for a claim that is stored."""
     curated = curated or {}
     sentence_by_key = {(s.document_id, s.index): s for s in sentences}
-    labels = _active_labels(documents)
+    labels = labels if labels is not None else _active_labels(documents)
     rows: list[Suggestion] = []
     new_speakers: list[Speaker] = []
     for document, prediction in zip(documents, predictions):
