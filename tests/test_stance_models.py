@@ -112,8 +112,8 @@ def test_training_needs_two_labels_in_the_held_out_third(project, monkeypatch):
     with pytest.raises(TrainingRefused, match=r"held out with 1 label\(s\)"):
         stance_models.training_split(project)
     # A queued run checks again when it starts: the labels may have changed meanwhile.
-    record = StanceModel.objects.create(project=project, version=1)
-    assert run_stance_training(record.pk).status == StanceModel.Status.FAILED
+    record = run_stance_training(StanceModel.objects.create(project=project, version=1).pk)
+    assert record.status == StanceModel.Status.FAILED and "held out with 1 label(s)" in record.message
 
 
 def test_one_training_run_at_a_time(project, people):

@@ -628,7 +628,7 @@ def test_z_while_the_losing_save_is_on_its_way_keeps_the_conflict(open_page, doc
     def hold(route) -> None:  # the save waits until the test lets it go
         held.append(route)
 
-    mine.route("**/api/sentences/*/annotation/", hold)
+    mine.route("**/api/sentences/*/annotation/**", hold)  # a withdraw (DELETE ...?version=N) too
     mine.keyboard.press("2")
     for _ in range(50):
         if held:
