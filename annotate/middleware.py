@@ -7,8 +7,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from rest_framework.permissions import SAFE_METHODS
 
 # The review page sends the id of the user it was opened for with every write. A page whose
-# session ended keeps its changes and sends them again once someone logs in: never as another
-# person's work (a shared newsroom computer, or one person with two accounts).
+# session ended is told so (logged_out) and keeps its changes, and sends them again once someone
+# logs in: never as another person's work (a shared newsroom computer, or two accounts).
 PAGE_USER_HEADER = "X-ClaimDesk-User"
 
 
@@ -18,8 +18,13 @@ class PageUserMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         page_user = request.headers.get(PAGE_USER_HEADER)
-        if (page_user is not None and request.method not in SAFE_METHODS and request.path.startswith("/api/")
-                and request.user.is_authenticated and str(request.user.pk) != page_user):
+        if page_user is None or request.method in SAFE_METHODS or not request.path.startswith("/api/"):
+            return self.get_response(request)
+        if not request.user.is_authenticated and "Authorization" not in request.headers:  # Basic: DRF decides
+            # Said by a code, so the page need not read DRF's wording: it keeps the work and retries.
+            return JsonResponse({"detail": "You are logged out: log in again to save this page's work.",
+                                 "code": "logged_out"}, status=403)
+        if str(request.user.pk) != page_user:
             return JsonResponse({
                 "detail": f"This page holds another person's work, and you are logged in as "
                           f"{request.user.get_username()}: log in as the page's user to save it.",

@@ -62,6 +62,38 @@ def test_pick_a_canonical_speaker_with_the_keyboard_alone(page, project, people)
     expect(current).not_to_have_attribute("data-index", str(attributed.index))
 
 
+def test_a_save_landing_while_picking_keeps_the_picker(page, project, people):
+    """The panel is drawn again when a save comes back; it used to take the focus off the picker,
+    so the next Enter accepted the sentence instead of saving the speaker the arrows had reached."""
+    document = import_documents(project=project, documents=parse_upload(SEED.name, SEED.read_bytes())).created[0]
+    assign_documents(project=project, documents=[document], annotators=[people["annotator"]])
+    attributed = document.sentences.filter(suggestions__speaker__isnull=False).order_by("index").first()
+    log_in(page, "annotator")
+    page.goto(f"/documents/{document.pk}/")
+    row(page, attributed.index).locator(".idx").click()
+    picker = page.locator("#panel .claim select").first
+    values = picker.locator("option").evaluate_all("options => options.map((o) => o.value)")
+    wanted = values[values.index(picker.input_value()) + 1]
+    held = []
+    page.route("**/api/sentences/*/annotation/**", lambda route: held.append(route))
+    page.keyboard.press("1")  # a stance, whose save is held back
+    page.keyboard.press("p")
+    page.keyboard.press("ArrowDown")
+    expect(picker).to_have_value(wanted)
+    held[0].continue_()
+    page.unroute("**/api/sentences/*/annotation/**")
+    wait_saved(page, attributed.index)  # the panel was drawn again
+    expect(picker).to_be_focused()
+    expect(picker).to_have_value(wanted)
+    page.keyboard.press("Enter")
+    expect(row(page, attributed.index).locator("span.save")).to_have_text("✓ saved")
+    expect(page.locator("#sentences > li.sentence.current")).to_have_attribute("data-index", str(attributed.index))
+    expect(picker).not_to_be_focused()
+    page.wait_for_function("() => !document.querySelector('#sentences .save-saving')")
+    saved = Annotation.objects.get(sentence_annotation__sentence=attributed)
+    assert str(saved.speaker_id or "") == wanted and saved.sentence_annotation.version == 2
+
+
 def test_a_reviewer_merges_a_duplicate_speaker_and_renames_one(page, project, people):
     """`m` opens the document's speakers; a merge repoints the claims at once, on the page
     and in the database, and a rename shows up in the claim's speaker list."""

@@ -92,17 +92,21 @@ const weakest = (row, field) => (row.suggestions.length ? Math.min(...row.sugges
 const withoutRetiredStance = (x) => (x.stance && labelByValue[x.stance]?.retired
   ? { ...x, stance: null, retiredStance: labelByValue[x.stance].name } : x);
 
+// The page's draft of a stored version (none: the suggestion, or the annotator's version an
+// adjudication starts from).
+const draftFor = (row, annotation) => ({
+  status: annotation ? annotation.status : null,
+  claims: startingClaims(row, annotation),
+  from: startingAuthor(row, annotation),
+});
+const retiredText = (suggestion) => `suggested “${suggestion.retiredStance}”, since retired`;
+
 const sentences = data.sentences.map(sentenceInUnits).map((row) => ({
   ...row, suggestions: row.suggestions.map(withoutRetiredStance),
 })).map((row) => ({
   ...row,
-  draft: {
-    status: row.annotation ? row.annotation.status : null,
-    claims: startingClaims(row, row.annotation),
-    from: startingAuthor(row, row.annotation),
-  },
+  draft: draftFor(row, row.annotation),
   comments: row.comments || [],
-  work: row.work,
   disagreement: row.disagreement || [],
   taken: startingWork(row, row.annotation), // the version shown or last taken: t goes on from the next one
   history: [],
@@ -245,7 +249,7 @@ function renderRow(i) {
   const row = el(
     "li",
     {
-      class: ["sentence", i === current ? "current" : "", low ? "low-confidence" : "", `status-${(STATUS_NAMES[s.draft.status] || "suggested").replace(" ", "-")}`].join(" "),
+      class: ["sentence", i === current ? "current" : "", low ? "low-confidence" : ""].join(" "),
       dataset: { index: s.index, id: s.id },
       "aria-current": i === current ? "true" : null,
       onclick: (event) => { if (!window.getSelection().toString()) { move(i); event.stopPropagation(); } },
@@ -258,7 +262,7 @@ function renderRow(i) {
         title: stanceConfidence === null ? null : `stance confidence ${stanceConfidence.toFixed(2)}`,
       }, label.name) : null,
       suggested && suggested.retiredStance ? el("span", {
-        class: "badge doubtful", title: `suggested “${suggested.retiredStance}”, since retired`,
+        class: "badge doubtful", title: retiredText(suggested),
       }, "no stance") : null,
       // Named: beside the badge, a bare number read as the stance's confidence.
       first && s.suggestions.length && showsSuggestion(s)
@@ -294,8 +298,10 @@ function canonicalSelect(s, claim) {
   let stored;
   let typed = false;  // the first letters of a name, typed, change the choice in place: Enter saves it
   const choose = () => {
-    if (select.value === stored) return;
-    stored = select.value;
+    const value = select.value;
+    select.blur();  // back to the page's keys (the blur puts the stored value back for a moment)
+    if (value === stored) return;
+    stored = value;
     edit(s, () => {
       claim.speaker_id = stored ? Number(stored) : null;
       claim.speaker_name = null;
@@ -313,8 +319,7 @@ function canonicalSelect(s, claim) {
         select.selectedIndex = Math.min(Math.max(k, 0), select.options.length - 1);
       } else if (event.key === "Enter" || event.key === "Escape") {
         event.preventDefault();
-        if (event.key === "Enter") choose();
-        select.blur();  // back to the page's keys
+        if (event.key === "Enter") choose(); else select.blur();
       } else {
         typed = event.key.length === 1 && event.key !== " ";  // Space opens the list: a choice there saves
       }
@@ -375,7 +380,7 @@ function renderPanel() {
           style: `--label-color: ${label.color}`, "aria-pressed": claim.stance === label.value ? "true" : "false",
           disabled: label.retired, onclick: () => setStance(label.key),
         }, label.retired ? `${label.name} (retired)` : [el("kbd", {}, label.key), ` ${label.name}`])),
-        suggestion && suggestion.retiredStance ? el("span", { class: "conf" }, `suggested “${suggestion.retiredStance}”, since retired`) : conf("stance"),
+        suggestion && suggestion.retiredStance ? el("span", { class: "conf" }, retiredText(suggestion)) : conf("stance"),
         suggestion ? el("span", { class: "model" }, `suggested by ${suggestion.stance_model || suggestion.model}`) : null),
     ));
   });
@@ -390,7 +395,17 @@ function renderPanel() {
     keyButton("h", "history", toggleHistory), adjudicating ? keyButton("t", "take next version", takeNext) : null,
     keyButton("?", "all keys", showHelp)));
   if (s.panelMessage) children.push(el("p", { class: "hint" }, s.panelMessage));
+  // Drawn again while someone is in the speaker picker (a save landing, a retry, a fresh list),
+  // the new picker takes over the focus and the option reached: else Enter would accept the
+  // sentence instead of saving that speaker.
+  const picker = document.activeElement && document.activeElement.matches("#panel .claim select") ? document.activeElement : null;
+  const picking = picker ? { claim: picker.closest(".claim").dataset.claim, value: picker.value } : null;
   panelEl.replaceChildren(...children);
+  const again = picking && panelEl.querySelector(`.claim[data-claim="${picking.claim}"] select`);
+  if (again) {
+    if ([...again.options].some((option) => option.value === picking.value)) again.value = picking.value;
+    again.focus();
+  }
 }
 
 // Their saved claims field by field, so the choice between theirs and yours is an informed one.
@@ -479,13 +494,12 @@ function csrfToken() {
   return cookie ? decodeURIComponent(cookie.slice("csrftoken=".length)) : "";
 }
 
-// The session is gone (logged out in another tab, or expired): DRF's session authentication
-// answers 403 with this detail (other schemes 401), and a token that no longer matches the
-// session fails the CSRF check. Logging in again cures both; any other 403 is a refusal.
+// The session is gone (logged out in another tab, or expired): the server says so by a code
+// (annotate/middleware.py), and a token that no longer matches the session fails the CSRF
+// check. Logging in again cures both; any other 403 is a refusal.
 function sessionLost({ status, payload }) {
-  const detail = String(payload.detail || "");
-  return status === 401
-    || (status === 403 && (detail === "Authentication credentials were not provided." || detail.startsWith("CSRF Failed")));
+  return status === 401 || (status === 403
+    && (payload.code === "logged_out" || String(payload.detail || "").startsWith("CSRF Failed")));
 }
 const loggedOutEl = document.getElementById("logged-out");
 // Someone else logged in meanwhile (in another tab): the server refuses to save this page's work
@@ -664,14 +678,8 @@ async function send(s, i) {
 async function reloadSpeakers() {
   const response = await fetch(data.urls.speakers, { credentials: "same-origin" });
   if (!response.ok) return;
-  const fresh = await response.json();
-  // Unchanged: drawing the panel again would only take the focus off the picker.
-  if (JSON.stringify(fresh) === JSON.stringify(speakers)) return;
-  const picking = document.activeElement.matches("#panel .claim select") ? document.activeElement.closest(".claim").dataset.claim : null;
-  speakers.splice(0, speakers.length, ...fresh);
-  renderPanel();
-  // p put the focus on a picker that is now replaced: put it on the new one.
-  if (picking !== null) panelEl.querySelector(`.claim[data-claim="${picking}"] select`).focus();
+  speakers.splice(0, speakers.length, ...await response.json());
+  renderPanel();  // which keeps the picker's focus and the option it shows
 }
 
 // Reviewers curate the document's canonical speakers: rename one, or merge a duplicate
@@ -742,7 +750,6 @@ function manageSpeakers() {
 if (speakersDialog) document.getElementById("manage-speakers").addEventListener("click", manageSpeakers);
 
 // The page's draft of their version in a conflict (null: withdrawn, untouched again).
-const theirDraft = (s) => ({ status: s.theirs ? s.theirs.status : null, claims: startingClaims(s, s.theirs), from: startingAuthor(s, s.theirs) });
 
 // After a conflict my undo steps rest on a version that is gone: undoing one would write over
 // (or withdraw) theirs. Forget them.
@@ -754,7 +761,8 @@ function forgetUndo(s) {
 function useTheirs(s) {
   forgetUndo(s);
   s.version = s.theirs ? s.theirs.version : null;
-  s.draft = theirDraft(s);
+  s.draft = draftFor(s, s.theirs);
+  s.taken = startingWork(s, s.theirs);  // t goes on from the version now on show
   s.saveState = s.theirs ? "saved" : "suggested";
   refresh(sentences.indexOf(s));
 }
@@ -762,7 +770,7 @@ function useTheirs(s) {
 function retryMine(s) {
   // Mine now writes over theirs: its undo saves theirs again (a withdraw only if they had withdrawn).
   forgetUndo(s);
-  s.history.push({ draft: theirDraft(s), activeClaim: 0, taken: s.taken });
+  s.history.push({ draft: draftFor(s, s.theirs), activeClaim: 0, taken: startingWork(s, s.theirs) });
   changed.push(sentences.indexOf(s));
   s.version = s.theirs ? s.theirs.version : null;
   save(s, s.draft.status);
