@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.admin.sites import site
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 
-from annotate.models import AuditEvent, StanceLabel, Suggestion
+from annotate.models import AuditEvent, Comment, StanceLabel, Suggestion
 from annotate.services.imports import import_documents, parse_text
 from annotate.services.projects import project_create
 
@@ -137,3 +141,54 @@ def test_admin_cannot_move_a_document_or_delete_its_parts_and_audits_every_delet
         "action": "delete_selected", "_selected_action": [assignment.pk], "post": "yes"})
     assert response.status_code == 302 and not Assignment.objects.exists()
     assert AuditEvent.objects.filter(action="assignment.delete", object_id=str(assignment.pk)).exists()
+
+
+def _comments(document, author, count: int) -> list:
+    sentence = document.sentences.first()
+    return [Comment.objects.create(sentence=sentence, author=author, text=f"note {k}") for k in range(count)]
+
+
+def _deleted_comment_events(comments) -> list[tuple]:
+    events = AuditEvent.objects.filter(action="comment.delete", object_id__in=[str(c.pk) for c in comments])
+    return sorted(events.values_list("project_id", "actor__username", "object_type", "object_id", "before", "after"),
+                  key=lambda event: int(event[3]))
+
+
+def _expected_comment_events(comments, project) -> list[tuple]:
+    """What the audit said of each deleted comment before the bulk write: the same, row by row."""
+    return [(project.pk, "root", "Comment", str(c.pk), {"id": c.pk, "sentence": c.sentence_id, "author": c.author_id,
+             "text": c.text, "resolved_at": None, "resolved_by": None}, None) for c in comments]
+
+
+def test_delete_selected_takes_as_many_queries_for_ten_rows_as_for_two(superuser_client, document, people):
+    """Review: "Delete selected" wrote one audit event per row, one INSERT each."""
+    def delete_selected(comments) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = superuser_client.post("/admin/annotate/comment/", {
+                "action": "delete_selected", "_selected_action": [c.pk for c in comments], "post": "yes"})
+        assert response.status_code == 302
+        return len(queries)
+
+    delete_selected(_comments(document, people["annotator"], 1))  # the first request fills the caches
+    counts = {}
+    for count in (2, 10):
+        comments = _comments(document, people["annotator"], count)
+        counts[count] = delete_selected(comments)
+        assert _deleted_comment_events(comments) == _expected_comment_events(comments, document.project)
+    assert counts[2] == counts[10], counts
+
+
+def test_delete_queryset_reads_the_projects_with_the_rows(document, people, django_user_model):
+    """Review: called with a bare queryset, each row's sentence, document and project were read one by one."""
+    request = RequestFactory().post("/admin/annotate/comment/")
+    request.user = django_user_model.objects.create_superuser("root", "root@example.org", "pw")
+    admin = site._registry[Comment]
+    counts = {}
+    for count in (2, 10):
+        comments = _comments(document, people["annotator"], count)
+        with CaptureQueriesContext(connection) as queries:
+            admin.delete_queryset(request, Comment.objects.filter(pk__in=[c.pk for c in comments]))
+        counts[count] = len(queries)
+        assert not Comment.objects.filter(pk__in=[c.pk for c in comments]).exists()
+        assert _deleted_comment_events(comments) == _expected_comment_events(comments, document.project)
+    assert counts[2] == counts[10], counts
