@@ -7,19 +7,25 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from annotate.models import StanceModel, Suggestion
+from annotate.models import SentenceAnnotation, StanceModel, Suggestion
 from annotate.nlp.pipeline import load_pipeline
 from annotate.nlp.stance_rules import RULES_MODEL_NAME
 from annotate.nlp.stance_training import StanceExample, train_stance_model
+from annotate.services.annotations import ClaimInput, save_sentence_annotation
 from annotate.services.imports import import_documents, parse_text
 from annotate.services.projects import project_create
 from annotate.services.stance_models import (
+    SplitSizes,
     TrainingRefused,
     project_stance_examples,
     run_stance_training,
     start_stance_training,
+    training_split,
+    training_split_sizes,
 )
 from tests.stance_fixtures import OPPOSE, SUPPORT, review_stances
 
@@ -114,6 +120,51 @@ def test_training_needs_two_labels_in_the_held_out_third(project, monkeypatch):
     # A queued run checks again when it starts: the labels may have changed meanwhile.
     record = run_stance_training(StanceModel.objects.create(project=project, version=1).pk)
     assert record.status == StanceModel.Status.FAILED and "held out with 1 label(s)" in record.message
+
+
+DOCUMENT_TEXT = '"annotate_document"."text"'  # the column, not text_sha256
+
+
+def _reads_document_text(queries: CaptureQueriesContext) -> list[str]:
+    return [query["sql"] for query in queries.captured_queries if DOCUMENT_TEXT in query["sql"]]
+
+
+def _sizes_of(split: tuple[list[StanceExample], list[StanceExample]]) -> SplitSizes:
+    train, held_out = split
+    return SplitSizes.of([e.label for e in train], [e.label for e in held_out])
+
+
+def test_starting_a_run_checks_the_split_without_reading_document_texts(
+    reviewed_project, people, django_capture_on_commit_callbacks
+):
+    """Review: the check before queueing read every labelled claim with its document's text,
+    which the worker then read again."""
+    # A gold version on a sentence annotated too: it replaces that version on both sides.
+    sentence = reviewed_project.documents.order_by("id").first().sentences.get()
+    save_sentence_annotation(sentence=sentence, user=people["reviewer"], status="corrected", expected_version=None,
+                             kind=SentenceAnnotation.Kind.ADJUDICATION,
+                             claims=[ClaimInput(claim=(0, 10), stance="oppose")])
+    with CaptureQueriesContext(connection) as queries:
+        worker = training_split(reviewed_project)
+    assert _reads_document_text(queries), "the worker reads the texts (else this test sees nothing)"
+    with CaptureQueriesContext(connection) as queries:
+        sizes = training_split_sizes(reviewed_project)
+    assert sizes == _sizes_of(worker) and sizes.train + sizes.held_out == 36  # the gold replaced one
+    with django_capture_on_commit_callbacks(execute=False), CaptureQueriesContext(connection) as queries:
+        start_stance_training(project=reviewed_project, by=people["admin"])
+    assert not _reads_document_text(queries)
+
+
+def test_the_check_before_queueing_refuses_as_the_worker_does(reviewed_project, people):
+    keep = list(reviewed_project.documents.order_by("id").values_list("id", flat=True)[:12])
+    SentenceAnnotation.objects.filter(sentence__document__project=reviewed_project).exclude(
+        sentence__document__in=keep).delete()
+    with pytest.raises(TrainingRefused) as worker:
+        training_split(reviewed_project)
+    with pytest.raises(TrainingRefused) as check:
+        start_stance_training(project=reviewed_project, by=people["admin"])
+    assert str(check.value) == str(worker.value) and "has 12 claims" in str(check.value)
+    assert not StanceModel.objects.exists()
 
 
 def test_one_training_run_at_a_time(project, people):

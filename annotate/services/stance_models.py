@@ -13,6 +13,7 @@ import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -39,42 +40,64 @@ class TrainingRefused(ValueError):
 
 
 @dataclass(frozen=True)
+class LabelledClaim:
+    """One human stance label without its text: all that the split and its check read."""
+    document_id: int
+    document_key: str  # the document's text hash: the same split on every database
+    label: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class LabelledExample:
     example: StanceExample
     document_key: str  # the document's text hash: the same split on every database
 
 
-def project_stance_examples(project: Project) -> list[LabelledExample]:
+def project_stance_claims(project: Project) -> list[LabelledClaim]:
     """Every human stance label of the project: the gold version where a sentence has one,
-    otherwise each annotator's accepted or corrected claims."""
-    claims = (
+    otherwise each annotator's accepted or corrected claims. No document text is read."""
+    rows = (
         Annotation.objects.filter(
             sentence_annotation__sentence__document__project=project,
             sentence_annotation__status__in=[AnnotationStatus.ACCEPTED, AnnotationStatus.CORRECTED],
             stance__isnull=False,
         )
-        .select_related("stance", "sentence_annotation__sentence__document")
         .order_by("sentence_annotation__sentence_id", "sentence_annotation__kind", "position")
+        .values_list(
+            "sentence_annotation__sentence_id", "sentence_annotation__kind", "sentence_annotation__sentence__document_id",
+            "sentence_annotation__sentence__document__text_sha256", "stance__value", "claim_start", "claim_end",
+        )
     )
     gold_sentences = set(
         SentenceAnnotation.objects.filter(
             sentence__document__project=project, kind=SentenceAnnotation.Kind.ADJUDICATION
         ).values_list("sentence_id", flat=True)
     )
+    return [
+        LabelledClaim(document_id, document_key, label, start, end)
+        for sentence_id, kind, document_id, document_key, label, start, end in rows
+        # the reviewer's decision replaces the annotators' versions
+        if kind == SentenceAnnotation.Kind.ADJUDICATION or sentence_id not in gold_sentences
+    ]
+
+
+def project_stance_examples(project: Project) -> list[LabelledExample]:
+    """`project_stance_claims` with their texts and targets, each document's text read once."""
+    claims = project_stance_claims(project)
+    documents = Document.objects.only("text", "stance_target").in_bulk({claim.document_id for claim in claims})
     examples = []
     for claim in claims:
-        work = claim.sentence_annotation
-        if work.sentence_id in gold_sentences and work.kind != SentenceAnnotation.Kind.ADJUDICATION:
-            continue  # the reviewer's decision replaces the annotators' versions
-        document: Document = work.sentence.document
+        document = documents[claim.document_id]
         examples.append(
             LabelledExample(
                 StanceExample(
-                    text=document.text[claim.claim_start:claim.claim_end],
+                    text=document.text[claim.start:claim.end],
                     target=document.stance_target or project.stance_target,  # no query per claim
-                    label=claim.stance.value,
+                    label=claim.label,
                 ),
-                document.text_sha256,
+                claim.document_key,
             )
         )
     return examples
@@ -115,23 +138,56 @@ def _example_docs(nlp: Language, examples: list[StanceExample], labels: Sequence
 
 MIN_HELD_OUT = 10  # a comparison on fewer held-out claims is a coin toss
 
+_Keyed = TypeVar("_Keyed", LabelledClaim, LabelledExample)
+
+
+@dataclass(frozen=True)
+class SplitSizes:
+    """How many labelled claims fall on each side of the split, and how many labels each side has."""
+    train: int
+    held_out: int
+    train_labels: int
+    held_out_labels: int
+
+    @classmethod
+    def of(cls, train: Sequence[str], held_out: Sequence[str]) -> SplitSizes:
+        """The sizes of a split given as each side's labels, one per claim."""
+        return cls(len(train), len(held_out), len(set(train)), len(set(held_out)))
+
+
+def _by_document(items: Sequence[_Keyed]) -> tuple[list[_Keyed], list[_Keyed]]:
+    """(train, held out) by each item's document, so that no document is on both sides."""
+    return ([item for item in items if not is_held_out(item.document_key)],
+            [item for item in items if is_held_out(item.document_key)])
+
+
+def _refuse_unless_trainable(sizes: SplitSizes) -> None:
+    """TrainingRefused saying what is missing: each side needs two labels or more, or the
+    comparison that decides whether the model replaces the rules means nothing (one label
+    held out scores 1.000)."""
+    total = sizes.train + sizes.held_out
+    if total < MIN_EXAMPLES or sizes.held_out < MIN_HELD_OUT or sizes.train_labels < 2 or sizes.held_out_labels < 2:
+        raise TrainingRefused(
+            f"needs at least {MIN_EXAMPLES} labelled claims over several documents, {MIN_HELD_OUT} of them in the "
+            f"held-out third, and two or more stance labels on each side; has {total} claims, "
+            f"{sizes.train} to train on with {sizes.train_labels} label(s), {sizes.held_out} held out with "
+            f"{sizes.held_out_labels} label(s)"
+        )
+
+
+def training_split_sizes(project: Project) -> SplitSizes:
+    """The sizes `training_split` finds, counted without reading any document text: what
+    starting a run checks before queueing it (the worker reads the texts, once)."""
+    train, held_out = _by_document(project_stance_claims(project))
+    return SplitSizes.of([claim.label for claim in train], [claim.label for claim in held_out])
+
 
 def training_split(project: Project) -> tuple[list[StanceExample], list[StanceExample]]:
     """(train, held out) of the project's human stance labels, or TrainingRefused saying
-    what is missing: each side needs two labels or more, or the comparison that decides
-    whether the model replaces the rules means nothing (one label held out scores 1.000)."""
-    examples = project_stance_examples(project)
-    train = [e.example for e in examples if not is_held_out(e.document_key)]
-    held_out = [e.example for e in examples if is_held_out(e.document_key)]
-    train_labels, held_out_labels = {e.label for e in train}, {e.label for e in held_out}
-    if len(examples) < MIN_EXAMPLES or len(held_out) < MIN_HELD_OUT or len(train_labels) < 2 or len(held_out_labels) < 2:
-        raise TrainingRefused(
-            f"needs at least {MIN_EXAMPLES} labelled claims over several documents, {MIN_HELD_OUT} of them in the "
-            f"held-out third, and two or more stance labels on each side; has {len(examples)} claims, "
-            f"{len(train)} to train on with {len(train_labels)} label(s), {len(held_out)} held out with "
-            f"{len(held_out_labels)} label(s)"
-        )
-    return train, held_out
+    what is missing (see `_refuse_unless_trainable`)."""
+    train, held_out = _by_document(project_stance_examples(project))
+    _refuse_unless_trainable(SplitSizes.of([e.example.label for e in train], [e.example.label for e in held_out]))
+    return [e.example for e in train], [e.example for e in held_out]
 
 
 def start_stance_training(*, project: Project, by: AbstractBaseUser | None = None) -> StanceModel:
@@ -139,7 +195,9 @@ def start_stance_training(*, project: Project, by: AbstractBaseUser | None = Non
     at once when the reviewed labels cannot train and test a model yet."""
     from annotate.tasks import train_stance_task  # tasks import this module
 
-    training_split(project)  # said now, not after a trip through the queue
+    # Said now, not after a trip through the queue; counted without the documents' texts,
+    # which only the worker reads.
+    _refuse_unless_trainable(training_split_sizes(project))
     with transaction.atomic():
         busy = StanceModel.objects.select_for_update().filter(
             project=project, status__in=[StanceModel.Status.QUEUED, StanceModel.Status.RUNNING]
