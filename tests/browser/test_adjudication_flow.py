@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Browser, Page, expect
 
-from annotate.models import Role, SentenceAnnotation
+from annotate.models import Role, SentenceAnnotation, StanceLabel, Suggestion
 from annotate.services.annotations import ClaimInput, save_sentence_annotation
 from annotate.services.imports import import_documents, parse_upload
 from annotate.services.projects import membership_set
@@ -177,6 +177,22 @@ def test_before_gold_a_row_says_whose_version_it_shows(browser, live_server, tra
     expect(shown.locator(".conf")).to_have_count(0)  # the machine's confidence is not ann2's
     expect(reviewer.locator("#panel h2")).to_have_text(f"Sentence {officials.index + 1} — from ann2")
     expect(reviewer.locator("#panel .claim .conf")).to_have_count(0)
+    reviewer.context.close()
+
+
+def test_the_machine_line_names_a_stance_retired_since(browser, live_server, transactional_db, browser_errors, officials, people):
+    """Review: a suggestion made before its label was retired read "[no stance]" on the machine's
+    line; it names the label, retired, as stored work does."""
+    oppose = StanceLabel.objects.get(project=officials.document.project, value="oppose")
+    Suggestion.objects.filter(sentence=officials).update(stance=oppose)
+    annotate_as(User.objects.get(username="ann2"), officials, "corrected", "oppose")
+    StanceLabel.objects.filter(pk=oppose.pk).update(retired=True)
+    reviewer = adjudicate(browser, live_server, browser_errors, officials)
+    versions = reviewer.locator("#panel .work .version")
+    machine = versions.filter(has_text="machine:")
+    expect(machine).to_contain_text("[Oppose (retired)]")
+    expect(machine).not_to_contain_text("no stance")
+    expect(versions.filter(has_text="ann2:")).to_contain_text("[Oppose (retired)]")
     reviewer.context.close()
 
 

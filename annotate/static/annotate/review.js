@@ -88,9 +88,11 @@ function startingClaims(row, annotation) {
 const weakest = (row, field) => (row.suggestions.length ? Math.min(...row.suggestions.map((s) => s.confidence[field])) : 1);
 
 // A suggestion made before its stance label was retired: the label takes no new claims, so it
-// is shown without a stance (Enter would be refused) and keeps the label's name for its row.
+// is shown without a stance (Enter would be refused) and keeps the label for its row.
 const withoutRetiredStance = (x) => (x.stance && labelByValue[x.stance]?.retired
-  ? { ...x, stance: null, retiredStance: labelByValue[x.stance].name } : x);
+  ? { ...x, stance: null, retiredStance: x.stance } : x);
+// The suggestion as the machine made it, its retired stance included (the machine's line).
+const asSuggested = (x) => (x.retiredStance ? { ...x, stance: x.retiredStance } : x);
 
 // The page's draft of a stored version (none: the suggestion, or the annotator's version an
 // adjudication starts from).
@@ -99,7 +101,7 @@ const draftFor = (row, annotation) => ({
   claims: startingClaims(row, annotation),
   from: startingAuthor(row, annotation),
 });
-const retiredText = (suggestion) => `suggested “${suggestion.retiredStance}”, since retired`;
+const retiredText = (suggestion) => `suggested “${labelByValue[suggestion.retiredStance].name}”, since retired`;
 
 const sentences = data.sentences.map(sentenceInUnits).map((row) => ({
   ...row, suggestions: row.suggestions.map(withoutRetiredStance),
@@ -225,7 +227,9 @@ function statusText(s) {
 }
 // Untouched and showing the machine's suggestion: only then are its confidences about what is shown.
 const showsSuggestion = (s) => !s.draft.status && !s.draft.from;
-const stanceName = (value) => (value ? (labelByValue[value] || { name: value }).name : "no stance");
+// A label by name, saying so when it is retired: it shows only where work carries it.
+const labelText = (label) => (label.retired ? `${label.name} (retired)` : label.name);
+const stanceName = (value) => (value ? labelText(labelByValue[value] || { name: value }) : "no stance");
 
 function saveText(s) {
   return {
@@ -379,7 +383,7 @@ function renderPanel() {
           type: "button", class: `stance ${claim.stance === label.value ? "chosen" : ""}`,
           style: `--label-color: ${label.color}`, "aria-pressed": claim.stance === label.value ? "true" : "false",
           disabled: label.retired, onclick: () => setStance(label.key),
-        }, label.retired ? `${label.name} (retired)` : [el("kbd", {}, label.key), ` ${label.name}`])),
+        }, label.retired ? labelText(label) : [el("kbd", {}, label.key), ` ${label.name}`])),
         suggestion && suggestion.retiredStance ? el("span", { class: "conf" }, retiredText(suggestion)) : conf("stance"),
         suggestion ? el("span", { class: "model" }, `suggested by ${suggestion.stance_model || suggestion.model}`) : null),
     ));
@@ -439,8 +443,7 @@ function renderWork(s) {
       // A skip is not a decision: there is nothing in it to take as gold.
       w.status === "skipped" ? null : el("button", { type: "button", onclick: () => takeVersion(s, k) }, "Take")));
   });
-  const first = s.suggestions.length ? s.suggestions.map((x) => ({ ...x })) : [];
-  box.append(el("div", { class: "version muted" }, el("strong", {}, "machine: "), describeClaims(first)));
+  box.append(el("div", { class: "version muted" }, el("strong", {}, "machine: "), describeClaims(s.suggestions.map(asSuggested))));
   return box;
 }
 
