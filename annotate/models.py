@@ -251,6 +251,9 @@ class Suggestion(ClaimSpans):
     model_name = models.CharField(max_length=200)
     model_version = models.CharField(max_length=100)
     stance_model = models.CharField(max_length=200, blank=True, help_text="The stance rules' version (e.g. 'rules-2') or a trained model's id.")
+    stance_rule = models.CharField(
+        max_length=40, blank=True, help_text="The stance rule that decided (e.g. 'has_hedge'); empty for a trained model."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

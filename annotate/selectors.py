@@ -1,6 +1,7 @@
 """Reads: typed functions with a fixed number of queries, shared by the UI, the API and the commands."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,14 @@ from annotate.models import (
     SentenceAnnotation,
     Speaker,
     Suggestion,
+)
+from annotate.nlp.stance_rules import (
+    FALLBACK_RULE,
+    RULE_DESCRIPTIONS,
+    RULE_FLAGS,
+    RULES_MODEL_NAME,
+    rule_label,
+    shipped_confidence,
 )
 
 
@@ -176,7 +185,77 @@ def document_statuses(documents: list[Document]) -> dict[int, str]:
     return statuses
 
 
-def suggestion_data(suggestion: Suggestion) -> dict[str, Any]:
+# A rule's confidence in a project weighs its dev-set figure as this many reviewed claims,
+# so that the first few reviews move it a little and a hundred decide it.
+RULE_PRIOR_WEIGHT = 10
+
+
+@dataclass(frozen=True)
+class StanceRuleOutcome:
+    """How one stance rule fares in a project: what its suggestions became in people's work."""
+
+    rule: str
+    description: str
+    label: str | None  # the label it suggests in this project (None: the project lacks it)
+    reviewed: int  # claims people labelled, starting from one of its suggestions
+    kept: int  # of those, labelled as the rule suggested
+    shipped_confidence: float  # measured on the stance dev sets
+    confidence: float  # what its suggestions are shown with in this project
+    suggested: int | None = None  # the project's suggestions it decided; None: not counted
+
+
+def stance_rule_outcomes(
+    project: Project, labels: Sequence[str] | None = None, *, count_suggestions: bool = False
+) -> list[StanceRuleOutcome]:
+    """Every rule of the current rules, in decision order, with what the project's people did
+    with its suggestions: one query, plus one for the project's active `labels` if not
+    given and one if `count_suggestions`.
+
+    A claim counts once per person who labelled it (an annotator's version and the gold
+    version are two judgements), and only with a stance: leaving it empty judges nothing."""
+    in_project = Suggestion.objects.filter(sentence__document__project=project, stance_model=RULES_MODEL_NAME)
+    judged = (
+        Annotation.objects.filter(
+            suggestion__in=in_project,
+            sentence_annotation__status__in=[AnnotationStatus.ACCEPTED, AnnotationStatus.CORRECTED],
+            stance__isnull=False,
+        )
+        .values("suggestion__stance_rule")
+        .annotate(reviewed=Count("id"), kept=Count("id", filter=Q(stance_id=F("suggestion__stance_id"))))
+    )
+    by_rule = {row["suggestion__stance_rule"]: row for row in judged}
+    if labels is None:
+        labels = list(project.labels.filter(retired=False).values_list("value", flat=True))
+    suggested = (
+        dict(in_project.exclude(stance_rule="").values_list("stance_rule").annotate(n=Count("id")))
+        if count_suggestions else None
+    )
+    outcomes = []
+    for rule in (*RULE_FLAGS, FALLBACK_RULE):
+        row = by_rule.get(rule, {"reviewed": 0, "kept": 0})
+        shipped = shipped_confidence(rule, labels)
+        confidence = (row["kept"] + RULE_PRIOR_WEIGHT * shipped) / (row["reviewed"] + RULE_PRIOR_WEIGHT)
+        outcomes.append(StanceRuleOutcome(
+            rule=rule,
+            description=RULE_DESCRIPTIONS[rule],
+            label=rule_label(rule, labels),
+            reviewed=row["reviewed"],
+            kept=row["kept"],
+            shipped_confidence=shipped,
+            confidence=round(confidence, 3),
+            suggested=suggested.get(rule, 0) if suggested is not None else None,
+        ))
+    return outcomes
+
+
+def suggestion_data(suggestion: Suggestion, rules: dict[str, StanceRuleOutcome] | None = None) -> dict[str, Any]:
+    """A suggestion as the page and the API show it. With `rules` (the project's
+    `stance_rule_outcomes` by rule), a suggestion of the current rules shows the confidence
+    the project's people have measured for its rule once they have judged it, not the dev-set
+    figure it was stored with."""
+    outcome = (rules or {}).get(suggestion.stance_rule) if suggestion.stance_model == RULES_MODEL_NAME else None
+    # Until someone has judged the rule here, the figure it was stored with stands.
+    stance_confidence = outcome.confidence if outcome is not None and outcome.reviewed else suggestion.stance_confidence
     return {
         "id": suggestion.pk,
         "speaker": suggestion.speaker_span,
@@ -188,12 +267,13 @@ def suggestion_data(suggestion: Suggestion) -> dict[str, Any]:
             "speaker": round(suggestion.speaker_confidence, 3),
             "cue": round(suggestion.cue_confidence, 3),
             "claim": round(suggestion.claim_confidence, 3),
-            "stance": round(suggestion.stance_confidence, 3),
+            "stance": round(stance_confidence, 3),
             "attribution": round(suggestion.attribution_confidence, 3),
-            "overall": round(suggestion.confidence, 3),
+            "overall": round(min(suggestion.attribution_confidence, stance_confidence), 3),
         },
         "model": f"{suggestion.model_name} {suggestion.model_version}",
         "stance_model": suggestion.stance_model,
+        "stance_rule": suggestion.stance_rule,
     }
 
 
@@ -276,6 +356,9 @@ def review_payload(document: Document, user: AbstractBaseUser, *, adjudicate: bo
             Prefetch("comments", queryset=comments.order_by("created_at"), to_attr="visible_comments"),
         )
     )
+    labels = list(project.labels.order_by("key"))
+    active = [label.value for label in labels if not label.retired]
+    rules = {outcome.rule: outcome for outcome in stance_rule_outcomes(project, active)}
     sentence_rows = []
     for sentence in sentences:
         gold = next((w for w in sentence.works if w.kind == SentenceAnnotation.Kind.ADJUDICATION), None)
@@ -286,7 +369,7 @@ def review_payload(document: Document, user: AbstractBaseUser, *, adjudicate: bo
             "index": sentence.index,
             "start": sentence.start,
             "end": sentence.end,
-            "suggestions": [suggestion_data(s) for s in sentence.suggestions.all()],
+            "suggestions": [suggestion_data(s, rules) for s in sentence.suggestions.all()],
             "annotation": annotation_data(own) if own else None,
             "comments": [comment_data(c) for c in sentence.visible_comments],
         }
@@ -311,10 +394,18 @@ def review_payload(document: Document, user: AbstractBaseUser, *, adjudicate: bo
         "project": {"id": project.pk, "name": project.name},
         "labels": [
             {"value": label.value, "name": label.name, "key": label.key, "color": label.color, "retired": label.retired}
-            for label in project.labels.order_by("key")
+            for label in labels
         ],
         "speakers": review_speakers(document, user, adjudicate=adjudicate),
         "sentences": sentence_rows,
+        # What the page says of a suggestion of the current rules (`stance_rules_model`): why
+        # it was made, and how its rule has fared in this project.
+        "stance_rules_model": RULES_MODEL_NAME,
+        "stance_rules": {
+            o.rule: {"description": o.description, "reviewed": o.reviewed, "kept": o.kept,
+                     "shipped_confidence": o.shipped_confidence, "confidence": o.confidence}
+            for o in rules.values()
+        },
     }
 
 

@@ -63,6 +63,9 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["annotators"] = selectors.project_annotators(project)
         context["stance_models"] = list(project.stance_models.order_by("-version")[:5])
         context["rules_model"] = RULES_MODEL_NAME
+        context["stance_rules"] = [
+            o for o in selectors.stance_rule_outcomes(project, count_suggestions=True) if o.suggested or o.reviewed
+        ]
         context["import_jobs"] = list(project.import_jobs.defer("documents")[:5])
         context["training"] = any(m.status in ("queued", "running") for m in context["stance_models"]) or any(
             job.status in ("queued", "running") for job in context["import_jobs"]

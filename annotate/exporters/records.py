@@ -43,6 +43,7 @@ def suggestion_record(text: str, suggestion: Suggestion) -> dict[str, Any]:
         "stance_confidence": suggestion.stance_confidence,
         "model": f"{suggestion.model_name} {suggestion.model_version}",
         "stance_model": suggestion.stance_model,
+        "stance_rule": suggestion.stance_rule,
     }
 
 

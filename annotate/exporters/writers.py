@@ -15,7 +15,7 @@ CLAIM_FIELDS = (
 )
 SUGGESTION_FIELDS = (
     *CLAIM_FIELDS, "speaker_confidence", "cue_confidence", "claim_confidence", "stance_confidence", "model",
-    "stance_model",
+    "stance_model", "stance_rule",
 )
 SENTENCE_FIELDS = ("document_id", "document_title", "document_url", "stance_target", "sentence_index", "sentence_start",
                    "sentence_end", "sentence_text")

@@ -14,7 +14,16 @@ import functools
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from .stance_rules import NEUTRAL, OPPOSE, RULES_MODEL_NAME, SUPPORT, decide, profile_target, read_text
+from .stance_rules import (
+    NEUTRAL,
+    OPPOSE,
+    RULES_MODEL_NAME,
+    SUPPORT,
+    StanceDecision,
+    decide,
+    profile_target,
+    read_text,
+)
 from .stance_training import StanceClassifier
 from .types import DocumentPrediction
 
@@ -65,17 +74,17 @@ class StanceComponent:
         # Unit 0 is the whole document; the others are the claims, in order.
         units: list[Span] = [doc[:]]
         units += [_char_span(doc, claim.claim) for claim in prediction.claims]
-        decisions: list[tuple[str | None, float]]
+        decisions: list[StanceDecision | tuple[str | None, float, str]]
         if not target:
-            decisions = [(None, 0.0)] * len(units)
+            decisions = [(None, 0.0, "")] * len(units)
         elif classifier is not None:  # a trained model answers in the labels it was trained on
-            decisions = classifier.predict(units, self.profile(target))
+            decisions = [(label, confidence, "") for label, confidence in classifier.predict(units, self.profile(target))]
         else:  # the rules choose among the project's labels
             profile = self.profile(target)
             decisions = [decide(read_text(unit, profile)[1], doc._.stance_labels) for unit in units]
-        prediction.stance, prediction.stance_confidence = decisions[0]
-        for claim, (label, confidence) in zip(prediction.claims, decisions[1:]):
-            claim.stance, claim.stance_confidence = label, confidence
+        prediction.stance, prediction.stance_confidence, prediction.stance_rule = decisions[0]
+        for claim, (label, confidence, rule) in zip(prediction.claims, decisions[1:]):
+            claim.stance, claim.stance_confidence, claim.stance_rule = label, confidence, rule
         return doc
 
 

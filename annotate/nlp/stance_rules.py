@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
+from typing import NamedTuple
 
 from spacy.tokens import Span, Token
 
@@ -151,6 +152,18 @@ DECISION_ORDER: tuple[tuple[str, str, float], ...] = (
     ("sentiment_for_target", SUPPORT, 0.6),  # 429 of 664
     ("mentions_target", SUPPORT, 0.65),  # 502 of 762
 )
+# What each rule means, for the people who review its suggestions.
+RULE_DESCRIPTIONS: dict[str, str] = {
+    "is_question": "asks a question",
+    "has_refutation": "denies or refutes (denied, hoax, false)",
+    "negation_mismatch": "negates what the target states",
+    "has_hedge": "hedges or reports without committing (reportedly, claims, may)",
+    "sentiment_against_target": "speaks ill of the target's topic",
+    "sentiment_for_target": "speaks well of the target's topic",
+    "mentions_target": "repeats the target's words",
+    "fallback": "nothing in it takes a side",
+}
+FALLBACK_RULE = "fallback"
 # Nothing fired: neutral, right for 189 of the 681 such texts (most were support, but only
 # because the dev sets pair every text with a related target; in an article most
 # sentences are about something else).
@@ -343,15 +356,16 @@ def gather_evidence(tokens: Sequence[Token], target: TargetProfile, *, is_docume
             valence = -valence
         sentiment += valence
     share = len(target.content_stems & stems) / len(target.content_stems) if target.content_stems else 0.0
+    hedges = [t for t in tokens if t.lower_ in HEDGE_WORDS]
     return Evidence(
         refutations=sum(w in REFUTATION_WORDS for w in words),
-        hedges=sum(w in HEDGE_WORDS for w in words),
+        hedges=len(hedges),
         negations=sum(w in NEGATION_WORDS for w in words),
         question=QUESTION_MARK in words,
         target_share=share,
         sentiment=sentiment,
         target=target,
-        hedge_depth=_nearest_depth(tokens, HEDGE_WORDS) if parsed else None,
+        hedge_depth=min((root_depth(t) for t in hedges), default=None) if parsed else None,
         refutation_depth=_nearest_depth(tokens, REFUTATION_WORDS) if parsed else None,
         is_document=is_document,
         root_negated=parsed and any(t.lower_ in NEGATION_WORDS and t.dep_ == "neg" and t.head.dep_ == "ROOT" for t in tokens),
@@ -377,15 +391,39 @@ def read_text(span: Span, target: TargetProfile) -> tuple[Sequence[Token], Evide
     return tokens, gather_evidence(tokens, target, is_document=tokens is not span)
 
 
-def decide(evidence: Evidence, labels: Sequence[str] = (SUPPORT, OPPOSE, NEUTRAL)) -> tuple[str, float]:
-    """(label, confidence) from the first rule in `DECISION_ORDER` that fires and whose
-    label is among the project's `labels`; a project without "neutral" always gets a side."""
+class StanceDecision(NamedTuple):
+    label: str
+    confidence: float
+    rule: str  # the flag of `DECISION_ORDER` that decided, or `FALLBACK_RULE`
+
+
+def decide(evidence: Evidence, labels: Sequence[str] = (SUPPORT, OPPOSE, NEUTRAL)) -> StanceDecision:
+    """The first rule in `DECISION_ORDER` that fires and whose label is among the
+    project's `labels`, with its dev-set confidence; a project without "neutral" always
+    gets a side."""
     for flag, label, confidence in DECISION_ORDER:
         if label in labels and getattr(evidence, flag):
-            return label, confidence
-    if NEUTRAL in labels or SUPPORT not in labels:
-        return FALLBACK_DECISION
-    return FALLBACK_WITHOUT_NEUTRAL
+            return StanceDecision(label, confidence, flag)
+    return StanceDecision(*_fallback(labels), FALLBACK_RULE)
+
+
+def _fallback(labels: Sequence[str]) -> tuple[str, float]:
+    return FALLBACK_DECISION if NEUTRAL in labels or SUPPORT not in labels else FALLBACK_WITHOUT_NEUTRAL
+
+
+def rule_label(rule: str, labels: Sequence[str]) -> str | None:
+    """The label `rule` suggests in a project with `labels` (None: the rule is passed over there)."""
+    if rule == FALLBACK_RULE:
+        return _fallback(labels)[0]
+    label = next(label for flag, label, _ in DECISION_ORDER if flag == rule)
+    return label if label in labels else None
+
+
+def shipped_confidence(rule: str, labels: Sequence[str]) -> float:
+    """The rule's confidence as measured on the dev sets (see `DECISION_ORDER`)."""
+    if rule == FALLBACK_RULE:
+        return _fallback(labels)[1]
+    return next(confidence for flag, _, confidence in DECISION_ORDER if flag == rule)
 
 
 # The evidence flags, in decision order; the trained classifier sees them as features.

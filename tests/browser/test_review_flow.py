@@ -738,3 +738,22 @@ def test_a_suggestion_whose_stance_was_retired_since_is_shown_without_one(page: 
     assert claim.stance_id is None and claim.suggestion_id == suggestion.pk
     assert (claim.speaker_start, claim.speaker_end, claim.claim_start, claim.claim_end) == (
         suggestion.speaker_start, suggestion.speaker_end, suggestion.claim_start, suggestion.claim_end)
+
+
+def test_a_rules_suggestion_says_which_rule_made_it_and_how_it_fared_here(page: Page, document, people):
+    """Once people have judged a rule in the project, its suggestions show their measure."""
+    sentence = first_suggested(document)
+    suggestion = sentence.suggestions.order_by("position").first()
+    assert suggestion.stance_rule and suggestion.stance_id, "the sample's first suggestion has no rule's stance"
+    log_in(page, "annotator")
+    page.goto(f"/documents/{document.pk}/")
+    row(page, sentence.index).locator(".idx").click()
+    model = page.locator("#panel .claim").first.locator(".model")
+    expect(model).to_contain_text(f"suggested by {suggestion.stance_model}: ")
+    expect(model).to_contain_text("(not yet reviewed here)")
+    page.keyboard.press("Enter")  # kept as suggested
+    wait_saved(page, sentence.index)
+    page.reload()
+    row(page, sentence.index).locator(".idx").click()
+    expect(model).to_contain_text("(kept 1 of 1 times here)")
+    expect(page.locator("#panel .claim").first.locator(".field.stances .conf")).to_have_text(re.compile(r"^conf \d\.\d\d$"))

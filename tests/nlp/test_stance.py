@@ -94,6 +94,7 @@ def test_each_claim_gets_its_own_stance(nlp: Language) -> None:
     nlp.get_pipe("claimdesk_stance")(doc)
     assert [c.stance for c in claims] == ["support", "oppose"]
     assert all(c.stance_confidence > 0 for c in claims)
+    assert [c.stance_rule for c in claims] == ["mentions_target", "negation_mismatch"]
     assert doc._.prediction.target == "Banksy was arrested in London by police"
     assert doc._.prediction.stance_model == RULES_MODEL_NAME
 
@@ -231,7 +232,8 @@ def test_component_uses_the_documents_trained_model(nlp: Language, trained_model
     assert 1 / 3 < prediction.stance_confidence <= 1.0
     # The same pipeline, for a document without a model: the rules.
     rules = stance_by(None)
-    assert (rules.stance_model, rules.stance) == (RULES_MODEL_NAME, "oppose")
+    assert (rules.stance_model, rules.stance, rules.stance_rule) == (RULES_MODEL_NAME, "oppose", "has_refutation")
+    assert prediction.stance_rule == ""  # a trained model has no rule to name
 
 
 def test_model_with_other_feature_version_is_refused(trained_model: Path, tmp_path: Path) -> None:
@@ -358,8 +360,8 @@ def test_rules_choose_among_the_projects_labels() -> None:
     target = profile_target(tokenizer("The old bridge over the river will reopen in spring"))
     assert target.is_proposition
     evidence = gather_evidence(tokenizer("The old bridge over the river will reportedly reopen in spring"), target)
-    assert decide(evidence) == ("neutral", 0.8)
-    assert decide(evidence, ("support", "oppose")) == ("support", 0.65)  # it names the target
+    assert decide(evidence) == ("neutral", 0.8, "has_hedge")
+    assert decide(evidence, ("support", "oppose")) == ("support", 0.65, "mentions_target")  # it names the target
     unrelated = gather_evidence(tokenizer("Rain is expected tomorrow"), target)
-    assert decide(unrelated) == ("neutral", 0.25)
-    assert decide(unrelated, ("support", "oppose")) == ("support", 0.5)
+    assert decide(unrelated) == ("neutral", 0.25, "fallback")
+    assert decide(unrelated, ("support", "oppose")) == ("support", 0.5, "fallback")

@@ -43,6 +43,7 @@ def prediction_record(doc_id: Any, text: str, prediction: DocumentPrediction) ->
         "stance": prediction.stance,
         "stance_confidence": round(prediction.stance_confidence, 4),
         "stance_model": prediction.stance_model,
+        "stance_rule": prediction.stance_rule,
         "model": f"{prediction.model_name} {prediction.model_version}",
         "sentences": [list(span) for span in prediction.sentences],
         "speakers": [asdict(speaker) for speaker in speakers],
@@ -60,6 +61,7 @@ def prediction_record(doc_id: Any, text: str, prediction: DocumentPrediction) ->
                 "cue_confidence": round(claim.cue_confidence, 4),
                 "claim_confidence": round(claim.claim_confidence, 4),
                 "stance_confidence": round(claim.stance_confidence, 4),
+                "stance_rule": claim.stance_rule,
                 "sentence_index": claim.sentence_index,
             }
             for claim in prediction.claims

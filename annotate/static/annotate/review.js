@@ -385,7 +385,7 @@ function renderPanel() {
           disabled: label.retired, onclick: () => setStance(label.key),
         }, label.retired ? labelText(label) : [el("kbd", {}, label.key), ` ${label.name}`])),
         suggestion && suggestion.retiredStance ? el("span", { class: "conf" }, retiredText(suggestion)) : conf("stance"),
-        suggestion ? el("span", { class: "model" }, `suggested by ${suggestion.stance_model || suggestion.model}`) : null),
+        suggestion ? el("span", { class: "model" }, suggestedBy(suggestion)) : null),
     ));
   });
   if (adjudicating || s.work.length) children.push(renderWork(s));
@@ -431,6 +431,15 @@ function describeClaims(claims) {
     const who = c.speaker ? snippet(c.speaker, 40) : "author";
     return `${who} → “${snippet(c.claim, 60)}” [${stanceName(c.stance)}]`;
   }).join("; ");
+}
+
+// Who made a suggestion; for one of the stance rules, which rule and how often this project's
+// people have kept what it suggests (the figure its confidence now rests on).
+function suggestedBy(suggestion) {
+  const rule = suggestion.stance_model === data.stance_rules_model ? data.stance_rules[suggestion.stance_rule] : null;
+  if (!rule) return `suggested by ${suggestion.stance_model || suggestion.model}`;
+  const record = rule.reviewed ? `kept ${rule.kept} of ${rule.reviewed} times here` : "not yet reviewed here";
+  return `suggested by ${suggestion.stance_model}: ${rule.description} (${record})`;
 }
 
 function renderWork(s) {
