@@ -17,6 +17,7 @@ from spacy.tokens import Doc, Span
 from .stance_rules import (
     NEUTRAL,
     OPPOSE,
+    REFUTATION_WORDS,
     RULES_MODEL_NAME,
     SUPPORT,
     StanceDecision,
@@ -25,7 +26,7 @@ from .stance_rules import (
     read_text,
 )
 from .stance_training import StanceClassifier
-from .types import DocumentPrediction
+from .types import ClaimPrediction, DocumentPrediction
 
 if not Doc.has_extension("prediction"):
     Doc.set_extension("prediction", default=None)
@@ -73,7 +74,7 @@ class StanceComponent:
         prediction.stance_model = classifier.model_id if classifier is not None else RULES_MODEL_NAME
         # Unit 0 is the whole document; the others are the claims, in order.
         units: list[Span] = [doc[:]]
-        units += [_char_span(doc, claim.claim) for claim in prediction.claims]
+        units += [_claim_unit(doc, claim) for claim in prediction.claims]
         decisions: list[StanceDecision | tuple[str | None, float, str]]
         if not target:
             decisions = [(None, 0.0, "")] * len(units)
@@ -92,6 +93,18 @@ def _sentence_spans(doc: Doc) -> list[tuple[int, int]]:
     if doc.has_annotation("SENT_START"):
         return [(sent.start_char, sent.end_char) for sent in doc.sents]
     return [(0, len(doc.text))]
+
+
+def _claim_unit(doc: Doc, claim: ClaimPrediction) -> Span:
+    """The words a claim's stance is read from: its own, and its cue's when the cue denies
+    ("Officials denied that the bridge will reopen"): the claim's words alone restate what
+    its speaker rejects."""
+    unit = _char_span(doc, claim.claim)
+    if claim.cue is not None:
+        cue = _char_span(doc, claim.cue)
+        if any(token.lower_ in REFUTATION_WORDS for token in cue):
+            return doc[min(unit.start, cue.start) : max(unit.end, cue.end)]
+    return unit
 
 
 def _char_span(doc: Doc, span: tuple[int, int]) -> Span:

@@ -26,7 +26,7 @@ from typing import NamedTuple
 from spacy.tokens import Span, Token
 
 SUPPORT, OPPOSE, NEUTRAL = "support", "oppose", "neutral"
-RULES_MODEL_NAME = "rules-4"  # bumped whenever the rules decide differently
+RULES_MODEL_NAME = "rules-5"  # bumped whenever the rules decide differently
 
 # --- Word lists (lowercased surface forms) ---------------------------------------
 
@@ -48,6 +48,9 @@ HEDGE_WORDS = frozenset("""
     considers mulls mulling weighs weighing talks likely potential says say said
     according believed appears seems
 """.split())
+
+# Words before "May" that make it the month: the modal never follows them.
+MONTH_PRECEDERS = frozenset("in on since until till from by during last next early late mid of".split())
 
 # Words that negate the clause they stand in.
 NEGATION_WORDS = frozenset("not n't no never nothing nobody neither nor none".split())
@@ -337,6 +340,20 @@ def _nearest_depth(tokens: Sequence[Token], words: frozenset[str]) -> int | None
     return min(depths) if depths else None
 
 
+def is_hedge(token: Token) -> bool:
+    """A hedge word, unless it is "May" the month ("in May", "May 5"): the tagger cannot
+    tell, since it takes the modal of a title-case headline ("Apple May Launch …") for a name too."""
+    if token.lower_ not in HEDGE_WORDS:
+        return False
+    if token.lower_ == "may":
+        doc = token.doc
+        before = doc[token.i - 1].lower_ if token.i > 0 else ""
+        after = doc[token.i + 1] if token.i + 1 < len(doc) else None
+        if before in MONTH_PRECEDERS or (after is not None and after.like_num):
+            return False
+    return True
+
+
 def is_parsed(tokens: Sequence[Token]) -> bool:
     return len(tokens) > 0 and tokens[0].doc.has_annotation("DEP")
 
@@ -356,7 +373,7 @@ def gather_evidence(tokens: Sequence[Token], target: TargetProfile, *, is_docume
             valence = -valence
         sentiment += valence
     share = len(target.content_stems & stems) / len(target.content_stems) if target.content_stems else 0.0
-    hedges = [t for t in tokens if t.lower_ in HEDGE_WORDS]
+    hedges = [t for t in tokens if is_hedge(t)]
     return Evidence(
         refutations=sum(w in REFUTATION_WORDS for w in words),
         hedges=len(hedges),

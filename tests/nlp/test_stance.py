@@ -99,6 +99,37 @@ def test_each_claim_gets_its_own_stance(nlp: Language) -> None:
     assert doc._.prediction.stance_model == RULES_MODEL_NAME
 
 
+def test_a_denying_cue_gives_its_claim_the_speakers_stance(nlp: Language) -> None:
+    """"Officials denied that P": the claim's words restate P, but its speaker rejects it."""
+    text = "Officials denied that the old harbour bridge will reopen to traffic. Engineers said that the old harbour bridge will reopen to traffic."
+    claim = "the old harbour bridge will reopen to traffic"
+    with nlp.select_pipes(disable=["claimdesk_stance"]):
+        doc = nlp(text)
+    doc._.target = "The old harbour bridge will reopen to traffic"
+    first, second = text.index(claim), text.rindex(claim)
+    claims = [
+        ClaimPrediction(claim=(first, first + len(claim)), speaker=(0, 9), cue=(10, 16)),
+        ClaimPrediction(claim=(second, second + len(claim)), speaker=(70, 79), cue=(80, 84)),
+    ]
+    doc._.prediction = DocumentPrediction(sentences=[], claims=claims, speakers=[])
+    nlp.get_pipe("claimdesk_stance")(doc)
+    assert [(c.stance, c.stance_rule) for c in claims] == [("oppose", "has_refutation"), ("support", "mentions_target")]
+
+
+@pytest.mark.parametrize(
+    ("text", "hedged"),
+    [
+        ("The old harbour bridge will reopen to traffic in May", False),
+        ("The old harbour bridge will reopen to traffic on May 4", False),
+        ("The old harbour bridge may reopen to traffic this spring", True),
+        ("Old Harbour Bridge May Reopen To Traffic", True),  # a title-case headline's modal
+    ],
+)
+def test_may_the_month_is_no_hedge(nlp: Language, text: str, hedged: bool) -> None:
+    target = profile_target(nlp.tokenizer("The old harbour bridge will reopen to traffic"))
+    assert gather_evidence(nlp(text)[:], target).has_hedge is hedged
+
+
 def test_rules_need_no_parse() -> None:
     # The rules read only token text, so a tokenizer-only doc gives the same answer.
     tokenizer = spacy.blank("en").tokenizer
