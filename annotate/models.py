@@ -7,6 +7,8 @@ export can always show both.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -144,6 +146,42 @@ class Sentence(models.Model):
         return f"{self.document_id}#{self.index}"
 
 
+def tidy_speaker_name(name: str) -> str:
+    """A speaker's name as stored: runs of whitespace (tabs, line breaks) become one space."""
+    return " ".join(name.split())
+
+
+def speaker_key(name: str) -> str:
+    """What makes two speaker names one speaker: case and spacing aside, as the review page
+    matches a selected name to a speaker. Stored as `Speaker.name_key`, unique per document."""
+    return tidy_speaker_name(name).casefold()
+
+
+class SpeakerQuerySet(models.QuerySet):
+    """Keeps `name_key` in step with `name` on the writes that skip `Speaker.save()`."""
+
+    def bulk_create(self, objs: Iterable[Speaker], *args, **kwargs) -> list[Speaker]:
+        objs = list(objs)
+        for speaker in objs:
+            speaker.name_key = speaker_key(speaker.name)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs: Iterable[Speaker], fields: Sequence[str], *args, **kwargs) -> int:
+        if "name" in fields:
+            objs = list(objs)
+            for speaker in objs:
+                speaker.name_key = speaker_key(speaker.name)
+            fields = [*fields, "name_key"]
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+    def update(self, **kwargs) -> int:
+        if "name" in kwargs and "name_key" not in kwargs:  # bulk_update sends both
+            if not isinstance(kwargs["name"], str):
+                raise TypeError("a speaker's name can be updated only to a plain string, which its key is made from")
+            kwargs["name_key"] = speaker_key(kwargs["name"])
+        return super().update(**kwargs)
+
+
 class Speaker(models.Model):
     """A canonical speaker of one document ("Ambassador Alice Wells" for "the Ambassador", "she")."""
 
@@ -155,6 +193,9 @@ class Speaker(models.Model):
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="speakers")
     name = models.CharField(max_length=300)
+    # `speaker_key(name)`, always (set on every write): the one rule for "the same speaker",
+    # kept by the database. Case folding can lengthen a name up to three times ("ΐ").
+    name_key = models.CharField(max_length=900, editable=False)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -163,14 +204,23 @@ class Speaker(models.Model):
     # annotators of a blind project). Not read from `created_by`, which a deleted user empties.
     from_machine = models.BooleanField(default=False)
 
+    objects = SpeakerQuerySet.as_manager()
+
     class Meta:
         ordering = ["document", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["document", "name"], name="speaker_unique_name_per_document"),
+            models.UniqueConstraint(fields=["document", "name_key"], name="speaker_unique_name_key_per_document"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.name_key = speaker_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_key"}
+        super().save(*args, **kwargs)
 
 
 def _span_constraints(prefix: str) -> list[models.BaseConstraint]:

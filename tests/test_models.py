@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.db.models import ProtectedError
 
-from annotate.models import AuditEvent, Document, Sentence, SentenceAnnotation, StanceLabel, Suggestion
+from annotate.models import AuditEvent, Document, Sentence, SentenceAnnotation, Speaker, StanceLabel, Suggestion
 
 
 def test_new_project_has_default_labels(project):
@@ -100,3 +101,84 @@ def test_migrations_match_the_models(db):
     from django.core.management import call_command
 
     call_command("makemigrations", "--check", "--dry-run", stdout=StringIO())  # exits non-zero when a migration is missing
+
+
+def test_a_documents_speakers_differ_by_more_than_case_and_spacing(document):
+    """The key is the one rule, and the database keeps it: whatever writes, and on SQLite too,
+    whose case-insensitive comparisons fold only ASCII."""
+    Speaker.objects.create(document=document, name="émile zola")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Speaker.objects.create(document=document, name="ÉMILE  ZOLA")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Speaker.objects.bulk_create([Speaker(document=document, name="Émile\tZola")])
+
+
+def test_every_write_keeps_the_name_key_in_step_with_the_name(document):
+    speaker = Speaker.objects.create(document=document, name="  Émile   ZOLA ")
+    assert speaker.name_key == "émile zola"
+    speaker.name = "ÉMILE ZOLA, novelist"
+    speaker.save(update_fields=["name"])  # the key is saved with the name it is made of
+    assert Speaker.objects.get(pk=speaker.pk).name_key == "émile zola, novelist"
+    Speaker.objects.filter(pk=speaker.pk).update(name="The Straße")
+    assert Speaker.objects.get(pk=speaker.pk).name_key == "the strasse"
+    speaker.name = "Alfred Dreyfus"
+    Speaker.objects.bulk_update([speaker], ["name"])
+    [made] = Speaker.objects.bulk_create([Speaker(document=document, name="J’ACCUSE")])
+    assert dict(Speaker.objects.filter(pk__in=[speaker.pk, made.pk]).values_list("name", "name_key")) == {
+        "Alfred Dreyfus": "alfred dreyfus", "J’ACCUSE": "j’accuse"}
+
+
+def migrate_annotate(target: str):
+    """Bring the database's annotate tables to migration `target`; the models as they were then."""
+    executor = MigrationExecutor(connection)
+    executor.migrate([("annotate", target)])
+    return executor.loader.project_state([("annotate", target)]).apps
+
+
+@pytest.fixture
+def migrations(transactional_db):
+    """`migrate_annotate`, with the database brought back to the latest migrations afterwards.
+    Schema changes need a real transaction (SQLite refuses them inside the test's atomic block)."""
+    yield migrate_annotate
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_the_key_migration_merges_speakers_differing_only_in_case(migrations):
+    """Before the key, the case-sensitive constraint let "Émile Zola" and "ÉMILE  ZOLA" both
+    in; the migration merges them into the first created, as a reviewer's merge would."""
+    apps = migrations("0008_suggestion_stance_rule")
+    user = apps.get_model("auth", "User").objects.create(username="annotator")
+    project = apps.get_model("annotate", "Project").objects.create(name="Old project")
+    document, other_document = (
+        apps.get_model("annotate", "Document").objects.create(project=project, title=text, text=text, text_sha256=text)
+        for text in ("Zola wrote it.", "Zola again.")
+    )
+    sentence = apps.get_model("annotate", "Sentence").objects.create(document=document, index=0, start=0, end=14)
+    Speaker = apps.get_model("annotate", "Speaker")
+    first, shouted, lower, other = (Speaker.objects.create(document=document, name=name)
+                                    for name in ("Émile Zola", "ÉMILE  ZOLA", "émile zola", "Alfred Dreyfus"))
+    elsewhere = Speaker.objects.create(document=other_document, name="émile zola")
+    work = apps.get_model("annotate", "SentenceAnnotation").objects.create(sentence=sentence, annotator=user,
+                                                                           status="corrected")
+    claim = apps.get_model("annotate", "Annotation").objects.create(
+        sentence_annotation=work, claim_start=0, claim_end=14, speaker=shouted)
+    suggestion = apps.get_model("annotate", "Suggestion").objects.create(
+        sentence=sentence, claim_start=0, claim_end=14, speaker=lower, model_name="m", model_version="1")
+
+    apps = migrations("0010_speaker_name_key_unique")
+    Speaker = apps.get_model("annotate", "Speaker")
+    assert dict(Speaker.objects.values_list("pk", "name_key")) == {
+        first.pk: "émile zola", other.pk: "alfred dreyfus", elsewhere.pk: "émile zola"}
+    assert apps.get_model("annotate", "Annotation").objects.get(pk=claim.pk).speaker_id == first.pk
+    assert apps.get_model("annotate", "Suggestion").objects.get(pk=suggestion.pk).speaker_id == first.pk
+    merges = apps.get_model("annotate", "AuditEvent").objects.filter(action="speaker.merge").order_by("id")
+    assert [(event.before["merged"]["id"], event.after["into"]["id"], event.actor_id) for event in merges] == [
+        (shouted.pk, first.pk, None), (lower.pk, first.pk, None)], "the history says where each one went"
+
+    apps = migrations("0008_suggestion_stance_rule")  # reversible: the key goes, merged speakers stay merged
+    assert set(apps.get_model("annotate", "Speaker").objects.values_list("pk", flat=True)) == {
+        first.pk, other.pk, elsewhere.pk}
+    with connection.cursor() as cursor:
+        columns = {column.name for column in connection.introspection.get_table_description(cursor, "annotate_speaker")}
+    assert "name_key" not in columns

@@ -193,7 +193,23 @@ def test_a_speaker_typed_in_another_case_is_the_same_speaker(document, people):
         claims=[ClaimInput(claim=(sentence.start, sentence.end), speaker_name="  Senior   OFFICIALS ")],
     )
     assert saved.claims.get().speaker_id == existing.pk
-    assert Speaker.objects.filter(document=document, name__iexact="senior officials").count() == 1
+    assert Speaker.objects.filter(document=document, name_key="senior officials").count() == 1
+
+
+def test_case_beyond_ascii_is_case_too(document, people, two_speakers):
+    """SQLite's case-insensitive match folds only ASCII: the service must not create "ÉMILE ZOLA"
+    beside "émile zola", nor let a rename make the two, whatever the database."""
+    keep, duplicate, sentence, saved = two_speakers
+    zola = Speaker.objects.create(document=document, name="émile zola")
+    again = save_sentence_annotation(
+        sentence=sentence, user=people["annotator"], status="corrected", expected_version=saved.version,
+        claims=[ClaimInput(claim=(sentence.start, sentence.end), speaker_name="ÉMILE  ZOLA")],
+    )
+    assert again.claims.get().speaker_id == zola.pk
+    with pytest.raises(SpeakerNameTaken) as taken:
+        rename_speaker(duplicate, name="Émile Zola", by=people["reviewer"])
+    assert taken.value.existing == zola
+    assert Speaker.objects.filter(document=document, name_key="émile zola").count() == 1
 
 
 def test_refreshing_files_claims_under_the_stored_sentences_when_the_split_changed(document):

@@ -145,7 +145,7 @@ def refresh_suggestions(documents: Sequence[Document]) -> None:
                     kept.append(suggestion)
         Suggestion.objects.bulk_update(kept, fields=list(MACHINE_FIELDS), batch_size=500)
         Suggestion.objects.filter(sentence_id__in=changed).delete()
-        speakers = {(s.document_id, speaker_key(s.name)): s for s in Speaker.objects.filter(document__in=documents)}
+        speakers = {(s.document_id, s.name_key): s for s in Speaker.objects.filter(document__in=documents)}
         _store_suggestions(documents, predictions, [s for s in sentences if s.pk in changed], speakers, curated, labels)
 
 
@@ -201,7 +201,7 @@ def _store_suggestions(
 
     A claim's speaker is, in order: the speaker `curated` gives its speaker span or another
     mention of the same predicted speaker (refreshing: that is where reviewers' renames and
-    merges live), the document's speaker of the predicted name (`speaker_key`: case and spacing
+    merges live), the document's speaker of the predicted name (its `name_key`: case and spacing
     aside), or a new speaker of that name, created only for a claim that is stored."""
     curated = curated or {}
     sentence_by_key = {(s.document_id, s.index): s for s in sentences}
@@ -233,7 +233,8 @@ def _store_suggestions(
                     new_speakers.append(speakers[key])
                 suggestion.speaker = speakers[key]
             rows.append(suggestion)
-    Speaker.objects.bulk_create(new_speakers)  # Suggestion's bulk_create then reads their new ids
+    # The manager's bulk_create fills their name_key; Suggestion's then reads their new ids.
+    Speaker.objects.bulk_create(new_speakers)
     Suggestion.objects.bulk_create(rows)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from annotate.models import Annotation, AuditEvent, Document, Speaker, Suggestion
+from annotate.models import Annotation, AuditEvent, Document, Speaker, Suggestion, speaker_key, tidy_speaker_name
 from annotate.services.audit import audit_record
 
 NAME_MAX_LENGTH = Speaker._meta.get_field("name").max_length
@@ -35,24 +35,12 @@ class SpeakerNameTaken(SpeakerChangeInvalid):
         self.existing = existing
 
 
-def tidy_speaker_name(name: str) -> str:
-    """A speaker's name as stored: runs of whitespace (tabs, line breaks) become one space."""
-    return " ".join(name.split())
-
-
-def speaker_key(name: str) -> str:
-    """What makes two speaker names the same one: case and spacing aside, as the review page
-    matches a selected name to a speaker."""
-    return tidy_speaker_name(name).casefold()
-
-
 def speaker_named(document: Document, name: str, *, by: AbstractBaseUser | None) -> Speaker:
     """The document's speaker of that name (case and spacing aside), created if there is none."""
     name = tidy_speaker_name(name)[:NAME_MAX_LENGTH]
-    existing = Speaker.objects.filter(document=document, name__iexact=name).first()
-    if existing is not None:
-        return existing
-    speaker, _ = Speaker.objects.get_or_create(document=document, name=name, defaults={"created_by": by})
+    # By key, so "ÉMILE ZOLA" finds "émile zola" on every database (SQLite's iexact folds only ASCII).
+    speaker, _ = Speaker.objects.get_or_create(document=document, name_key=speaker_key(name),
+                                               defaults={"name": name, "created_by": by})
     return speaker
 
 
@@ -77,9 +65,9 @@ def rename_speaker(speaker: Speaker, *, name: str | None = None, kind: str | Non
         locked = Speaker.objects.select_for_update().select_related("document__project").get(pk=speaker.pk)
         if expected_name is not None and locked.name != expected_name:
             raise StaleSpeaker(locked)
-        # Case-insensitive, as the review page matches a selected name to a speaker: two
-        # speakers differing only in case could not be told apart there.
-        existing = (Speaker.objects.filter(document_id=locked.document_id, name__iexact=new_name)
+        # By key, as the review page matches a selected name to a speaker: two speakers
+        # differing only in case could not be told apart there.
+        existing = (Speaker.objects.filter(document_id=locked.document_id, name_key=speaker_key(new_name))
                     .exclude(pk=locked.pk).first())
         if existing is not None:
             raise SpeakerNameTaken(existing)
