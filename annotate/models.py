@@ -223,6 +223,26 @@ class Speaker(models.Model):
         super().save(*args, **kwargs)
 
 
+class SpeakerRedirect(models.Model):
+    """Where a speaker merged away went. A page opened before the merge still sends the old
+    id; its claims belong where the merge moved everyone else's. Always points at a speaker
+    that exists (a later merge moves the redirects too), so one lookup resolves any chain."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="speaker_redirects")
+    old_speaker_id = models.BigIntegerField(help_text="The deleted speaker's id (ids are never reused).")
+    speaker = models.ForeignKey(Speaker, on_delete=models.CASCADE, related_name="redirects")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["document", "old_speaker_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "old_speaker_id"], name="speakerredirect_unique_old_speaker"),
+        ]
+
+    def __str__(self) -> str:
+        return f"speaker {self.old_speaker_id} → {self.speaker_id}"
+
+
 def _span_constraints(prefix: str) -> list[models.BaseConstraint]:
     """Both offsets or neither (a NULL would slip through a bare comparison); start before end."""
     return [

@@ -182,3 +182,37 @@ def test_the_key_migration_merges_speakers_differing_only_in_case(migrations):
     with connection.cursor() as cursor:
         columns = {column.name for column in connection.introspection.get_table_description(cursor, "annotate_speaker")}
     assert "name_key" not in columns
+
+
+def test_the_redirect_migration_follows_merges_recorded_only_in_the_audit_events(migrations):
+    """Pages opened before the redirects existed still resolve: each merge the audit events
+    record, including 0009's merges of case-duplicates, leads to where its chain ends."""
+    apps = migrations("0008_suggestion_stance_rule")
+    project = apps.get_model("annotate", "Project").objects.create(name="Old project")
+    Document = apps.get_model("annotate", "Document")
+    document, gone_document = (Document.objects.create(project=project, title=text, text=text, text_sha256=text)
+                               for text in ("Zola wrote it.", "Deleted since."))
+    Speaker = apps.get_model("annotate", "Speaker")
+    first, loud, older, old = (Speaker.objects.create(document=document, name=name)
+                               for name in ("Émile Zola", "ÉMILE ZOLA", "Zola", "E. Zola"))
+    lost, lost_into = (Speaker.objects.create(document=gone_document, name=name) for name in ("X", "Y"))
+
+    def merged(source, into) -> None:  # as merge_speakers did: an audit event, then the delete
+        apps.get_model("annotate", "AuditEvent").objects.create(
+            project=project, action="speaker.merge", object_type="Speaker", object_id=str(into.pk),
+            before={"merged": {"name": source.name, "kind": "other", "id": source.pk}, "into": {}},
+            after={"into": {"name": into.name, "kind": "other", "id": into.pk}, "annotations": 0, "suggestions": 0})
+        Speaker.objects.filter(pk=source.pk).delete()
+
+    merged(older, into=old)
+    merged(old, into=loud)  # which 0009 then merges into "Émile Zola"
+    merged(lost, into=lost_into)
+    gone_document.delete()
+
+    apps = migrations("0011_speakerredirect")
+    assert set(apps.get_model("annotate", "SpeakerRedirect").objects.values_list(
+        "document", "old_speaker_id", "speaker")) == {
+        (document.pk, older.pk, first.pk), (document.pk, old.pk, first.pk), (document.pk, loud.pk, first.pk)}
+
+    migrations("0010_speaker_name_key_unique")  # reversible: the table goes
+    assert "annotate_speakerredirect" not in connection.introspection.table_names()

@@ -4,13 +4,14 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from annotate.models import Annotation, AuditEvent, Speaker, Suggestion
+from annotate.models import Annotation, AuditEvent, Speaker, SpeakerRedirect, Suggestion
 from annotate.services.annotations import AnnotationInvalid, ClaimInput, save_sentence_annotation
 from annotate.services.speakers import (
     SpeakerChangeInvalid,
     SpeakerNameTaken,
     StaleSpeaker,
     merge_speakers,
+    merged_into,
     rename_speaker,
 )
 
@@ -79,6 +80,19 @@ def test_a_stale_page_saving_a_merged_speaker_saves_to_the_speaker_it_was_merged
     claim = Annotation.objects.select_related("stance").get(sentence_annotation=saved)
     assert (claim.speaker_id, claim.stance.value) == (final.pk, "oppose")
     assert set(Speaker.objects.filter(document=document)) == speakers, "no speaker made or brought back"
+
+
+def test_a_chain_of_merges_leads_to_its_end_in_one_query(document, people, django_assert_num_queries):
+    """A into B, then B into C: the second merge moves A's redirect on, so a page holding A
+    finds C with one indexed lookup however long the chain grew."""
+    a, b, c = (Speaker.objects.create(document=document, name=name) for name in ("Wells", "A. Wells", "Alice Wells"))
+    merge_speakers(a, into=b, by=people["reviewer"])
+    merge_speakers(b, into=c, by=people["reviewer"])
+    assert set(SpeakerRedirect.objects.values_list("document", "old_speaker_id", "speaker")) == {
+        (document.pk, a.pk, c.pk), (document.pk, b.pk, c.pk)}
+    with django_assert_num_queries(1):
+        assert merged_into(document, {a.pk, b.pk, c.pk}) == {a.pk: c.pk, b.pk: c.pk}
+    assert AuditEvent.objects.filter(action="speaker.merge").count() == 2, "the history is still written"
 
 
 def test_a_speaker_never_of_the_document_is_still_refused(document, project, people, two_speakers):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from annotate.models import Annotation, AuditEvent, Document, Speaker, Suggestion, speaker_key, tidy_speaker_name
+from annotate.models import Annotation, Document, Speaker, SpeakerRedirect, Suggestion, speaker_key, tidy_speaker_name
 from annotate.services.audit import audit_record
 
 NAME_MAX_LENGTH = Speaker._meta.get_field("name").max_length
@@ -84,8 +84,9 @@ def rename_speaker(speaker: Speaker, *, name: str | None = None, kind: str | Non
 def merge_speakers(source: Speaker, *, into: Speaker, by: AbstractBaseUser) -> Speaker:
     """Point every claim and suggestion of `source` at `into`, then delete `source`.
 
-    Both must be speakers of the same document. The audit event records where `source`
-    went, so a page still holding it saves its claims to `into` (see `merged_into`)."""
+    Both must be speakers of the same document. A redirect records where `source` went, so a
+    page still holding it saves its claims to `into` (see `merged_into`); the audit event is
+    the history."""
     if source.pk == into.pk:
         raise SpeakerChangeInvalid("a speaker cannot be merged into itself")
     with transaction.atomic():
@@ -99,6 +100,10 @@ def merge_speakers(source: Speaker, *, into: Speaker, by: AbstractBaseUser) -> S
             raise SpeakerChangeInvalid("speakers of different documents cannot be merged")
         moved_annotations = Annotation.objects.filter(speaker=source).update(speaker=into)
         moved_suggestions = Suggestion.objects.filter(speaker=source).update(speaker=into)
+        # Speakers merged into `source` earlier now lead to `into` too: every redirect points at
+        # a speaker that exists, so following one is a single lookup, never a chain.
+        SpeakerRedirect.objects.filter(speaker=source).update(speaker=into)
+        SpeakerRedirect.objects.create(document_id=into.document_id, old_speaker_id=source.pk, speaker=into)
         audit_record(project=into.document.project, actor=by, action="speaker.merge", obj=into,
                      before={"merged": _snapshot(source) | {"id": source.pk}, "into": _snapshot(into)},
                      after={"into": _snapshot(into) | {"id": into.pk}, "annotations": moved_annotations,
@@ -112,18 +117,9 @@ def merged_into(document: Document, speaker_ids: set[int]) -> dict[int, int]:
     `speaker_ids` that a reviewer merged away; ids never merged are left out.
 
     A page opened before a merge still sends the merged speaker's id. The merge said the two
-    are one, so that page's claims belong where the merge moved everyone else's. A merge deletes
-    the speaker; its audit event is the record of where it went. Merges of merges (A into B,
-    then B into C) are followed to the end.
+    are one, so that page's claims belong where the merge moved everyone else's. Merges of
+    merges (A into B, then B into C) are already followed to the end by `merge_speakers`: one
+    query, on the redirects' unique (document, old_speaker_id) index.
     """
-    merges = dict(AuditEvent.objects.filter(project_id=document.project_id, action="speaker.merge")
-                  .values_list("before__merged__id", "after__into__id"))
-    current = set(Speaker.objects.filter(document=document).values_list("pk", flat=True))
-    resolved = {}
-    for speaker_id in speaker_ids:
-        target, hops = merges.get(speaker_id), 0
-        while target is not None and target not in current and hops < len(merges):
-            target, hops = merges.get(target), hops + 1
-        if target in current:
-            resolved[speaker_id] = target
-    return resolved
+    return dict(SpeakerRedirect.objects.filter(document=document, old_speaker_id__in=speaker_ids)
+                .values_list("old_speaker_id", "speaker_id"))
