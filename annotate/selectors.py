@@ -1,9 +1,9 @@
 """Reads: typed functions with a fixed number of queries, shared by the UI, the API and the commands."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
@@ -33,6 +33,8 @@ from annotate.nlp.stance_rules import (
     rule_label,
     shipped_confidence,
 )
+
+T = TypeVar("T")
 
 
 def project_role(user: AbstractBaseUser, project: Project) -> str | None:
@@ -208,26 +210,17 @@ def stance_rule_outcomes(
     project: Project, labels: Sequence[str] | None = None, *, count_suggestions: bool = False
 ) -> list[StanceRuleOutcome]:
     """Every rule of the current rules, in decision order, with what the project's people did
-    with its suggestions: one query, plus one for the project's active `labels` if not
-    given and one if `count_suggestions`.
+    with its suggestions: one query while the work is unchanged (two after a change), plus
+    one for the project's active `labels` if not given and one if `count_suggestions`.
 
     A claim counts once per person who labelled it (an annotator's version and the gold
     version are two judgements), and only with a stance: leaving it empty judges nothing."""
-    in_project = Suggestion.objects.filter(sentence__document__project=project, stance_model=RULES_MODEL_NAME)
-    judged = (
-        Annotation.objects.filter(
-            suggestion__in=in_project,
-            sentence_annotation__status__in=[AnnotationStatus.ACCEPTED, AnnotationStatus.CORRECTED],
-            stance__isnull=False,
-        )
-        .values("suggestion__stance_rule")
-        .annotate(reviewed=Count("id"), kept=Count("id", filter=Q(stance_id=F("suggestion__stance_id"))))
-    )
-    by_rule = {row["suggestion__stance_rule"]: row for row in judged}
+    by_rule = _per_state_of_work(project, "stance-rules", lambda: _stance_rule_tallies(project))
     if labels is None:
         labels = list(project.labels.filter(retired=False).values_list("value", flat=True))
     suggested = (
-        dict(in_project.exclude(stance_rule="").values_list("stance_rule").annotate(n=Count("id")))
+        dict(Suggestion.objects.filter(sentence__document__project=project, stance_model=RULES_MODEL_NAME)
+             .exclude(stance_rule="").values_list("stance_rule").annotate(n=Count("id")))
         if count_suggestions else None
     )
     outcomes = []
@@ -246,6 +239,22 @@ def stance_rule_outcomes(
             suggested=suggested.get(rule, 0) if suggested is not None else None,
         ))
     return outcomes
+
+
+def _stance_rule_tallies(project: Project) -> dict[str, dict[str, int]]:
+    """rule -> {"reviewed", "kept"}: people's stance labels on claims that started from a
+    suggestion of the current rules, and how many of them are the rule's label."""
+    judged = (
+        Annotation.objects.filter(
+            sentence_annotation__sentence__document__project=project,
+            sentence_annotation__status__in=[AnnotationStatus.ACCEPTED, AnnotationStatus.CORRECTED],
+            stance__isnull=False,
+            suggestion__stance_model=RULES_MODEL_NAME,
+        )
+        .values("suggestion__stance_rule")
+        .annotate(reviewed=Count("id"), kept=Count("id", filter=Q(stance_id=F("suggestion__stance_id"))))
+    )
+    return {row["suggestion__stance_rule"]: {"reviewed": row["reviewed"], "kept": row["kept"]} for row in judged}
 
 
 def suggestion_data(suggestion: Suggestion, rules: dict[str, StanceRuleOutcome] | None = None) -> dict[str, Any]:
@@ -497,14 +506,21 @@ def export_sentences(
 def project_agreement_summary(project: Project) -> dict[str, Any]:
     """`project_agreement(project).to_dict()`, computed once per state of the project's work.
 
+    The project page and the API reuse it until the work changes (`_per_state_of_work`)."""
+    return _per_state_of_work(project, "agreement", lambda: project_agreement(project).to_dict())
+
+
+def _per_state_of_work(project: Project, name: str, compute: Callable[[], T]) -> T:
+    """`compute()`, cached until the project's work changes (one query on a cache hit).
+
     Every change to human work and to suggestions leaves an audit event, so the project's
-    latest event (id and time: ids alone can repeat across test databases) says whether the
-    report can have changed; until then the project page and the API reuse it."""
+    latest event (id and time: ids alone can repeat across test databases) says whether
+    what is computed from them can have changed."""
     latest = AuditEvent.objects.filter(project=project).order_by("-id").values_list("id", "created_at").first()
-    key = f"claimdesk:agreement:{project.pk}:{latest[0]}:{latest[1].isoformat()}" if latest else None
-    if key is None:
-        return project_agreement(project).to_dict()
-    return cache.get_or_set(key, lambda: project_agreement(project).to_dict(), timeout=24 * 3600)
+    if latest is None:
+        return compute()
+    key = f"claimdesk:{name}:{project.pk}:{latest[0]}:{latest[1].isoformat()}"
+    return cache.get_or_set(key, compute, timeout=24 * 3600)
 
 
 def project_agreement(project: Project) -> AgreementReport:
