@@ -1,13 +1,13 @@
 """Reads: typed functions with a fixed number of queries, shared by the UI, the API and the commands."""
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
-from django.db.models import Count, F, Max, Min, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, QuerySet
 
 from annotate.agreement import AgreementReport, LabelledClaim, MachineClaim, SentenceWork, compute_agreement
 from annotate.models import (
@@ -198,8 +198,9 @@ class StanceRuleOutcome:
 
     rule: str
     description: str
-    label: str | None  # the label it suggests in this project (None: the project lacks it)
-    reviewed: int  # claims people labelled, starting from one of its suggestions
+    label: str | None  # the label value it suggests in this project (None: the project lacks it)
+    label_name: str | None  # that label's name, as the project's people know it
+    reviewed: int  # claims people labelled, starting from one of its suggestions of that label
     kept: int  # of those, labelled as the rule suggested
     shipped_confidence: float  # measured on the stance dev sets
     confidence: float  # what its suggestions are shown with in this project
@@ -207,17 +208,21 @@ class StanceRuleOutcome:
 
 
 def stance_rule_outcomes(
-    project: Project, labels: Sequence[str] | None = None, *, count_suggestions: bool = False
+    project: Project, labels: Mapping[str, str] | None = None, *, count_suggestions: bool = False
 ) -> list[StanceRuleOutcome]:
     """Every rule of the current rules, in decision order, with what the project's people did
     with its suggestions: one query while the work is unchanged (two after a change), plus
-    one for the project's active `labels` if not given and one if `count_suggestions`.
+    one for the project's active `labels` (value -> name) if not given and one if
+    `count_suggestions`.
 
     A claim counts once per person who labelled it (an annotator's version and the gold
-    version are two judgements), and only with a stance: leaving it empty judges nothing."""
-    by_rule = _per_state_of_work(project, "stance-rules", lambda: _stance_rule_tallies(project))
+    version are two judgements), and only with a stance: leaving it empty judges nothing.
+    A rule is judged only on its suggestions of the label it suggests now: after a label is
+    retired, the fallback suggests "support" where it used to suggest "neutral", and what
+    people did with its old suggestions says nothing of the new ones."""
+    tallies = _per_state_of_work(project, "stance-rules", lambda: _stance_rule_tallies(project))
     if labels is None:
-        labels = list(project.labels.filter(retired=False).values_list("value", flat=True))
+        labels = dict(project.labels.filter(retired=False).values_list("value", "name"))
     suggested = (
         dict(Suggestion.objects.filter(sentence__document__project=project, stance_model=RULES_MODEL_NAME)
              .exclude(stance_rule="").values_list("stance_rule").annotate(n=Count("id")))
@@ -225,36 +230,46 @@ def stance_rule_outcomes(
     )
     outcomes = []
     for rule in (*RULE_FLAGS, FALLBACK_RULE):
-        row = by_rule.get(rule, {"reviewed": 0, "kept": 0})
-        shipped = shipped_confidence(rule, labels)
-        confidence = (row["kept"] + RULE_PRIOR_WEIGHT * shipped) / (row["reviewed"] + RULE_PRIOR_WEIGHT)
+        label = rule_label(rule, list(labels))
+        reviewed, kept = tallies.get((rule, label), (0, 0)) if label is not None else (0, 0)
+        shipped = shipped_confidence(rule, list(labels))
         outcomes.append(StanceRuleOutcome(
             rule=rule,
             description=RULE_DESCRIPTIONS[rule],
-            label=rule_label(rule, labels),
-            reviewed=row["reviewed"],
-            kept=row["kept"],
+            label=label,
+            label_name=labels.get(label) if label is not None else None,
+            reviewed=reviewed,
+            kept=kept,
             shipped_confidence=shipped,
-            confidence=round(confidence, 3),
+            confidence=round((kept + RULE_PRIOR_WEIGHT * shipped) / (reviewed + RULE_PRIOR_WEIGHT), 3),
             suggested=suggested.get(rule, 0) if suggested is not None else None,
         ))
     return outcomes
 
 
-def _stance_rule_tallies(project: Project) -> dict[str, dict[str, int]]:
-    """rule -> {"reviewed", "kept"}: people's stance labels on claims that started from a
-    suggestion of the current rules, and how many of them are the rule's label."""
+def _stance_rule_tallies(project: Project) -> dict[tuple[str, str], tuple[int, int]]:
+    """(rule, label value it suggested) -> (reviewed, kept): people's stance labels on claims
+    that started from a suggestion of the current rules, and how many of them are the label
+    suggested. A claim split in two keeps the link on both; only the first one counts, as in
+    the agreement figures, so that one suggestion is judged once per person."""
+    earlier_link = Annotation.objects.filter(
+        sentence_annotation=OuterRef("sentence_annotation"), suggestion=OuterRef("suggestion"),
+        position__lt=OuterRef("position"),
+    )
     judged = (
         Annotation.objects.filter(
             sentence_annotation__sentence__document__project=project,
             sentence_annotation__status__in=[AnnotationStatus.ACCEPTED, AnnotationStatus.CORRECTED],
             stance__isnull=False,
             suggestion__stance_model=RULES_MODEL_NAME,
+            suggestion__stance__isnull=False,
         )
-        .values("suggestion__stance_rule")
+        .exclude(Exists(earlier_link))
+        .values("suggestion__stance_rule", "suggestion__stance__value")
         .annotate(reviewed=Count("id"), kept=Count("id", filter=Q(stance_id=F("suggestion__stance_id"))))
     )
-    return {row["suggestion__stance_rule"]: {"reviewed": row["reviewed"], "kept": row["kept"]} for row in judged}
+    return {(row["suggestion__stance_rule"], row["suggestion__stance__value"]): (row["reviewed"], row["kept"])
+            for row in judged}
 
 
 def suggestion_data(suggestion: Suggestion, rules: dict[str, StanceRuleOutcome] | None = None) -> dict[str, Any]:
@@ -263,8 +278,11 @@ def suggestion_data(suggestion: Suggestion, rules: dict[str, StanceRuleOutcome] 
     the project's people have measured for its rule once they have judged it, not the dev-set
     figure it was stored with."""
     outcome = (rules or {}).get(suggestion.stance_rule) if suggestion.stance_model == RULES_MODEL_NAME else None
-    # Until someone has judged the rule here, the figure it was stored with stands.
-    stance_confidence = outcome.confidence if outcome is not None and outcome.reviewed else suggestion.stance_confidence
+    # Until someone has judged the rule here, the figure it was stored with stands; so it does
+    # for a suggestion of a label the rule no longer suggests (see `stance_rule_outcomes`).
+    measured = (outcome is not None and outcome.reviewed and suggestion.stance_id is not None
+                and suggestion.stance.value == outcome.label)
+    stance_confidence = outcome.confidence if measured else suggestion.stance_confidence
     return {
         "id": suggestion.pk,
         "speaker": suggestion.speaker_span,
@@ -366,8 +384,12 @@ def review_payload(document: Document, user: AbstractBaseUser, *, adjudicate: bo
         )
     )
     labels = list(project.labels.order_by("key"))
-    active = [label.value for label in labels if not label.retired]
-    rules = {outcome.rule: outcome for outcome in stance_rule_outcomes(project, active)}
+    active = {label.value: label.name for label in labels if not label.retired}
+    # In a blind project an annotator sees nothing of other people's work, and how often
+    # they kept a rule's suggestions is some of it.
+    rules_measured = adjudicate or not project.blind
+    outcomes = stance_rule_outcomes(project, active) if rules_measured else []
+    rules = {outcome.rule: outcome for outcome in outcomes}
     sentence_rows = []
     for sentence in sentences:
         gold = next((w for w in sentence.works if w.kind == SentenceAnnotation.Kind.ADJUDICATION), None)
@@ -411,9 +433,12 @@ def review_payload(document: Document, user: AbstractBaseUser, *, adjudicate: bo
         # it was made, and how its rule has fared in this project.
         "stance_rules_model": RULES_MODEL_NAME,
         "stance_rules": {
-            o.rule: {"description": o.description, "reviewed": o.reviewed, "kept": o.kept,
-                     "shipped_confidence": o.shipped_confidence, "confidence": o.confidence}
-            for o in rules.values()
+            rule: {"description": description} | (
+                {"reviewed": rules[rule].reviewed, "kept": rules[rule].kept,
+                 "shipped_confidence": rules[rule].shipped_confidence, "confidence": rules[rule].confidence}
+                if rule in rules else {}
+            )
+            for rule, description in RULE_DESCRIPTIONS.items()
         },
     }
 

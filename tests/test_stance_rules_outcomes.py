@@ -71,6 +71,8 @@ def test_the_review_page_shows_the_projects_measure_of_a_rule(bridge, people):
     _label(bridge, hedge, people["reviewer"], "support")  # the rule was wrong here
     # A suggestion of an older version of the rules keeps the figure it was made with.
     Suggestion.objects.filter(pk=denial.pk).update(stance_model="rules-3")
+    bridge.project.blind = False
+    bridge.project.save()
 
     payload = review_payload(bridge, people["annotator"])
     by_id = {s["id"]: s for row in payload["sentences"] for s in row["suggestions"]}
@@ -84,12 +86,57 @@ def test_the_review_page_shows_the_projects_measure_of_a_rule(bridge, people):
     assert payload["stance_rules_model"] == RULES_MODEL_NAME
 
 
+def test_a_blind_annotator_sees_no_record_of_other_peoples_work(bridge, people):
+    """How often people kept a rule's suggestions is some of their work: in a blind project
+    an annotator sees what the rule means, not its record, and the stored figures."""
+    hedge, _, _ = _suggestions(bridge)
+    _label(bridge, hedge, people["reviewer"], "support", kind="adjudication")
+    assert bridge.project.blind
+    payload = review_payload(bridge, people["annotator"])
+    assert payload["stance_rules"]["has_hedge"] == {"description": "hedges or reports without committing (reportedly, claims, may)"}
+    by_id = {s["id"]: s for row in payload["sentences"] for s in row["suggestions"]}
+    assert by_id[hedge.pk]["confidence"]["stance"] == round(hedge.stance_confidence, 3)
+    adjudicating = review_payload(bridge, people["reviewer"], adjudicate=True)
+    assert adjudicating["stance_rules"]["has_hedge"]["reviewed"] == 1
+
+
+def test_a_rule_is_judged_only_on_the_label_it_suggests_now(bridge, people):
+    """QA7: with "neutral" retired the fallback suggests "support"; its record must not count
+    what people did with its old "neutral" suggestions, nor count agreeing with "support" against it."""
+    project = bridge.project
+    unrelated = import_documents(project=project, documents=parse_text(
+        "The weather was mild on Tuesday. Tourists crowded the beaches.", title="Weather")).created[0]
+    old = [s for s in _suggestions(unrelated) if s.stance_rule == FALLBACK_RULE]
+    assert len(old) == 2 and all(s.stance.value == "neutral" for s in old)
+    _label(unrelated, old[0], people["annotator"], "neutral")  # kept, as neutral
+    project.labels.filter(value="neutral").update(retired=True)
+    _label(unrelated, old[1], people["annotator"], "support")  # not the rule's suggestion of support
+    fallback = {o.rule: o for o in stance_rule_outcomes(project)}[FALLBACK_RULE]
+    assert (fallback.label, fallback.label_name) == ("support", "Support")
+    assert (fallback.reviewed, fallback.kept) == (0, 0)
+    hedge = {o.rule: o for o in stance_rule_outcomes(project)}["has_hedge"]
+    assert (hedge.label, hedge.reviewed, hedge.confidence) == (None, 0, hedge.shipped_confidence)
+
+
+def test_a_suggestion_split_into_two_claims_is_judged_once(bridge, people):
+    hedge, _, _ = _suggestions(bridge)
+    start, end = hedge.claim_span
+    middle = (start + end) // 2
+    save_sentence_annotation(
+        sentence=hedge.sentence, user=people["annotator"], status="corrected", expected_version=None,
+        claims=[ClaimInput(claim=(start, middle), stance="neutral", suggestion_id=hedge.pk),
+                ClaimInput(claim=(middle, end), stance="neutral", suggestion_id=hedge.pk)],
+    )
+    outcome = {o.rule: o for o in stance_rule_outcomes(bridge.project)}["has_hedge"]
+    assert (outcome.reviewed, outcome.kept) == (1, 1)
+
+
 def test_the_project_page_shows_admins_how_the_rules_fare(bridge, people, client):
     hedge, _, _ = _suggestions(bridge)
     _label(bridge, hedge, people["annotator"], "neutral")
     client.force_login(people["admin"])
     page = client.get(f"/projects/{bridge.project_id}/").content.decode()
     assert 'id="stance-rules"' in page
-    assert "hedges or reports without committing" in page and ">1 of 1<" in page
+    assert "hedges or reports without committing" in page and ">1 of 1<" in page and ">Neutral<" in page
     client.force_login(people["annotator"])
     assert 'id="stance-rules"' not in client.get(f"/projects/{bridge.project_id}/").content.decode()

@@ -741,7 +741,10 @@ def test_a_suggestion_whose_stance_was_retired_since_is_shown_without_one(page: 
 
 
 def test_a_rules_suggestion_says_which_rule_made_it_and_how_it_fared_here(page: Page, document, people):
-    """Once people have judged a rule in the project, its suggestions show their measure."""
+    """Once people have judged a rule in the project, its suggestions show their measure
+    (not in a blind project: how often others kept a rule is some of their work)."""
+    document.project.blind = False
+    document.project.save()
     sentence = first_suggested(document)
     suggestion = sentence.suggestions.order_by("position").first()
     assert suggestion.stance_rule and suggestion.stance_id, "the sample's first suggestion has no rule's stance"

@@ -438,8 +438,10 @@ function describeClaims(claims) {
 function suggestedBy(suggestion) {
   const rule = suggestion.stance_model === data.stance_rules_model ? data.stance_rules[suggestion.stance_rule] : null;
   if (!rule) return `suggested by ${suggestion.stance_model || suggestion.model}`;
-  const record = rule.reviewed ? `kept ${rule.kept} of ${rule.reviewed} times here` : "not yet reviewed here";
-  return `suggested by ${suggestion.stance_model}: ${rule.description} (${record})`;
+  // No record in a blind project: how often others kept it is part of their work.
+  const record = rule.reviewed === undefined ? ""
+    : rule.reviewed ? ` (kept ${rule.kept} of ${rule.reviewed} times here)` : " (not yet reviewed here)";
+  return `suggested by ${suggestion.stance_model}: ${rule.description}${record}`;
 }
 
 function renderWork(s) {
