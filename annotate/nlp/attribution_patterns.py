@@ -132,6 +132,13 @@ ANONYMOUS_HEADS: frozenset[str] = frozenset({
     "spokesperson", "adviser", "advisor", "member", "staffer", "lawmaker", "someone",
     "witness", "resident", "voter",
 })
+# Singular nouns for a group, which a later "they" can stand for ("the union ... They said").
+COLLECTIVE_NOUNS: frozenset[str] = frozenset({
+    "union", "delegation", "government", "ministry", "department", "agency", "company", "firm",
+    "team", "committee", "council", "board", "party", "administration", "police", "group",
+    "coalition", "campaign", "association", "organisation", "organization", "family", "court",
+    "commission", "panel", "army", "military", "opposition", "club", "band", "crew", "staff",
+})
 # Titles kept at the front of a canonical name ("Ambassador Alice Wells").
 TITLE_WORDS: frozenset[str] = frozenset({
     "ambassador", "president", "senator", "sen.", "rep.", "representative", "governor", "gov.",

@@ -10,9 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
-from .attribution_patterns import ANONYMOUS_HEADS, FIRST_PERSON_PRONOUNS, PERSONAL_PRONOUNS, TITLE_WORDS
+from .attribution_patterns import (
+    ANONYMOUS_HEADS,
+    COLLECTIVE_NOUNS,
+    FIRST_PERSON_PRONOUNS,
+    PERSONAL_PRONOUNS,
+    TITLE_WORDS,
+)
 from .types import (
     SPEAKER_ANONYMOUS,
     SPEAKER_ORGANISATION,
@@ -24,6 +30,10 @@ from .types import (
 
 _ENTITY_KINDS = {"PERSON": SPEAKER_PERSON, "ORG": SPEAKER_ORGANISATION, "NORP": SPEAKER_ORGANISATION,
                  "GPE": SPEAKER_ORGANISATION}
+PLURAL_NOUN_TAGS = frozenset({"NNS", "NNPS"})
+PLURAL_PRONOUNS = frozenset({"they", "them"})
+# Where a group that "they" refers back to stands: subjects and objects, not "in the streets".
+GROUP_PHRASE_DEPS = frozenset({"nsubj", "nsubjpass", "dobj", "conj", "appos"})
 _DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "some", "several", "two", "three"}
 
 
@@ -87,6 +97,31 @@ def _named_core(core: Span, mention: Span) -> Span:
     return core
 
 
+def _previous_sentence_start(span: Span) -> int:
+    """The token index where the sentence before `span`'s sentence starts (its own if first)."""
+    sentence = span[0].sent
+    return span.doc[sentence.start - 1].sent.start if sentence.start > 0 else sentence.start
+
+
+def _last_plural_phrase(pronoun: Span, start: int) -> Span | None:
+    """The last noun phrase for a group (`_is_group_head`) that a "they" can stand for, from
+    token `start` up to the pronoun: the last subject, else the last object."""
+    doc = pronoun.doc
+    heads = [t for t in doc[start:pronoun.start]
+             if t.dep_ in GROUP_PHRASE_DEPS and t.lower_ not in PERSONAL_PRONOUNS and _is_group_head(t)]
+    # A subject before an object: "the union started a campaign. They tweet it out."
+    subjects = [t for t in heads if t.dep_ in ("nsubj", "nsubjpass")]
+    if not heads:
+        return None
+    head = (subjects or heads)[-1]
+    return doc[head.left_edge.i:head.i + 1]
+
+
+def _is_group_head(token: Token) -> bool:
+    """A noun for a group: plural ("union leaders"), a group noun ("the union"), or an organisation's name."""
+    return token.tag_ in PLURAL_NOUN_TAGS or token.lemma_.lower() in COLLECTIVE_NOUNS or token.ent_type_ in ("ORG", "NORP")
+
+
 def _text_without_determiners(span: Span) -> str:
     """The document's own text of a span (never token texts joined with spaces: "city's",
     not "city 's"), without leading determiners."""
@@ -106,6 +141,7 @@ class SpeakerIndex:
         self.entities: list[SpeakerEntity] = []
         self._words: list[frozenset[str]] = []
         self._last_person: int | None = None
+        self._groups: set[int] = set()  # entities named by a group's noun ("farmers", "the union")
         # Fullest title+name of every PERSON the document names, for upgrading short names.
         self._full_names = [_with_title(doc, ent) for ent in doc.ents if ent.label_ == "PERSON"]
 
@@ -127,6 +163,8 @@ class SpeakerIndex:
         span_chars: CharSpan = (mention.start_char, mention.end_char)
         if head.lower_ in FIRST_PERSON_PRONOUNS and len(core) == 1 and not self._quoted(span_chars):
             return self._writer_mention(FIRST_PERSON_PRONOUNS[head.lower_], span_chars)
+        if head.lower_ in PLURAL_PRONOUNS and len(core) == 1:
+            return self._resolve_plural_pronoun(core, span_chars)
         if head.lower_ in PERSONAL_PRONOUNS and len(core) == 1:
             return self._resolve_pronoun(core, span_chars)
         ent = _mention_entity(core)
@@ -158,7 +196,10 @@ class SpeakerIndex:
         if name is not core:
             kind = SPEAKER_PERSON
         text = name.text if words else _text_without_determiners(core)
-        return self._new(text, kind, span_chars, _name_words(name))
+        index = self._new(text, kind, span_chars, _name_words(name))
+        if _is_group_head(head):
+            self._groups.add(index)
+        return index
 
     def _quoted(self, span: CharSpan) -> bool:
         return any(start <= span[0] and span[1] <= end for start, end in self.quotations)
@@ -190,6 +231,28 @@ class SpeakerIndex:
             self.entities[self._last_person].mentions.append(span_chars)
             return self._last_person
         return self._new(pronoun.text, SPEAKER_PERSON, span_chars, frozenset())
+
+    def _resolve_plural_pronoun(self, pronoun: Span, span_chars: CharSpan) -> int:
+        """"They" is a group, never a person named alone: the last group that spoke (sources,
+        officials, an organisation) if it spoke in this sentence or the one before, else the
+        last plural noun phrase there ("Farmers in the valley protested. They said ..."), else
+        the last group that spoke at all. A group that just spoke comes first: the plural
+        nouns after it are mostly inside what it said ("Officials said the talks were
+        productive. They added ...")."""
+        spoken = [(entity.mentions[-1][0], index) for index, entity in enumerate(self.entities)
+                  if entity.kind in (SPEAKER_ANONYMOUS, SPEAKER_ORGANISATION) or index in self._groups]
+        last_spoken = max(spoken, default=None)
+        window_start = _previous_sentence_start(pronoun)
+        phrase = _last_plural_phrase(pronoun, window_start)
+        if phrase is not None and (last_spoken is None or last_spoken[0] < pronoun.doc[window_start].idx):
+            index = self.add(phrase)
+            self.entities[index].mentions[-1] = span_chars  # the pronoun is the mention, not the phrase
+            self._groups.add(index)
+            return index
+        if last_spoken is not None:
+            self.entities[last_spoken[1]].mentions.append(span_chars)
+            return last_spoken[1]
+        return self._new(pronoun.text, SPEAKER_OTHER, span_chars, frozenset())
 
     def _new(self, name: str, kind: str, span_chars: CharSpan, words: frozenset[str]) -> int:
         self.entities.append(SpeakerEntity(name=name, kind=kind, mentions=[span_chars]))

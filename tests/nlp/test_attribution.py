@@ -134,6 +134,25 @@ def test_pronoun_speaker_resolves_to_the_named_person(nlp):
     assert speaker.kind == SPEAKER_PERSON
 
 
+@pytest.mark.parametrize(
+    ("text", "group"),
+    [
+        # a group that just spoke comes before the plural nouns inside what it said
+        ("Senior government officials said the talks were productive. They added that a deal was close.",
+         "senior government officials"),
+        # a plural subject or object of the sentence before
+        ("Farmers in the valley protested on Monday. They said the new dam would flood their fields.", "Farmers"),
+        ("The mayor met union leaders on Friday. They said the strike would go on.", "union leaders"),
+        # a group noun, the subject before the object
+        ("The nurses' union started a campaign last year. They said that wards were understaffed.", "nurses' union"),
+    ],
+)
+def test_they_is_the_group_named_before_it(nlp, text, group):
+    prediction = predict(nlp, text)
+    claim = next(c for c in prediction.claims if c.speaker == span_of(text, "They"))
+    assert prediction.speakers[claim.speaker_entity].name == group
+
+
 def test_first_person_outside_a_quotation_is_the_writer_not_a_named_speaker(nlp):
     text = ("Dr. Maya Patel of the city hospital said that waiting times had doubled since March. "
             "I think the board should resign. We asked the board for a reply.")
