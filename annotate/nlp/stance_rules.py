@@ -49,8 +49,15 @@ HEDGE_WORDS = frozenset("""
     according believed appears seems
 """.split())
 
-# Words before "May" that make it the month: the modal never follows them.
-MONTH_PRECEDERS = frozenset("in on since until till from by during last next early late mid of".split())
+# Words before "May" that make it the month or a name: the modal never follows them.
+MONTH_PRECEDERS = frozenset("in on since until till from by during last next early late mid of the - –".split())
+MONTHS = frozenset("""january february march april june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec""".split())
+# The modal "may" takes a verb's bare form (VB); after "May" these are the month's or a name's.
+INFLECTED_VERB_TAGS = frozenset({"VBZ", "VBD", "VBN", "VBG"})
+# A sentence with this share of capitalised words is a title-case headline, where a
+# capital says nothing.
+TITLE_CASE_SHARE = 0.6
 
 # Words that negate the clause they stand in.
 NEGATION_WORDS = frozenset("not n't no never nothing nobody neither nor none".split())
@@ -341,17 +348,35 @@ def _nearest_depth(tokens: Sequence[Token], words: frozenset[str]) -> int | None
 
 
 def is_hedge(token: Token) -> bool:
-    """A hedge word, unless it is "May" the month ("in May", "May 5"): the tagger cannot
-    tell, since it takes the modal of a title-case headline ("Apple May Launch …") for a name too."""
-    if token.lower_ not in HEDGE_WORDS:
+    """A hedge word, unless it is "May" the month or the name (`is_may_not_the_modal`)."""
+    return token.lower_ in HEDGE_WORDS and not (token.lower_ == "may" and is_may_not_the_modal(token))
+
+
+def is_may_not_the_modal(token: Token) -> bool:
+    """"May" the month or a name: "in May", "the May elections", "5 May", "April or May",
+    "Theresa May", "May visits the plant". The tagger cannot tell (it takes the modal of a
+    title-case headline, "Apple May Launch …", for a name too), so this reads the words
+    around it: the modal never follows a preposition, an article, a number or a month, and
+    is followed by a verb's bare form, not "visits" or "5"."""
+    doc = token.doc
+    before = doc[token.i - 1] if token.i > 0 else None
+    after = doc[token.i + 1] if token.i + 1 < len(doc) else None
+    if after is not None and (after.like_num or after.tag_ in INFLECTED_VERB_TAGS):
+        return True
+    if before is None:
         return False
-    if token.lower_ == "may":
-        doc = token.doc
-        before = doc[token.i - 1].lower_ if token.i > 0 else ""
-        after = doc[token.i + 1] if token.i + 1 < len(doc) else None
-        if before in MONTH_PRECEDERS or (after is not None and after.like_num):
-            return False
-    return True
+    if before.lower_ in MONTH_PRECEDERS or before.like_num or before.lower_ in MONTHS:
+        return True
+    two_before = doc[token.i - 2] if token.i > 1 else None
+    if before.lower_ in ("and", "or", "to") and two_before is not None and two_before.lower_ in MONTHS:
+        return True  # "between April and May", "April or May"
+    # Capitalised inside a sentence that is not set in title case: a name or the month.
+    return token.text == "May" and not token.is_sent_start and not _is_title_case(token.sent)
+
+
+def _is_title_case(sentence: Span) -> bool:
+    words = [t for t in sentence if t.is_alpha]
+    return bool(words) and sum(t.is_title or t.is_upper for t in words) >= TITLE_CASE_SHARE * len(words)
 
 
 def is_parsed(tokens: Sequence[Token]) -> bool:

@@ -123,6 +123,15 @@ def test_a_denying_cue_gives_its_claim_the_speakers_stance(nlp: Language) -> Non
         ("The old harbour bridge will reopen to traffic on May 4", False),
         ("The old harbour bridge may reopen to traffic this spring", True),
         ("Old Harbour Bridge May Reopen To Traffic", True),  # a title-case headline's modal
+        ("The old harbour bridge will reopen to traffic this May", False),
+        ("The old harbour bridge will reopen to traffic in mid-May", False),
+        ("The old harbour bridge will reopen to traffic between April and May", False),
+        ("The old harbour bridge will reopen to traffic after the May elections", False),
+        ("The old harbour bridge will reopen to traffic on 5 May", False),
+        ("Theresa May opened the old harbour bridge to traffic", False),
+        ("May visits the old harbour bridge as it reopens to traffic", False),
+        ("This may delay the old harbour bridge reopening to traffic", True),
+        ("Tolls on the old harbour bridge may rise in May", True),
     ],
 )
 def test_may_the_month_is_no_hedge(nlp: Language, text: str, hedged: bool) -> None:
