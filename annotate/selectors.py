@@ -26,9 +26,8 @@ from annotate.models import (
     Suggestion,
 )
 from annotate.nlp.stance_rules import (
-    FALLBACK_RULE,
+    ALL_RULES,
     RULE_DESCRIPTIONS,
-    RULE_FLAGS,
     RULES_MODEL_NAME,
     rule_label,
     shipped_confidence,
@@ -229,7 +228,7 @@ def stance_rule_outcomes(
         if count_suggestions else None
     )
     outcomes = []
-    for rule in (*RULE_FLAGS, FALLBACK_RULE):
+    for rule in ALL_RULES:
         label = rule_label(rule, list(labels))
         reviewed, kept = tallies.get((rule, label), (0, 0)) if label is not None else (0, 0)
         shipped = shipped_confidence(rule, list(labels))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from annotate.models import Suggestion
-from annotate.nlp.stance_rules import DECISION_ORDER, FALLBACK_RULE, RULE_FLAGS, RULES_MODEL_NAME
+from annotate.nlp.stance_rules import ALL_RULES, DECISION_ORDER, FALLBACK_RULE, RULES_MODEL_NAME
 from annotate.selectors import RULE_PRIOR_WEIGHT, review_payload, stance_rule_outcomes
 from annotate.services.annotations import ClaimInput, save_sentence_annotation
 from annotate.services.imports import import_documents, parse_text
@@ -54,7 +54,7 @@ def test_a_rule_is_measured_by_what_people_kept_of_its_suggestions(bridge, peopl
                              expected_version=None, claims=[])  # skipped: judges nothing
 
     outcomes = {o.rule: o for o in stance_rule_outcomes(bridge.project, count_suggestions=True)}
-    assert list(outcomes) == [*RULE_FLAGS, FALLBACK_RULE]
+    assert list(outcomes) == list(ALL_RULES)
     assert (outcomes["has_hedge"].reviewed, outcomes["has_hedge"].kept, outcomes["has_hedge"].suggested) == (3, 2, 1)
     shipped = dict((flag, confidence) for flag, _, confidence in DECISION_ORDER)["has_hedge"]
     assert outcomes["has_hedge"].shipped_confidence == shipped

@@ -15,18 +15,21 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .stance_rules import (
+    CUE_NEGATION_WINDOW,
+    CUE_WITHHOLDING_WORDS,
+    DENYING_CUE_LEMMAS,
     NEUTRAL,
     OPPOSE,
-    REFUTATION_WORDS,
     RULES_MODEL_NAME,
     SUPPORT,
     StanceDecision,
     decide,
+    deny,
     profile_target,
     read_text,
 )
-from .stance_training import StanceClassifier
-from .types import ClaimPrediction, DocumentPrediction
+from .stance_training import StanceClassifier, polarity_swap
+from .types import DocumentPrediction
 
 if not Doc.has_extension("prediction"):
     Doc.set_extension("prediction", default=None)
@@ -74,15 +77,22 @@ class StanceComponent:
         prediction.stance_model = classifier.model_id if classifier is not None else RULES_MODEL_NAME
         # Unit 0 is the whole document; the others are the claims, in order.
         units: list[Span] = [doc[:]]
-        units += [_claim_unit(doc, claim) for claim in prediction.claims]
+        units += [_char_span(doc, claim.claim) for claim in prediction.claims]
+        # "Officials denied that the bridge will reopen": the claim's words restate what its
+        # speaker rejects, so its stance is the other side of theirs.
+        denied = [False] + [claim.cue is not None and cue_denies(_char_span(doc, claim.cue)) for claim in prediction.claims]
         decisions: list[StanceDecision | tuple[str | None, float, str]]
         if not target:
             decisions = [(None, 0.0, "")] * len(units)
         elif classifier is not None:  # a trained model answers in the labels it was trained on
-            decisions = [(label, confidence, "") for label, confidence in classifier.predict(units, self.profile(target))]
+            swap = polarity_swap(classifier.labels)
+            decisions = [(swap.get(label, label) if flip else label, confidence, "")
+                         for (label, confidence), flip in zip(classifier.predict(units, self.profile(target)), denied)]
         else:  # the rules choose among the project's labels
             profile = self.profile(target)
-            decisions = [decide(read_text(unit, profile)[1], doc._.stance_labels) for unit in units]
+            labels = doc._.stance_labels
+            decisions = [deny(decision, labels) if flip else decision
+                         for decision, flip in zip((decide(read_text(unit, profile)[1], labels) for unit in units), denied)]
         prediction.stance, prediction.stance_confidence, prediction.stance_rule = decisions[0]
         for claim, (label, confidence, rule) in zip(prediction.claims, decisions[1:]):
             claim.stance, claim.stance_confidence, claim.stance_rule = label, confidence, rule
@@ -95,16 +105,15 @@ def _sentence_spans(doc: Doc) -> list[tuple[int, int]]:
     return [(0, len(doc.text))]
 
 
-def _claim_unit(doc: Doc, claim: ClaimPrediction) -> Span:
-    """The words a claim's stance is read from: its own, and its cue's when the cue denies
-    ("Officials denied that the bridge will reopen"): the claim's words alone restate what
-    its speaker rejects."""
-    unit = _char_span(doc, claim.claim)
-    if claim.cue is not None:
-        cue = _char_span(doc, claim.cue)
-        if any(token.lower_ in REFUTATION_WORDS for token in cue):
-            return doc[min(unit.start, cue.start) : max(unit.end, cue.end)]
-    return unit
+def cue_denies(cue: Span) -> bool:
+    """Whether a cue says its speaker denies the claim ("denied", "rejected claims", "disputed"),
+    and is not itself negated or withheld ("did not deny", "refused to deny", "would neither
+    confirm nor deny")."""
+    if not any(token.lemma_.lower() in DENYING_CUE_LEMMAS or token.lower_ in DENYING_CUE_LEMMAS for token in cue):
+        return False
+    doc = cue.doc
+    before = doc[max(0, cue.start - CUE_NEGATION_WINDOW) : cue.end]
+    return not any(token.lower_ in CUE_WITHHOLDING_WORDS for token in before)
 
 
 def _char_span(doc: Doc, span: tuple[int, int]) -> Span:

@@ -162,6 +162,23 @@ DECISION_ORDER: tuple[tuple[str, str, float], ...] = (
     ("sentiment_for_target", SUPPORT, 0.6),  # 429 of 664
     ("mentions_target", SUPPORT, 0.65),  # 502 of 762
 )
+# A claim whose cue denies it ("Officials denied that the bridge will reopen") takes the
+# other side of what its words would take; these rules record that, one per side. No dev
+# set has cues, so their confidence is not measured: it is that of a negation that
+# contradicts a proposition (`negation_mismatch`), a reading of the same kind.
+DENIAL_RULES: tuple[tuple[str, str, float], ...] = (
+    ("denies_support", OPPOSE, 0.55),
+    ("denies_opposition", SUPPORT, 0.55),
+)
+# Cue verbs by which a speaker denies what the claim says.
+DENYING_CUE_LEMMAS = frozenset("""
+    deny reject dismiss refute debunk dispute contradict contest rebut disavow repudiate disprove
+""".split())
+# Words just before or in a denying cue that take the denial back ("did not deny",
+# "refused to deny", "would neither confirm nor deny").
+CUE_WITHHOLDING_WORDS = frozenset("not n't never neither nor refused refuses refuse declined declines decline failed".split())
+CUE_NEGATION_WINDOW = 4
+
 # What each rule means, for the people who review its suggestions.
 RULE_DESCRIPTIONS: dict[str, str] = {
     "is_question": "asks a question",
@@ -171,6 +188,8 @@ RULE_DESCRIPTIONS: dict[str, str] = {
     "sentiment_against_target": "speaks ill of the target's topic",
     "sentiment_for_target": "speaks well of the target's topic",
     "mentions_target": "repeats the target's words",
+    "denies_support": "its speaker denies what would support the target",
+    "denies_opposition": "its speaker denies what would oppose the target",
     "fallback": "nothing in it takes a side",
 }
 FALLBACK_RULE = "fallback"
@@ -449,6 +468,17 @@ def decide(evidence: Evidence, labels: Sequence[str] = (SUPPORT, OPPOSE, NEUTRAL
     return StanceDecision(*_fallback(labels), FALLBACK_RULE)
 
 
+def deny(decision: StanceDecision, labels: Sequence[str] = (SUPPORT, OPPOSE, NEUTRAL)) -> StanceDecision:
+    """The stance of a claim its speaker denies: the other side of `decision` (the claim's own
+    words), when they take a side and the project has the other one; else `decision`."""
+    if decision.rule == FALLBACK_RULE:
+        return decision  # nothing in the words took a side: the denial has nothing to turn
+    for rule, label, confidence in DENIAL_RULES:
+        if decision.label != label and decision.label in (SUPPORT, OPPOSE) and label in labels:
+            return StanceDecision(label, confidence, rule)
+    return decision
+
+
 def _fallback(labels: Sequence[str]) -> tuple[str, float]:
     return FALLBACK_DECISION if NEUTRAL in labels or SUPPORT not in labels else FALLBACK_WITHOUT_NEUTRAL
 
@@ -457,7 +487,7 @@ def rule_label(rule: str, labels: Sequence[str]) -> str | None:
     """The label `rule` suggests in a project with `labels` (None: the rule is passed over there)."""
     if rule == FALLBACK_RULE:
         return _fallback(labels)[0]
-    label = next(label for flag, label, _ in DECISION_ORDER if flag == rule)
+    label = next(label for flag, label, _ in (*DECISION_ORDER, *DENIAL_RULES) if flag == rule)
     return label if label in labels else None
 
 
@@ -465,8 +495,10 @@ def shipped_confidence(rule: str, labels: Sequence[str]) -> float:
     """The rule's confidence as measured on the dev sets (see `DECISION_ORDER`)."""
     if rule == FALLBACK_RULE:
         return _fallback(labels)[1]
-    return next(confidence for flag, _, confidence in DECISION_ORDER if flag == rule)
+    return next(confidence for flag, _, confidence in (*DECISION_ORDER, *DENIAL_RULES) if flag == rule)
 
 
 # The evidence flags, in decision order; the trained classifier sees them as features.
 RULE_FLAGS: tuple[str, ...] = tuple(flag for flag, _, _ in DECISION_ORDER)
+# Every rule a suggestion can name, in the order they are tried.
+ALL_RULES: tuple[str, ...] = (*RULE_FLAGS, *(rule for rule, _, _ in DENIAL_RULES), FALLBACK_RULE)

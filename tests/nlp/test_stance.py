@@ -99,21 +99,37 @@ def test_each_claim_gets_its_own_stance(nlp: Language) -> None:
     assert doc._.prediction.stance_model == RULES_MODEL_NAME
 
 
-def test_a_denying_cue_gives_its_claim_the_speakers_stance(nlp: Language) -> None:
-    """"Officials denied that P": the claim's words restate P, but its speaker rejects it."""
-    text = "Officials denied that the old harbour bridge will reopen to traffic. Engineers said that the old harbour bridge will reopen to traffic."
-    claim = "the old harbour bridge will reopen to traffic"
+@pytest.mark.parametrize(
+    ("sentence", "claim", "expected"),
+    [
+        # the claim's words restate the target; its speaker denies them
+        ("Officials denied that the old harbour bridge will reopen to traffic.", "the old harbour bridge will reopen to traffic",
+         ("oppose", "denies_support")),
+        ("Engineers said that the old harbour bridge will reopen to traffic.", "the old harbour bridge will reopen to traffic",
+         ("support", "mentions_target")),
+        # a denial of the contrary agrees with the target
+        ("Officials denied that the old harbour bridge will not reopen to traffic.",
+         "the old harbour bridge will not reopen to traffic", ("support", "denies_opposition")),
+        # a denial taken back is none
+        ("Officials did not deny that the old harbour bridge will reopen to traffic.",
+         "the old harbour bridge will reopen to traffic", ("support", "mentions_target")),
+        ("Officials refused to deny that the old harbour bridge will reopen to traffic.",
+         "the old harbour bridge will reopen to traffic", ("support", "mentions_target")),
+        # a denial of something unrelated says nothing of the target
+        ("The mayor denied that she had taken a bribe.", "she had taken a bribe", ("neutral", "fallback")),
+    ],
+)
+def test_a_denying_cue_gives_its_claim_the_other_side(nlp: Language, sentence: str, claim: str, expected) -> None:
+    """"Officials denied that P": the claim's words are P, but its speaker takes the other side."""
     with nlp.select_pipes(disable=["claimdesk_stance"]):
-        doc = nlp(text)
+        doc = nlp(sentence)
     doc._.target = "The old harbour bridge will reopen to traffic"
-    first, second = text.index(claim), text.rindex(claim)
-    claims = [
-        ClaimPrediction(claim=(first, first + len(claim)), speaker=(0, 9), cue=(10, 16)),
-        ClaimPrediction(claim=(second, second + len(claim)), speaker=(70, 79), cue=(80, 84)),
-    ]
+    cue = next(t for t in doc if t.lemma_ in ("deny", "say"))
+    start = sentence.index(claim)
+    claims = [ClaimPrediction(claim=(start, start + len(claim)), speaker=(0, 4), cue=(cue.idx, cue.idx + len(cue)))]
     doc._.prediction = DocumentPrediction(sentences=[], claims=claims, speakers=[])
     nlp.get_pipe("claimdesk_stance")(doc)
-    assert [(c.stance, c.stance_rule) for c in claims] == [("oppose", "has_refutation"), ("support", "mentions_target")]
+    assert (claims[0].stance, claims[0].stance_rule) == expected
 
 
 @pytest.mark.parametrize(
@@ -274,6 +290,21 @@ def test_component_uses_the_documents_trained_model(nlp: Language, trained_model
     rules = stance_by(None)
     assert (rules.stance_model, rules.stance, rules.stance_rule) == (RULES_MODEL_NAME, "oppose", "has_refutation")
     assert prediction.stance_rule == ""  # a trained model has no rule to name
+
+
+def test_a_trained_model_also_gives_a_denied_claim_the_other_side(nlp: Language, trained_model: Path) -> None:
+    text = "Engineers said the city will close the old bridge. Officials denied the city will close the old bridge."
+    claim = "the city will close the old bridge"
+    with nlp.select_pipes(disable=["claimdesk_stance"]):
+        doc = nlp(text)
+    doc._.target, doc._.stance_model_dir = "The city will close the old bridge", str(trained_model)
+    first, second = text.index(claim), text.rindex(claim)
+    claims = [ClaimPrediction(claim=(first, first + len(claim)), cue=(10, 14)),
+              ClaimPrediction(claim=(second, second + len(claim)), cue=(text.index("denied"), text.index("denied") + 6))]
+    doc._.prediction = DocumentPrediction(sentences=[], claims=claims, speakers=[])
+    nlp.get_pipe("claimdesk_stance")(doc)
+    assert claims[0].stance == "for"
+    assert (claims[1].stance, claims[1].stance_rule) == ("against", "")
 
 
 def test_model_with_other_feature_version_is_refused(trained_model: Path, tmp_path: Path) -> None:
