@@ -80,6 +80,9 @@ AGAINST_WORD_VALENCE = -1.0
 # banned") takes sides like a debate motion, not like a report of an event: praise of its
 # topic supports it. "must" is left out: it is as often a guess ("must be a hoax").
 NORMATIVE_MODALS = frozenset({"should", "ought", "shouldn't"})
+# Auxiliaries and copulas: a target holding one is a clause, a statement of fact, whatever
+# its length ("Macaulay Culkin is dead"), where "US–Pakistan cooperation" is a bare topic.
+FINITE_AUXILIARIES = frozenset("is are was were will would has have had did does can could may might must shall".split())
 # Words that frame a debate motion and say nothing about its topic.
 MOTION_FRAME_WORDS = frozenset("this house believes believe would should supports support that the in of".split())
 
@@ -250,7 +253,9 @@ def profile_target(tokens: Sequence[Token]) -> TargetProfile:
     content = frozenset(token_stem(t) for t in tokens if is_content_word(t) and t.lower_ not in MOTION_FRAME_WORDS)
     is_motion = words[:2] == ["this", "house"]
     is_normative = not is_motion and any(w in NORMATIVE_MODALS for w in words)
-    is_proposition = not (is_motion or is_normative) and len(content) > 3
+    # A statement of fact: a clause ("Banksy was arrested", "Macaulay Culkin is dead"), or
+    # words enough to be one when the verb is not an auxiliary ("A meteorite landed in Nicaragua").
+    is_proposition = not (is_motion or is_normative) and (len(content) > 3 or any(w in FINITE_AUXILIARIES for w in words))
     copula = next((i for i, w in enumerate(words) if w in COPULA_WORDS), None)
     predicate_sentiment = sum(SENTIMENT_LEXICON.get(w, 0.0) for w in words[copula + 1 :]) if copula is not None else 0.0
     return TargetProfile(
@@ -301,8 +306,11 @@ class Evidence:
     @property
     def negation_mismatch(self) -> bool:
         # "X did not happen" against "X happened"; two negations agree. Across the many
-        # sentences of an article the count of negations means nothing.
+        # sentences of an article the count of negations means nothing, and a negation in a
+        # text that does not name the target ("Banksy was not arrested" toward a bridge's
+        # reopening) denies something else.
         return (not self.is_document and (self.target.is_proposition or self.restates_position)
+                and self.target_share > 0
                 and (self.negations % 2 == 1) != self.target.negated)
 
     @property

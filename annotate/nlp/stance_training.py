@@ -24,6 +24,7 @@ feature version, the parse model and the training figures under "claimdesk_stanc
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import random
@@ -73,6 +74,8 @@ EVIDENCE_REPEAT = 3
 # Rule flags that read sentiment toward the target rather than its topic.
 TARGET_ORIENTED_FLAGS = frozenset({"sentiment_for_target", "sentiment_against_target"})
 NEGATED_PREFIX = "NOT_"  # a sentiment word under negation ("not safe") is its own feature
+# A target with this many content words or fewer is a topic to the classifier (`classifier_view`).
+SHORT_TARGET_WORDS = 3
 # Share of target words found in the text, bucketed so the linear model can weigh it.
 SHARE_BUCKETS: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75)
 
@@ -181,13 +184,26 @@ class TrainResult:
 
 # --- Features ---------------------------------------------------------------------
 
+def classifier_view(target: TargetProfile) -> TargetProfile:
+    """The target as the classifier's features read it: a short clause ("Banksy was arrested",
+    "ISIS Is One Mile From Baghdad") as a topic. The rules read it as a statement of fact,
+    which is what it is; the classifier's feature groups were chosen by CV with the length
+    rule alone, and on a short clause the topic's sentiment features carry more (grouped CV
+    on the train two thirds: FNC-1 .598 with this view, .578 without; Emergent .759 / .757)."""
+    if target.is_proposition and len(target.content_stems) <= SHORT_TARGET_WORDS:
+        return dataclasses.replace(target, is_proposition=False)
+    return target
+
+
 def target_kind(target: TargetProfile) -> str:
     """"motion", "proposition" or "topic": the kind of target decides which features help."""
+    target = classifier_view(target)
     return "motion" if target.is_motion else "proposition" if target.is_proposition else "topic"
 
 
 def featurize(span: Span, target: TargetProfile) -> tuple[list[str], list[str]]:
     """(feature doc words for the textcat, feature set for the regression) of one text."""
+    target = classifier_view(target)
     tokens, evidence = read_text(span, target)
     words = _doc_words(tokens, evidence, target)
     kind = target_kind(target)

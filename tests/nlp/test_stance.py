@@ -58,6 +58,12 @@ def doc_stance(nlp: Language, text: str, target: str) -> tuple[str | None, float
         ("Rumor: Apple may buy Path this week", "Apple is buying the social network Path", "neutral"),
         # plain assertion of the target
         ("Apple buys the social network Path for 100 million", "Apple is buying the social network Path", "support"),
+        # a short statement of fact is a proposition, not a topic whose tone would decide
+        ("Banksy was arrested in London on Tuesday", "Banksy was arrested in London", "support"),
+        ("Banksy was not arrested in London", "Banksy was arrested in London", "oppose"),
+        ("Macaulay Culkin is not dead", "Macaulay Culkin is dead", "oppose"),
+        # a negation in a text that does not name the target denies something else
+        ("Banksy was not arrested", "The Riverside bridge will reopen in May", "neutral"),
         # debate motions: sentiment read against the motion's direction
         ("Boxing causes serious brain damage", "This house would ban boxing", "support"),
         ("Boxing is a safe and healthy sport", "This house would ban boxing", "oppose"),
