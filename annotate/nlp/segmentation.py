@@ -47,15 +47,30 @@ def _keep_list_marker(doc: Doc, first: int, text: str) -> None:
         doc[i].is_sent_start = False  # the item's first word
 
 
+def _in_capitals_run(token: Token) -> bool:
+    """A word in capitals right after another ("ÉMILE ZOLA said ..."): no sentence starts
+    there, though the parser, at the start of a line, sometimes starts one."""
+    if token.i == 0 or not _is_capitals_word(token):
+        return False
+    before = token.doc[token.i - 1]
+    return _is_capitals_word(before) and "\n" not in before.whitespace_
+
+
+def _is_capitals_word(token: Token) -> bool:
+    return token.is_alpha and token.is_upper and len(token) > 1
+
+
 @Language.component(LINE_BREAKS_COMPONENT)
 def mark_line_breaks(doc: Doc) -> Doc:
     text = doc.text
     if len(doc):
         _keep_list_marker(doc, 0, text)
-    for token in doc[:-1]:
-        if is_line_break(token):
+    for token in doc:
+        if token.i + 1 < len(doc) and is_line_break(token):
             doc[token.i + 1].is_sent_start = True
             _keep_list_marker(doc, token.i + 1, text)
+        elif _in_capitals_run(token):
+            token.is_sent_start = False
     return doc
 
 
