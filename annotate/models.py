@@ -7,6 +7,7 @@ export can always show both.
 """
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 
 from django.conf import settings
@@ -146,15 +147,35 @@ class Sentence(models.Model):
         return f"{self.document_id}#{self.index}"
 
 
+# Joiners shape Persian and Indic words and emoji sequences: a name keeps them, its key does not.
+_SHAPING_JOINERS = frozenset("\u200c\u200d")  # zero-width non-joiner, zero-width joiner
+# The key column's length. NFKC and case folding can lengthen a name of up to 300 characters
+# far beyond it ("ﷺ" is 18 letters folded): such a key is cut, the rule still one for every write.
+NAME_KEY_MAX_LENGTH = 900
+
+
+def _without_format_characters(name: str, keep: frozenset[str] = frozenset()) -> str:
+    # Unicode's "Cf": invisible (zero-width space, BOM, soft hyphen, bidi marks), so pasting
+    # them in makes a name that looks like another. Removed before normalising, which they block.
+    return "".join(c for c in name if c in keep or unicodedata.category(c) != "Cf")
+
+
 def tidy_speaker_name(name: str) -> str:
-    """A speaker's name as stored: runs of whitespace (tabs, line breaks) become one space."""
-    return " ".join(name.split())
+    """A speaker's name as stored and shown: one Unicode form (NFC: a decomposed "É" pasted from
+    a Mac or a PDF becomes the usual one), no invisible format characters but joiners, and
+    runs of whitespace (tabs, line breaks) as one space."""
+    return " ".join(unicodedata.normalize("NFC", _without_format_characters(name, _SHAPING_JOINERS)).split())
 
 
 def speaker_key(name: str) -> str:
-    """What makes two speaker names one speaker: case and spacing aside, as the review page
-    matches a selected name to a speaker. Stored as `Speaker.name_key`, unique per document."""
-    return tidy_speaker_name(name).casefold()
+    """What makes two speaker names one speaker: case, spacing, Unicode form (NFKC: "ﬁ" is "fi",
+    "Ｚｏｌａ" is "Zola") and invisible characters aside, as the review page matches a selected
+    name to a speaker (review.js, `speakerKey`). Stored as `Speaker.name_key`, unique per document.
+
+    NFKC, case folding, NFKC again: Python's caseless matching of compatibility forms."""
+    visible = _without_format_characters(name)
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", visible).casefold())
+    return " ".join(folded.split())[:NAME_KEY_MAX_LENGTH]
 
 
 class SpeakerQuerySet(models.QuerySet):
@@ -194,8 +215,8 @@ class Speaker(models.Model):
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="speakers")
     name = models.CharField(max_length=300)
     # `speaker_key(name)`, always (set on every write): the one rule for "the same speaker",
-    # kept by the database. Case folding can lengthen a name up to three times ("ΐ").
-    name_key = models.CharField(max_length=900, editable=False)
+    # kept by the database.
+    name_key = models.CharField(max_length=NAME_KEY_MAX_LENGTH, editable=False)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -6,7 +6,17 @@ from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import ProtectedError
 
-from annotate.models import AuditEvent, Document, Sentence, SentenceAnnotation, Speaker, StanceLabel, Suggestion
+from annotate.models import (
+    AuditEvent,
+    Document,
+    Sentence,
+    SentenceAnnotation,
+    Speaker,
+    StanceLabel,
+    Suggestion,
+    speaker_key,
+    tidy_speaker_name,
+)
 
 
 def test_new_project_has_default_labels(project):
@@ -128,6 +138,33 @@ def test_every_write_keeps_the_name_key_in_step_with_the_name(document):
         "Alfred Dreyfus": "alfred dreyfus", "J’ACCUSE": "j’accuse"}
 
 
+@pytest.mark.parametrize(("typed", "stored"), [
+    ("E\u0301mile  Zola", "\u00c9mile Zola"),  # a decomposed É, as pasted from a Mac or a PDF
+    ("\ufeffAlfred\u200bDreyfus", "AlfredDreyfus"),  # a BOM, a zero-width space
+    ("Drey\u00adfus \u202aZola\u202c", "Dreyfus Zola"),  # a soft hyphen, bidi embedding
+    ("\u0645\u0647\u062f\u06cc\u200c\u0632\u0627\u062f\u0647", "\u0645\u0647\u062f\u06cc\u200c\u0632\u0627\u062f\u0647"),
+])
+def test_a_name_is_stored_in_one_unicode_form_without_invisible_characters(typed, stored):
+    """What is shown is what it looks like; only the joiners stay, which shape the Persian name
+    (Mehdizadeh, its parts kept apart by a zero-width non-joiner)."""
+    assert tidy_speaker_name(typed) == stored
+
+
+def test_the_key_folds_unicode_forms_and_invisible_characters():
+    alike = ["\u00c9mile Zola", "E\u0301mile Zola", "\u00c9MILE\u200b ZOLA", "\uff25\u0301\uff4d\uff49\uff4c\uff45 Zo\u00adla"]
+    assert {speaker_key(name) for name in alike} == {"\u00e9mile zola"}
+    assert speaker_key("Mehdi\u200cZadeh") == speaker_key("MehdiZadeh") == "mehdizadeh"
+    assert speaker_key("\u200b \u200d") == ""
+    assert len(speaker_key("\ufdfa" * 300)) == Speaker._meta.get_field("name_key").max_length, "it fits its column"
+
+
+def test_names_that_look_the_same_are_one_speaker_to_the_database(document):
+    Speaker.objects.create(document=document, name="\u00c9mile Zola")
+    for name in ("E\u0301mile Zola", "\u00c9mile\u200b Zola", "\uff25\u0301mile Zola"):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Speaker.objects.create(document=document, name=name)
+
+
 def migrate_annotate(target: str):
     """Bring the database's annotate tables to migration `target`; the models as they were then."""
     executor = MigrationExecutor(connection)
@@ -182,6 +219,35 @@ def test_the_key_migration_merges_speakers_differing_only_in_case(migrations):
     with connection.cursor() as cursor:
         columns = {column.name for column in connection.introspection.get_table_description(cursor, "annotate_speaker")}
     assert "name_key" not in columns
+
+
+def test_the_key_migration_merges_names_that_look_the_same_and_tidies_the_rest(migrations):
+    """"Émile Zola" typed and pasted from a PDF (decomposed É), "Alfred Dreyfus" with and without
+    a zero-width space: one speaker each, named as the app now stores names. The survivor takes
+    a name the merged one had, which the old exact constraint allows only once that one is gone."""
+    apps = migrations("0008_suggestion_stance_rule")
+    user = apps.get_model("auth", "User").objects.create(username="annotator")
+    project = apps.get_model("annotate", "Project").objects.create(name="Old project")
+    document = apps.get_model("annotate", "Document").objects.create(
+        project=project, title="Zola", text="Zola wrote it.", text_sha256="zola")
+    sentence = apps.get_model("annotate", "Sentence").objects.create(document=document, index=0, start=0, end=14)
+    Speaker = apps.get_model("annotate", "Speaker")
+    decomposed, typed, spaced, plain = (
+        Speaker.objects.create(document=document, name=name)
+        for name in ("E\u0301mile  Zola", "\u00c9mile Zola", "Alfred\u200b Dreyfus", "Alfred Dreyfus"))
+    work = apps.get_model("annotate", "SentenceAnnotation").objects.create(sentence=sentence, annotator=user,
+                                                                           status="corrected")
+    claim = apps.get_model("annotate", "Annotation").objects.create(
+        sentence_annotation=work, claim_start=0, claim_end=14, speaker=typed)
+
+    apps = migrations("0010_speaker_name_key_unique")
+    Speaker = apps.get_model("annotate", "Speaker")
+    assert {pk: (name, key) for pk, name, key in Speaker.objects.values_list("pk", "name", "name_key")} == {
+        decomposed.pk: ("\u00c9mile Zola", "\u00e9mile zola"), spaced.pk: ("Alfred Dreyfus", "alfred dreyfus")}
+    assert apps.get_model("annotate", "Annotation").objects.get(pk=claim.pk).speaker_id == decomposed.pk
+    merges = apps.get_model("annotate", "AuditEvent").objects.filter(action="speaker.merge").order_by("id")
+    assert [(event.before["merged"]["id"], event.after["into"]["id"]) for event in merges] == [
+        (typed.pk, decomposed.pk), (plain.pk, spaced.pk)]
 
 
 def test_the_redirect_migration_follows_merges_recorded_only_in_the_audit_events(migrations):

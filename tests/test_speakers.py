@@ -226,6 +226,40 @@ def test_case_beyond_ascii_is_case_too(document, people, two_speakers):
     assert Speaker.objects.filter(document=document, name_key="émile zola").count() == 1
 
 
+def test_names_that_look_the_same_are_the_same_speaker(document, people, two_speakers):
+    """QA: renaming "Wells" to "Émile Zola" pasted from a Mac or a PDF (a decomposed É) beside the
+    typed one succeeded, and left two speakers that look the same; so did a zero-width space."""
+    keep, duplicate, sentence, saved = two_speakers
+    zola = Speaker.objects.create(document=document, name="\u00c9mile Zola")
+    reviewer = api(people["reviewer"])
+    taken = reviewer.patch(f"/api/speakers/{duplicate.pk}/", {"name": "E\u0301mile Zola"}, format="json")
+    assert taken.status_code == 409 and taken.json()["existing"] == zola.pk
+    renamed = reviewer.patch(f"/api/speakers/{duplicate.pk}/", {"name": "Alfred\u200b Dreyfus"}, format="json")
+    assert renamed.status_code == 200 and renamed.json()["speaker"]["name"] == "Alfred Dreyfus", "shown clean"
+
+    typed = ["E\u0301MILE ZOLA", "Alfred Dreyfus\u200b", "Ge\u0301rard\u00ad Lauzier"]
+    again = save_sentence_annotation(
+        sentence=sentence, user=people["annotator"], status="corrected", expected_version=saved.version,
+        claims=[ClaimInput(claim=(sentence.start, sentence.end), speaker_name=name) for name in typed],
+    )
+    gerard = Speaker.objects.get(document=document, name_key="g\u00e9rard lauzier")
+    assert [c.speaker_id for c in again.claims.order_by("position")] == [zola.pk, duplicate.pk, gerard.pk]
+    assert gerard.name == "G\u00e9rard Lauzier", "a new speaker's name is stored in one form, without the soft hyphen"
+
+
+def test_a_name_of_nothing_visible_is_no_name(document, people, two_speakers):
+    keep, duplicate, sentence, saved = two_speakers
+    with pytest.raises(SpeakerChangeInvalid, match="needs a name"):
+        rename_speaker(duplicate, name="\u200b", by=people["reviewer"])
+    speakers = set(Speaker.objects.values_list("pk", flat=True))
+    again = save_sentence_annotation(
+        sentence=sentence, user=people["annotator"], status="corrected", expected_version=saved.version,
+        claims=[ClaimInput(claim=(sentence.start, sentence.end), speaker_name="\u200b\ufeff")],
+    )
+    assert again.claims.get().speaker_id is None, "as a blank name: the author's own claim"
+    assert set(Speaker.objects.values_list("pk", flat=True)) == speakers
+
+
 def test_refreshing_files_claims_under_the_stored_sentences_when_the_split_changed(document):
     """Documents imported by an older pipeline keep their sentences; a refresh must file each
     claim under the stored sentence where it stands, not by the new split's numbering."""

@@ -133,6 +133,9 @@ def save_sentence_annotation(
     text_length = len(document.text)
     stances = {label.value: label for label in StanceLabel.objects.filter(project_id=document.project_id)}
     speaker_ids = set(Speaker.objects.filter(document=document).values_list("pk", flat=True))
+    # A typed name of nothing visible (a stray zero-width space) is no name, as a blank one is.
+    claims = [replace(claim, speaker_name=None) if claim.speaker_name and not speaker_key(claim.speaker_name) else claim
+              for claim in claims]
     # A page opened before a reviewer merged a speaker still names the merged one: its claims
     # go where the merge moved everyone else's, instead of losing the user's edit to an error.
     gone = {claim.speaker_id for claim in claims if claim.speaker_id is not None} - speaker_ids

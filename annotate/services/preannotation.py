@@ -201,8 +201,8 @@ def _store_suggestions(
 
     A claim's speaker is, in order: the speaker `curated` gives its speaker span or another
     mention of the same predicted speaker (refreshing: that is where reviewers' renames and
-    merges live), the document's speaker of the predicted name (its `name_key`: case and spacing
-    aside), or a new speaker of that name, created only for a claim that is stored."""
+    merges live), the document's speaker of the predicted name (its `name_key`: case, spacing and
+    Unicode form aside), or a new speaker of that name, created only for a claim that is stored."""
     curated = curated or {}
     sentence_by_key = {(s.document_id, s.index): s for s in sentences}
     labels = labels if labels is not None else _active_labels(documents)
@@ -225,7 +225,7 @@ def _store_suggestions(
             kept_speaker = next((curated[(document.pk, m)] for m in mentions if (document.pk, m) in curated), None)
             if kept_speaker is not None:
                 suggestion.speaker_id = kept_speaker
-            elif entity is not None:
+            elif entity is not None and speaker_key(entity.name):  # else nothing visible to name
                 name = tidy_speaker_name(entity.name)[:NAME_MAX_LENGTH]
                 key = (document.pk, speaker_key(name))
                 if key not in speakers:

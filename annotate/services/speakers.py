@@ -36,7 +36,8 @@ class SpeakerNameTaken(SpeakerChangeInvalid):
 
 
 def speaker_named(document: Document, name: str, *, by: AbstractBaseUser | None) -> Speaker:
-    """The document's speaker of that name (case and spacing aside), created if there is none."""
+    """The document's speaker of that name (case, spacing and Unicode form aside, see
+    `speaker_key`), created if there is none. The name must have something visible."""
     name = tidy_speaker_name(name)[:NAME_MAX_LENGTH]
     # By key, so "ÉMILE ZOLA" finds "émile zola" on every database (SQLite's iexact folds only ASCII).
     speaker, _ = Speaker.objects.get_or_create(document=document, name_key=speaker_key(name),
@@ -55,7 +56,7 @@ def rename_speaker(speaker: Speaker, *, name: str | None = None, kind: str | Non
     else is refused (StaleSpeaker) instead of silently overwritten."""
     new_name = speaker.name if name is None else tidy_speaker_name(name)
     new_kind = speaker.kind if kind is None else kind
-    if not new_name:
+    if not speaker_key(new_name):  # nothing visible: a zero-width space is no name either
         raise SpeakerChangeInvalid("a speaker needs a name")
     if len(new_name) > NAME_MAX_LENGTH:
         raise SpeakerChangeInvalid(f"a speaker's name is at most {NAME_MAX_LENGTH} characters")

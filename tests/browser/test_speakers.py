@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from annotate.models import Annotation, Speaker, Suggestion
+from annotate.models import Annotation, Speaker, Suggestion, speaker_key
 from annotate.services.imports import import_documents, parse_text
 from annotate.services.speakers import merge_speakers
 from annotate.services.workflow import assign_documents
@@ -44,6 +44,31 @@ def test_a_selected_speaker_links_only_a_speaker_of_the_same_name(page, project,
     wait_saved(page, 0)
     assert Annotation.objects.get(sentence_annotation__sentence__index=0,
                                   sentence_annotation__sentence__document=document).speaker_id == pakistan.pk
+
+
+def test_a_mention_spelled_in_another_unicode_form_links_the_speaker_already_there(page, project, people):
+    """The text spells "Émile" with a combining accent and "Dreyfus" with a soft hyphen (pasted
+    from a PDF): selected, each links the speaker of that name instead of proposing a new one."""
+    text = "E\u0301mile Zola wrote the letter. Drey\u00adfus was innocent."
+    document = import_documents(project=project, documents=parse_text(text, title="J'accuse")).created[0]
+    assign_documents(project=project, documents=[document], annotators=[people["annotator"]])
+    zola, dreyfus = (  # as pre-annotation names them (the project is blind: the annotator sees those)
+        Speaker.objects.filter(document=document, name_key=speaker_key(name)).first()
+        or Speaker.objects.create(document=document, name=name, from_machine=True) for name in ("\u00c9mile Zola", "Dreyfus"))
+    log_in(page, "annotator")
+    page.goto(f"/documents/{document.pk}/")
+    sent = []
+    page.on("request", lambda request: sent.append(request.post_data_json) if request.method == "PUT" else None)
+
+    for index, speaker, mention in ((0, zola, "E\u0301mile Zola"), (1, dreyfus, "Drey\u00adfus")):
+        row(page, index).locator(".idx").click()
+        expect(row(page, index)).to_have_class(re.compile(r"\bcurrent\b"))
+        start = text.index(mention)
+        drag_select(page, index, start, start + len(mention))
+        page.keyboard.press("s")
+        wait_saved(page, index)
+        assert [(c["speaker_id"], c["speaker_name"]) for c in sent[-1]["claims"]] == [(speaker.pk, None)]
+    assert Speaker.objects.filter(document=document).count() == 2
 
 
 def test_an_open_page_keeps_its_edit_when_a_reviewer_merges_its_speaker(page, document, people):

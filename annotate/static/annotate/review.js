@@ -845,10 +845,14 @@ function selectionSpan() {
   return trimSpan(Math.min(start, end), Math.max(start, end));
 }
 
-// Only the same name (ignoring case and spacing) is the same speaker: a part of a name is not
-// ("Pakistan" is not "Pakistani officials"). Any other mention becomes a new speaker, which the
-// picker shows as "new: …" and a reviewer can merge into another.
-const speakerKey = (name) => name.toLowerCase().split(/\s+/).filter(Boolean).join(" ");
+// Only the same name (ignoring case, spacing, Unicode form and invisible characters) is the same
+// speaker: a part of a name is not ("Pakistan" is not "Pakistani officials"). Any other mention
+// becomes a new speaker, which the picker shows as "new: …" and a reviewer can merge into another.
+// The server's rule (`speaker_key`, annotate/models.py) as far as JavaScript goes: it has no case
+// folding, and toLowerCase leaves "ß" as it is, where the server folds it to "ss". Such a mention
+// is sent as a new name, and the server files it under the speaker it already has.
+const speakerKey = (name) => name.replace(/\p{Cf}/gu, "").normalize("NFKC").toLowerCase().normalize("NFKC")
+  .split(/\s+/).filter(Boolean).join(" ");
 function matchSpeaker(span) {
   const mention = speakerKey(text.slice(span[0], span[1]));
   return speakers.find((sp) => speakerKey(sp.name) === mention);
