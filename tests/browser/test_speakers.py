@@ -72,10 +72,12 @@ def test_a_mention_spelled_in_another_unicode_form_links_the_speaker_already_the
 
 
 def test_an_open_page_keeps_its_edit_when_a_reviewer_merges_its_speaker(page, document, people):
+    """The save goes where the merge went; then the page follows the merge too: its list stops
+    offering the merged speaker, and the other sentences' claims that named it name the other."""
     suggestion = Suggestion.objects.get(sentence__document=document, sentence__index=1)  # "…, senior officials said."
     keep = suggestion.speaker
     duplicate = Speaker.objects.create(document=document, name="the senior officials")
-    Suggestion.objects.filter(pk=suggestion.pk).update(speaker=duplicate)
+    Suggestion.objects.filter(sentence__document=document, sentence__index__in=[1, 2]).update(speaker=duplicate)
     log_in(page, "annotator")
     page.goto(f"/documents/{document.pk}/")
     row(page, 1).locator(".idx").click()
@@ -88,6 +90,53 @@ def test_an_open_page_keeps_its_edit_when_a_reviewer_merges_its_speaker(page, do
     claim = Annotation.objects.select_related("stance").get(sentence_annotation__sentence=suggestion.sentence)
     assert (claim.speaker_id, claim.stance.value) == (keep.pk, "oppose")
     expect(picker).to_have_value(str(keep.pk))
+    expect(picker.locator(f'option[value="{duplicate.pk}"]')).to_have_count(0)
+    row(page, 2).locator(".idx").click()
+    expect(row(page, 2)).to_have_class(re.compile(r"\bcurrent\b"))
+    expect(picker).to_have_value(str(keep.pk))  # the draft of this sentence followed the merge
+
+
+def test_the_speakers_dialog_shows_the_speakers_as_they_are_now(page, document, people, browser_errors):
+    """QA: a merge made in another tab (or by another reviewer) after the page loaded left the
+    merged speaker in the dialog, and renaming it said DRF's "No Speaker matches the given
+    query.". The dialog fetches the list as it opens; a speaker gone meanwhile is said to be in
+    plain words, and the dialog and the panel go on with the list as it is now."""
+    browser_errors.expect(r"status of 404 \(Not Found\)")  # the rename of the speaker gone meanwhile
+    browser_errors.expect(r"status of 400 \(Bad Request\)")  # the merge into the speaker gone meanwhile
+    keep = Speaker.objects.create(document=document, name="Ambassador Wells")
+    wells, alice, initials, ambassador = (Speaker.objects.create(document=document, name=name)
+                                          for name in ("Wells", "Alice Wells", "A. Wells", "the Ambassador"))
+    log_in(page, "reviewer")
+    page.goto(f"/documents/{document.pk}/adjudicate/")
+    expect(row(page, 0)).to_have_class(re.compile(r"\bcurrent\b"))
+    dialog = page.locator("#speakers-dialog")
+    line = dialog.locator(f'tr[data-speaker="{wells.pk}"]')
+
+    merge_speakers(wells, into=keep, by=people["admin"])  # after the page loaded
+    page.keyboard.press("m")
+    expect(dialog.locator(f'tr[data-speaker="{keep.pk}"]')).to_be_visible()
+    expect(line).to_have_count(0)
+    expect(dialog.get_by_label(f"merge {keep.name} into").locator("option")).to_have_text(["—", *(
+        s.name for s in Speaker.objects.filter(document=document).exclude(pk=keep.pk).order_by("name"))])
+
+    merge_speakers(alice, into=keep, by=people["admin"])  # while the dialog is open
+    alice_line = dialog.locator(f'tr[data-speaker="{alice.pk}"]')
+    alice_line.get_by_label("name of Alice Wells").fill("Alice G. Wells")
+    alice_line.get_by_role("button", name="Rename").click()
+    expect(page.locator("#speakers-status")).to_contain_text("“Alice Wells” is no longer a speaker of this document: "
+                                                             "it was merged into another or removed elsewhere")
+    expect(alice_line).to_have_count(0)
+
+    ambassador_line = dialog.locator(f'tr[data-speaker="{ambassador.pk}"]')
+    ambassador_line.get_by_label("merge the Ambassador into").select_option(str(initials.pk))
+    merge_speakers(initials, into=keep, by=people["admin"])  # the one to merge into, meanwhile
+    ambassador_line.get_by_role("button", name="Merge").click()
+    expect(page.locator("#speakers-status")).to_contain_text("“A. Wells” is no longer a speaker of this document")
+    expect(dialog.locator(f'tr[data-speaker="{initials.pk}"]')).to_have_count(0)
+    assert Speaker.objects.filter(pk=ambassador.pk).exists()
+    page.keyboard.press("Escape")
+    expect(page.locator(f'#panel option[value="{alice.pk}"]')).to_have_count(0)
+    assert Speaker.objects.get(pk=keep.pk).name == "Ambassador Wells"
 
 
 def test_a_refused_rename_says_why(page, document, people, browser_errors):

@@ -333,6 +333,11 @@ function canonicalSelect(s, claim) {
     select.append(el("option", { value: speaker.id, selected: speaker.id === claim.speaker_id ? "selected" : null },
       `${speaker.name}${speaker.kind === "anonymous" ? " (anonymous source)" : ""}`));
   });
+  // A speaker the fetched list no longer has was merged elsewhere: the claim is not the
+  // author's, and its save goes where the merge went (then shown by name).
+  if (claim.speaker_id && !speakers.some((speaker) => speaker.id === claim.speaker_id)) {
+    select.append(el("option", { value: claim.speaker_id, selected: "selected" }, "(merged elsewhere: saving shows into whom)"));
+  }
   stored = select.value;
   return select;
 }
@@ -662,8 +667,16 @@ async function send(s, i) {
     if (alreadyWithdrawn) s.panelMessage = "This work was already withdrawn (in another tab, or by someone else); the sentence is suggested again.";
   } else if (response.ok) {
     s.version = payload.version;
-    // A name typed as a new speaker came back as one: fetch the list once.
-    if (payload.claims.some((c) => c.speaker_id && !speakers.some((x) => x.id === c.speaker_id))) reloadSpeakers();
+    // A claim's speaker came back as another: it was merged meanwhile, and the server followed
+    // the merge. The page's other copies follow it too, and the list, which still offers the
+    // merged speaker, is fetched again (as it is when a name typed as a new speaker came back as one).
+    const merged = new Map();  // the speaker id sent -> the one stored
+    body.claims.forEach((c, k) => {
+      const stored = payload.claims[k]?.speaker_id;
+      if (c.speaker_id && stored && stored !== c.speaker_id) merged.set(c.speaker_id, stored);
+    });
+    merged.forEach((to, from) => followMerge(from, to));
+    if (merged.size || payload.claims.some((c) => c.speaker_id && !speakers.some((x) => x.id === c.speaker_id))) reloadSpeakers();
     // A later change is already queued: keep the draft (it holds that change, sent next
     // with this version) and keep saying "saving" until the last save is in.
     if (s.pending <= 1) {
@@ -688,12 +701,30 @@ async function send(s, i) {
 }
 
 // The document's speakers as stored now: a reviewer may have renamed or merged some since this
-// page loaded. Only the panel shows speaker names, so only the panel is drawn again.
+// page loaded. Only the panel shows speaker names, so only the panel is drawn again. False when
+// the list could not be fetched (offline, logged out): the page keeps the one it has.
 async function reloadSpeakers() {
-  const response = await fetch(data.urls.speakers, { credentials: "same-origin" });
-  if (!response.ok) return;
+  let response;
+  try {
+    response = await fetch(data.urls.speakers, { credentials: "same-origin" });
+  } catch (error) {
+    return false;
+  }
+  if (!response.ok) return false;
   speakers.splice(0, speakers.length, ...await response.json());
   renderPanel();  // which keeps the picker's focus and the option it shows
+  return true;
+}
+
+// Speaker `from` was merged into `to` (here, or elsewhere as a save found out): the page's copies
+// of every claim follow, as the server moved the stored ones.
+function followMerge(from, to) {
+  const repoint = (claims) => claims.forEach((c) => { if (c.speaker_id === from) c.speaker_id = to; });
+  sentences.forEach((s) => {
+    repoint(s.draft.claims);
+    s.work.forEach((w) => repoint(w.claims || []));
+    s.history.forEach((h) => repoint(h.draft.claims));
+  });
 }
 
 // Reviewers curate the document's canonical speakers: rename one, or merge a duplicate
@@ -727,9 +758,21 @@ function applySpeakers(fresh) {
   renderPanel();
 }
 
+// The list is fetched again and shown, so the person carries on from what is there now.
+async function showCurrentSpeakers(message) {
+  const fresh = await reloadSpeakers();
+  renderSpeakerRows();
+  speakerStatus(fresh ? message : `${message} The current list could not be fetched: reload the page.`);
+}
+
+// A 404 on a speaker: merged or removed meanwhile, by another reviewer or in another tab.
+const goneText = (speaker) => `“${speaker.name}” is no longer a speaker of this document: it was merged into another `
+  + "or removed elsewhere (another tab, or another reviewer). The list now shows the current speakers.";
+
 async function renameSpeaker(speaker, name, kind) {
   const url = data.urls.speaker.replace("/0/", `/${speaker.id}/`);
-  const { ok, payload } = await sendJson("PATCH", url, { name, kind, expected_name: speaker.name });
+  const { ok, status, payload } = await sendJson("PATCH", url, { name, kind, expected_name: speaker.name });
+  if (status === 404) { await showCurrentSpeakers(goneText(speaker)); return; }
   if (!ok) {
     if (payload.current) applySpeakers(payload.speakers);  // renamed meanwhile: show what is stored
     speakerStatus(errorText(payload, "Could not rename the speaker."));
@@ -742,24 +785,42 @@ async function renameSpeaker(speaker, name, kind) {
 async function mergeSpeaker(speaker, intoId) {
   if (!intoId) { speakerStatus(`Choose the speaker to merge “${speaker.name}” into.`); return; }
   const into = Number(intoId);
-  const { ok, payload } = await postJson(data.urls.speaker_merge.replace("/0/", `/${speaker.id}/`), { into });
-  if (!ok) { speakerStatus(errorText(payload, "Could not merge the speakers.")); return; }
-  // The server moved every claim; keep this page's copies in step.
-  const repoint = (claims) => claims.forEach((c) => { if (c.speaker_id === speaker.id) c.speaker_id = into; });
-  sentences.forEach((s) => {
-    repoint(s.draft.claims);
-    s.work.forEach((w) => repoint(w.claims || []));
-    s.history.forEach((h) => repoint(h.draft.claims));
-  });
+  const target = speakers.find((x) => x.id === into);
+  const { ok, status, payload } = await postJson(data.urls.speaker_merge.replace("/0/", `/${speaker.id}/`), { into });
+  if (status === 404) { await showCurrentSpeakers(goneText(speaker)); return; }
+  if (!ok) {
+    // The speaker to merge into may be the one gone (the server says 400: it does not exist).
+    if (status === 400 && target && await reloadSpeakers() && !speakers.some((x) => x.id === into)) {
+      renderSpeakerRows();
+      speakerStatus(`${goneText(target)} Choose again.`);
+      return;
+    }
+    speakerStatus(errorText(payload, "Could not merge the speakers."));
+    return;
+  }
+  followMerge(speaker.id, into);  // the server moved every claim; keep this page's copies in step
   applySpeakers(payload.speakers);
   speakerStatus(`✓ “${speaker.name}” merged into “${payload.speaker.name}”`);
 }
 
-function manageSpeakers() {
+// The list is fetched as the dialog opens: the page's copy may miss a merge or rename made in
+// another tab or by another reviewer since it loaded. Rows are drawn once it is in, so that
+// they do not change under someone already typing a name.
+let speakersOpened = 0;  // which opening the fetched list is for: only the last one draws it
+async function manageSpeakers() {
   if (!speakersDialog) return;
-  renderSpeakerRows();
-  speakerStatus(speakers.length ? "" : "This document has no speakers yet.");
+  const opening = ++speakersOpened;
+  document.getElementById("speakers-rows").replaceChildren();
+  speakerStatus("Fetching the document's speakers…");
   speakersDialog.showModal();
+  const focused = document.activeElement;
+  const fresh = await reloadSpeakers();
+  if (opening !== speakersOpened || !speakersDialog.open) return;
+  renderSpeakerRows();
+  // As showModal would have, had the rows been there: the first name, unless the focus moved.
+  if (document.activeElement === focused) speakersDialog.querySelector("#speakers-rows input")?.focus();
+  speakerStatus(!fresh ? "The current speakers could not be fetched; this list may be out of date."
+    : speakers.length ? "" : "This document has no speakers yet.");
 }
 if (speakersDialog) document.getElementById("manage-speakers").addEventListener("click", manageSpeakers);
 
