@@ -46,7 +46,7 @@ from spacy.tokens import Doc, Token
 
 from . import attribution_patterns as P
 from .calibration import IsotonicTable, LogisticModel, fit_isotonic, fit_logistic
-from .segmentation import is_line_break
+from .segmentation import is_capitals_word, is_line_break
 from .speakers import normalise_speakers
 from .types import CharSpan, ClaimPrediction, DocumentPrediction
 
@@ -283,6 +283,12 @@ def _speaker_range(speaker: Token, exclude: tuple[int, int], how: str) -> tuple[
     if start < exclude[1] and exclude[0] < end:
         start = max(c.i for c in speaker.lefts) if any(True for _ in speaker.lefts) else speaker.i
         start, end = min(start, speaker.i), speaker.i + 1
+    # A name in capitals ("ÉMILE ZOLA said") is one name, though the parser may hang its last
+    # word elsewhere: the speaker runs on over the capitals that follow it.
+    doc = speaker.doc
+    while (end < len(doc) and not exclude[0] <= end < exclude[1] and is_capitals_word(doc[end - 1])
+           and is_capitals_word(doc[end]) and not doc[end - 1].whitespace_.count("\n")):
+        end += 1
     return start, end
 
 

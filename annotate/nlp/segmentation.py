@@ -50,13 +50,14 @@ def _keep_list_marker(doc: Doc, first: int, text: str) -> None:
 def _in_capitals_run(token: Token) -> bool:
     """A word in capitals right after another ("ÉMILE ZOLA said ..."): no sentence starts
     there, though the parser, at the start of a line, sometimes starts one."""
-    if token.i == 0 or not _is_capitals_word(token):
+    if token.i == 0 or not is_capitals_word(token):
         return False
     before = token.doc[token.i - 1]
-    return _is_capitals_word(before) and "\n" not in before.whitespace_
+    return is_capitals_word(before) and "\n" not in before.whitespace_
 
 
-def _is_capitals_word(token: Token) -> bool:
+def is_capitals_word(token: Token) -> bool:
+    """A word in capitals ("ZOLA"), not a one-letter word or an initial."""
     return token.is_alpha and token.is_upper and len(token) > 1
 
 

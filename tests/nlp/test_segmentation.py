@@ -69,3 +69,14 @@ def test_a_list_marker_stays_with_its_line(nlp):
     doc = nlp(text)
     assert [doc[s:e].text for s, e in sentence_spans(doc)] == [
         "The union asked for several changes:", *items, "The council will reply in May."]
+
+
+@pytest.mark.parametrize("name", ["ÉMILE ZOLA", "EMILE ZOLA"])
+def test_no_sentence_starts_inside_a_name_in_capitals(nlp, name):
+    """QA7: after a line break the parser made the first word of a name in capitals a sentence of its own."""
+    text = f"Zola attacks the army\n\n{name} said the army had lied about the trial."
+    (prediction,) = preannotate(nlp, [text], targets=[""])
+    assert [text[start:end] for start, end in prediction.sentences] == [
+        "Zola attacks the army", f"{name} said the army had lied about the trial."]
+    (claim,) = [c for c in prediction.claims if c.speaker]
+    assert text[claim.speaker[0]:claim.speaker[1]] == name
