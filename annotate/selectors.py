@@ -1,7 +1,7 @@
 """Reads: typed functions with a fixed number of queries, shared by the UI, the API and the commands."""
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -384,11 +384,12 @@ def review_payload(document: Document, user: AbstractBaseUser, *, adjudicate: bo
     )
     labels = list(project.labels.order_by("key"))
     active = {label.value: label.name for label in labels if not label.retired}
-    # In a blind project an annotator sees nothing of other people's work, and how often
-    # they kept a rule's suggestions is some of it.
-    rules_measured = adjudicate or not project.blind
-    outcomes = stance_rule_outcomes(project, active) if rules_measured else []
-    rules = {outcome.rule: outcome for outcome in outcomes}
+    outcomes = stance_rule_outcomes(project, active)
+    # The annotating page of a blind project shows nothing of other people's work, to
+    # reviewers too (as its speakers, see `review_speakers`); how often people kept a rule's
+    # suggestions is some of it.
+    with_record = adjudicate or not project.blind
+    rules = {outcome.rule: outcome for outcome in outcomes} if with_record else {}
     sentence_rows = []
     for sentence in sentences:
         gold = next((w for w in sentence.works if w.kind == SentenceAnnotation.Kind.ADJUDICATION), None)
@@ -431,15 +432,28 @@ def review_payload(document: Document, user: AbstractBaseUser, *, adjudicate: bo
         # What the page says of a suggestion of the current rules (`stance_rules_model`): why
         # it was made, and how its rule has fared in this project.
         "stance_rules_model": RULES_MODEL_NAME,
-        "stance_rules": {
-            rule: {"description": description} | (
-                {"reviewed": rules[rule].reviewed, "kept": rules[rule].kept,
-                 "shipped_confidence": rules[rule].shipped_confidence, "confidence": rules[rule].confidence}
-                if rule in rules else {}
-            )
-            for rule, description in RULE_DESCRIPTIONS.items()
-        },
+        "stance_rules": stance_rules_data(outcomes, with_record=with_record),
     }
+
+
+def sees_rule_records(project: Project, user: AbstractBaseUser) -> bool:
+    """Whether `user` may see how often people kept each rule's suggestions: not an annotator
+    of a blind project, who sees nothing of other people's work, and this is some of it."""
+    return not project.blind or project_role(user, project) in (Role.ADMIN, Role.REVIEWER)
+
+
+def stance_rules_data(outcomes: Sequence[StanceRuleOutcome], *, with_record: bool) -> dict[str, dict[str, Any]]:
+    """The rules as the page and the API show them, by rule: what each means and suggests,
+    and with `with_record` how it has fared in the project (see `stance_rule_outcomes`)."""
+    data = {}
+    for o in outcomes:
+        data[o.rule] = {"description": o.description, "label": o.label, "label_name": o.label_name}
+        if with_record:
+            data[o.rule] |= {"reviewed": o.reviewed, "kept": o.kept, "shipped_confidence": o.shipped_confidence,
+                             "confidence": o.confidence}
+            if o.suggested is not None:
+                data[o.rule]["suggested"] = o.suggested
+    return data
 
 
 def review_speakers(document: Document, user: AbstractBaseUser, *, adjudicate: bool) -> list[dict[str, Any]]:

@@ -185,6 +185,7 @@ def _review_page(request: HttpRequest, pk: int, *, adjudicate: bool) -> HttpResp
         "resolve": reverse("api-comment-resolve", kwargs={"pk": 0}),
         "speakers": reverse("api-document-speakers", kwargs={"pk": document.pk})
         + ("?mode=adjudicate" if adjudicate else ""),
+        "stance_rules": reverse("api-project-stance-rules", kwargs={"project_pk": document.project_id}),
         "next": None if adjudicate else reverse("annotate:project-next", kwargs={"pk": document.project_id})
         + f"?after={document.pk}",
     }

@@ -93,7 +93,9 @@ def test_a_blind_annotator_sees_no_record_of_other_peoples_work(bridge, people):
     _label(bridge, hedge, people["reviewer"], "support", kind="adjudication")
     assert bridge.project.blind
     payload = review_payload(bridge, people["annotator"])
-    assert payload["stance_rules"]["has_hedge"] == {"description": "hedges or reports without committing (reportedly, claims, may)"}
+    assert payload["stance_rules"]["has_hedge"] == {
+        "description": "hedges or reports without committing (reportedly, claims, may)",
+        "label": "neutral", "label_name": "Neutral"}
     by_id = {s["id"]: s for row in payload["sentences"] for s in row["suggestions"]}
     assert by_id[hedge.pk]["confidence"]["stance"] == round(hedge.stance_confidence, 3)
     adjudicating = review_payload(bridge, people["reviewer"], adjudicate=True)
@@ -140,3 +142,26 @@ def test_the_project_page_shows_admins_how_the_rules_fare(bridge, people, client
     assert "hedges or reports without committing" in page and ">1 of 1<" in page and ">Neutral<" in page
     client.force_login(people["annotator"])
     assert 'id="stance-rules"' not in client.get(f"/projects/{bridge.project_id}/").content.decode()
+
+
+def test_the_api_gives_the_rules_record_to_whom_may_see_it(bridge, people):
+    """`GET /api/projects/<id>/stance-rules/`: the record for reviewers and admins, and for
+    annotators of an open project; what the rules mean only, for those of a blind one."""
+    from rest_framework.test import APIClient
+
+    hedge, _, _ = _suggestions(bridge)
+    _label(bridge, hedge, people["annotator"], "neutral")
+    url = f"/api/projects/{bridge.project_id}/stance-rules/"
+    client = APIClient()
+    client.force_authenticate(people["reviewer"])
+    answer = client.get(url).json()
+    assert answer["rules_model"] == RULES_MODEL_NAME and list(answer["rules"]) == list(ALL_RULES)
+    assert {k: answer["rules"]["has_hedge"][k] for k in ("label_name", "suggested", "reviewed", "kept")} == {
+        "label_name": "Neutral", "suggested": 1, "reviewed": 1, "kept": 1}
+    client.force_authenticate(people["annotator"])
+    assert set(client.get(url).json()["rules"]["has_hedge"]) == {"description", "label", "label_name"}
+    bridge.project.blind = False
+    bridge.project.save()
+    assert client.get(url).json()["rules"]["has_hedge"]["kept"] == 1
+    client.force_authenticate(people["outsider"])
+    assert client.get(url).status_code == 403

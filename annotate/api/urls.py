@@ -11,6 +11,7 @@ urlpatterns = [
     path("projects/<int:project_pk>/assignments/", views.ProjectAssignments.as_view(), name="api-project-assignments"),
     path("projects/<int:project_pk>/stance-models/", views.ProjectStanceModels.as_view(), name="api-project-stance-models"),
     path("projects/<int:project_pk>/agreement/", views.ProjectAgreement.as_view(), name="api-project-agreement"),
+    path("projects/<int:project_pk>/stance-rules/", views.ProjectStanceRules.as_view(), name="api-project-stance-rules"),
     path("projects/<int:project_pk>/export/<str:fmt>/", views.ProjectExport.as_view(), name="api-project-export"),
     path("documents/<int:pk>/", views.DocumentReview.as_view(), name="api-document-review"),
     path("documents/<int:pk>/speakers/", views.DocumentSpeakers.as_view(), name="api-document-speakers"),

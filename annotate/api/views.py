@@ -40,6 +40,7 @@ from annotate.models import (
     Speaker,
     StanceModel,
 )
+from annotate.nlp.stance_rules import RULES_MODEL_NAME
 from annotate.permissions import CanOpenDocument, IsProjectAdmin, IsProjectMember, IsProjectReviewer, role_of
 from annotate.services.annotations import (
     AnnotationInvalid,
@@ -448,6 +449,23 @@ class ProjectAgreement(ProjectScopedMixin, APIView):
     @extend_schema(responses={200: OpenApiResponse(description="Agreement figures; each is {value, n, reason}")})
     def get(self, request, project_pk: int):
         return Response(selectors.project_agreement_summary(self.get_permission_project()))
+
+
+class ProjectStanceRules(ProjectScopedMixin, APIView):
+    """The stance rules: what each means and suggests, and how it has fared in the project.
+    Annotators of a blind project get what the rules mean only (the record is others' work)."""
+
+    permission_classes = [IsProjectMember]
+
+    @extend_schema(responses={200: OpenApiResponse(
+        description="By rule: description, label, label_name; and, where the caller may see them, "
+                    "suggested, reviewed, kept, shipped_confidence, confidence")})
+    def get(self, request, project_pk: int):
+        project = self.get_permission_project()
+        with_record = selectors.sees_rule_records(project, request.user)
+        outcomes = selectors.stance_rule_outcomes(project, count_suggestions=with_record)
+        return Response({"rules_model": RULES_MODEL_NAME,
+                         "rules": selectors.stance_rules_data(outcomes, with_record=with_record)})
 
 
 class ProjectExport(ProjectScopedMixin, APIView):

@@ -754,8 +754,15 @@ def test_a_rules_suggestion_says_which_rule_made_it_and_how_it_fared_here(page: 
     model = page.locator("#panel .claim").first.locator(".model")
     expect(model).to_contain_text(f"suggested by {suggestion.stance_model}: ")
     expect(model).to_contain_text("(not yet reviewed here)")
+    stance_conf = page.locator("#panel .claim").first.locator(".field.stances .conf")
+    before = float(stance_conf.inner_text().split()[-1])
     page.keyboard.press("Enter")  # kept as suggested
     wait_saved(page, sentence.index)
+    row(page, sentence.index).locator(".idx").click()
+    # The open page asks again a little after the save; no reload needed (QA7).
+    expect(model).to_contain_text("(kept 1 of 1 times here)", timeout=10_000)
+    kept_once = round((1 + 10 * before) / 11, 2)  # the dev figure weighed as ten reviews, and one kept
+    expect(stance_conf).to_have_text(f"conf {kept_once:.2f}")
     page.reload()
     row(page, sentence.index).locator(".idx").click()
     expect(model).to_contain_text("(kept 1 of 1 times here)")

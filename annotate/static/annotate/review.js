@@ -686,6 +686,7 @@ async function send(s, i) {
       s.saveState = "saved";
       s.message = "";
     }
+    scheduleRuleRecords();
   } else if (response.status === 409) {
     s.saveState = "conflict";
     s.theirs = annotationInUnits(payload.current);
@@ -698,6 +699,43 @@ async function send(s, i) {
     s.message = errorText(payload, `HTTP ${response.status}`);
   }
   refresh(i);
+}
+
+// How each stance rule fares here moves as people work. Where the page shows it, it asks
+// again a little after the last save and redraws the record and the confidences of the
+// rules' suggestions; one request however many saves come in the meantime.
+const RULE_RECORDS_DELAY_MS = 3000;
+let ruleRecordsTimer = null;
+function scheduleRuleRecords() {
+  if (!Object.values(data.stance_rules).some((rule) => rule.reviewed !== undefined)) return;  // none shown here
+  clearTimeout(ruleRecordsTimer);
+  ruleRecordsTimer = setTimeout(reloadRuleRecords, RULE_RECORDS_DELAY_MS);
+}
+
+async function reloadRuleRecords() {
+  let response;
+  try {
+    response = await fetch(data.urls.stance_rules, { credentials: "same-origin" });
+  } catch (error) {
+    return;  // offline: the next save asks again
+  }
+  if (!response.ok) return;
+  const { rules_model: model, rules } = await response.json();
+  if (model !== data.stance_rules_model) return;
+  Object.assign(data.stance_rules, rules);
+  // As the server does (selectors.suggestion_data): a rule's figure here, once judged here,
+  // for its suggestions of the label it suggests now.
+  sentences.forEach((s, i) => {
+    s.suggestions.forEach((x) => {
+      const rule = x.stance_model === model ? rules[x.stance_rule] : null;
+      if (rule && rule.reviewed && x.stance === rule.label) {
+        x.confidence.stance = rule.confidence;
+        x.confidence.overall = Math.min(x.confidence.attribution, rule.confidence);
+      }
+    });
+    renderRow(i);
+  });
+  renderPanel();
 }
 
 // The document's speakers as stored now: a reviewer may have renamed or merged some since this
