@@ -112,6 +112,16 @@ NEGATIVE_WORDS = frozenset("""
     exploit exploitation exploits oppress oppression racist violate violates violation
 """.split())
 
+# Verbs of taking sides, which VADER lacks ("oppose", "veto", "defend") or rates in another
+# sense ("backs" -0.1: a bad back). In news about a position they are the stance itself.
+STANCE_VERB_VALENCE: dict[str, float] = {
+    **dict.fromkeys("back backs backed backing defend defends defended defending approve".split(), 1.0),
+    **dict.fromkeys("""oppose opposes opposed opposing veto vetoes vetoed vetoing slams slammed blast blasts
+        blasted""".split(), -1.0),
+}
+# Rated by VADER but no sentiment in claims about a position ("pay" -0.2: "pay the price").
+NOT_SENTIMENT_WORDS = frozenset({"pay"})
+
 VADER_LEXICON_FILE = resources.files("vaderSentiment") / "vader_lexicon.txt"
 VADER_SCALE = 0.5  # halve VADER's ratings so one strong word weighs about 2
 
@@ -127,6 +137,9 @@ def _load_sentiment_lexicon() -> dict[str, float]:
         lexicon.setdefault(word, 1.0)
     for word in NEGATIVE_WORDS:
         lexicon.setdefault(word, -1.0)
+    lexicon.update(STANCE_VERB_VALENCE)  # over VADER's ratings, which read these in another sense
+    for word in NOT_SENTIMENT_WORDS:
+        lexicon.pop(word, None)
     return lexicon
 
 

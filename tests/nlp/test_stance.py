@@ -412,6 +412,21 @@ def test_a_target_saying_what_should_be_is_judged_by_praise_and_blame():
     assert decide(gather_evidence(tokenizer("Smoking in bars is harmful and dangerous"), banned))[0] == "support"
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The union backs the tram extension", "support"),  # VADER: "backs" -0.1
+        ("The council opposes the tram extension", "oppose"),  # VADER lacks "oppose"
+        ("The mayor vetoed the tram extension", "oppose"),
+        ("The mayor defended the tram extension", "support"),
+    ],
+)
+def test_verbs_of_taking_sides_are_read_as_such(text: str, expected: str) -> None:
+    tokenizer = spacy.blank("en").tokenizer
+    target = profile_target(tokenizer("The tram extension"))
+    assert decide(gather_evidence(tokenizer(text), target))[0] == expected
+
+
 def test_a_claim_restating_or_denying_a_position_takes_its_side():
     from annotate.nlp.pipeline import load_pipeline, preannotate
 
