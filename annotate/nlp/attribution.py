@@ -284,12 +284,17 @@ def _speaker_range(speaker: Token, exclude: tuple[int, int], how: str) -> tuple[
         start = max(c.i for c in speaker.lefts) if any(True for _ in speaker.lefts) else speaker.i
         start, end = min(start, speaker.i), speaker.i + 1
     # A name in capitals ("ÉMILE ZOLA said") is one name, though the parser may hang its last
-    # word elsewhere: the speaker runs on over the capitals that follow it.
+    # word elsewhere: the speaker runs on over the capitals that follow it, up to a verb
+    # ("POLICE SAY ...": the cue is no part of the speaker).
     doc = speaker.doc
     while (end < len(doc) and not exclude[0] <= end < exclude[1] and is_capitals_word(doc[end - 1])
-           and is_capitals_word(doc[end]) and not doc[end - 1].whitespace_.count("\n")):
+           and is_capitals_word(doc[end]) and doc[end].pos_ in NAME_POS and doc[end] not in speaker.ancestors
+           and not doc[end - 1].whitespace_.count("\n")):
         end += 1
     return start, end
+
+
+NAME_POS = frozenset({"PROPN", "NOUN"})  # what a word running on a name in capitals may be
 
 
 def _cue_range(verb: Token, extra: Token | None) -> tuple[int, int]:

@@ -8,6 +8,7 @@ sentence start before parsing makes the parser keep each line's tree to itself.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 
 import spacy
@@ -57,8 +58,10 @@ def _in_capitals_run(token: Token) -> bool:
 
 
 def is_capitals_word(token: Token) -> bool:
-    """A word in capitals ("ZOLA"), not a one-letter word or an initial."""
-    return token.is_alpha and token.is_upper and len(token) > 1
+    """A word in capitals ("ZOLA", "ÉMILE" however its "É" is encoded), not a one-letter word
+    or an initial."""
+    text = unicodedata.normalize("NFC", token.text)  # "E" + combining acute is no letter run else
+    return len(text) > 1 and text.isalpha() and text.isupper()
 
 
 @Language.component(LINE_BREAKS_COMPONENT)

@@ -19,6 +19,7 @@ from .attribution_patterns import (
     PERSONAL_PRONOUNS,
     TITLE_WORDS,
 )
+from .segmentation import is_capitals_word
 from .types import (
     SPEAKER_ANONYMOUS,
     SPEAKER_ORGANISATION,
@@ -75,6 +76,10 @@ def _core(span: Span) -> Span:
             right = child.i + 1
         else:
             break
+    # A name in capitals the parser broke ("ÉMILE ZOLA", its "ZOLA" hung on the verb) is whole
+    # in the mention: keep the capitals that follow the head there.
+    while right < span.end and is_capitals_word(span.doc[right - 1]) and is_capitals_word(span.doc[right]):
+        right += 1
     left = max(left, span.start)
     return span.doc[left:max(right, left + 1)]
 

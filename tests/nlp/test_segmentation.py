@@ -71,7 +71,7 @@ def test_a_list_marker_stays_with_its_line(nlp):
         "The union asked for several changes:", *items, "The council will reply in May."]
 
 
-@pytest.mark.parametrize("name", ["ÉMILE ZOLA", "EMILE ZOLA"])
+@pytest.mark.parametrize("name", ["ÉMILE ZOLA", "EMILE ZOLA", "E\u0301MILE ZOLA"])
 def test_no_sentence_starts_inside_a_name_in_capitals(nlp, name):
     """QA7: after a line break the parser made the first word of a name in capitals a sentence of its own."""
     text = f"Zola attacks the army\n\n{name} said the army had lied about the trial."
@@ -80,3 +80,19 @@ def test_no_sentence_starts_inside_a_name_in_capitals(nlp, name):
         "Zola attacks the army", f"{name} said the army had lied about the trial."]
     (claim,) = [c for c in prediction.claims if c.speaker]
     assert text[claim.speaker[0]:claim.speaker[1]] == name
+    assert prediction.speakers[claim.speaker_entity].name == name
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ("POLICE SAY SUSPECT FLED THE SCENE", "POLICE"),
+        ("ÉMILE ZOLA SAID THE ARMY LIED.", "ÉMILE ZOLA"),
+        ("The plan is dead, the BBC REPORTED.", "the BBC"),
+    ],
+)
+def test_a_speaker_in_capitals_stops_at_its_cue(nlp, text, speaker):
+    """QA8: running a speaker on over capitals took the cue in too ("POLICE SAY")."""
+    (prediction,) = preannotate(nlp, [text], targets=[""])
+    (claim,) = [c for c in prediction.claims if c.speaker]
+    assert text[claim.speaker[0]:claim.speaker[1]] == speaker
