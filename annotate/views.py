@@ -191,6 +191,9 @@ def _review_page(request: HttpRequest, pk: int, *, adjudicate: bool) -> HttpResp
     }
     if role in (Role.ADMIN, Role.REVIEWER):  # curating the document's canonical speakers
         payload["urls"]["speaker"] = reverse("api-speaker", kwargs={"pk": 0})
+        # The speakers dialog curates all of them, those annotators typed included, even on the
+        # blind annotating page, whose picker lists only what its user may see.
+        payload["urls"]["speakers_all"] = reverse("api-document-speakers", kwargs={"pk": document.pk}) + "?mode=adjudicate"
         payload["urls"]["speaker_merge"] = reverse("api-speaker-merge", kwargs={"pk": 0})
     page = "annotate:document-adjudicate" if adjudicate else "annotate:document-review"
     return render(

@@ -151,3 +151,28 @@ def test_a_refused_rename_says_why(page, document, people, browser_errors):
     line.get_by_role("button", name="Rename").click()
     expect(page.locator("#speakers-status")).to_have_text("name: This field may not be blank.")
     assert Speaker.objects.get(pk=speaker.pk).name == speaker.name
+
+
+def test_on_a_blind_page_the_dialog_curates_every_speaker_the_picker_does_not_show(page, document, people, make_user):
+    """QA8: on the annotating page of a blind project the dialog listed what the page may show,
+    then after a rename every speaker, then again not: a speaker an annotator typed could not
+    be merged from there. The dialog lists every speaker; the picker keeps to the blind list."""
+    assert document.project.blind
+    typed = Speaker.objects.create(document=document, name="Okafor", created_by=people["annotator"])
+    log_in(page, "reviewer")
+    page.goto(f"/documents/{document.pk}/")
+    expect(row(page, 0)).to_have_class(re.compile(r"\bcurrent\b"))
+    expect(page.locator(f'#panel option[value="{typed.pk}"]')).to_have_count(0)  # others' work, on a blind page
+    page.keyboard.press("m")
+    dialog = page.locator("#speakers-dialog")
+    line = dialog.locator(f'tr[data-speaker="{typed.pk}"]')
+    expect(line).to_be_visible()
+    line.get_by_label("name of Okafor").fill("Dr. Okafor")
+    line.get_by_role("button", name="Rename").click()
+    expect(page.locator("#speakers-status")).to_have_text("✓ renamed to “Dr. Okafor”")
+    expect(line).to_be_visible()
+    page.keyboard.press("Escape")
+    page.keyboard.press("m")
+    expect(line).to_be_visible()  # the same list on every opening
+    page.keyboard.press("Escape")
+    expect(page.locator(f'#panel option[value="{typed.pk}"]')).to_have_count(0)

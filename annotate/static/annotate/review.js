@@ -771,12 +771,12 @@ const speakersDialog = document.getElementById("speakers-dialog");
 const speakerKinds = [["person", "person"], ["organisation", "organisation"], ["anonymous", "anonymous source"], ["other", "other"]];
 
 function renderSpeakerRows() {
-  const rows = speakers.map((speaker) => {
+  const rows = curated.map((speaker) => {
     const name = el("input", { type: "text", value: speaker.name, "aria-label": `name of ${speaker.name}`, maxlength: 300 });
     const kind = el("select", { "aria-label": `kind of ${speaker.name}` },
       speakerKinds.map(([value, label]) => el("option", { value, selected: value === speaker.kind ? "selected" : null }, label)));
     const into = el("select", { "aria-label": `merge ${speaker.name} into` }, el("option", { value: "" }, "—"),
-      speakers.filter((other) => other.id !== speaker.id).map((other) => el("option", { value: other.id }, other.name)));
+      curated.filter((other) => other.id !== speaker.id).map((other) => el("option", { value: other.id }, other.name)));
     return el("tr", { dataset: { speaker: speaker.id } },
       el("td", {}, name), el("td", {}, kind),
       el("td", {}, el("button", { type: "button", onclick: () => renameSpeaker(speaker, name.value, kind.value) }, "Rename")),
@@ -790,15 +790,33 @@ function speakerStatus(message) {
   document.getElementById("speakers-status").textContent = message;
 }
 
+// The dialog's list: every speaker of the document (`urls.speakers_all`), where the page's own
+// list (`speakers`, the picker's) may leave out what a blind page's user may not see.
+const curated = [];
+async function reloadCurated() {
+  let response;
+  try {
+    response = await fetch(data.urls.speakers_all || data.urls.speakers, { credentials: "same-origin" });
+  } catch (error) {
+    return false;
+  }
+  if (!response.ok) return false;
+  curated.splice(0, curated.length, ...await response.json());
+  return true;
+}
+
+// A rename or merge answers with every speaker of the document: the dialog shows them, and the
+// page's own list is fetched again for the picker.
 function applySpeakers(fresh) {
-  speakers.splice(0, speakers.length, ...fresh);
+  curated.splice(0, curated.length, ...fresh);
   renderSpeakerRows();
-  renderPanel();
+  reloadSpeakers();
 }
 
 // The list is fetched again and shown, so the person carries on from what is there now.
 async function showCurrentSpeakers(message) {
-  const fresh = await reloadSpeakers();
+  const fresh = await reloadCurated();
+  reloadSpeakers();
   renderSpeakerRows();
   speakerStatus(fresh ? message : `${message} The current list could not be fetched: reload the page.`);
 }
@@ -823,12 +841,13 @@ async function renameSpeaker(speaker, name, kind) {
 async function mergeSpeaker(speaker, intoId) {
   if (!intoId) { speakerStatus(`Choose the speaker to merge “${speaker.name}” into.`); return; }
   const into = Number(intoId);
-  const target = speakers.find((x) => x.id === into);
+  const target = curated.find((x) => x.id === into);
   const { ok, status, payload } = await postJson(data.urls.speaker_merge.replace("/0/", `/${speaker.id}/`), { into });
   if (status === 404) { await showCurrentSpeakers(goneText(speaker)); return; }
   if (!ok) {
     // The speaker to merge into may be the one gone (the server says 400: it does not exist).
-    if (status === 400 && target && await reloadSpeakers() && !speakers.some((x) => x.id === into)) {
+    if (status === 400 && target && await reloadCurated() && !curated.some((x) => x.id === into)) {
+      reloadSpeakers();
       renderSpeakerRows();
       speakerStatus(`${goneText(target)} Choose again.`);
       return;
@@ -852,13 +871,13 @@ async function manageSpeakers() {
   speakerStatus("Fetching the document's speakers…");
   speakersDialog.showModal();
   const focused = document.activeElement;
-  const fresh = await reloadSpeakers();
+  const fresh = await reloadCurated();
   if (opening !== speakersOpened || !speakersDialog.open) return;
   renderSpeakerRows();
   // As showModal would have, had the rows been there: the first name, unless the focus moved.
   if (document.activeElement === focused) speakersDialog.querySelector("#speakers-rows input")?.focus();
   speakerStatus(!fresh ? "The current speakers could not be fetched; this list may be out of date."
-    : speakers.length ? "" : "This document has no speakers yet.");
+    : curated.length ? "" : "This document has no speakers yet.");
 }
 if (speakersDialog) document.getElementById("manage-speakers").addEventListener("click", manageSpeakers);
 
