@@ -26,6 +26,7 @@ SPEECH_VERBS: dict[str, float] = {
         "indicate", "hint", "point", "cite", "quote", "continue", "agree", "disagree",
         "propose", "recommend", "advise", "remind", "stutter", "crow", "sniff", "scold",
         "confess", "read", "proclaim", "estimate", "forecast", "speculate",
+        "dispute", "contest", "contradict", "rebut", "refute",  # denials: "disputed that ..."
     )
 }
 BELIEF_VERBS: dict[str, float] = {

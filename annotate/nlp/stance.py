@@ -15,21 +15,25 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .stance_rules import (
+    CUE_NEGATING_WORDS,
     CUE_NEGATION_WINDOW,
     CUE_WITHHOLDING_WORDS,
+    DENIES,
     DENYING_CUE_LEMMAS,
     NEUTRAL,
     OPPOSE,
     RULES_MODEL_NAME,
     SUPPORT,
+    WITHHOLDS,
     StanceDecision,
+    TargetProfile,
     decide,
-    deny,
     profile_target,
     read_text,
+    with_cue,
 )
 from .stance_training import StanceClassifier, polarity_swap
-from .types import DocumentPrediction
+from .types import ClaimPrediction, DocumentPrediction
 
 if not Doc.has_extension("prediction"):
     Doc.set_extension("prediction", default=None)
@@ -42,6 +46,10 @@ if not Doc.has_extension("stance_model_dir"):
     Doc.set_extension("stance_model_dir", default=None)
 
 DEFAULT_LABELS: tuple[str, ...] = (SUPPORT, OPPOSE, NEUTRAL)
+# Nouns that frame what a speaker denies as something said: "rejected claims that ...".
+REPORT_FRAME_NOUNS = frozenset("claim report suggestion allegation rumour rumor idea notion assertion charge speculation".split())
+REPORT_FRAME_MAX_WORDS = 4  # "the claim that", "claims that", "these recent reports that"
+TARGET_TAGGING_PIPES = ("tok2vec", "tagger")  # what a target is read with, in pipeline order
 TARGET_CACHE_SIZE = 1024  # a project has few targets, each shared by many documents
 CLASSIFIER_CACHE_SIZE = 8  # trained models kept loaded: the projects importing at about the same time
 
@@ -60,10 +68,18 @@ class StanceComponent:
     def __init__(self, nlp: Language, name: str) -> None:
         self.name = name
         tokenizer = nlp.tokenizer
-        # Tokenizing the target is cheap, but targets repeat across a whole import.
-        self.profile = functools.lru_cache(maxsize=TARGET_CACHE_SIZE)(
-            lambda target: profile_target(tokenizer(target))
-        )
+        # The target is tagged, so that "The bridge collapsed" reads as a statement of fact by
+        # its verb; the tagger's own tok2vec runs first (it listens to it). Targets repeat
+        # across a whole import: each is read once.
+        taggers = [component for pipe, component in nlp.pipeline if pipe in TARGET_TAGGING_PIPES]
+
+        def read_target(target: str) -> TargetProfile:
+            doc = tokenizer(target)
+            for component in taggers:
+                doc = component(doc)
+            return profile_target(doc)
+
+        self.profile = functools.lru_cache(maxsize=TARGET_CACHE_SIZE)(read_target)
 
     def __call__(self, doc: Doc) -> Doc:
         prediction = doc._.prediction
@@ -77,22 +93,26 @@ class StanceComponent:
         prediction.stance_model = classifier.model_id if classifier is not None else RULES_MODEL_NAME
         # Unit 0 is the whole document; the others are the claims, in order.
         units: list[Span] = [doc[:]]
-        units += [_char_span(doc, claim.claim) for claim in prediction.claims]
         # "Officials denied that the bridge will reopen": the claim's words restate what its
-        # speaker rejects, so its stance is the other side of theirs.
-        denied = [False] + [claim.cue is not None and cue_denies(_char_span(doc, claim.cue)) for claim in prediction.claims]
+        # speaker rejects, so its stance is the other side of theirs (see `cue_effect`).
+        effects = [None] + [cue_effect(_cue_words(doc, claim)) if claim.cue is not None else None
+                            for claim in prediction.claims]
+        units += [_char_span(doc, claim.claim) for claim in prediction.claims]
+        units = [without_report_frame(unit) if effect else unit for unit, effect in zip(units, effects)]
         decisions: list[StanceDecision | tuple[str | None, float, str]]
         if not target:
             decisions = [(None, 0.0, "")] * len(units)
         elif classifier is not None:  # a trained model answers in the labels it was trained on
+            # A denial turns its answer over; a withheld one is left to it (its labels may
+            # have no "neutral").
             swap = polarity_swap(classifier.labels)
-            decisions = [(swap.get(label, label) if flip else label, confidence, "")
-                         for (label, confidence), flip in zip(classifier.predict(units, self.profile(target)), denied)]
+            decisions = [(swap.get(label, label) if effect == DENIES else label, confidence, "")
+                         for (label, confidence), effect in zip(classifier.predict(units, self.profile(target)), effects)]
         else:  # the rules choose among the project's labels
             profile = self.profile(target)
             labels = doc._.stance_labels
-            decisions = [deny(decision, labels) if flip else decision
-                         for decision, flip in zip((decide(read_text(unit, profile)[1], labels) for unit in units), denied)]
+            decisions = [with_cue(decide(read_text(unit, profile)[1], labels), effect, labels)
+                         for unit, effect in zip(units, effects)]
         prediction.stance, prediction.stance_confidence, prediction.stance_rule = decisions[0]
         for claim, (label, confidence, rule) in zip(prediction.claims, decisions[1:]):
             claim.stance, claim.stance_confidence, claim.stance_rule = label, confidence, rule
@@ -105,15 +125,36 @@ def _sentence_spans(doc: Doc) -> list[tuple[int, int]]:
     return [(0, len(doc.text))]
 
 
-def cue_denies(cue: Span) -> bool:
-    """Whether a cue says its speaker denies the claim ("denied", "rejected claims", "disputed"),
-    and is not itself negated or withheld ("did not deny", "refused to deny", "would neither
-    confirm nor deny")."""
+def without_report_frame(claim: Span) -> Span:
+    """A denied claim without the words that frame it as a report: "rejected claims that the
+    bridge is unsafe" denies that the bridge is unsafe, and "claims" is no hedge of the speaker's."""
+    words = [t for t in claim if not t.is_space]
+    for i, token in enumerate(words[:REPORT_FRAME_MAX_WORDS]):
+        if token.lower_ == "that" and i > 0 and words[i - 1].lemma_.lower() in REPORT_FRAME_NOUNS:
+            return claim.doc[token.i + 1 : claim.end]
+    return claim
+
+
+def cue_effect(cue: Span) -> str | None:
+    """What a cue does to its claim: `DENIES` ("denied", "rejected claims", "disputed"),
+    `WITHHOLDS` ("refused to deny", "would neither confirm nor deny"), or None: no denial, or
+    one taken back ("did not deny"), where the claim's own words decide."""
     if not any(token.lemma_.lower() in DENYING_CUE_LEMMAS or token.lower_ in DENYING_CUE_LEMMAS for token in cue):
-        return False
-    doc = cue.doc
-    before = doc[max(0, cue.start - CUE_NEGATION_WINDOW) : cue.end]
-    return not any(token.lower_ in CUE_WITHHOLDING_WORDS for token in before)
+        return None
+    before = {token.lower_ for token in cue.doc[max(0, cue.start - CUE_NEGATION_WINDOW) : cue.end]}
+    if before & CUE_WITHHOLDING_WORDS:
+        return WITHHOLDS
+    return None if before & CUE_NEGATING_WORDS else DENIES
+
+
+def _cue_words(doc: Doc, claim: ClaimPrediction) -> Span:
+    """A claim's cue, and for a cue that refuses ("refused", "declined") the claim's first two
+    words after it: in "refused to deny that ..." the claim starts "to deny"."""
+    cue = _char_span(doc, claim.cue)
+    content = _char_span(doc, claim.claim)
+    if content.start >= cue.end and any(token.lower_ in CUE_WITHHOLDING_WORDS for token in cue):
+        return doc[cue.start : min(content.start + 2, content.end)]
+    return cue
 
 
 def _char_span(doc: Doc, span: tuple[int, int]) -> Span:

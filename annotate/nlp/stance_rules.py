@@ -83,6 +83,7 @@ NORMATIVE_MODALS = frozenset({"should", "ought", "shouldn't"})
 # Auxiliaries and copulas: a target holding one is a clause, a statement of fact, whatever
 # its length ("Macaulay Culkin is dead"), where "US–Pakistan cooperation" is a bare topic.
 FINITE_AUXILIARIES = frozenset("is are was were will would has have had did does can could may might must shall".split())
+FINITE_VERB_TAGS = frozenset({"VBD", "VBZ", "VBP", "MD"})
 # Words that frame a debate motion and say nothing about its topic.
 MOTION_FRAME_WORDS = frozenset("this house believes believe would should supports support that the in of".split())
 
@@ -190,10 +191,15 @@ DENIAL_RULES: tuple[tuple[str, str, float], ...] = (
 DENYING_CUE_LEMMAS = frozenset("""
     deny reject dismiss refute debunk dispute contradict contest rebut disavow repudiate disprove
 """.split())
-# Words just before or in a denying cue that take the denial back ("did not deny",
-# "refused to deny", "would neither confirm nor deny").
-CUE_WITHHOLDING_WORDS = frozenset("not n't never neither nor refused refuses refuse declined declines decline failed".split())
+# Words just before or in a denying cue that take the denial back ("did not deny": the
+# claim's own words decide) ...
+CUE_NEGATING_WORDS = frozenset("not n't never failed fails fail".split())
+# ... or withhold it ("refused to deny", "would neither confirm nor deny"): the speaker takes
+# no side, whatever the claim says.
+CUE_WITHHOLDING_WORDS = frozenset("neither nor refused refuses refuse declined declines decline".split())
 CUE_NEGATION_WINDOW = 4
+WITHHELD_RULE: tuple[str, str, float] = ("withholds", NEUTRAL, 0.55)  # unmeasured, as the denials'
+DENIES, WITHHOLDS = "denies", "withholds"  # what a cue does to its claim (`stance.cue_effect`)
 
 # What each rule means, for the people who review its suggestions.
 RULE_DESCRIPTIONS: dict[str, str] = {
@@ -206,6 +212,7 @@ RULE_DESCRIPTIONS: dict[str, str] = {
     "mentions_target": "repeats the target's words",
     "denies_support": "its speaker denies what would support the target",
     "denies_opposition": "its speaker denies what would oppose the target",
+    "withholds": "its speaker will neither confirm nor deny it",
     "fallback": "nothing in it takes a side",
 }
 FALLBACK_RULE = "fallback"
@@ -266,9 +273,13 @@ def profile_target(tokens: Sequence[Token]) -> TargetProfile:
     content = frozenset(token_stem(t) for t in tokens if is_content_word(t) and t.lower_ not in MOTION_FRAME_WORDS)
     is_motion = words[:2] == ["this", "house"]
     is_normative = not is_motion and any(w in NORMATIVE_MODALS for w in words)
-    # A statement of fact: a clause ("Banksy was arrested", "Macaulay Culkin is dead"), or
-    # words enough to be one when the verb is not an auxiliary ("A meteorite landed in Nicaragua").
-    is_proposition = not (is_motion or is_normative) and (len(content) > 3 or any(w in FINITE_AUXILIARIES for w in words))
+    # A statement of fact: a clause ("The bridge collapsed", "Banksy was arrested"), or words
+    # enough to be one. Tagged, a finite verb says it; from the tokenizer alone, an auxiliary.
+    if tokens and tokens[0].doc.has_annotation("TAG"):
+        has_verb = any(t.tag_ in FINITE_VERB_TAGS for t in tokens)
+    else:
+        has_verb = any(w in FINITE_AUXILIARIES for w in words)
+    is_proposition = not (is_motion or is_normative) and (len(content) > 3 or has_verb)
     copula = next((i for i, w in enumerate(words) if w in COPULA_WORDS), None)
     predicate_sentiment = sum(SENTIMENT_LEXICON.get(w, 0.0) for w in words[copula + 1 :]) if copula is not None else 0.0
     return TargetProfile(
@@ -489,6 +500,15 @@ def decide(evidence: Evidence, labels: Sequence[str] = (SUPPORT, OPPOSE, NEUTRAL
     return StanceDecision(*_fallback(labels), FALLBACK_RULE)
 
 
+def with_cue(decision: StanceDecision, effect: str | None, labels: Sequence[str] = (SUPPORT, OPPOSE, NEUTRAL)) -> StanceDecision:
+    """A claim's stance given what its cue does (`DENIES`, `WITHHOLDS` or None) to `decision`,
+    the stance of the claim's own words."""
+    if effect == WITHHOLDS:
+        rule, label, confidence = WITHHELD_RULE
+        return StanceDecision(label, confidence, rule) if label in labels else decision
+    return deny(decision, labels) if effect == DENIES else decision
+
+
 def deny(decision: StanceDecision, labels: Sequence[str] = (SUPPORT, OPPOSE, NEUTRAL)) -> StanceDecision:
     """The stance of a claim its speaker denies: the other side of `decision` (the claim's own
     words), when they take a side and the project has the other one; else `decision`."""
@@ -508,7 +528,7 @@ def rule_label(rule: str, labels: Sequence[str]) -> str | None:
     """The label `rule` suggests in a project with `labels` (None: the rule is passed over there)."""
     if rule == FALLBACK_RULE:
         return _fallback(labels)[0]
-    label = next(label for flag, label, _ in (*DECISION_ORDER, *DENIAL_RULES) if flag == rule)
+    label = next(label for flag, label, _ in (*DECISION_ORDER, *DENIAL_RULES, WITHHELD_RULE) if flag == rule)
     return label if label in labels else None
 
 
@@ -516,10 +536,10 @@ def shipped_confidence(rule: str, labels: Sequence[str]) -> float:
     """The rule's confidence as measured on the dev sets (see `DECISION_ORDER`)."""
     if rule == FALLBACK_RULE:
         return _fallback(labels)[1]
-    return next(confidence for flag, _, confidence in (*DECISION_ORDER, *DENIAL_RULES) if flag == rule)
+    return next(confidence for flag, _, confidence in (*DECISION_ORDER, *DENIAL_RULES, WITHHELD_RULE) if flag == rule)
 
 
 # The evidence flags, in decision order; the trained classifier sees them as features.
 RULE_FLAGS: tuple[str, ...] = tuple(flag for flag, _, _ in DECISION_ORDER)
 # Every rule a suggestion can name, in the order they are tried.
-ALL_RULES: tuple[str, ...] = (*RULE_FLAGS, *(rule for rule, _, _ in DENIAL_RULES), FALLBACK_RULE)
+ALL_RULES: tuple[str, ...] = (*RULE_FLAGS, *(rule for rule, _, _ in DENIAL_RULES), WITHHELD_RULE[0], FALLBACK_RULE)

@@ -62,6 +62,9 @@ def doc_stance(nlp: Language, text: str, target: str) -> tuple[str | None, float
         ("Banksy was arrested in London on Tuesday", "Banksy was arrested in London", "support"),
         ("Banksy was not arrested in London", "Banksy was arrested in London", "oppose"),
         ("Macaulay Culkin is not dead", "Macaulay Culkin is dead", "oppose"),
+        # ... by its verb, with or without an auxiliary (QA8: "collapsed" is a negative word)
+        ("The bridge collapsed on Monday", "The bridge collapsed", "support"),
+        ("The bridge did not collapse", "The bridge collapsed", "oppose"),
         # a negation in a text that does not name the target denies something else
         ("Banksy was not arrested", "The Riverside bridge will reopen in May", "neutral"),
         # debate motions: sentiment read against the motion's direction
@@ -119,8 +122,16 @@ def test_each_claim_gets_its_own_stance(nlp: Language) -> None:
         # a denial taken back is none
         ("Officials did not deny that the old harbour bridge will reopen to traffic.",
          "the old harbour bridge will reopen to traffic", ("support", "mentions_target")),
+        # ... or withheld: no side taken, whatever the claim says
         ("Officials refused to deny that the old harbour bridge will reopen to traffic.",
-         "the old harbour bridge will reopen to traffic", ("support", "mentions_target")),
+         "the old harbour bridge will reopen to traffic", ("neutral", "withholds")),
+        ("Officials would neither confirm nor deny that the old harbour bridge will reopen to traffic.",
+         "the old harbour bridge will reopen to traffic", ("neutral", "withholds")),
+        # what is denied is what a report said, not the report (QA8)
+        ("Officials rejected claims that the old harbour bridge will reopen to traffic.",
+         "claims that the old harbour bridge will reopen to traffic", ("oppose", "denies_support")),
+        ("Engineers disputed that the old harbour bridge will reopen to traffic.",
+         "the old harbour bridge will reopen to traffic", ("oppose", "denies_support")),
         # a denial of something unrelated says nothing of the target
         ("The mayor denied that she had taken a bribe.", "she had taken a bribe", ("neutral", "fallback")),
     ],
@@ -130,7 +141,7 @@ def test_a_denying_cue_gives_its_claim_the_other_side(nlp: Language, sentence: s
     with nlp.select_pipes(disable=["claimdesk_stance"]):
         doc = nlp(sentence)
     doc._.target = "The old harbour bridge will reopen to traffic"
-    cue = next(t for t in doc if t.lemma_ in ("deny", "say"))
+    cue = next(t for t in doc if t.lemma_ in ("deny", "say", "reject", "dispute"))
     start = sentence.index(claim)
     claims = [ClaimPrediction(claim=(start, start + len(claim)), speaker=(0, 4), cue=(cue.idx, cue.idx + len(cue)))]
     doc._.prediction = DocumentPrediction(sentences=[], claims=claims, speakers=[])
