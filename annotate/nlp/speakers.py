@@ -122,6 +122,11 @@ def _last_plural_phrase(pronoun: Span, start: int) -> Span | None:
     return doc[head.left_edge.i:head.i + 1]
 
 
+def _is_name_in_capitals(core: Span) -> bool:
+    """A first name and a surname in capitals ("ÉMILE ZOLA"), not a group ("POLICE", "UNION LEADERS")."""
+    return len(core) >= 2 and all(is_capitals_word(t) for t in core) and not _is_group_head(core.root)
+
+
 def _is_group_head(token: Token) -> bool:
     """A noun for a group: plural ("union leaders"), a group noun ("the union"), or an organisation's name."""
     return token.tag_ in PLURAL_NOUN_TAGS or token.lemma_.lower() in COLLECTIVE_NOUNS or token.ent_type_ in ("ORG", "NORP")
@@ -182,6 +187,8 @@ class SpeakerIndex:
                     return index
             return self._new(key, SPEAKER_ANONYMOUS, span_chars, frozenset())
         kind = _ENTITY_KINDS.get(ent.label_, SPEAKER_OTHER) if ent is not None else SPEAKER_OTHER
+        if ent is None and _is_name_in_capitals(core):
+            kind = SPEAKER_PERSON  # the entity recogniser misses names in capitals ("ÉMILE ZOLA")
         if words:
             # Same referent when every name word of one mention is in the other
             # ("Wells" / "Ambassador Wells" / "the Ambassador" / "Ambassador Alice Wells").

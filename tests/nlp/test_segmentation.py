@@ -96,3 +96,11 @@ def test_a_speaker_in_capitals_stops_at_its_cue(nlp, text, speaker):
     (prediction,) = preannotate(nlp, [text], targets=[""])
     (claim,) = [c for c in prediction.claims if c.speaker]
     assert text[claim.speaker[0]:claim.speaker[1]] == speaker
+
+
+def test_he_after_a_name_in_capitals_is_that_person(nlp):
+    """QA8: the entity recogniser misses a name in capitals, so a later "He" found no person."""
+    text = "Zola attacks the army\n\nÉMILE ZOLA said the army had hidden the truth. He added that justice would prevail."
+    (prediction,) = preannotate(nlp, [text], targets=[""])
+    names = [prediction.speakers[c.speaker_entity].name for c in prediction.claims if c.speaker_entity is not None]
+    assert names == ["ÉMILE ZOLA", "ÉMILE ZOLA"]
