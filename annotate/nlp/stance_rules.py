@@ -399,8 +399,19 @@ def _nearest_depth(tokens: Sequence[Token], words: frozenset[str]) -> int | None
 
 
 def is_hedge(token: Token) -> bool:
-    """A hedge word, unless it is "May" the month or the name (`is_may_not_the_modal`)."""
-    return token.lower_ in HEDGE_WORDS and not (token.lower_ == "may" and is_may_not_the_modal(token))
+    """A hedge word, unless it is "May" the month or the name (`is_may_not_the_modal`), or the
+    "possible" of "as soon as possible"."""
+    if token.lower_ not in HEDGE_WORDS:
+        return False
+    if token.lower_ == "possible":
+        return not (token.i > 0 and token.doc[token.i - 1].lower_ == "as")
+    return not (token.lower_ == "may" and is_may_not_the_modal(token))
+
+
+def is_contrast_at(words: Sequence[str], index: int) -> bool:
+    """A "not" after a comma sets a contrast ("will reopen the bridge, not close it"); it does
+    not negate the clause (Emergent, all of dev: +3 rows; IBM and FNC-1 unchanged)."""
+    return words[index] == "not" and index > 0 and words[index - 1] == ","
 
 
 def is_may_not_the_modal(token: Token) -> bool:
@@ -453,7 +464,7 @@ def gather_evidence(tokens: Sequence[Token], target: TargetProfile, *, is_docume
     return Evidence(
         refutations=sum(w in REFUTATION_WORDS for w in words),
         hedges=len(hedges),
-        negations=sum(w in NEGATION_WORDS for w in words),
+        negations=sum(w in NEGATION_WORDS and not is_contrast_at(words, i) for i, w in enumerate(words)),
         question=QUESTION_MARK in words,
         target_share=share,
         sentiment=sentiment,

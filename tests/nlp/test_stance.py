@@ -423,6 +423,15 @@ def test_a_target_saying_what_should_be_is_judged_by_praise_and_blame():
     assert decide(gather_evidence(tokenizer("Smoking in bars is harmful and dangerous"), banned))[0] == "support"
 
 
+def test_a_contrast_is_no_negation_and_as_possible_no_hedge() -> None:
+    """QA7: "..., not close it" negated nothing; "as soon as possible" hedged nothing."""
+    tokenizer = spacy.blank("en").tokenizer
+    target = profile_target(tokenizer("The council will reopen the old harbour bridge in spring"))
+    for text in ("The council will reopen the old harbour bridge in spring, not close it",
+                 "The council will reopen the old harbour bridge in spring as soon as possible"):
+        assert decide(gather_evidence(tokenizer(text), target)).label == "support"
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
