@@ -265,6 +265,10 @@ class TargetProfile:
     against_topic: bool  # a motion or topic that opposes its topic ("ban boxing")
     is_proposition: bool  # a statement ("X did Y"), not a bare topic, a motion or what should be
     is_normative: bool = False  # what should be ("The tram extension should go ahead")
+    # Whether the target's own words in a text count as sentiment and refutation. The rules
+    # read them so for motions and positions only (see `gather_evidence`); the classifier
+    # reads them everywhere, as its features were chosen (`stance_training.classifier_view`).
+    own_words_judge: bool = False
 
 
 def profile_target(tokens: Sequence[Token]) -> TargetProfile:
@@ -449,9 +453,14 @@ def gather_evidence(tokens: Sequence[Token], target: TargetProfile, *, is_docume
     words = [t.lower_ for t in tokens]
     parsed = is_parsed(tokens)
     stems = {token_stem(t) for t in tokens}
+    # A bare topic's own words name it; they do not judge it ("gun control", "the death
+    # penalty"), and a statement's own words restate it ("The CEO lied"). A motion's or a
+    # position's words are the position taken ("... is harmful"): those still count.
+    names_target = not (target.is_motion or target.is_normative or target.own_words_judge)
+    own = [names_target and is_content_word(t) and token_stem(t) in target.content_stems for t in tokens]
     sentiment = 0.0
     for i, word in enumerate(words):
-        valence = SENTIMENT_LEXICON.get(word, 0.0)
+        valence = SENTIMENT_LEXICON.get(word, 0.0) if not own[i] else 0.0
         if not valence and not target.is_proposition and word in AGAINST_TOPIC_VERBS and tokens[i].pos_ == "VERB":
             # "the extension must be scrapped" speaks against it; "by the end of the month" does
             # not: a verb only, so a parse is needed.
@@ -462,7 +471,7 @@ def gather_evidence(tokens: Sequence[Token], target: TargetProfile, *, is_docume
     share = len(target.content_stems & stems) / len(target.content_stems) if target.content_stems else 0.0
     hedges = [t for t in tokens if is_hedge(t)]
     return Evidence(
-        refutations=sum(w in REFUTATION_WORDS for w in words),
+        refutations=sum(w in REFUTATION_WORDS and not own[i] for i, w in enumerate(words)),
         hedges=len(hedges),
         negations=sum(w in NEGATION_WORDS and not is_contrast_at(words, i) for i, w in enumerate(words)),
         question=QUESTION_MARK in words,

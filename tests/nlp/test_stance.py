@@ -65,6 +65,13 @@ def doc_stance(nlp: Language, text: str, target: str) -> tuple[str | None, float
         # ... by its verb, with or without an auxiliary (QA8: "collapsed" is a negative word)
         ("The bridge collapsed on Monday", "The bridge collapsed", "support"),
         ("The bridge did not collapse", "The bridge collapsed", "oppose"),
+        # a topic's own words name it and do not judge it (QA9: "control", "death", "penalty",
+        # "lied" are negative or refuting words)
+        ("The senator supported gun control", "Gun control", "support"),
+        ("The governor supported the death penalty", "The death penalty", "support"),
+        ("The board confirmed the CEO lied to investors", "The CEO lied to investors", "support"),
+        # ... while a motion's or a position's words are the position
+        ("Advertising is harmful to children", "This house believes that advertising is harmful", "support"),
         # a negation in a text that does not name the target denies something else
         ("Banksy was not arrested", "The Riverside bridge will reopen in May", "neutral"),
         # debate motions: sentiment read against the motion's direction
