@@ -37,6 +37,8 @@ REFUTATION_WORDS = frozenset("""
     dismiss dismisses dismissed myth myths untrue bogus fabricated fabrication satire
     satirical phony phoney spoof scam baseless unfounded retract retracts retracted
     misleading nonsense lie lies lied quit quits
+    dispute disputes disputed contest contests contested contradict contradicts contradicted
+    rebut rebuts rebutted
 """.split())
 
 # The text reports or speculates without committing to the claim.
@@ -470,10 +472,18 @@ def gather_evidence(tokens: Sequence[Token], target: TargetProfile, *, is_docume
         sentiment += valence
     share = len(target.content_stems & stems) / len(target.content_stems) if target.content_stems else 0.0
     hedges = [t for t in tokens if is_hedge(t)]
+    refuting = [i for i, w in enumerate(words) if w in REFUTATION_WORDS and not own[i]]
+    # "did not deny" takes the denial back; "refused to deny", "would neither confirm nor deny"
+    # withhold it, which hedges: as a claim's cue reads them (stance.cue_effect).
+    taken_back = [i for i in refuting if set(words[max(0, i - CUE_NEGATION_WINDOW):i]) & CUE_NEGATING_WORDS]
+    withheld = [i for i in refuting if set(words[max(0, i - CUE_NEGATION_WINDOW):i]) & CUE_WITHHOLDING_WORDS]
+    # ... and the "not" of "did not deny" negates the denial, not what is denied.
+    denial_negations = {j for i in taken_back for j in range(max(0, i - CUE_NEGATION_WINDOW), i) if words[j] in NEGATION_WORDS}
     return Evidence(
-        refutations=sum(w in REFUTATION_WORDS and not own[i] for i, w in enumerate(words)),
-        hedges=len(hedges),
-        negations=sum(w in NEGATION_WORDS and not is_contrast_at(words, i) for i, w in enumerate(words)),
+        refutations=len(refuting) - len(set(taken_back) | set(withheld)),
+        hedges=len(hedges) + len(withheld),
+        negations=sum(w in NEGATION_WORDS and not is_contrast_at(words, i) and i not in denial_negations
+                      for i, w in enumerate(words)),
         question=QUESTION_MARK in words,
         target_share=share,
         sentiment=sentiment,

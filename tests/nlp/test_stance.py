@@ -65,6 +65,10 @@ def doc_stance(nlp: Language, text: str, target: str) -> tuple[str | None, float
         # ... by its verb, with or without an auxiliary (QA8: "collapsed" is a negative word)
         ("The bridge collapsed on Monday", "The bridge collapsed", "support"),
         ("The bridge did not collapse", "The bridge collapsed", "oppose"),
+        # a text's own denial, taken back or withheld (QA9: the document's stance, as predict gives it)
+        ("The engineer disputed that the bridge collapsed", "The bridge collapsed", "oppose"),
+        ("The contractor did not deny that the bridge collapsed", "The bridge collapsed", "support"),
+        ("The spokesman would neither confirm nor deny that the bridge collapsed", "The bridge collapsed", "neutral"),
         # a topic's own words name it and do not judge it (QA9: "control", "death", "penalty",
         # "lied" are negative or refuting words)
         ("The senator supported gun control", "Gun control", "support"),
