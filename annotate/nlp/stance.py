@@ -20,14 +20,17 @@ from .stance_rules import (
     CUE_WITHHOLDING_WORDS,
     DENIES,
     DENYING_CUE_LEMMAS,
+    NEGATION_WORDS,
     NEUTRAL,
     OPPOSE,
     RULES_MODEL_NAME,
+    SENTIMENT_LEXICON,
     SUPPORT,
     WITHHOLDS,
     StanceDecision,
     TargetProfile,
     decide,
+    judged_by_cue,
     profile_target,
     read_text,
     with_cue,
@@ -111,8 +114,12 @@ class StanceComponent:
         else:  # the rules choose among the project's labels
             profile = self.profile(target)
             labels = doc._.stance_labels
-            decisions = [with_cue(decide(read_text(unit, profile)[1], labels), effect, labels)
-                         for unit, effect in zip(units, effects)]
+            valences = [0.0] + [cue_valence(doc, claim) for claim in prediction.claims]
+            decisions = []
+            for unit, effect, valence in zip(units, effects, valences):
+                evidence = read_text(unit, profile)[1]
+                decision = with_cue(decide(evidence, labels), effect, labels)
+                decisions.append(judged_by_cue(decision, valence, evidence, labels) if effect is None else decision)
         prediction.stance, prediction.stance_confidence, prediction.stance_rule = decisions[0]
         for claim, (label, confidence, rule) in zip(prediction.claims, decisions[1:]):
             claim.stance, claim.stance_confidence, claim.stance_rule = label, confidence, rule
@@ -145,6 +152,20 @@ def cue_effect(cue: Span) -> str | None:
     if before & CUE_WITHHOLDING_WORDS:
         return WITHHOLDS
     return None if before & CUE_NEGATING_WORDS else DENIES
+
+
+def cue_valence(doc: Doc, claim: ClaimPrediction) -> float:
+    """The tone of a cue that is its claim's only verb ("criticised" in "The mayor criticised
+    the tram extension"; not "said" before a clause, which has a verb of its own), turned by a
+    negation in the cue; 0.0 otherwise."""
+    if claim.cue is None:
+        return 0.0
+    content = _char_span(doc, claim.claim)
+    if any(token.pos_ in ("VERB", "AUX") for token in content):
+        return 0.0
+    words = [token.lower_ for token in _char_span(doc, claim.cue)]
+    valence = sum(SENTIMENT_LEXICON.get(word, 0.0) for word in words)
+    return -valence if any(word in NEGATION_WORDS for word in words) else valence
 
 
 def _cue_words(doc: Doc, claim: ClaimPrediction) -> Span:

