@@ -35,6 +35,8 @@ PLURAL_NOUN_TAGS = frozenset({"NNS", "NNPS"})
 PLURAL_PRONOUNS = frozenset({"they", "them"})
 # Where a group that "they" refers back to stands: subjects and objects, not "in the streets".
 GROUP_PHRASE_DEPS = frozenset({"nsubj", "nsubjpass", "dobj", "conj", "appos"})
+# "spoke to reporters", "met with union leaders": the people addressed can be a later "they".
+ADDRESSEE_PREPOSITIONS = frozenset({"to", "with"})
 _DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "some", "several", "two", "three"}
 
 
@@ -113,7 +115,8 @@ def _last_plural_phrase(pronoun: Span, start: int) -> Span | None:
     token `start` up to the pronoun: the last subject, else the last object."""
     doc = pronoun.doc
     heads = [t for t in doc[start:pronoun.start]
-             if t.dep_ in GROUP_PHRASE_DEPS and t.lower_ not in PERSONAL_PRONOUNS and _is_group_head(t)]
+             if (t.dep_ in GROUP_PHRASE_DEPS or t.dep_ == "pobj" and t.head.lower_ in ADDRESSEE_PREPOSITIONS)
+             and t.lower_ not in PERSONAL_PRONOUNS and _is_group_head(t)]
     # A subject before an object: "the union started a campaign. They tweet it out."
     subjects = [t for t in heads if t.dep_ in ("nsubj", "nsubjpass")]
     if not heads:
@@ -128,7 +131,10 @@ def _is_name_in_capitals(core: Span) -> bool:
 
 
 def _is_group_head(token: Token) -> bool:
-    """A noun for a group: plural ("union leaders"), a group noun ("the union"), or an organisation's name."""
+    """A noun for a group: plural ("union leaders"), a group noun ("the union"), or an
+    organisation's name; never a person's name, however plural it looks ("Lopes")."""
+    if token.ent_type_ == "PERSON":
+        return False
     return token.tag_ in PLURAL_NOUN_TAGS or token.lemma_.lower() in COLLECTIVE_NOUNS or token.ent_type_ in ("ORG", "NORP")
 
 

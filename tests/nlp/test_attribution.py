@@ -145,6 +145,9 @@ def test_pronoun_speaker_resolves_to_the_named_person(nlp):
         ("The mayor met union leaders on Friday. They said the strike would go on.", "union leaders"),
         # a group noun, the subject before the object
         ("The nurses' union started a campaign last year. They said that wards were understaffed.", "nurses' union"),
+        # the people addressed; never a person's name, however plural it looks (QA9: "Lopes")
+        ("Senator John Reed spoke to reporters. They said he looked tired.", "reporters"),
+        ("Mayor Ana Lopes met the transport unions on Monday. They said the strike would go ahead.", "transport unions"),
     ],
 )
 def test_they_is_the_group_named_before_it(nlp, text, group):
