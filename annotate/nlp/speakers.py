@@ -132,9 +132,9 @@ def _is_name_in_capitals(core: Span) -> bool:
 
 def _is_group_head(token: Token) -> bool:
     """A noun for a group: plural ("union leaders"), a group noun ("the union"), or an
-    organisation's name; never a person's name, however plural it looks ("Lopes")."""
-    if token.ent_type_ == "PERSON":
-        return False
+    organisation's name; never another name, however plural it looks ("Lopes", "Leeds")."""
+    if token.ent_type_ and token.ent_type_ not in ("ORG", "NORP"):
+        return False  # a person, a place ("Leeds", tagged as a plural), a date
     return token.tag_ in PLURAL_NOUN_TAGS or token.lemma_.lower() in COLLECTIVE_NOUNS or token.ent_type_ in ("ORG", "NORP")
 
 

@@ -156,16 +156,17 @@ def cue_effect(cue: Span) -> str | None:
 
 def cue_valence(doc: Doc, claim: ClaimPrediction) -> float:
     """The tone of a cue that is its claim's only verb ("criticised" in "The mayor criticised
-    the tram extension"; not "said" before a clause, which has a verb of its own), turned by a
-    negation in the cue; 0.0 otherwise."""
+    the tram extension"; not "said" before a clause, which has a verb of its own); 0.0
+    otherwise, and for a negated cue."""
     if claim.cue is None:
         return 0.0
     content = _char_span(doc, claim.claim)
     if any(token.pos_ in ("VERB", "AUX") for token in content):
         return 0.0
     words = [token.lower_ for token in _char_span(doc, claim.cue)]
-    valence = sum(SENTIMENT_LEXICON.get(word, 0.0) for word in words)
-    return -valence if any(word in NEGATION_WORDS for word in words) else valence
+    if any(word in NEGATION_WORDS for word in words):
+        return 0.0  # not criticising is not praising
+    return sum(SENTIMENT_LEXICON.get(word, 0.0) for word in words)
 
 
 def _cue_words(doc: Doc, claim: ClaimPrediction) -> Span:

@@ -195,7 +195,7 @@ DENYING_CUE_LEMMAS = frozenset("""
 """.split())
 # Words just before or in a denying cue that take the denial back ("did not deny": the
 # claim's own words decide) ...
-CUE_NEGATING_WORDS = frozenset("not n't never failed fails fail".split())
+CUE_NEGATING_WORDS = frozenset("not n't never no nobody none failed fails fail".split())  # "No one disputes ..."
 # ... or withhold it ("refused to deny", "would neither confirm nor deny"): the speaker takes
 # no side, whatever the claim says.
 CUE_WITHHOLDING_WORDS = frozenset("neither nor refused refuses refuse declined declines decline".split())
@@ -482,9 +482,11 @@ def gather_evidence(tokens: Sequence[Token], target: TargetProfile, *, is_docume
     hedges = [t for t in tokens if is_hedge(t)]
     refuting = [i for i, w in enumerate(words) if w in REFUTATION_WORDS and not own[i]]
     # "did not deny" takes the denial back; "refused to deny", "would neither confirm nor deny"
-    # withhold it, which hedges: as a claim's cue reads them (stance.cue_effect).
-    taken_back = [i for i in refuting if set(words[max(0, i - CUE_NEGATION_WINDOW):i]) & CUE_NEGATING_WORDS]
-    withheld = [i for i in refuting if set(words[max(0, i - CUE_NEGATION_WINDOW):i]) & CUE_WITHHOLDING_WORDS]
+    # withhold it, which hedges: as a claim's cue reads them (stance.cue_effect). Only a verb of
+    # denying: "did not lie" is no denial taken back, its "not" negates the text (QA10).
+    denials = [i for i in refuting if tokens[i].lemma_.lower() in DENYING_CUE_LEMMAS or words[i] in DENYING_CUE_LEMMAS]
+    taken_back = [i for i in denials if set(words[max(0, i - CUE_NEGATION_WINDOW):i]) & CUE_NEGATING_WORDS]
+    withheld = [i for i in denials if set(words[max(0, i - CUE_NEGATION_WINDOW):i]) & CUE_WITHHOLDING_WORDS]
     # ... and the "not" of "did not deny" negates the denial, not what is denied.
     denial_negations = {j for i in taken_back for j in range(max(0, i - CUE_NEGATION_WINDOW), i) if words[j] in NEGATION_WORDS}
     return Evidence(

@@ -148,6 +148,8 @@ def test_pronoun_speaker_resolves_to_the_named_person(nlp):
         # the people addressed; never a person's name, however plural it looks (QA9: "Lopes")
         ("Senator John Reed spoke to reporters. They said he looked tired.", "reporters"),
         ("Mayor Ana Lopes met the transport unions on Monday. They said the strike would go ahead.", "transport unions"),
+        # nor a place, though tagged as a plural (QA10: "Leeds")
+        ("Mayor Ana Lopes travelled with her aides to Leeds. They said the tram extension should go ahead.", "her aides"),
     ],
 )
 def test_they_is_the_group_named_before_it(nlp, text, group):

@@ -69,6 +69,9 @@ def doc_stance(nlp: Language, text: str, target: str) -> tuple[str | None, float
         ("The engineer disputed that the bridge collapsed", "The bridge collapsed", "oppose"),
         ("The contractor did not deny that the bridge collapsed", "The bridge collapsed", "support"),
         ("The spokesman would neither confirm nor deny that the bridge collapsed", "The bridge collapsed", "neutral"),
+        ("Nobody denies that the bridge collapsed", "The bridge collapsed", "support"),
+        # QA10: only a verb of denying is taken back; "did not lie" negates the text
+        ("The CEO did not lie to investors", "The CEO lied to investors", "oppose"),
         # a topic's own words name it and do not judge it (QA9: "control", "death", "penalty",
         # "lied" are negative or refuting words)
         ("The senator supported gun control", "Gun control", "support"),
@@ -440,6 +443,8 @@ def test_a_target_saying_what_should_be_is_judged_by_praise_and_blame():
         ("The mayor criticised the tram extension.", "The tram extension", ("oppose", "cue_blames")),
         ("The mayor defended the tram extension at a public meeting.", "The tram extension should go ahead",
          ("support", "cue_praises")),
+        # not criticising is not praising (QA10)
+        ("The mayor did not criticise the tram extension.", "The tram extension", ("neutral", "fallback")),
         # a cue before a clause is no judgement: the clause has a verb of its own
         ("The mayor said the tram extension would open in May.", "The tram extension", ("neutral", "fallback")),
     ],
