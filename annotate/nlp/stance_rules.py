@@ -75,6 +75,8 @@ AGAINST_TOPIC_VERBS = frozenset("""
     banned abolished limited restricted criminalized criminalised forbidden prohibited
     disbanded ended stopped reduced weakened lifted removed scrapped outlawed
 """.split())
+# The measures a motion against its topic proposes, as nouns ("a ban on boxing").
+MEASURE_WORDS = frozenset("ban bans abolition prohibition restriction restrictions limit limits cap curbs".split())
 # Toward a topic, a motion or what should be, a word of ending or banning in the text speaks
 # against the topic it names, as a negative word does (ibm dev macro-F1 .5854 -> .5857).
 AGAINST_WORD_VALENCE = -1.0
@@ -412,6 +414,20 @@ def _nearest_depth(tokens: Sequence[Token], words: frozenset[str]) -> int | None
     return min(depths) if depths else None
 
 
+def _judged_measure(token: Token) -> Token | None:
+    """The measure a motion proposes that a sentiment word judges, rather than the motion's
+    topic: "ban" in "opposes a ban on boxing" and "a ban would be a disaster" (QA9)."""
+    if not SENTIMENT_LEXICON.get(token.lower_):
+        return None
+    if token.pos_ == "VERB":
+        judged = [c for c in token.children if c.dep_ in ("dobj", "nsubjpass")]
+    elif token.dep_ in ("attr", "acomp") and token.head.lemma_ == "be":
+        judged = [c for c in token.head.children if c.dep_ == "nsubj"]
+    else:
+        judged = []
+    return next((c for c in judged if c.lower_ in MEASURE_WORDS), None)
+
+
 def is_hedge(token: Token) -> bool:
     """A hedge word, unless it is "May" the month or the name (`is_may_not_the_modal`), or the
     "possible" of "as soon as possible"."""
@@ -468,15 +484,21 @@ def gather_evidence(tokens: Sequence[Token], target: TargetProfile, *, is_docume
     # position's words are the position taken ("... is harmful"): those still count.
     names_target = not (target.is_motion or target.is_normative or target.own_words_judge)
     own = [names_target and is_content_word(t) and token_stem(t) in target.content_stems for t in tokens]
+    # Toward a motion against its topic, a word judging the measure it proposes ("opposes a
+    # ban on boxing") judges the motion itself; the measure's own word then says nothing.
+    judging = {i for i, t in enumerate(tokens) if target.against_topic and parsed and _judged_measure(t) is not None}
+    measures = {_judged_measure(tokens[i]).i for i in judging}
     sentiment = 0.0
     for i, word in enumerate(words):
-        valence = SENTIMENT_LEXICON.get(word, 0.0) if not own[i] else 0.0
+        valence = SENTIMENT_LEXICON.get(word, 0.0) if not own[i] and tokens[i].i not in measures else 0.0
         if not valence and not target.is_proposition and word in AGAINST_TOPIC_VERBS and tokens[i].pos_ == "VERB":
             # "the extension must be scrapped" speaks against it; "by the end of the month" does
             # not: a verb only, so a parse is needed.
             valence = AGAINST_WORD_VALENCE
         if valence and is_negated_at(words, i):
             valence = -valence
+        if valence and i in judging:
+            valence = -valence  # toward the ban itself, not its topic: the motion's flip is undone
         sentiment += valence
     share = len(target.content_stems & stems) / len(target.content_stems) if target.content_stems else 0.0
     hedges = [t for t in tokens if is_hedge(t)]

@@ -85,6 +85,10 @@ def doc_stance(nlp: Language, text: str, target: str) -> tuple[str | None, float
         ("Boxing causes serious brain damage", "This house would ban boxing", "support"),
         ("Boxing is a safe and healthy sport", "This house would ban boxing", "oppose"),
         ("Wind farms provide clean and cheap energy", "This house believes wind power should be a primary focus", "support"),
+        # judging the measure a motion proposes judges the motion (QA9)
+        ("The minister opposes a ban on boxing", "This house would ban boxing", "oppose"),
+        ("The minister supports a ban on boxing", "This house would ban boxing", "support"),
+        ("A ban would be a disaster, the promoter said", "This house would ban boxing", "oppose"),
     ],
 )
 def test_rules_label_document(nlp: Language, text: str, target: str, expected: str) -> None:
