@@ -177,6 +177,12 @@ def test_before_gold_a_row_says_whose_version_it_shows(browser, live_server, tra
     expect(shown.locator(".conf")).to_have_count(0)  # the machine's confidence is not ann2's
     expect(reviewer.locator("#panel h2")).to_have_text(f"Sentence {officials.index + 1} — from ann2")
     expect(reviewer.locator("#panel .claim .conf")).to_have_count(0)
+    # The machine's own line says which rule made its stance and how it has fared (QA9: with an
+    # annotator's version on show, the reviewer saw neither).
+    rule = Suggestion.objects.filter(sentence=officials).exclude(stance_rule="").first()
+    machine = reviewer.locator("#panel .work .version").filter(has_text="machine:")
+    expect(machine).to_contain_text(f"suggested by {rule.stance_model}: ")
+    expect(machine).to_contain_text("times here")  # ann2 and the annotator both judged it
     reviewer.context.close()
 
 

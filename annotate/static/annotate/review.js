@@ -459,7 +459,11 @@ function renderWork(s) {
       // A skip is not a decision: there is nothing in it to take as gold.
       w.status === "skipped" ? null : el("button", { type: "button", onclick: () => takeVersion(s, k) }, "Take")));
   });
-  box.append(el("div", { class: "version muted" }, el("strong", {}, "machine: "), describeClaims(s.suggestions.map(asSuggested))));
+  // Which rule made the machine's stance, and how it has fared: the reviewer weighs it here,
+  // where the panel shows an annotator's version and so no suggestion of its own.
+  const ruled = s.suggestions.find((x) => x.stance_rule);
+  box.append(el("div", { class: "version muted" }, el("strong", {}, "machine: "), describeClaims(s.suggestions.map(asSuggested)),
+    ruled ? el("span", { class: "model" }, ` — ${suggestedBy(ruled)}`) : null));
   return box;
 }
 
