@@ -207,19 +207,21 @@ class StanceRuleOutcome:
 
 
 def stance_rule_outcomes(
-    project: Project, labels: Mapping[str, str] | None = None, *, count_suggestions: bool = False
+    project: Project, labels: Mapping[str, str] | None = None, *, count_suggestions: bool = False,
+    with_record: bool = True,
 ) -> list[StanceRuleOutcome]:
     """Every rule of the current rules, in decision order, with what the project's people did
     with its suggestions: one query while the work is unchanged (two after a change), plus
     one for the project's active `labels` (value -> name) if not given and one if
-    `count_suggestions`.
+    `count_suggestions`; none for the record without `with_record`.
 
     A claim counts once per person who labelled it (an annotator's version and the gold
     version are two judgements), and only with a stance: leaving it empty judges nothing.
     A rule is judged only on its suggestions of the label it suggests now: after a label is
     retired, the fallback suggests "support" where it used to suggest "neutral", and what
     people did with its old suggestions says nothing of the new ones."""
-    tallies = _per_state_of_work(project, "stance-rules", lambda: _stance_rule_tallies(project))
+    # Without the record (a blind page) the rules are only described: nothing to tally.
+    tallies = _per_state_of_work(project, "stance-rules", lambda: _stance_rule_tallies(project)) if with_record else {}
     if labels is None:
         labels = dict(project.labels.filter(retired=False).values_list("value", "name"))
     suggested = (
@@ -384,11 +386,11 @@ def review_payload(document: Document, user: AbstractBaseUser, *, adjudicate: bo
     )
     labels = list(project.labels.order_by("key"))
     active = {label.value: label.name for label in labels if not label.retired}
-    outcomes = stance_rule_outcomes(project, active)
     # The annotating page of a blind project shows nothing of other people's work, to
     # reviewers too (as its speakers, see `review_speakers`); how often people kept a rule's
     # suggestions is some of it.
     with_record = adjudicate or not project.blind
+    outcomes = stance_rule_outcomes(project, active, with_record=with_record)
     rules = {outcome.rule: outcome for outcome in outcomes} if with_record else {}
     sentence_rows = []
     for sentence in sentences:
@@ -436,10 +438,10 @@ def review_payload(document: Document, user: AbstractBaseUser, *, adjudicate: bo
     }
 
 
-def sees_rule_records(project: Project, user: AbstractBaseUser) -> bool:
-    """Whether `user` may see how often people kept each rule's suggestions: not an annotator
-    of a blind project, who sees nothing of other people's work, and this is some of it."""
-    return not project.blind or project_role(user, project) in (Role.ADMIN, Role.REVIEWER)
+def sees_rule_records(project: Project, role: str | None) -> bool:
+    """Whether someone of `role` may see how often people kept each rule's suggestions: not an
+    annotator of a blind project, who sees nothing of other people's work, and this is some of it."""
+    return not project.blind or role in (Role.ADMIN, Role.REVIEWER)
 
 
 def stance_rules_data(outcomes: Sequence[StanceRuleOutcome], *, with_record: bool) -> dict[str, dict[str, Any]]:

@@ -46,13 +46,14 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     for document in documents:
         document.status = statuses[document.pk]
     is_reviewer = role in (Role.ADMIN, Role.REVIEWER)
+    labels = list(project.labels.order_by("key"))
     context = {
         "project": project,
         "role": role,
         "is_admin": role == Role.ADMIN,
         "is_reviewer": is_reviewer,
         "documents": documents,
-        "labels": project.labels.order_by("key"),
+        "labels": labels,
         "guidelines_html": _markdown.render(project.guidelines) if project.guidelines else "",
         "done_total": sum(d.done_count for d in documents),
         "sentence_total": sum(d.sentence_count for d in documents),
@@ -63,9 +64,9 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["annotators"] = selectors.project_annotators(project)
         context["stance_models"] = list(project.stance_models.order_by("-version")[:5])
         context["rules_model"] = RULES_MODEL_NAME
-        context["stance_rules"] = [
-            o for o in selectors.stance_rule_outcomes(project, count_suggestions=True) if o.suggested or o.reviewed
-        ]
+        active = {label.value: label.name for label in labels if not label.retired}
+        outcomes = selectors.stance_rule_outcomes(project, active, count_suggestions=True)
+        context["stance_rules"] = [o for o in outcomes if o.suggested or o.reviewed]
         context["import_jobs"] = list(project.import_jobs.defer("documents")[:5])
         context["training"] = any(m.status in ("queued", "running") for m in context["stance_models"]) or any(
             job.status in ("queued", "running") for job in context["import_jobs"]

@@ -462,8 +462,8 @@ class ProjectStanceRules(ProjectScopedMixin, APIView):
                     "suggested, reviewed, kept, shipped_confidence, confidence")})
     def get(self, request, project_pk: int):
         project = self.get_permission_project()
-        with_record = selectors.sees_rule_records(project, request.user)
-        outcomes = selectors.stance_rule_outcomes(project, count_suggestions=with_record)
+        with_record = selectors.sees_rule_records(project, role_of(request, self))  # the role the permission read
+        outcomes = selectors.stance_rule_outcomes(project, count_suggestions=with_record, with_record=with_record)
         return Response({"rules_model": RULES_MODEL_NAME,
                          "rules": selectors.stance_rules_data(outcomes, with_record=with_record)})
 

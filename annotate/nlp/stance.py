@@ -15,28 +15,26 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .stance_rules import (
-    CUE_NEGATING_WORDS,
-    CUE_NEGATION_WINDOW,
     CUE_WITHHOLDING_WORDS,
     DENIES,
-    DENYING_CUE_LEMMAS,
     NEGATION_WORDS,
     NEUTRAL,
     OPPOSE,
     RULES_MODEL_NAME,
     SENTIMENT_LEXICON,
     SUPPORT,
-    WITHHOLDS,
+    TAKEN_BACK,
     StanceDecision,
     TargetProfile,
     decide,
+    denial_effect,
     judged_by_cue,
     profile_target,
     read_text,
     with_cue,
 )
-from .stance_training import StanceClassifier, polarity_swap
-from .types import ClaimPrediction, DocumentPrediction
+from .stance_training import StanceClassifier
+from .types import DocumentPrediction
 
 if not Doc.has_extension("prediction"):
     Doc.set_extension("prediction", default=None)
@@ -94,27 +92,29 @@ class StanceComponent:
         classifier = load_stance_classifier(doc._.stance_model_dir) if doc._.stance_model_dir else None
         prediction.target = target
         prediction.stance_model = classifier.model_id if classifier is not None else RULES_MODEL_NAME
-        # Unit 0 is the whole document; the others are the claims, in order.
-        units: list[Span] = [doc[:]]
+        if not target:
+            prediction.stance, prediction.stance_confidence, prediction.stance_rule = None, 0.0, ""
+            for claim in prediction.claims:
+                claim.stance, claim.stance_confidence, claim.stance_rule = None, 0.0, ""
+            return doc
+        # Each claim's words and cue, once. Unit 0 is the whole document; the others are the
+        # claims, in order.
+        spans = [(_char_span(doc, c.claim), _char_span(doc, c.cue) if c.cue is not None else None) for c in prediction.claims]
         # "Officials denied that the bridge will reopen": the claim's words restate what its
         # speaker rejects, so its stance is the other side of theirs (see `cue_effect`).
-        effects = [None] + [cue_effect(_cue_words(doc, claim)) if claim.cue is not None else None
-                            for claim in prediction.claims]
-        units += [_char_span(doc, claim.claim) for claim in prediction.claims]
+        effects = [None] + [cue_effect(_cue_words(claim, cue)) if cue is not None else None for claim, cue in spans]
+        units: list[Span] = [doc[:]] + [claim for claim, _ in spans]
         units = [without_report_frame(unit) if effect else unit for unit, effect in zip(units, effects)]
         decisions: list[StanceDecision | tuple[str | None, float, str]]
-        if not target:
-            decisions = [(None, 0.0, "")] * len(units)
-        elif classifier is not None:  # a trained model answers in the labels it was trained on
+        if classifier is not None:  # a trained model answers in the labels it was trained on
             # A denial turns its answer over; a withheld one is left to it (its labels may
             # have no "neutral").
-            swap = polarity_swap(classifier.labels)
-            decisions = [(swap.get(label, label) if effect == DENIES else label, confidence, "")
+            decisions = [(classifier.swap.get(label, label) if effect == DENIES else label, confidence, "")
                          for (label, confidence), effect in zip(classifier.predict(units, self.profile(target)), effects)]
         else:  # the rules choose among the project's labels
             profile = self.profile(target)
             labels = doc._.stance_labels
-            valences = [0.0] + [cue_valence(doc, claim) for claim in prediction.claims]
+            valences = [0.0] + [cue_valence(claim, cue) if cue is not None else 0.0 for claim, cue in spans]
             decisions = []
             for unit, effect, valence in zip(units, effects, valences):
                 evidence = read_text(unit, profile)[1]
@@ -145,37 +145,33 @@ def without_report_frame(claim: Span) -> Span:
 def cue_effect(cue: Span) -> str | None:
     """What a cue does to its claim: `DENIES` ("denied", "rejected claims", "disputed"),
     `WITHHOLDS` ("refused to deny", "would neither confirm nor deny"), or None: no denial, or
-    one taken back ("did not deny"), where the claim's own words decide."""
-    if not any(token.lemma_.lower() in DENYING_CUE_LEMMAS or token.lower_ in DENYING_CUE_LEMMAS for token in cue):
-        return None
-    before = {token.lower_ for token in cue.doc[max(0, cue.start - CUE_NEGATION_WINDOW) : cue.end]}
-    if before & CUE_WITHHOLDING_WORDS:
-        return WITHHOLDS
-    return None if before & CUE_NEGATING_WORDS else DENIES
+    one taken back ("did not deny"), where the claim's own words decide. Read as a text's own
+    denial is (`stance_rules.denial_effect`), with the words before the cue."""
+    doc = cue.doc
+    for token in cue:
+        effect = denial_effect(doc, token.i)
+        if effect is not None:
+            return None if effect == TAKEN_BACK else effect
+    return None
 
 
-def cue_valence(doc: Doc, claim: ClaimPrediction) -> float:
+def cue_valence(claim: Span, cue: Span) -> float:
     """The tone of a cue that is its claim's only verb ("criticised" in "The mayor criticised
     the tram extension"; not "said" before a clause, which has a verb of its own); 0.0
     otherwise, and for a negated cue."""
-    if claim.cue is None:
+    if any(token.pos_ in ("VERB", "AUX") for token in claim):
         return 0.0
-    content = _char_span(doc, claim.claim)
-    if any(token.pos_ in ("VERB", "AUX") for token in content):
-        return 0.0
-    words = [token.lower_ for token in _char_span(doc, claim.cue)]
+    words = [token.lower_ for token in cue]
     if any(word in NEGATION_WORDS for word in words):
         return 0.0  # not criticising is not praising
     return sum(SENTIMENT_LEXICON.get(word, 0.0) for word in words)
 
 
-def _cue_words(doc: Doc, claim: ClaimPrediction) -> Span:
+def _cue_words(claim: Span, cue: Span) -> Span:
     """A claim's cue, and for a cue that refuses ("refused", "declined") the claim's first two
     words after it: in "refused to deny that ..." the claim starts "to deny"."""
-    cue = _char_span(doc, claim.cue)
-    content = _char_span(doc, claim.claim)
-    if content.start >= cue.end and any(token.lower_ in CUE_WITHHOLDING_WORDS for token in cue):
-        return doc[cue.start : min(content.start + 2, content.end)]
+    if claim.start >= cue.end and any(token.lower_ in CUE_WITHHOLDING_WORDS for token in cue):
+        return cue.doc[cue.start : min(claim.start + 2, claim.end)]
     return cue
 
 

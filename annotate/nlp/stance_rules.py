@@ -203,7 +203,8 @@ CUE_NEGATING_WORDS = frozenset("not n't never no nobody none failed fails fail".
 CUE_WITHHOLDING_WORDS = frozenset("neither nor refused refuses refuse declined declines decline".split())
 CUE_NEGATION_WINDOW = 4
 WITHHELD_RULE: tuple[str, str, float] = ("withholds", NEUTRAL, 0.55)  # unmeasured, as the denials'
-DENIES, WITHHOLDS = "denies", "withholds"  # what a cue does to its claim (`stance.cue_effect`)
+# What the words around a denying verb make of it (`denial_effect`).
+DENIES, WITHHOLDS, TAKEN_BACK = "denies", "withholds", "taken back"
 # "The mayor criticised the tram extension": the cue is the claim's only verb, and its tone is
 # the speaker's judgement of what the claim names. Confidences as the sentiment rules'.
 CUE_JUDGEMENT_RULES: tuple[tuple[str, str, float], ...] = (
@@ -414,6 +415,23 @@ def _nearest_depth(tokens: Sequence[Token], words: frozenset[str]) -> int | None
     return min(depths) if depths else None
 
 
+def is_denying_verb(token: Token) -> bool:
+    return token.lemma_.lower() in DENYING_CUE_LEMMAS or token.lower_ in DENYING_CUE_LEMMAS
+
+
+def denial_effect(tokens: Sequence[Token], index: int) -> str | None:
+    """What the words before a denying verb at `tokens[index]` make of it: `WITHHOLDS`
+    ("refused to deny", "neither confirm nor deny"), `TAKEN_BACK` ("did not deny", "nobody
+    denies"), `DENIES`; None for a word that is no verb of denying. The one reading of a
+    denial, for a text's own words and for a claim's cue (`stance.cue_effect`)."""
+    if not is_denying_verb(tokens[index]):
+        return None
+    before = {token.lower_ for token in tokens[max(0, index - CUE_NEGATION_WINDOW):index]}
+    if before & CUE_WITHHOLDING_WORDS:
+        return WITHHOLDS
+    return TAKEN_BACK if before & CUE_NEGATING_WORDS else DENIES
+
+
 def _judged_measure(token: Token) -> Token | None:
     """The measure a motion proposes that a sentiment word judges, rather than the motion's
     topic: "ban" in "opposes a ban on boxing" and "a ban would be a disaster" (QA9)."""
@@ -478,16 +496,17 @@ def is_parsed(tokens: Sequence[Token]) -> bool:
 def gather_evidence(tokens: Sequence[Token], target: TargetProfile, *, is_document: bool = False) -> Evidence:
     words = [t.lower_ for t in tokens]
     parsed = is_parsed(tokens)
-    stems = {token_stem(t) for t in tokens}
+    token_stems = [token_stem(t) for t in tokens]
+    stems = set(token_stems)
     # A bare topic's own words name it; they do not judge it ("gun control", "the death
     # penalty"), and a statement's own words restate it ("The CEO lied"). A motion's or a
     # position's words are the position taken ("... is harmful"): those still count.
     names_target = not (target.is_motion or target.is_normative or target.own_words_judge)
-    own = [names_target and is_content_word(t) and token_stem(t) in target.content_stems for t in tokens]
+    own = [names_target and is_content_word(t) and stem in target.content_stems for t, stem in zip(tokens, token_stems)]
     # Toward a motion against its topic, a word judging the measure it proposes ("opposes a
     # ban on boxing") judges the motion itself; the measure's own word then says nothing.
-    judging = {i for i, t in enumerate(tokens) if target.against_topic and parsed and _judged_measure(t) is not None}
-    measures = {_judged_measure(tokens[i]).i for i in judging}
+    judged = {i: m for i, t in enumerate(tokens) if (m := _judged_measure(t)) is not None} if target.against_topic and parsed else {}
+    judging, measures = set(judged), {m.i for m in judged.values()}
     sentiment = 0.0
     for i, word in enumerate(words):
         valence = SENTIMENT_LEXICON.get(word, 0.0) if not own[i] and tokens[i].i not in measures else 0.0
@@ -504,11 +523,11 @@ def gather_evidence(tokens: Sequence[Token], target: TargetProfile, *, is_docume
     hedges = [t for t in tokens if is_hedge(t)]
     refuting = [i for i, w in enumerate(words) if w in REFUTATION_WORDS and not own[i]]
     # "did not deny" takes the denial back; "refused to deny", "would neither confirm nor deny"
-    # withhold it, which hedges: as a claim's cue reads them (stance.cue_effect). Only a verb of
+    # withhold it, which hedges: as a claim's cue is read (`denial_effect`). Only a verb of
     # denying: "did not lie" is no denial taken back, its "not" negates the text (QA10).
-    denials = [i for i in refuting if tokens[i].lemma_.lower() in DENYING_CUE_LEMMAS or words[i] in DENYING_CUE_LEMMAS]
-    taken_back = [i for i in denials if set(words[max(0, i - CUE_NEGATION_WINDOW):i]) & CUE_NEGATING_WORDS]
-    withheld = [i for i in denials if set(words[max(0, i - CUE_NEGATION_WINDOW):i]) & CUE_WITHHOLDING_WORDS]
+    effects = {i: denial_effect(tokens, i) for i in refuting}
+    taken_back = [i for i, effect in effects.items() if effect == TAKEN_BACK]
+    withheld = [i for i, effect in effects.items() if effect == WITHHOLDS]
     # ... and the "not" of "did not deny" negates the denial, not what is denied.
     denial_negations = {j for i in taken_back for j in range(max(0, i - CUE_NEGATION_WINDOW), i) if words[j] in NEGATION_WORDS}
     return Evidence(
@@ -605,19 +624,21 @@ def rule_label(rule: str, labels: Sequence[str]) -> str | None:
     """The label `rule` suggests in a project with `labels` (None: the rule is passed over there)."""
     if rule == FALLBACK_RULE:
         return _fallback(labels)[0]
-    label = next(label for flag, label, _ in (*DECISION_ORDER, *DENIAL_RULES, WITHHELD_RULE, *CUE_JUDGEMENT_RULES) if flag == rule)
+    label = _RULES[rule][0]
     return label if label in labels else None
 
 
 def shipped_confidence(rule: str, labels: Sequence[str]) -> float:
     """The rule's confidence as measured on the dev sets (see `DECISION_ORDER`)."""
-    if rule == FALLBACK_RULE:
-        return _fallback(labels)[1]
-    return next(confidence for flag, _, confidence in (*DECISION_ORDER, *DENIAL_RULES, WITHHELD_RULE, *CUE_JUDGEMENT_RULES) if flag == rule)
+    return _fallback(labels)[1] if rule == FALLBACK_RULE else _RULES[rule][1]
 
 
 # The evidence flags, in decision order; the trained classifier sees them as features.
 RULE_FLAGS: tuple[str, ...] = tuple(flag for flag, _, _ in DECISION_ORDER)
-# Every rule a suggestion can name, in the order they are tried.
-ALL_RULES: tuple[str, ...] = (*RULE_FLAGS, *(rule for rule, _, _ in (*DENIAL_RULES, WITHHELD_RULE, *CUE_JUDGEMENT_RULES)),
-                               FALLBACK_RULE)
+# Every rule but the fallback: rule -> (label, confidence), in the order they are tried.
+_RULES: dict[str, tuple[str, float]] = {
+    rule: (label, confidence)
+    for rule, label, confidence in (*DECISION_ORDER, *DENIAL_RULES, WITHHELD_RULE, *CUE_JUDGEMENT_RULES)
+}
+# Every rule a suggestion can name.
+ALL_RULES: tuple[str, ...] = (*_RULES, FALLBACK_RULE)
