@@ -853,11 +853,14 @@ def _fit_to_quotations(doc: Doc, text: str, cand: Candidate, quotes: Sequence[Ch
 
 
 def candidates_for(doc: Doc, lexicon: Callable[[str], bool],
-                   sentences_tok: Sequence[tuple[int, int]] | None = None) -> list[Candidate]:
+                   sentences_tok: Sequence[tuple[int, int]] | None = None,
+                   quotes: Sequence[CharSpan] | None = None) -> list[Candidate]:
     """All rule candidates of a parsed document (features not yet lemma-weighted).
-    `sentences_tok` is `sentence_spans(doc)` if the caller has it already."""
+    `sentences_tok` is `sentence_spans(doc)` and `quotes` `find_quotations(doc.text)` if the
+    caller has them already."""
     text = doc.text  # built anew on every access: fetch it once per document
-    quotes = find_quotations(text)
+    if quotes is None:
+        quotes = find_quotations(text)
     if sentences_tok is None:
         sentences_tok = sentence_spans(doc)
     sentences = [_chars(doc, s, e) for s, e in sentences_tok]
@@ -926,17 +929,18 @@ def extract(doc: Doc, model: AttributionModel, quote_convention: str = "joined")
         raise ValueError(f"quote_convention must be one of {P.QUOTE_CONVENTIONS}, not {quote_convention!r}")
     sentences_tok = sentence_spans(doc)
     sentences = [_chars(doc, s, e) for s, e in sentences_tok]
-    candidates = candidates_for(doc, model.is_cue_lemma, sentences_tok)  # split once per document
+    text = doc.text
+    quotes = find_quotations(text)  # the candidates and the speakers read the same quotations
+    candidates = candidates_for(doc, model.is_cue_lemma, sentences_tok, quotes)  # split once per document
     for cand in candidates:
         _convention_features(cand, quote_convention)
         _lemma_features(cand, model.cue_rate)
         _score(cand, model.content_calibration(model.content_model.probability(cand.features)),
                model.e2e_calibration(model.e2e_model.probability(cand.features)))
     kept = _select(candidates, model.threshold_for(quote_convention))
-    text = doc.text
     for cand in kept:
         cand.speaker = _tidy_speaker(text, cand.speaker)
-    speakers, entity_of = normalise_speakers(doc, [c.speaker for c in kept], find_quotations(text))
+    speakers, entity_of = normalise_speakers(doc, [c.speaker for c in kept], quotes)
     last_entity: int | None = None
     for cand, entity in zip(kept, entity_of):
         # A quotation standing alone continues the last speaker before it.
