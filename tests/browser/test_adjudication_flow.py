@@ -182,7 +182,7 @@ def test_before_gold_a_row_says_whose_version_it_shows(browser, live_server, tra
     rule = Suggestion.objects.filter(sentence=officials).exclude(stance_rule="").first()
     machine = reviewer.locator("#panel .work .version").filter(has_text="machine:")
     expect(machine).to_contain_text(f"suggested by {rule.stance_model}: ")
-    expect(machine).to_contain_text("times here")  # ann2 and the annotator both judged it
+    expect(machine).to_contain_text("(kept 0 of 2 times here)")  # it suggested neutral; ann2 and the annotator took sides
     reviewer.context.close()
 
 

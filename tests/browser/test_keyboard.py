@@ -12,15 +12,25 @@ from tests.browser.test_review_flow import SEED, log_in, row, wait_saved
 pytestmark = pytest.mark.browser
 
 
-def test_pick_a_canonical_speaker_with_the_keyboard_alone(page, project, people):
-    """QA: each ↓ in the picker saved the speaker it reached, and the panel drawn again took the
-    focus, so the next ↓ went to the next sentence. The arrows only move; Enter saves, Esc cancels."""
-    document = import_documents(project=project, documents=parse_upload(SEED.name, SEED.read_bytes())).created[0]
+def seed_document(project):
+    return import_documents(project=project, documents=parse_upload(SEED.name, SEED.read_bytes())).created[0]
+
+
+def open_attributed_sentence(page, project, people):
+    """The seed article, assigned to the annotator and open on its first attributed sentence."""
+    document = seed_document(project)
     assign_documents(project=project, documents=[document], annotators=[people["annotator"]])
     attributed = document.sentences.filter(suggestions__speaker__isnull=False).order_by("index").first()
     log_in(page, "annotator")
     page.goto(f"/documents/{document.pk}/")
     row(page, attributed.index).locator(".idx").click()
+    return attributed
+
+
+def test_pick_a_canonical_speaker_with_the_keyboard_alone(page, project, people):
+    """QA: each ↓ in the picker saved the speaker it reached, and the panel drawn again took the
+    focus, so the next ↓ went to the next sentence. The arrows only move; Enter saves, Esc cancels."""
+    attributed = open_attributed_sentence(page, project, people)
     puts = []
     page.on("request", lambda request: puts.append(request) if request.method == "PUT" else None)
     picker = page.locator("#panel .claim select").first
@@ -65,12 +75,7 @@ def test_pick_a_canonical_speaker_with_the_keyboard_alone(page, project, people)
 def test_a_save_landing_while_picking_keeps_the_picker(page, project, people):
     """The panel is drawn again when a save comes back; it used to take the focus off the picker,
     so the next Enter accepted the sentence instead of saving the speaker the arrows had reached."""
-    document = import_documents(project=project, documents=parse_upload(SEED.name, SEED.read_bytes())).created[0]
-    assign_documents(project=project, documents=[document], annotators=[people["annotator"]])
-    attributed = document.sentences.filter(suggestions__speaker__isnull=False).order_by("index").first()
-    log_in(page, "annotator")
-    page.goto(f"/documents/{document.pk}/")
-    row(page, attributed.index).locator(".idx").click()
+    attributed = open_attributed_sentence(page, project, people)
     picker = page.locator("#panel .claim select").first
     values = picker.locator("option").evaluate_all("options => options.map((o) => o.value)")
     wanted = values[values.index(picker.input_value()) + 1]
@@ -97,7 +102,7 @@ def test_a_save_landing_while_picking_keeps_the_picker(page, project, people):
 def test_a_reviewer_merges_a_duplicate_speaker_and_renames_one(page, project, people):
     """`m` opens the document's speakers; a merge repoints the claims at once, on the page
     and in the database, and a rename shows up in the claim's speaker list."""
-    document = import_documents(project=project, documents=parse_upload(SEED.name, SEED.read_bytes())).created[0]
+    document = seed_document(project)
     suggestion = Suggestion.objects.filter(sentence__document=document, speaker__isnull=False).order_by("sentence__index").first()
     keep = suggestion.speaker
     duplicate = Speaker.objects.create(document=document, name="Duplicate of the first speaker")

@@ -120,7 +120,6 @@ const sentences = data.sentences.map(sentenceInUnits).map((row) => ({
   queue: Promise.resolve(),
   pending: 0, // saves queued or in flight
   confidence: weakest(row, "attribution"),
-  stanceConfidence: weakest(row, "stance"),
 }));
 
 let order = [];
@@ -131,8 +130,9 @@ function computeOrder() {
     order = order.filter((i) => sentences[i].disagreement.length || isFlagged(sentences[i]));
   }
   if (orderToggle.checked) {
+    // The stance's figure is read afresh: an open page takes in the project's record of each rule.
     order.sort((a, b) => sentences[a].confidence - sentences[b].confidence
-      || sentences[a].stanceConfidence - sentences[b].stanceConfidence || a - b);
+      || weakest(sentences[a], "stance") - weakest(sentences[b], "stance") || a - b);
   }
   // Reviewers see flagged sentences first.
   if (adjudicating) order.sort((a, b) => Number(isFlagged(sentences[b])) - Number(isFlagged(sentences[a])));
@@ -717,15 +717,9 @@ function scheduleRuleRecords() {
 }
 
 async function reloadRuleRecords() {
-  let response;
-  try {
-    response = await fetch(data.urls.stance_rules, { credentials: "same-origin" });
-  } catch (error) {
-    return;  // offline: the next save asks again
-  }
-  if (!response.ok) return;
-  const { rules_model: model, rules } = await response.json();
-  if (model !== data.stance_rules_model) return;
+  const answer = await getJson(data.urls.stance_rules);
+  if (!answer || answer.rules_model !== data.stance_rules_model) return;  // offline: the next save asks again
+  const { rules_model: model, rules } = answer;
   Object.assign(data.stance_rules, rules);
   // As the server does (selectors.suggestion_data): a rule's figure here, once judged here,
   // for its suggestions of the label it suggests now.
@@ -734,7 +728,6 @@ async function reloadRuleRecords() {
       const rule = x.stance_model === model ? rules[x.stance_rule] : null;
       if (rule && rule.reviewed && x.stance === rule.label) {
         x.confidence.stance = rule.confidence;
-        x.confidence.overall = Math.min(x.confidence.attribution, rule.confidence);
       }
     });
     renderRow(i);
@@ -746,16 +739,21 @@ async function reloadRuleRecords() {
 // page loaded. Only the panel shows speaker names, so only the panel is drawn again. False when
 // the list could not be fetched (offline, logged out): the page keeps the one it has.
 async function reloadSpeakers() {
-  let response;
-  try {
-    response = await fetch(data.urls.speakers, { credentials: "same-origin" });
-  } catch (error) {
-    return false;
-  }
-  if (!response.ok) return false;
-  speakers.splice(0, speakers.length, ...await response.json());
+  const fresh = await getJson(data.urls.speakers);
+  if (!fresh) return false;
+  speakers.splice(0, speakers.length, ...fresh);
   renderPanel();  // which keeps the picker's focus and the option it shows
   return true;
+}
+
+// A GET of the API's JSON; null when it could not be had (offline, logged out, refused).
+async function getJson(url) {
+  try {
+    const response = await fetch(url, { credentials: "same-origin" });
+    return response.ok ? await response.json() : null;
+  } catch (error) {
+    return null;
+  }
 }
 
 // Speaker `from` was merged into `to` (here, or elsewhere as a save found out): the page's copies
@@ -798,14 +796,9 @@ function speakerStatus(message) {
 // list (`speakers`, the picker's) may leave out what a blind page's user may not see.
 const curated = [];
 async function reloadCurated() {
-  let response;
-  try {
-    response = await fetch(data.urls.speakers_all || data.urls.speakers, { credentials: "same-origin" });
-  } catch (error) {
-    return false;
-  }
-  if (!response.ok) return false;
-  curated.splice(0, curated.length, ...await response.json());
+  const fresh = await getJson(data.urls.speakers_all || data.urls.speakers);
+  if (!fresh) return false;
+  curated.splice(0, curated.length, ...fresh);
   return true;
 }
 
@@ -885,7 +878,6 @@ async function manageSpeakers() {
 }
 if (speakersDialog) document.getElementById("manage-speakers").addEventListener("click", manageSpeakers);
 
-// The page's draft of their version in a conflict (null: withdrawn, untouched again).
 
 // After a conflict my undo steps rest on a version that is gone: undoing one would write over
 // (or withdraw) theirs. Forget them.
