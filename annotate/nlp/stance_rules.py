@@ -26,7 +26,7 @@ from typing import NamedTuple
 from spacy.tokens import Span, Token
 
 SUPPORT, OPPOSE, NEUTRAL = "support", "oppose", "neutral"
-RULES_MODEL_NAME = "rules-5"  # bumped whenever the rules decide differently
+RULES_MODEL_NAME = "rules-6"  # bumped whenever the rules decide differently
 
 # --- Word lists (lowercased surface forms) ---------------------------------------
 
@@ -51,6 +51,17 @@ HEDGE_WORDS = frozenset("""
     according believed appears seems
 """.split())
 
+# "claim" as a demand for money or land, which hedges nothing: the words before it
+# ("insurance claims", "filed a claim") and after it ("claims adjuster").
+DEMAND_CLAIM_MODIFIERS = frozenset("""
+    insurance compensation benefit benefits expense expenses damages injury pension
+    warranty refund tax asylum wage pay payment land territorial patent welfare disability
+    unemployment accident liability
+""".split())
+DEMAND_CLAIM_VERBS = frozenset("file files filed filing lodge lodges lodged lodging submit submits submitted settle settles settled pay pays paid process processed".split())
+DEMAND_CLAIM_HEADS = frozenset("adjuster adjusters process handler handlers department office".split())
+# What never follows the modal "may": a label's colon ("MAY:") and "Day" (May Day).
+NOT_AFTER_MODAL_MAY = frozenset({":", "day"})
 # Words before "May" that make it the month or a name: the modal never follows them.
 MONTH_PRECEDERS = frozenset("in on since until till from by during last next early late mid of the - –".split())
 MONTHS = frozenset("""january february march april june july august september october november december
@@ -447,13 +458,29 @@ def _judged_measure(token: Token) -> Token | None:
 
 
 def is_hedge(token: Token) -> bool:
-    """A hedge word, unless it is "May" the month or the name (`is_may_not_the_modal`), or the
-    "possible" of "as soon as possible"."""
+    """A hedge word, unless it is "May" the month or the name (`is_may_not_the_modal`), the
+    "possible" of "as soon as possible", or a claim for money (`is_demand_claim`)."""
     if token.lower_ not in HEDGE_WORDS:
         return False
     if token.lower_ == "possible":
         return not (token.i > 0 and token.doc[token.i - 1].lower_ == "as")
+    if token.lower_ in ("claim", "claims") and is_demand_claim(token):
+        return False
     return not (token.lower_ == "may" and is_may_not_the_modal(token))
+
+
+def is_demand_claim(token: Token) -> bool:
+    """"claim" in the sense of a demand ("insurance claims", "filed a claim", "the claims
+    process"), which reports nothing. Read from the words around it, so that it holds
+    without a parse: the word before names what is claimed or the filing of it, or the
+    word after makes "claims" a noun's modifier ("claims adjuster")."""
+    doc = token.doc
+    before = doc[token.i - 1].lower_ if token.i > 0 else ""
+    two_before = doc[token.i - 2].lower_ if token.i > 1 else ""
+    after = doc[token.i + 1].lower_ if token.i + 1 < len(doc) else ""
+    return (before in DEMAND_CLAIM_MODIFIERS or after in DEMAND_CLAIM_HEADS
+            or (before in ("a", "the", "their", "his", "her", "its", "our", "your") and two_before in DEMAND_CLAIM_VERBS)
+            or before in DEMAND_CLAIM_VERBS)
 
 
 def is_contrast_at(words: Sequence[str], index: int) -> bool:
@@ -471,8 +498,8 @@ def is_may_not_the_modal(token: Token) -> bool:
     doc = token.doc
     before = doc[token.i - 1] if token.i > 0 else None
     after = doc[token.i + 1] if token.i + 1 < len(doc) else None
-    if after is not None and (after.like_num or after.tag_ in INFLECTED_VERB_TAGS):
-        return True
+    if after is not None and (after.like_num or after.tag_ in INFLECTED_VERB_TAGS or after.lower_ in NOT_AFTER_MODAL_MAY):
+        return True  # "May 5", "May visits", "MAY: ...", "May Day"
     if before is None:
         return False
     if before.lower_ in MONTH_PRECEDERS or before.like_num or before.lower_ in MONTHS:

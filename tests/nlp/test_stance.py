@@ -150,6 +150,14 @@ def test_each_claim_gets_its_own_stance(nlp: Language) -> None:
          "claims that the old harbour bridge will reopen to traffic", ("oppose", "denies_support")),
         ("Engineers disputed that the old harbour bridge will reopen to traffic.",
          "the old harbour bridge will reopen to traffic", ("oppose", "denies_support")),
+        # the speaker's verdict after the claim is the denial's, not the claim's (QA9: it turned
+        # the denial over twice)
+        ("Officials dismissed the claim that the old harbour bridge will reopen to traffic as a myth.",
+         "the claim that the old harbour bridge will reopen to traffic as a myth", ("oppose", "denies_support")),
+        ("Officials rejected reports that the old harbour bridge will reopen to traffic as politically motivated.",
+         "reports that the old harbour bridge will reopen to traffic as politically motivated", ("oppose", "denies_support")),
+        ("Officials denied that the old harbour bridge will not reopen to traffic as a bogus rumour.",
+         "the old harbour bridge will not reopen to traffic as a bogus rumour", ("support", "denies_opposition")),
         # a denial of something unrelated says nothing of the target
         ("The mayor denied that she had taken a bribe.", "she had taken a bribe", ("neutral", "fallback")),
     ],
@@ -159,7 +167,7 @@ def test_a_denying_cue_gives_its_claim_the_other_side(nlp: Language, sentence: s
     with nlp.select_pipes(disable=["claimdesk_stance"]):
         doc = nlp(sentence)
     doc._.target = "The old harbour bridge will reopen to traffic"
-    cue = next(t for t in doc if t.lemma_ in ("deny", "say", "reject", "dispute"))
+    cue = next(t for t in doc if t.lemma_ in ("deny", "say", "reject", "dispute", "dismiss"))
     start = sentence.index(claim)
     claims = [ClaimPrediction(claim=(start, start + len(claim)), speaker=(0, 4), cue=(cue.idx, cue.idx + len(cue)))]
     doc._.prediction = DocumentPrediction(sentences=[], claims=claims, speakers=[])
@@ -183,10 +191,32 @@ def test_a_denying_cue_gives_its_claim_the_other_side(nlp: Language, sentence: s
         ("May visits the old harbour bridge as it reopens to traffic", False),
         ("This may delay the old harbour bridge reopening to traffic", True),
         ("Tolls on the old harbour bridge may rise in May", True),
+        # a label set in capitals, and the holiday (QA9)
+        ("MAY: the old harbour bridge reopens to traffic", False),
+        ("MAY DAY RALLY: the old harbour bridge reopens to traffic", False),
+        ("The old harbour bridge reopens to traffic on May Day", False),
     ],
 )
 def test_may_the_month_is_no_hedge(nlp: Language, text: str, hedged: bool) -> None:
     target = profile_target(nlp.tokenizer("The old harbour bridge will reopen to traffic"))
+    assert gather_evidence(nlp(text)[:], target).has_hedge is hedged
+
+
+@pytest.mark.parametrize(
+    ("text", "hedged"),
+    [
+        ("Residents filed insurance claims after the old harbour bridge reopened to traffic", False),
+        ("Drivers lodged a claim for damages when the old harbour bridge reopened to traffic", False),
+        ("The claims office opened as the old harbour bridge reopened to traffic", False),
+        # a claim that reports something still hedges
+        ("Residents made claims that the old harbour bridge reopened to traffic", True),
+        ("The council claims the old harbour bridge reopened to traffic", True),
+        ("Meteorite claim: the old harbour bridge reopened to traffic", True),
+    ],
+)
+def test_a_claim_for_money_is_no_hedge(nlp: Language, text: str, hedged: bool) -> None:
+    """QA9: "insurance claims" hedged the sentence they stand in."""
+    target = profile_target(nlp.tokenizer("The old harbour bridge reopened to traffic"))
     assert gather_evidence(nlp(text)[:], target).has_hedge is hedged
 
 
@@ -451,6 +481,11 @@ def test_a_target_saying_what_should_be_is_judged_by_praise_and_blame():
         ("The mayor did not criticise the tram extension.", "The tram extension", ("neutral", "fallback")),
         # a cue before a clause is no judgement: the clause has a verb of its own
         ("The mayor said the tram extension would open in May.", "The tram extension", ("neutral", "fallback")),
+        # ... but a noun phrase holding a verb is still what the cue judges (QA9)
+        ("The mayor criticised the decision to build the tram extension.", "The tram extension",
+         ("oppose", "cue_blames")),
+        ("The mayor praised the decision to build the tram extension.", "The tram extension",
+         ("support", "cue_praises")),
     ],
 )
 def test_a_cue_that_is_the_claims_only_verb_judges_it(text: str, target: str, expected) -> None:
