@@ -159,6 +159,34 @@ def test_predict_reports_a_line_that_is_not_utf8_and_goes_on(tmp_path):
     assert [json.loads(line)["id"] for line in sink.read_text().splitlines()] == ["a", "c"]
 
 
+def test_predict_skips_a_lone_surrogate_or_nan_and_goes_on(tmp_path):
+    """QA11: "\\ud800" stopped the whole run inside spaCy; NaN would be written back as invalid JSON."""
+    source, sink = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_text('{"id": "a", "text": "Officials said yes."}\n'
+                      '{"id": "b", "text": "Bad \\ud800 surrogate, said Bob."}\n'
+                      '{"id": NaN, "text": "Critics said no."}\n'
+                      '{"id": "d", "text": "Critics said no.", "meta": {"k": ["x\\udfff"]}}\n'
+                      '{"id": "e", "text": "Critics said no."}\n', encoding="utf-8")
+    err = StringIO()
+    with pytest.raises(SystemExit):
+        call_command("predict", str(source), str(sink), no_progress=True, stderr=err)
+    assert "line 2: holds an unpaired surrogate (U+D800), which is no character; skipped" in err.getvalue()
+    assert "line 3: not valid JSON (NaN is not a JSON value); skipped" in err.getvalue()
+    assert "line 4: holds an unpaired surrogate (U+DFFF)" in err.getvalue()
+    assert [json.loads(line)["id"] for line in sink.read_text().splitlines()] == ["a", "e"]
+
+
+def test_predict_refuses_to_write_over_its_input(tmp_path):
+    """QA11: the same path for both emptied the input and wrote nothing."""
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": "a", "text": "Officials said yes."}\n', encoding="utf-8")
+    (tmp_path / "link.jsonl").symlink_to(source)
+    for output in (source, tmp_path / "link.jsonl", tmp_path / "." / "in.jsonl"):
+        with pytest.raises(CommandError, match="the output is the input file"):
+            call_command("predict", str(source), str(output), no_progress=True, stderr=StringIO())
+    assert source.read_text(encoding="utf-8") == '{"id": "a", "text": "Officials said yes."}\n'
+
+
 def test_predict_follows_the_quote_convention(tmp_path):
     text = '"We will build it," the mayor said. "It will be ready in May."'
     source = tmp_path / "in.jsonl"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sys
 from collections.abc import Iterator
 from dataclasses import asdict
@@ -69,6 +70,12 @@ def prediction_record(doc_id: Any, text: str, prediction: DocumentPrediction) ->
     }
 
 
+def _same_file(input_path: str, output_path: str) -> bool:
+    if "-" in (input_path, output_path) or not os.path.exists(output_path) or not os.path.exists(input_path):
+        return False
+    return os.path.samefile(input_path, output_path)
+
+
 class Command(BaseCommand):
     help = "Pre-annotate a JSONL file of texts (speakers, cues, claims, stances) without touching the database."
     requires_system_checks: list[str] = []  # runs without a secret key or a database
@@ -96,6 +103,9 @@ class Command(BaseCommand):
                 load_stance_classifier(options["stance_model"])  # a bad folder fails here, not at the first line
         except (OSError, ValueError) as error:
             raise CommandError(f"Could not load the pipeline: {error}") from None
+        if _same_file(options["input"], options["output"]):
+            # Opening the output empties it before a line of the input is read.
+            raise CommandError(f"{options['output']}: the output is the input file; write the predictions elsewhere")
         if options["input"] == "-":
             if isinstance(sys.stdin, io.TextIOWrapper):  # a real stdin, not a test's StringIO
                 sys.stdin.reconfigure(errors="surrogateescape")  # as open_text: a bad byte spoils one line
