@@ -80,6 +80,21 @@ def test_csv_has_a_row_per_claim_and_keeps_the_suggestion_beside_it(labelled):
     assert set(json.loads(read(labelled.project, "jsonl").splitlines()[0])) - {"suggestions", "annotations"} <= rows[0].keys()
 
 
+def test_csv_cells_a_spreadsheet_would_run_are_kept_as_text(project):
+    """QA11: a title or sentence starting with "=" went out as a live formula; JSON keeps the text exactly."""
+    from annotate.services.imports import import_documents, parse_text
+
+    text = "=1+2 the minister said that formulas are fine.\n\n@council Officials said the plan works."
+    import_documents(project=project, documents=parse_text(text, title='=HYPERLINK("http://evil.example","click")'))
+    rows = list(csv.DictReader(io.StringIO(read(project, "csv"))))
+    assert {row["document_title"] for row in rows} == {'\'=HYPERLINK("http://evil.example","click")'}
+    assert [row["sentence_text"][:5] for row in rows] == ["'=1+2", "'@cou"]
+    assert all(row["sentence_start"].isdigit() for row in rows)  # numbers are numbers still
+    (document,) = json.loads(read(project, "json"))["documents"]
+    assert document["document_title"].startswith("=HYPERLINK")
+    assert document["sentences"][0]["sentence_text"].startswith("=1+2")
+
+
 def test_annotators_export_only_their_own_work(labelled, people):
     sentence = labelled.sentences.get(index=2)
     save_sentence_annotation(sentence=sentence, user=people["reviewer"], status="no_claim", claims=[], expected_version=None)

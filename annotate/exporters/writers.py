@@ -19,6 +19,8 @@ SUGGESTION_FIELDS = (
 )
 SENTENCE_FIELDS = ("document_id", "document_title", "document_url", "stance_target", "sentence_index", "sentence_start",
                    "sentence_end", "sentence_text")
+# What makes a spreadsheet read a cell as a formula, tab and carriage return included.
+FORMULA_STARTS = frozenset("=+-@\t\r")
 ANNOTATION_FIELDS = ("annotator", "kind", "status", "version", "annotated_at")
 
 
@@ -89,7 +91,7 @@ class CsvWriter(Writer):
         writer.writeheader()
         for record in records:
             for row in self._rows(record):
-                writer.writerow(row)
+                writer.writerow({field: spreadsheet_safe(value) for field, value in row.items()})
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
@@ -118,6 +120,15 @@ class CsvWriter(Writer):
             for index, claim in enumerate(annotation["claims"]):
                 suggestion = by_id.get(claim["suggestion_id"]) or (suggestions[index] if index < len(suggestions) else None)
                 yield {**base, **person, "claim_index": index, **{f: claim[f] for f in CLAIM_FIELDS}, **suggested(suggestion)}
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula ("=HYPERLINK(...)", "+1", "@SUM",
+    "-2+3"), with an apostrophe before it, which spreadsheets hide and do not run (OWASP's advice
+    on CSV injection). Only CSV is opened in spreadsheets: JSON and JSONL keep texts exactly."""
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+        return "'" + value
+    return value
 
 
 class AttributionGoldWriter(JsonlWriter):
