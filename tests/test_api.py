@@ -391,3 +391,20 @@ def test_agreement_is_reused_until_the_projects_work_changes(document, people, d
                                                 {"status": "no_claim", "version": None, "claims": []}, format="json")
     assert saved.status_code == 200
     assert reviewer.get(url).json()["annotators"] == [people["annotator"].username]
+
+
+def test_an_unauthenticated_script_is_challenged_for_basic_but_a_page_is_not(document, people):
+    """QA11: 403 without a challenge stopped clients that wait for one (wget, curl --anyauth)."""
+    import base64
+
+    url = f"/api/projects/{document.project_id}/export/csv/"
+    script = APIClient().get(url)
+    assert script.status_code == 401 and script["WWW-Authenticate"].startswith("Basic")
+    # The page's own fetches: a challenge would open the browser's password dialog.
+    page = APIClient().get(url, headers={"Sec-Fetch-Mode": "same-origin"})
+    assert page.status_code == 403 and "WWW-Authenticate" not in page
+    people["annotator"].set_password("s3cret-pass")
+    people["annotator"].save()
+    token = base64.b64encode(b"annotator:s3cret-pass").decode()
+    answered = APIClient().get(url, headers={"Authorization": f"Basic {token}"})
+    assert answered.status_code == 200

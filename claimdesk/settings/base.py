@@ -133,9 +133,10 @@ SESSION_COOKIE_SECURE = env_bool("CLAIMDESK_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 REST_FRAMEWORK = {
+    # Basic first: its challenge makes an unauthenticated script's answer a 401 (see the class).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "annotate.api.authentication.ChallengingBasicAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
