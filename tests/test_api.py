@@ -286,6 +286,9 @@ def test_document_list_filters_and_ordering(document, people):
     unknown = client.get(url + "?ordering=banana")
     assert unknown.status_code == 400 and "unknown field 'banana'" in unknown.json()["ordering"][0]
     assert client.get(url + "?published_after=yesterday").status_code == 400
+    assert ids("?unfinished=1") == [document.pk, third.pk] and ids("?unfinished=0") == [second.pk]
+    maybe = client.get(url + "?unfinished=maybe")  # QA11: was every document, with 200
+    assert maybe.status_code == 400 and "unfinished" in maybe.json()
 
 
 def test_document_list_and_review_cost_a_fixed_number_of_queries(document, people, django_assert_max_num_queries):

@@ -15,7 +15,12 @@ class DocumentFilter(django_filters.FilterSet):
     done yet), `?published_after=` / `?published_before=` (dates, inclusive)."""
 
     title = django_filters.CharFilter(lookup_expr="icontains")
-    unfinished = django_filters.BooleanFilter(method="filter_unfinished", label="with sentences you have not done yet")
+    # A choice, not django-filter's BooleanFilter, which reads "?unfinished=maybe" as no filter at
+    # all and returns every document; here it is a 400 naming the field (QA11).
+    unfinished = django_filters.TypedChoiceFilter(
+        choices=[(word, word) for word in ("true", "false", "1", "0")], coerce=lambda word: word in ("true", "1"),
+        method="filter_unfinished", label="with sentences you have not done yet",
+    )
     published_after = django_filters.DateFilter(field_name="published", lookup_expr="gte")
     published_before = django_filters.DateFilter(field_name="published", lookup_expr="lte")
 
