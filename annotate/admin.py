@@ -18,6 +18,7 @@ from annotate.models import (
     ImportJob,
     Membership,
     Project,
+    Role,
     Sentence,
     Speaker,
     StanceLabel,
@@ -49,7 +50,88 @@ def _project_of(obj: models.Model) -> Project:
     return obj if path is None else reduce(getattr, path.split("__"), obj)
 
 
-class AuditedAdmin(admin.ModelAdmin):
+def administered_projects(request) -> frozenset[int]:
+    """The ids of the projects the request's user is an admin of; read once per request."""
+    if not hasattr(request, "_administered_projects"):
+        request._administered_projects = frozenset(
+            Membership.objects.filter(user=request.user, role=Role.ADMIN).values_list("project_id", flat=True)
+        )
+    return request._administered_projects
+
+
+class ProjectScopedInline(admin.options.InlineModelAdmin):
+    """The rows of a project's page (its labels, its members): a project admin may view, add,
+    change and delete them on the pages of their own projects (`ProjectScoped`)."""
+
+    def _may(self, request, obj) -> bool:
+        projects = administered_projects(request)
+        return bool(projects) and (obj is None or obj.pk in projects)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return super().has_view_permission(request, obj) if request.user.is_superuser else self._may(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) if request.user.is_superuser else self._may(request, obj)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return super().has_add_permission(request, obj) if request.user.is_superuser else self._may(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) if request.user.is_superuser else self._may(request, obj)
+
+
+class ProjectScoped(admin.ModelAdmin):
+    """A superuser sees and changes everything, as Django's permissions allow. Anyone else sees
+    and changes only the rows of the projects they administer, whatever Django permissions they
+    hold: a project's admin manages its labels, people and documents here, and staff who are
+    only annotators somewhere can neither see other projects nor raise their own role (QA11)."""
+
+    def _administered(self, request) -> frozenset[int]:
+        return administered_projects(request)
+
+    def _may(self, request, obj) -> bool:
+        projects = administered_projects(request)
+        return bool(projects) and (obj is None or _project_of(obj).pk in projects)
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        if request.user.is_superuser:
+            return rows
+        path = _project_path(self.model)
+        return rows.filter(**{"pk__in" if path is None else f"{path}__in": self._administered(request)})
+
+    def has_module_permission(self, request) -> bool:
+        return super().has_module_permission(request) if request.user.is_superuser else bool(self._administered(request))
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return super().has_view_permission(request, obj) if request.user.is_superuser else self._may(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) if request.user.is_superuser else self._may(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) if request.user.is_superuser else self._may(request, obj)
+
+    def has_add_permission(self, request) -> bool:
+        # A new row must belong to a project the user administers (see formfield_for_foreignkey);
+        # a new project is for superusers.
+        if request.user.is_superuser:
+            return super().has_add_permission(request)
+        return self.model is not Project and bool(self._administered(request))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.related_model is Project and not request.user.is_superuser:
+            kwargs["queryset"] = Project.objects.filter(pk__in=self._administered(request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_autocomplete_fields(self, request):
+        # The user search asks Django's own user admin, which a project admin may not use: a
+        # plain list of accounts instead.
+        fields = super().get_autocomplete_fields(request)
+        return fields if request.user.is_superuser else [f for f in fields if f != "user"]
+
+
+class AuditedAdmin(ProjectScoped):
     """Records every save and delete made in the admin, with the changed fields before and after."""
 
     def save_model(self, request, obj, form, change) -> None:
@@ -120,7 +202,7 @@ class StanceLabelForm(forms.ModelForm):
             self.fields["value"].disabled = True
 
 
-class StanceLabelInline(admin.TabularInline):
+class StanceLabelInline(ProjectScopedInline, admin.TabularInline):
     model = StanceLabel
     form = StanceLabelForm
     extra = 0
@@ -145,10 +227,14 @@ class StanceLabelInline(admin.TabularInline):
         return formset
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ProjectScopedInline, admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
+
+    def get_autocomplete_fields(self, request):
+        # As in ProjectScoped: a project admin picks from a plain list of accounts.
+        return super().get_autocomplete_fields(request) if request.user.is_superuser else []
 
 
 @admin.register(Project)
@@ -169,7 +255,7 @@ class ProjectAdmin(AuditedAdmin):
 @admin.register(Membership)
 class MembershipAdmin(AuditedAdmin):
     list_display = ["user", "project", "role", "created_at"]
-    list_filter = ["role", "project"]
+    list_filter = ["role", ("project", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["user__username", "user__email", "project__name"]
     autocomplete_fields = ["user", "project"]
 
@@ -177,7 +263,7 @@ class MembershipAdmin(AuditedAdmin):
 @admin.register(Document)
 class DocumentAdmin(AuditedAdmin):
     list_display = ["title", "project", "author", "published", "created_at"]
-    list_filter = ["project", "published"]
+    list_filter = [("project", admin.RelatedOnlyFieldListFilter), "published"]
     search_fields = ["title", "author", "source_url", "text"]
     # The project too: moving a document would carry its work and suggestions, whose labels
     # belong to the old project, into another one.
@@ -207,7 +293,7 @@ class DeletedOnlyWithTheirDocument:
 
 
 @admin.register(Speaker)
-class SpeakerAdmin(DeletedOnlyWithTheirDocument, admin.ModelAdmin):
+class SpeakerAdmin(DeletedOnlyWithTheirDocument, ProjectScoped):
     """Shown only: reviewers rename and merge speakers on the review page (`m`), where every
     claim follows and each change is audited; deleting one would strip it from claims."""
 
@@ -223,7 +309,7 @@ class SpeakerAdmin(DeletedOnlyWithTheirDocument, admin.ModelAdmin):
 
 
 @admin.register(Sentence)
-class SentenceAdmin(DeletedOnlyWithTheirDocument, admin.ModelAdmin):
+class SentenceAdmin(DeletedOnlyWithTheirDocument, ProjectScoped):
     """Shown only: sentences are the document's structure, and people's work hangs on them."""
 
     list_display = ["document", "index", "start", "end"]
@@ -236,9 +322,9 @@ class SentenceAdmin(DeletedOnlyWithTheirDocument, admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ProjectScoped):
     list_display = ["created_at", "project", "actor", "action", "object_type", "object_id"]
-    list_filter = ["action", "project"]
+    list_filter = ["action", ("project", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["object_id", "actor__username"]
 
     def has_add_permission(self, request) -> bool:
@@ -265,25 +351,25 @@ class ReadOnlyAdmin(AuditedAdmin):
 @admin.register(Assignment)
 class AssignmentAdmin(ReadOnlyAdmin):
     list_display = ["document", "annotator", "assigned_by", "created_at"]
-    list_filter = ["document__project"]
+    list_filter = [("document__project", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["document__title", "annotator__username"]
 
 
 @admin.register(Comment)
 class CommentAdmin(ReadOnlyAdmin):
     list_display = ["sentence", "author", "created_at", "resolved_at"]
-    list_filter = ["sentence__document__project"]
+    list_filter = [("sentence__document__project", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["text", "author__username"]
 
 
 @admin.register(StanceModel)
 class StanceModelAdmin(ReadOnlyAdmin):
     list_display = ["project", "version", "status", "is_active", "created_at", "finished_at"]
-    list_filter = ["project", "status", "is_active"]
+    list_filter = [("project", admin.RelatedOnlyFieldListFilter), "status", "is_active"]
 
 
 @admin.register(ImportJob)
 class ImportJobAdmin(ReadOnlyAdmin):
     list_display = ["project", "source", "status", "processed", "total", "created_at"]
-    list_filter = ["project", "status"]
+    list_filter = [("project", admin.RelatedOnlyFieldListFilter), "status"]
     exclude = ["documents"]

@@ -58,7 +58,8 @@ class StanceLabel(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="labels")
     value = models.SlugField(max_length=40, help_text="Stable name written to exports, e.g. 'support'.")
     name = models.CharField(max_length=80, help_text="What annotators see.")
-    key = models.CharField(max_length=1, help_text="Keyboard key, 1–9; also the label's position.")
+    key = models.CharField(max_length=1, help_text="Keyboard key, 1–9; also the label's position.",
+                           validators=[RegexValidator(r"^[1-9]$", "Use one digit from 1 to 9.")])
     color = models.CharField(
         max_length=7, default="#6b7280", validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use #RRGGBB.")]
     )
@@ -69,8 +70,12 @@ class StanceLabel(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["project", "value"], name="stancelabel_unique_value"),
             models.UniqueConstraint(fields=["project", "key"], name="stancelabel_unique_key"),
-            models.CheckConstraint(condition=Q(key__in=list("123456789")), name="stancelabel_key_digit"),
-            models.CheckConstraint(condition=Q(color__regex=r"^#[0-9a-fA-F]{6}$"), name="stancelabel_color_hex"),
+            # The messages are what a form says (the admin's label rows), in place of Django's
+            # "Constraint … is violated".
+            models.CheckConstraint(condition=Q(key__in=list("123456789")), name="stancelabel_key_digit",
+                                   violation_error_message="The key must be one digit from 1 to 9: it is the key that sets the label."),
+            models.CheckConstraint(condition=Q(color__regex=r"^#[0-9a-fA-F]{6}$"), name="stancelabel_color_hex",
+                                   violation_error_message="The colour must be written #rrggbb, e.g. #1f77b4."),
         ]
 
     def __str__(self) -> str:

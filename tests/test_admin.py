@@ -192,3 +192,84 @@ def test_delete_queryset_reads_the_projects_with_the_rows(document, people, djan
         assert not Comment.objects.filter(pk__in=[c.pk for c in comments]).exists()
         assert _deleted_comment_events(comments) == _expected_comment_events(comments, document.project)
     assert counts[2] == counts[10], counts
+
+
+def test_a_bad_label_key_or_colour_is_said_in_words(superuser_client, project):
+    """QA11: the admin said "Constraint “stancelabel_key_digit” is violated."."""
+    labels = list(project.labels.order_by("key"))
+    for row, message in (({"value": "nkey", "name": "Nkey", "key": "n", "color": "#123456"}, "one digit from 1 to 9"),
+                         ({"value": "nkey", "name": "Nkey", "key": "\u0665", "color": "#123456"}, "one digit from 1 to 9"),
+                         ({"value": "grey", "name": "Grey", "key": "5", "color": "grey"}, "#RRGGBB")):
+        response = superuser_client.post(f"/admin/annotate/project/{project.pk}/change/", _label_formset(project, labels, [row]))
+        assert response.status_code == 200 and message in response.content.decode()
+        assert "is violated" not in response.content.decode()
+    assert project.labels.count() == 3
+
+
+@pytest.fixture
+def project_admin(client, project, make_user):
+    """An admin of `project` without Django's staff flag, and a second project they are not in."""
+    from annotate.models import Role
+    from annotate.services.projects import membership_set
+
+    user = make_user("lead")
+    membership_set(project=project, user=user, role=Role.ADMIN)
+    client.force_login(user)
+    return user
+
+
+def test_a_project_admin_manages_their_own_project_in_the_admin(client, project_admin, project, make_user):
+    """QA11: project admins had no way to add people or edit labels unless Django staff, and then saw every project."""
+    from annotate.models import Membership, Role
+    from annotate.services.projects import membership_set
+
+    other = project_create(name="Someone else's project", stance_target="Other")
+    newcomer = make_user("newcomer")
+    assert client.get("/admin/").status_code == 200
+    projects = client.get("/admin/annotate/project/").content.decode()
+    assert project.name in projects and other.name not in projects
+    assert client.get(f"/admin/annotate/project/{other.pk}/change/").status_code == 302  # "does not exist", to the index
+    assert client.get("/admin/annotate/project/add/").status_code == 403  # new projects are for superusers
+    assert client.get("/admin/auth/user/").status_code == 403
+    # People: add one to their own project; another project is no choice.
+    added = client.post("/admin/annotate/membership/add/", {"user": newcomer.pk, "project": project.pk, "role": Role.ANNOTATOR})
+    assert added.status_code == 302, added.content[:2000]
+    assert Membership.objects.filter(user=newcomer, project=project, role=Role.ANNOTATOR).exists()
+    refused = client.post("/admin/annotate/membership/add/", {"user": newcomer.pk, "project": other.pk, "role": Role.ADMIN})
+    assert refused.status_code == 200 and not Membership.objects.filter(project=other).exists()
+    membership_set(project=other, user=newcomer, role=Role.ANNOTATOR)
+    theirs = Membership.objects.get(project=other, user=newcomer)
+    assert client.get(f"/admin/annotate/membership/{theirs.pk}/change/").status_code == 302
+    # Labels, on their own project's page.
+    labels = list(project.labels.order_by("key"))
+    data = _label_formset(project, labels, [{"value": "mixed", "name": "Mixed", "key": "4", "color": "#123456"}])
+    assert client.post(f"/admin/annotate/project/{project.pk}/change/", data).status_code == 302
+    assert project.labels.filter(value="mixed").exists()
+    assert AuditEvent.objects.filter(project=project, action="stancelabel.add", actor=project_admin).exists()
+
+
+def test_staff_who_only_annotate_cannot_see_or_raise_their_role(client, project, make_user):
+    """QA11: a staff account with the admin's model permissions, an annotator in the project, set its own role to admin."""
+    from django.contrib.auth.models import Permission
+
+    from annotate.models import Membership, Role
+    from annotate.services.projects import membership_set
+
+    user = make_user("staffer")
+    user.is_staff = True
+    user.save()
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="annotate"))
+    membership_set(project=project, user=user, role=Role.ANNOTATOR)
+    client.force_login(user)
+    mine = Membership.objects.get(user=user, project=project)
+    assert client.get(f"/admin/annotate/project/{project.pk}/change/").status_code == 403
+    client.post(f"/admin/annotate/membership/{mine.pk}/change/", {"user": user.pk, "project": project.pk, "role": Role.ADMIN})
+    mine.refresh_from_db()
+    assert mine.role == Role.ANNOTATOR
+    assert project.name not in client.get("/admin/annotate/project/").content.decode()
+
+
+def test_an_annotator_is_not_let_into_the_admin(client, people):
+    client.force_login(people["annotator"])
+    assert client.get("/admin/").status_code == 302
+    assert "not authorized" in client.get("/admin/", follow=True).content.decode()

@@ -40,6 +40,11 @@ def test_project_page_by_role(login, people, document):
     assert "Sample" in annotator_page and "Import documents" not in annotator_page and "Adjudicate" not in annotator_page
     admin_page = login(people["admin"]).get(f"/projects/{document.project_id}/").content.decode()
     assert "Import documents" in admin_page and "Assign all documents automatically" in admin_page
+    assert f'href="/admin/annotate/project/{document.project_id}/change/" id="manage-project"' in admin_page
+    assert "manage-project" not in annotator_page
+    # ... and the link opens for the project's admin, who is no Django staff (QA11)
+    assert not people["admin"].is_staff
+    assert login(people["admin"]).get(f"/admin/annotate/project/{document.project_id}/change/").status_code == 200
     assert "Agreement" in admin_page and "not enough data" in admin_page
     assert "<strong>Be careful.</strong>" in admin_page, "guidelines are rendered from Markdown"
     from annotate.services.annotations import save_sentence_annotation

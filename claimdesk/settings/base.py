@@ -41,7 +41,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "annotate.admin_config.ClaimDeskAdminConfig",  # django.contrib.admin, open to project admins
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
