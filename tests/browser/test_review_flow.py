@@ -682,6 +682,29 @@ def test_low_confidence_is_about_the_attribution_and_a_doubtful_stance_shows_on_
             page.keyboard.press("j")
 
 
+def test_a_field_a_person_changed_shows_no_machine_confidence(page: Page, document, people):
+    """QA11: after "s" on another speaker, or another stance key, the panel still showed the
+    machine's confidence beside the person's value."""
+    target = pick_target(document)
+    log_in(page, "annotator")
+    page.goto(f"/documents/{document.pk}/")
+    row(page, target.sentence.index).locator(".idx").click()
+    claim = page.locator("#panel .claim").first
+    for field in ("speaker", "cue", "claim"):
+        expect(claim.locator(f".field:has([data-field='{field}']) .conf")).to_have_count(1)
+    expect(claim.locator(".field.stances .conf")).to_have_count(1 if target.suggestion.stance_id else 0)
+    drag_select(page, target.sentence.index, *target.speaker)
+    page.keyboard.press("s")
+    wait_saved(page, target.sentence.index)
+    expect(claim.locator(".field:has([data-field='speaker']) .conf")).to_have_count(0)
+    expect(claim.locator(".field:has([data-field='cue']) .conf")).to_have_count(1)  # untouched: still the machine's
+    page.keyboard.press(target.stance_key)
+    wait_saved(page, target.sentence.index)
+    expect(claim.locator(".field.stances .conf")).to_have_count(0)
+    suggested = target.suggestion.stance.name if target.suggestion.stance_id else "no stance"
+    expect(claim.locator(".model")).to_contain_text(f"suggested {suggested} by {target.suggestion.stance_model}")
+
+
 def test_a_retired_stance_stays_on_show_where_it_is_stored(page: Page, document, people):
     """QA: with its stored stance retired, a sentence's panel marked no stance as chosen while its row said "Oppose"."""
     sentence = first_suggested(document)
@@ -698,7 +721,7 @@ def test_a_retired_stance_stays_on_show_where_it_is_stored(page: Page, document,
     chosen = stances.and_(page.locator(".chosen"))
     expect(chosen).to_have_text("Oppose (retired)")
     expect(chosen).to_be_disabled()
-    expect(row(page, sentence.index).locator(".badge")).to_have_text("Oppose")
+    expect(row(page, sentence.index).locator(".badge")).to_have_text("Oppose (retired)")  # the row says so too (QA11)
 
     page.keyboard.press("2")  # no choice any more
     expect(page.locator("#panel .hint")).to_have_text("“Oppose” is retired: choose another label.")

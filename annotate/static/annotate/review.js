@@ -264,7 +264,7 @@ function renderRow(i) {
       label ? el("span", {
         class: doubtful ? "badge doubtful" : "badge", style: `--label-color: ${label.color}`,
         title: stanceConfidence === null ? null : `stance confidence ${stanceConfidence.toFixed(2)}`,
-      }, label.name) : null,
+      }, labelText(label)) : null,
       suggested && suggested.retiredStance ? el("span", {
         class: "badge doubtful", title: retiredText(suggested),
       }, "no stance") : null,
@@ -370,7 +370,10 @@ function renderPanel() {
     // An annotator's untouched version is theirs, even where it started from the suggestion.
     const suggestion = s.draft.from && !s.draft.status ? null : s.suggestions.find((x) => x.id === claim.suggestion_id);
     // A field the suggestion does not have (no speaker or cue: the author's own claim) has no confidence to show.
-    const conf = (field) => (suggestion && suggestion[field] ? el("span", { class: "conf" }, `conf ${suggestion.confidence[field].toFixed(2)}`) : null);
+    // ... nor does a field a person changed: the machine's figure was about its own value (QA11).
+    const kept = (field) => (field === "stance" ? claim.stance === suggestion.stance : sameSpan(claim[field], suggestion[field]));
+    const conf = (field) => (suggestion && suggestion[field] && kept(field)
+      ? el("span", { class: "conf" }, `conf ${suggestion.confidence[field].toFixed(2)}`) : null);
     const speakerWhere = claim.speaker && (claim.speaker[0] < s.start || claim.speaker[1] > s.end)
       ? ` (in sentence ${1 + sentences.findIndex((x) => claim.speaker[0] >= x.start && claim.speaker[0] < x.end)})` : "";
     children.push(el("div", { class: `claim ${c === s.activeClaim ? "active" : ""}`, dataset: { claim: c } },
@@ -390,7 +393,7 @@ function renderPanel() {
           disabled: label.retired, onclick: () => setStance(label.key),
         }, label.retired ? labelText(label) : [el("kbd", {}, label.key), ` ${label.name}`])),
         suggestion && suggestion.retiredStance ? el("span", { class: "conf" }, retiredText(suggestion)) : conf("stance"),
-        suggestion ? el("span", { class: "model" }, suggestedBy(suggestion)) : null),
+        suggestion ? el("span", { class: "model" }, suggestedBy(suggestion, kept("stance"))) : null),
     ));
   });
   if (adjudicating || s.work.length) children.push(renderWork(s));
@@ -440,13 +443,19 @@ function describeClaims(claims) {
 
 // Who made a suggestion; for one of the stance rules, which rule and how often this project's
 // people have kept what it suggests (the figure its confidence now rests on).
-function suggestedBy(suggestion) {
+// Who suggested the stance, and why; once a person chose another, also what it was.
+function suggestedBy(suggestion, kept = true) {
+  const what = kept ? "suggested" : `suggested ${stanceName(suggestion.stance)}`;
   const rule = suggestion.stance_model === data.stance_rules_model ? data.stance_rules[suggestion.stance_rule] : null;
-  if (!rule) return `suggested by ${suggestion.stance_model || suggestion.model}`;
+  if (!rule) return `${what} by ${suggestion.stance_model || suggestion.model}`;
   // No record in a blind project: how often others kept it is part of their work.
   const record = rule.reviewed === undefined ? ""
     : rule.reviewed ? ` (kept ${rule.kept} of ${rule.reviewed} times here)` : " (not yet reviewed here)";
-  return `suggested by ${suggestion.stance_model}: ${rule.description}${record}`;
+  return `${what} by ${suggestion.stance_model}: ${rule.description}${record}`;
+}
+
+function sameSpan(a, b) {
+  return (!a && !b) || (Boolean(a) && Boolean(b) && a[0] === b[0] && a[1] === b[1]);
 }
 
 function renderWork(s) {
