@@ -43,6 +43,25 @@ def test_examples_come_from_human_labels_with_gold_first(reviewed_project, peopl
     assert examples[0].example.text.startswith("the cooperation")
 
 
+def test_a_labelled_claim_is_compared_as_it_is_suggested_after_its_cue(project, people):
+    """The held-out comparison read a claim's words alone: "Officials denied that the cooperation
+    is working well", labelled oppose, was support to the rules there, though the same rules
+    suggest oppose for it (and a model was trained on its words with the wrong side)."""
+    from annotate.services.stance_models import held_out_stances
+
+    text = "Officials denied that the cooperation is working well."
+    document = import_documents(project=project, documents=parse_text(text)).created[0]
+    cue, claim = (text.index("denied"), text.index("denied") + 6), (text.index("the cooperation"), len(text) - 1)
+    save_sentence_annotation(sentence=document.sentences.get(), user=people["reviewer"], status="corrected",
+                             expected_version=None, claims=[ClaimInput(claim=claim, cue=cue, speaker=(0, 9), stance="oppose")])
+    (labelled,) = project_stance_examples(project)
+    example = labelled.example
+    assert example.text == "the cooperation is working well" and example.context == text
+    assert example.context[slice(*example.cue)] == "denied" and example.context[slice(*example.claim)] == example.text
+    rules, models = held_out_stances([], [example], ["support", "oppose", "neutral"])
+    assert rules == ["oppose"] and models == []
+
+
 def _train(project, admin, capture) -> StanceModel:
     with capture(execute=True):
         record = start_stance_training(project=project, by=admin)

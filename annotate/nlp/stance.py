@@ -12,23 +12,18 @@ from __future__ import annotations
 import functools
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span, Token
+from spacy.tokens import Doc, Span
 
 from .stance_rules import (
-    CUE_WITHHOLDING_WORDS,
-    DENIES,
-    NEGATION_WORDS,
     NEUTRAL,
     OPPOSE,
-    REFUTATION_WORDS,
     RULES_MODEL_NAME,
-    SENTIMENT_LEXICON,
     SUPPORT,
-    TAKEN_BACK,
     StanceDecision,
     TargetProfile,
+    claim_unit,
+    cue_valence,
     decide,
-    denial_effect,
     judged_by_cue,
     profile_target,
     read_text,
@@ -48,13 +43,6 @@ if not Doc.has_extension("stance_model_dir"):
     Doc.set_extension("stance_model_dir", default=None)
 
 DEFAULT_LABELS: tuple[str, ...] = (SUPPORT, OPPOSE, NEUTRAL)
-# Nouns that frame what a speaker denies as something said: "rejected claims that ...".
-REPORT_FRAME_NOUNS = frozenset("claim report suggestion allegation rumour rumor idea notion assertion charge speculation".split())
-REPORT_FRAME_MAX_WORDS = 4  # "the claim that", "claims that", "these recent reports that"
-# A denied claim's last words, from an "as" this close to its end, are the speaker's verdict
-# on it when they hold a verdict word: "as a myth", "as politically motivated".
-VERDICT_MAX_WORDS = 5
-VERDICT_WORDS = frozenset("motivated speculation rumour rumor fiction fantasy invention propaganda".split())
 TARGET_TAGGING_PIPES = ("tok2vec", "tagger")  # what a target is read with, in pipeline order
 TARGET_CACHE_SIZE = 1024  # a project has few targets, each shared by many documents
 CLASSIFIER_CACHE_SIZE = 8  # trained models kept loaded: the projects importing at about the same time
@@ -88,13 +76,19 @@ class StanceComponent:
         self.profile = functools.lru_cache(maxsize=TARGET_CACHE_SIZE)(read_target)
 
     def __call__(self, doc: Doc) -> Doc:
+        # Documents of one batch share their model: after the first, a cache hit.
+        classifier = load_stance_classifier(doc._.stance_model_dir) if doc._.stance_model_dir else None
+        return self.decide(doc, classifier)
+
+    def decide(self, doc: Doc, classifier: StanceClassifier | None) -> Doc:
+        """Fill the stance fields of `doc._.prediction` (made here, document level only, if the
+        attribution component has not run) by `classifier`, or by the rules if None. Training
+        compares models this way on the claims people labelled, before any of them is in use."""
         prediction = doc._.prediction
         if prediction is None:  # run without the attribution component: document level only
             prediction = DocumentPrediction(sentences=_sentence_spans(doc), claims=[], speakers=[])
             doc._.prediction = prediction
         target = (doc._.target or "").strip()
-        # Documents of one batch share their model: after the first, a cache hit.
-        classifier = load_stance_classifier(doc._.stance_model_dir) if doc._.stance_model_dir else None
         prediction.target = target
         prediction.stance_model = classifier.model_id if classifier is not None else RULES_MODEL_NAME
         if not target:
@@ -103,19 +97,16 @@ class StanceComponent:
                 claim.stance, claim.stance_confidence, claim.stance_rule = None, 0.0, ""
             return doc
         # Each claim's words and cue, once. Unit 0 is the whole document; the others are the
-        # claims, in order.
+        # claims, in order. "Officials denied that the bridge will reopen": the claim's words
+        # restate what its speaker rejects, so its stance is the other side of theirs.
         spans = [(_char_span(doc, c.claim), _char_span(doc, c.cue) if c.cue is not None else None) for c in prediction.claims]
-        # "Officials denied that the bridge will reopen": the claim's words restate what its
-        # speaker rejects, so its stance is the other side of theirs (see `cue_effect`).
-        effects = [None] + [cue_effect(_cue_words(claim, cue)) if cue is not None else None for claim, cue in spans]
-        units: list[Span] = [doc[:]] + [claim for claim, _ in spans]
-        units = [without_report_frame(unit) if effect else unit for unit, effect in zip(units, effects)]
+        read = [(doc[:], None)] + [claim_unit(claim, cue) for claim, cue in spans]
+        units: list[Span] = [unit for unit, _ in read]
+        effects = [effect for _, effect in read]
         decisions: list[StanceDecision | tuple[str | None, float, str]]
         if classifier is not None:  # a trained model answers in the labels it was trained on
-            # A denial turns its answer over; a withheld one is left to it (its labels may
-            # have no "neutral").
-            decisions = [(classifier.swap.get(label, label) if effect == DENIES else label, confidence, "")
-                         for (label, confidence), effect in zip(classifier.predict(units, self.profile(target)), effects)]
+            decisions = [(label, confidence, "") for label, confidence in
+                         classifier.predict_claims(units, effects, self.profile(target))]
         else:  # the rules choose among the project's labels
             profile = self.profile(target)
             labels = doc._.stance_labels
@@ -135,72 +126,6 @@ def _sentence_spans(doc: Doc) -> list[tuple[int, int]]:
     if doc.has_annotation("SENT_START"):
         return [(sent.start_char, sent.end_char) for sent in doc.sents]
     return [(0, len(doc.text))]
-
-
-def without_report_frame(claim: Span) -> Span:
-    """A denied claim without the words that frame it as a report, before it ("rejected claims
-    that the bridge is unsafe": "claims" is no hedge of the speaker's) and after it ("dismissed
-    the claim that the bridge is unsafe as a myth": the myth is the speaker's verdict, which the
-    denial already says; read as the claim's own words it turned the denial over twice, QA9)."""
-    words = [t for t in claim if not t.is_space]
-    start, end = claim.start, claim.end
-    for i, token in enumerate(words[:REPORT_FRAME_MAX_WORDS]):
-        if token.lower_ == "that" and i > 0 and words[i - 1].lemma_.lower() in REPORT_FRAME_NOUNS:
-            start = token.i + 1
-            break
-    content = [t for t in words if t.i >= start and not t.is_punct]
-    tail = next((j for j in range(len(content) - 1, max(-1, len(content) - 1 - VERDICT_MAX_WORDS), -1)
-                 if content[j].lower_ == "as"), None)
-    if tail is not None and tail > 0 and any(is_verdict_word(t) for t in content[tail + 1:]):
-        end = content[tail].i
-    return claim.doc[start:end]
-
-
-def is_verdict_word(token: Token) -> bool:
-    """A word that judges what was said: "a myth", "baseless", "politically motivated"."""
-    return token.lower_ in REFUTATION_WORDS or token.lower_ in VERDICT_WORDS or SENTIMENT_LEXICON.get(token.lower_, 0.0) < 0
-
-
-def cue_effect(cue: Span) -> str | None:
-    """What a cue does to its claim: `DENIES` ("denied", "rejected claims", "disputed"),
-    `WITHHOLDS` ("refused to deny", "would neither confirm nor deny"), or None: no denial, or
-    one taken back ("did not deny"), where the claim's own words decide. Read as a text's own
-    denial is (`stance_rules.denial_effect`), with the words before the cue."""
-    doc = cue.doc
-    for token in cue:
-        effect = denial_effect(doc, token.i)
-        if effect is not None:
-            return None if effect == TAKEN_BACK else effect
-    return None
-
-
-def cue_valence(claim: Span, cue: Span) -> float:
-    """The tone of a cue that is its claim's only verb ("criticised" in "The mayor criticised
-    the tram extension"; not "said" before a clause, which has a verb of its own); 0.0
-    otherwise, and for a negated cue."""
-    if has_own_verb(claim):
-        return 0.0
-    words = [token.lower_ for token in cue]
-    if any(word in NEGATION_WORDS for word in words):
-        return 0.0  # not criticising is not praising
-    return sum(SENTIMENT_LEXICON.get(word, 0.0) for word in words)
-
-
-def has_own_verb(claim: Span) -> bool:
-    """Whether a claim is a clause with a verb of its own ("that the extension will be built"),
-    not a noun phrase, even one holding a verb ("the decision to build the extension"). Without
-    a parse: any verb."""
-    if not claim.doc.has_annotation("DEP") or not len(claim):
-        return any(token.pos_ in ("VERB", "AUX") for token in claim)
-    return claim.root.pos_ in ("VERB", "AUX")
-
-
-def _cue_words(claim: Span, cue: Span) -> Span:
-    """A claim's cue, and for a cue that refuses ("refused", "declined") the claim's first two
-    words after it: in "refused to deny that ..." the claim starts "to deny"."""
-    if claim.start >= cue.end and any(token.lower_ in CUE_WITHHOLDING_WORDS for token in cue):
-        return cue.doc[cue.start : min(claim.start + 2, claim.end)]
-    return cue
 
 
 def _char_span(doc: Doc, span: tuple[int, int]) -> Span:

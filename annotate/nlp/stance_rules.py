@@ -669,3 +669,86 @@ _RULES: dict[str, tuple[str, float]] = {
 }
 # Every rule a suggestion can name.
 ALL_RULES: tuple[str, ...] = (*_RULES, FALLBACK_RULE)
+
+
+# --- A claim and its cue ------------------------------------------------------------
+
+# Nouns that frame what a speaker denies as something said: "rejected claims that ...".
+REPORT_FRAME_NOUNS = frozenset("claim report suggestion allegation rumour rumor idea notion assertion charge speculation".split())
+REPORT_FRAME_MAX_WORDS = 4  # "the claim that", "claims that", "these recent reports that"
+# A denied claim's last words, from an "as" this close to its end, are the speaker's verdict
+# on it when they hold a verdict word: "as a myth", "as politically motivated".
+VERDICT_MAX_WORDS = 5
+VERDICT_WORDS = frozenset("motivated speculation rumour rumor fiction fantasy invention propaganda".split())
+
+def without_report_frame(claim: Span) -> Span:
+    """A denied claim without the words that frame it as a report, before it ("rejected claims
+    that the bridge is unsafe": "claims" is no hedge of the speaker's) and after it ("dismissed
+    the claim that the bridge is unsafe as a myth": the myth is the speaker's verdict, which the
+    denial already says; read as the claim's own words it turned the denial over twice, QA9)."""
+    words = [t for t in claim if not t.is_space]
+    start, end = claim.start, claim.end
+    for i, token in enumerate(words[:REPORT_FRAME_MAX_WORDS]):
+        if token.lower_ == "that" and i > 0 and words[i - 1].lemma_.lower() in REPORT_FRAME_NOUNS:
+            start = token.i + 1
+            break
+    content = [t for t in words if t.i >= start and not t.is_punct]
+    tail = next((j for j in range(len(content) - 1, max(-1, len(content) - 1 - VERDICT_MAX_WORDS), -1)
+                 if content[j].lower_ == "as"), None)
+    if tail is not None and tail > 0 and any(is_verdict_word(t) for t in content[tail + 1:]):
+        end = content[tail].i
+    return claim.doc[start:end]
+
+
+def is_verdict_word(token: Token) -> bool:
+    """A word that judges what was said: "a myth", "baseless", "politically motivated"."""
+    return token.lower_ in REFUTATION_WORDS or token.lower_ in VERDICT_WORDS or SENTIMENT_LEXICON.get(token.lower_, 0.0) < 0
+
+
+def cue_effect(cue: Span) -> str | None:
+    """What a cue does to its claim: `DENIES` ("denied", "rejected claims", "disputed"),
+    `WITHHOLDS` ("refused to deny", "would neither confirm nor deny"), or None: no denial, or
+    one taken back ("did not deny"), where the claim's own words decide. Read as a text's own
+    denial is (`stance_rules.denial_effect`), with the words before the cue."""
+    doc = cue.doc
+    for token in cue:
+        effect = denial_effect(doc, token.i)
+        if effect is not None:
+            return None if effect == TAKEN_BACK else effect
+    return None
+
+
+def cue_valence(claim: Span, cue: Span) -> float:
+    """The tone of a cue that is its claim's only verb ("criticised" in "The mayor criticised
+    the tram extension"; not "said" before a clause, which has a verb of its own); 0.0
+    otherwise, and for a negated cue."""
+    if has_own_verb(claim):
+        return 0.0
+    words = [token.lower_ for token in cue]
+    if any(word in NEGATION_WORDS for word in words):
+        return 0.0  # not criticising is not praising
+    return sum(SENTIMENT_LEXICON.get(word, 0.0) for word in words)
+
+
+def has_own_verb(claim: Span) -> bool:
+    """Whether a claim is a clause with a verb of its own ("that the extension will be built"),
+    not a noun phrase, even one holding a verb ("the decision to build the extension"). Without
+    a parse: any verb."""
+    if not claim.doc.has_annotation("DEP") or not len(claim):
+        return any(token.pos_ in ("VERB", "AUX") for token in claim)
+    return claim.root.pos_ in ("VERB", "AUX")
+
+
+def cue_words(claim: Span, cue: Span) -> Span:
+    """A claim's cue, and for a cue that refuses ("refused", "declined") the claim's first two
+    words after it: in "refused to deny that ..." the claim starts "to deny"."""
+    if claim.start >= cue.end and any(token.lower_ in CUE_WITHHOLDING_WORDS for token in cue):
+        return cue.doc[cue.start : min(claim.start + 2, claim.end)]
+    return cue
+
+
+def claim_unit(claim: Span, cue: Span | None) -> tuple[Span, str | None]:
+    """The words a claim's stance is read from, and what its cue does to it (`DENIES`,
+    `WITHHOLDS` or None): the one reading for suggestions, training and evaluation alike."""
+    effect = cue_effect(cue_words(claim, cue)) if cue is not None else None
+    return (without_report_frame(claim) if effect else claim), effect

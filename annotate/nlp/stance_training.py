@@ -42,11 +42,16 @@ from spacy.util import fix_random_seed, minibatch
 
 from .segmentation import load_base
 from .stance_rules import (
+    DENIES,
     MAX_DEPTH,
+    NEUTRAL,
     RULE_FLAGS,
     SENTIMENT_LEXICON,
+    WITHHELD_RULE,
+    WITHHOLDS,
     Evidence,
     TargetProfile,
+    claim_unit,
     is_content_word,
     is_negated_at,
     is_parsed,
@@ -164,9 +169,22 @@ EFFECT_NOUNS = frozenset("""
 
 @dataclass(frozen=True)
 class StanceExample:
+    """A text labelled with its stance toward a target. A claim people labelled in the app
+    also has its `context` (its sentence, and its cue's if that stands elsewhere), in which
+    `claim` and `cue` are character offsets: it is then read as the app reads it, after its
+    cue ("Officials denied that ..."); a gold file's line has only its text."""
+
     text: str
     target: str
     label: str
+    context: str = ""
+    claim: tuple[int, int] | None = None
+    cue: tuple[int, int] | None = None
+
+    @property
+    def parsed_text(self) -> str:
+        """What is parsed: the context if there is one, else the text."""
+        return self.context or self.text
 
 
 @dataclass
@@ -501,6 +519,19 @@ class StanceClassifier:
             results.append((toward_topic(self.labels[best], target, self.swap), round(float(probabilities[best]), 4)))
         return results
 
+    def predict_claims(self, units: Sequence[Span], effects: Sequence[str | None], target: TargetProfile) -> list[tuple[str, float]]:
+        """`predict` for claims read after their cues (`stance_rules.claim_unit`): a denial turns
+        the answer about the claim's own words over; a speaker who withholds a side ("refused to
+        deny") takes none, as the rules say, if the model has "neutral" (else its answer stands)."""
+        results = []
+        for (label, confidence), effect in zip(self.predict(units, target), effects):
+            if effect == DENIES:
+                label = self.swap.get(label, label)
+            elif effect == WITHHOLDS and NEUTRAL in self.labels:
+                label, confidence = NEUTRAL, WITHHELD_RULE[2]
+            results.append((label, confidence))
+        return results
+
     def predict_texts(self, texts: Sequence[str], target: str) -> list[tuple[str, float]]:
         """Like `predict`, from raw strings (parsed here with the training parser)."""
         parser = load_parser(self.parse_model)
@@ -542,15 +573,18 @@ def fit_textcat(
 
 
 def fit_classifier(
-    docs: Sequence[Doc], targets: Sequence[TargetProfile], gold: Sequence[str], *, seed: int, epochs: int, batch_size: int
+    units: Sequence[Span], targets: Sequence[TargetProfile], gold: Sequence[str], *, seed: int, epochs: int, batch_size: int,
+    labels: Sequence[str] | None = None,
 ) -> tuple[Language, LinearModel, list[float]]:
     """The textcat (with its loss per epoch) and the regression, trained on parsed texts.
+    `labels` (default: those of `gold`) may hold one no text was trained on: "neutral", when
+    every neutral claim's speaker withheld a side.
 
     Both learn stance toward the topic (gold is swapped for targets against their topic).
     """
-    labels = tuple(sorted(set(gold)))
+    labels = tuple(sorted(set(labels if labels is not None else gold)))
     swap = polarity_swap(labels)
-    featurized = [featurize(doc[:], target) for doc, target in zip(docs, targets)]
+    featurized = [featurize(unit, target) for unit, target in zip(units, targets)]
     toward = [toward_topic(label, target, swap) for label, target in zip(gold, targets)]
     nlp, losses = fit_textcat([words for words, _ in featurized], toward, labels, seed=seed, epochs=epochs, batch_size=batch_size)
     # One regression per model: its L2 and minimum count follow the kind of target most
@@ -583,11 +617,25 @@ def train_stance_model(
     started = time.perf_counter()
     parser = load_parser(parse_model)
     profiles = {target: profile_target(parser.tokenizer(target)) for target in {e.target for e in examples}}
-    docs = list(parser.pipe(e.text for e in examples))
-    nlp, linear, losses_per_epoch = fit_classifier(
-        docs, [profiles[e.target] for e in examples], [e.label for e in examples],
-        seed=seed, epochs=epochs, batch_size=batch_size,
-    )
+    docs = list(parser.pipe(e.parsed_text for e in examples))
+    # The model learns what a claim's own words say: a denied claim's label is turned back
+    # over (the app turns the model's answer over again), and a claim whose speaker withholds
+    # a side says nothing of its words.
+    swap = polarity_swap(labels)
+    units, gold, targets = [], [], []
+    withheld = 0
+    for example, doc in zip(examples, docs):
+        unit, effect = example_unit(example, doc)
+        if effect == WITHHOLDS:
+            withheld += 1
+            continue
+        units.append(unit)
+        gold.append(swap.get(example.label, example.label) if effect == DENIES else example.label)
+        targets.append(profiles[example.target])
+    if len(set(gold)) < 2:
+        raise ValueError(f"need at least two labels to train, got {tuple(sorted(set(gold)))} once denials are read")
+    nlp, linear, losses_per_epoch = fit_classifier(units, targets, gold, seed=seed, epochs=epochs, batch_size=batch_size,
+                                                   labels=labels)
     nlp.meta["name"] = name
     nlp.meta["version"] = version
     nlp.meta[META_KEY] = {"labels": list(labels), "feature_version": FEATURE_VERSION, "parse_model": parse_model}
@@ -597,6 +645,7 @@ def train_stance_model(
         seed=seed,
         epochs=epochs,
         examples=len(examples),
+        withheld_not_trained=withheld,  # claims whose speaker withheld a side: nothing said of their words
         label_counts={label: sum(e.label == label for e in examples) for label in labels},
         losses=losses_per_epoch,
         train_scores=train_scores,
@@ -642,16 +691,29 @@ def evaluate_stance(
 ) -> dict[str, object]:
     """Score a classifier on labelled examples (labels as the classifier was trained).
     `docs`, if given, are the examples' texts already parsed (same order): not parsed again."""
+    parser = load_parser(classifier.parse_model)
+    if docs is None:
+        docs = list(parser.pipe(e.parsed_text for e in examples))
+    read = [example_unit(example, doc) for example, doc in zip(examples, docs)]
     by_target: dict[str, list[int]] = {}
     for index, example in enumerate(examples):
         by_target.setdefault(example.target, []).append(index)
     predicted: list[str | None] = [None] * len(examples)
-    parser = load_parser(classifier.parse_model)
     for target, indices in by_target.items():
-        if docs is not None:
-            decisions = classifier.predict([docs[i][:] for i in indices], profile_target(parser.tokenizer(target)))
-        else:
-            decisions = classifier.predict_texts([examples[i].text for i in indices], target)
+        decisions = classifier.predict_claims([read[i][0] for i in indices], [read[i][1] for i in indices],
+                                              profile_target(parser.tokenizer(target)))
         for index, (label, _) in zip(indices, decisions):
             predicted[index] = label
     return stance_scores([e.label for e in examples], predicted)
+
+
+def example_unit(example: StanceExample, doc: Doc) -> tuple[Span, str | None]:
+    """The words an example's stance is read from and what its cue does to them, `doc` being
+    its `parsed_text` parsed (see `stance_rules.claim_unit`)."""
+    if example.claim is None:
+        return doc[:], None
+    claim = doc.char_span(*example.claim, alignment_mode="expand")
+    cue = doc.char_span(*example.cue, alignment_mode="expand") if example.cue is not None else None
+    if claim is None:  # offsets outside the context: read it whole
+        return doc[:], None
+    return claim_unit(claim, cue)

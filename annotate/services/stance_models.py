@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -20,12 +20,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
-from spacy.language import Language
-from spacy.tokens import Doc
 
 from annotate.models import Annotation, AnnotationStatus, Document, Project, SentenceAnnotation, StanceModel
 from annotate.nlp.stance import load_stance_classifier
 from annotate.nlp.stance_training import StanceClassifier, StanceExample, stance_scores, train_stance_model
+from annotate.nlp.types import ClaimPrediction, DocumentPrediction
 from annotate.services.audit import actor_or_none, audit_record
 from annotate.services.preannotation import app_pipeline, refresh_suggestions, usable_stance_model_dir
 
@@ -33,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 MIN_EXAMPLES = 20  # fewer labelled claims than this cannot train or test anything meaningful
 HELD_OUT_SHARE = 3  # one document in three (by hash) is held out for the comparison
+ATTRIBUTION_PIPE, STANCE_PIPE = "claimdesk_attribution", "claimdesk_stance"
 
 
 class TrainingRefused(ValueError):
@@ -41,12 +41,15 @@ class TrainingRefused(ValueError):
 
 @dataclass(frozen=True)
 class LabelledClaim:
-    """One human stance label without its text: all that the split and its check read."""
+    """One human stance label without its text: all that the split and its check read, and
+    where to find the words (the claim, its cue and its sentence) in the document."""
     document_id: int
     document_key: str  # the document's text hash: the same split on every database
     label: str
     start: int
     end: int
+    cue: tuple[int, int] | None = None
+    sentence: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ def project_stance_claims(project: Project) -> list[LabelledClaim]:
         .values_list(
             "sentence_annotation__sentence_id", "sentence_annotation__kind", "sentence_annotation__sentence__document_id",
             "sentence_annotation__sentence__document__text_sha256", "stance__value", "claim_start", "claim_end",
+            "cue_start", "cue_end", "sentence_annotation__sentence__start", "sentence_annotation__sentence__end",
         )
     )
     gold_sentences = set(
@@ -76,8 +80,10 @@ def project_stance_claims(project: Project) -> list[LabelledClaim]:
         ).values_list("sentence_id", flat=True)
     )
     return [
-        LabelledClaim(document_id, document_key, label, start, end)
-        for sentence_id, kind, document_id, document_key, label, start, end in rows
+        LabelledClaim(document_id, document_key, label, start, end,
+                      cue=(cue_start, cue_end) if cue_start is not None else None, sentence=(sentence_start, sentence_end))
+        for (sentence_id, kind, document_id, document_key, label, start, end,
+             cue_start, cue_end, sentence_start, sentence_end) in rows
         # the reviewer's decision replaces the annotators' versions
         if kind == SentenceAnnotation.Kind.ADJUDICATION or sentence_id not in gold_sentences
     ]
@@ -90,17 +96,21 @@ def project_stance_examples(project: Project) -> list[LabelledExample]:
     examples = []
     for claim in claims:
         document = documents[claim.document_id]
-        examples.append(
-            LabelledExample(
-                StanceExample(
-                    text=document.text[claim.start:claim.end],
-                    target=document.stance_target or project.stance_target,  # no query per claim
-                    label=claim.label,
-                ),
-                claim.document_key,
-            )
-        )
+        examples.append(LabelledExample(_in_context(claim, document.text, document.stance_target or project.stance_target),
+                                        claim.document_key))  # the target without a query per claim
     return examples
+
+
+def _in_context(claim: LabelledClaim, text: str, target: str) -> StanceExample:
+    """The claim with its sentence and its cue around it, so that training and the held-out
+    comparison read it as suggestions are read: after its cue ("Officials denied that ...")."""
+    edges = [claim.start, claim.end, *(claim.sentence or ()), *(claim.cue or ())]
+    start, end = min(edges), max(edges)
+    return StanceExample(
+        text=text[claim.start:claim.end], target=target, label=claim.label, context=text[start:end],
+        claim=(claim.start - start, claim.end - start),
+        cue=(claim.cue[0] - start, claim.cue[1] - start) if claim.cue else None,
+    )
 
 
 def is_held_out(document_key: str) -> bool:
@@ -114,26 +124,22 @@ def held_out_stances(
     """Each example's stance toward its target by the rules (choosing among the project's
     active `labels`, as its suggestions do) and by each of `classifiers`.
 
-    The texts go once through the production pipeline, which gives the rules' answer; the
-    models then read the same parses, as they would as that pipeline's stance component."""
+    Each claim is parsed once in its context by the production pipeline, without finding
+    claims of its own: the stance component then reads the claim people labelled, after its
+    cue, once by the rules and once by each model, as it does for suggestions."""
     nlp = app_pipeline()
-    component = nlp.get_pipe("claimdesk_stance")
+    component = nlp.get_pipe(STANCE_PIPE)
     rules: list[str | None] = []
     models: list[list[str | None]] = [[] for _ in classifiers]
-    for example, doc in zip(examples, nlp.pipe(_example_docs(nlp, examples, labels))):
-        rules.append(doc._.prediction.stance)
-        target = component.profile(example.target)
-        for classifier, said in zip(classifiers, models):
-            [(label, _)] = classifier.predict([doc[:]], target)
-            said.append(label)
-    return rules, models
-
-
-def _example_docs(nlp: Language, examples: list[StanceExample], labels: Sequence[str]) -> Iterator[Doc]:
-    for example in examples:
-        doc = nlp.make_doc(example.text)
+    parsed = nlp.pipe((e.parsed_text for e in examples), disable=[ATTRIBUTION_PIPE, STANCE_PIPE])
+    for example, doc in zip(examples, parsed):
         doc._.target, doc._.stance_labels = example.target, tuple(labels)
-        yield doc
+        claim = ClaimPrediction(claim=example.claim or (0, len(doc.text)), cue=example.cue)
+        doc._.prediction = DocumentPrediction(sentences=[], claims=[claim], speakers=[])
+        for classifier, said in ((None, rules), *zip(classifiers, models)):
+            component.decide(doc, classifier)
+            said.append(claim.stance)
+    return rules, models
 
 
 MIN_HELD_OUT = 10  # a comparison on fewer held-out claims is a coin toss

@@ -17,6 +17,7 @@ from annotate.nlp.stance_training import (
     META_KEY,
     StanceClassifier,
     StanceExample,
+    evaluate_stance,
     featurize,
     fit_linear,
     map_labels,
@@ -329,6 +330,34 @@ def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert result.labels == tuple(sorted(TRAINING_LABELS))
     assert result.train_scores["accuracy"] >= 0.9  # it must at least fit what it saw
     return result.output_dir
+
+
+def test_training_reads_a_labelled_claim_after_its_cue(tmp_path: Path) -> None:
+    """A project's claims come with their sentence and cue. "Officials denied that the bridge is
+    safe", labelled oppose, says of its own words what "Engineers said that the bridge is safe"
+    says with support: the model must learn the words once, and the app turns its answer over
+    for the denial. Read without the cue, the same words carry both labels and it learned
+    neither (accuracy on what it saw: 0.5)."""
+    claims = ["the bridge is safe", "the old bridge is safe for traffic", "the bridge is sound and safe",
+              "the repaired bridge is safe", "the bridge is safe to cross"]
+    harmful = ["the bridge is crumbling and dangerous", "the bridge is a deadly hazard", "the bridge is dangerous"]
+
+    def example(speaker: str, cue: str, claim: str, label: str) -> StanceExample:
+        context = f"{speaker} {cue} that {claim}."
+        start = context.index(claim)
+        return StanceExample(claim, "The bridge is safe", label, context=context, claim=(start, start + len(claim)),
+                             cue=(len(speaker) + 1, len(speaker) + 1 + len(cue)))
+
+    examples = ([example("Engineers", "said", claim, "support") for claim in claims]
+                + [example("Officials", "denied", claim, "oppose") for claim in claims]
+                + [example("Inspectors", "warned", claim, "oppose") for claim in harmful]
+                + [example("Officials", "refused to deny", claim, "neutral") for claim in claims[:2]])
+    result = train_stance_model(examples * 2, tmp_path / "model", seed=1, epochs=10)
+    assert result.train_scores["accuracy"] >= 0.9
+    # Withheld claims say nothing of their words: not trained on, and neutral as the rules say.
+    assert json.loads((tmp_path / "model" / "meta.json").read_text())[META_KEY]["withheld_not_trained"] == 4
+    denied = evaluate_stance(result.classifier, [example("The mayor", "denied", "the bridge is safe and sound", "oppose")])
+    assert denied["accuracy"] == 1.0
 
 
 def test_trained_model_meta(trained_model: Path) -> None:
