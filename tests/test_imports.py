@@ -1,7 +1,9 @@
 """Import: every supported format, and every bad input rejected whole with where and why."""
 from __future__ import annotations
 
+import html
 import json
+from io import StringIO
 
 import pytest
 
@@ -273,3 +275,68 @@ def test_a_document_can_bring_its_own_stance_target(project):
     rows = [json.loads(line) for line in "".join(export_project(project, "jsonl")).splitlines()]
     assert {row["document_id"]: row["stance_target"] for row in rows} == {
         own.pk: target, default.pk: project.stance_target}
+
+
+def _jsonl_with(bad: dict[str, object] | str, at: int, count: int = 40) -> bytes:
+    """`count` good lines, line `at` replaced by `bad` (a dict, or a line written by hand)."""
+    lines = _jsonl(count).decode().splitlines()
+    lines[at - 1] = bad if isinstance(bad, str) else json.dumps(bad)
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ('{"text": "Officials said \\ud800 yes."}', "'text' holds an unpaired surrogate (U+D800)"),
+        ('{"text": "Officials said yes.", "title": "a\\udc00"}', "'title' holds an unpaired surrogate (U+DC00)"),
+        ('{"text": "Officials said yes.", "author": "\\ud800"}', "'author' holds an unpaired surrogate (U+D800)"),
+        ('{"text": "Officials said yes.", "target": "\\ud800"}', "'target' holds an unpaired surrogate (U+D800)"),
+        ('{"text": "Officials said yes.", "url": "https://e.org/\\ud800"}', "'url' holds an unpaired surrogate"),
+        ('{"text": "Officials said yes.", "published": "\\ud800"}', "'published' holds an unpaired surrogate"),
+        ('{"text": "Officials said yes.", "meta": {"a": [1, {"b": "\\ud800"}]}}', "'meta' holds an unpaired surrogate"),
+        ('{"text": "Officials said yes.", "meta": {"\\ud800": 1}}', "'meta' holds an unpaired surrogate"),
+        ('{"text": "Officials said yes.", "note": "\\ud800"}', "'note' holds an unpaired surrogate"),
+        ('{"text": "Officials said yes.", "\\ud800": 1}', "a field name holds an unpaired surrogate"),
+    ],
+)
+def test_an_unpaired_surrogate_anywhere_rejects_the_file(project, line, reason):
+    """JSON's "\\ud800" escape makes a str that cannot be encoded: hashing or storing it would fail."""
+    with pytest.raises(ImportRejected) as rejected:
+        parse_upload("file.jsonl", _jsonl_with(line, at=36))
+    (problem,) = rejected.value.problems
+    assert problem.line == 36 and problem.reason.startswith(reason)
+    str(rejected.value).encode("utf-8")  # the message itself can be printed and sent
+
+
+def test_an_unpaired_surrogate_in_a_large_upload_stores_nothing_anywhere(project, people, client, tmp_path,
+                                                                        django_capture_on_commit_callbacks):
+    """Over the background threshold too: rejected up front, not 32 documents in and then a failed job."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+    from rest_framework.test import APIClient
+
+    from annotate.models import ImportJob
+
+    data = _jsonl_with('{"text": "Officials said \\ud800 yes."}', at=36)
+    expected = "file.jsonl:36: 'text' holds an unpaired surrogate (U+D800)"
+    api = APIClient()
+    api.force_authenticate(people["admin"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(f"/api/projects/{project.pk}/documents/",
+                            {"file": SimpleUploadedFile("file.jsonl", data)}, format="multipart")
+    assert response.status_code == 400 and expected in response.json()["detail"]
+    pasted = api.post(f"/api/projects/{project.pk}/documents/", '{"text": "Officials said \\ud800 yes."}',
+                      content_type="application/json")
+    assert pasted.status_code == 400 and "U+D800" in pasted.json()["text"][0]  # DRF's own check of strings
+    client.force_login(people["admin"])
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(f"/projects/{project.pk}/import/", {"file": SimpleUploadedFile("file.jsonl", data)}, follow=True)
+    assert page.status_code == 200 and expected in html.unescape(page.content.decode())
+    path = tmp_path / "file.jsonl"
+    path.write_bytes(data)
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_documents", project.name, str(path), stdout=StringIO(), stderr=err)
+    assert f"{path}:36: 'text' holds an unpaired surrogate (U+D800)" in err.getvalue()
+    assert not Document.objects.exists() and not ImportJob.objects.exists()

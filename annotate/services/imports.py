@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -113,11 +114,39 @@ def _default_title(text: str) -> str:
     return first_line if len(first_line) <= 80 else first_line[:77].rstrip() + "…"
 
 
+# JSON's "\ud800" escape gives a str no encoder takes: hashing, the database and the job
+# queue all fail on it, so it is refused with its line before anything is stored.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _unstorable(value: Any) -> str | None:
+    """Why a parsed value, with everything nested in it, cannot be stored; None if it can."""
+    pending = [value]
+    while pending:  # a loop, not recursion: json nests as deep as the stack lets it
+        item = pending.pop()
+        if isinstance(item, str):
+            if found := _SURROGATE.search(item):
+                return f"holds an unpaired surrogate (U+{ord(found.group()):04X})"
+        elif isinstance(item, dict):
+            pending += reversed([part for pair in item.items() for part in pair])
+        elif isinstance(item, list):
+            pending += reversed(item)
+    return None
+
+
 def _document_from_fields(values: dict[str, Any], source: str, line: int | None) -> tuple[DocumentInput | None, list[ImportProblem]]:
     problems: list[ImportProblem] = []
 
     def problem(reason: str) -> None:
         problems.append(ImportProblem(source, line, reason))
+
+    for key, value in values.items():
+        if reason := _unstorable(key):
+            problem(f"a field name {reason}")
+        elif reason := _unstorable(value):
+            problem(f"'{key}' {reason}")
+    if problems:  # nothing more can be checked safely
+        return None, problems
 
     text = values.get("text")
     if text is None:
