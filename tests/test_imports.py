@@ -340,3 +340,40 @@ def test_an_unpaired_surrogate_in_a_large_upload_stores_nothing_anywhere(project
         call_command("import_documents", project.name, str(path), stdout=StringIO(), stderr=err)
     assert f"{path}:36: 'text' holds an unpaired surrogate (U+D800)" in err.getvalue()
     assert not Document.objects.exists() and not ImportJob.objects.exists()
+
+
+NOT_JSON = "holds NaN or Infinity, which JSON does not allow"
+TOO_LARGE = "holds a number too large to store (it overflows to Infinity)"
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        ("file.jsonl", b'{"text": "Officials said yes.", "meta": {"score": NaN}}\n', f"'meta' {NOT_JSON}"),
+        ("file.jsonl", b'{"text": "Officials said yes.", "meta": {"a": [Infinity]}}\n', f"'meta' {NOT_JSON}"),
+        ("file.jsonl", b'{"text": "Officials said yes.", "score": -Infinity}\n', f"'score' {NOT_JSON}"),
+        ("file.jsonl", b'{"text": "Officials said yes.", "meta": {"score": 1e400}}\n', f"'meta' {TOO_LARGE}"),
+        ("file.jsonl", b'{"text": "Officials said yes.", "score": -1e400}\n', f"'score' {TOO_LARGE}"),
+        ("file.csv", b'text,meta\nOfficials said yes.,"{""score"": NaN}"\n', f"'meta' {NOT_JSON}"),
+        ("file.csv", b'text,meta\nOfficials said yes.,"{""score"": Infinity}"\n', f"'meta' {NOT_JSON}"),
+        ("file.csv", b'text,meta\nOfficials said yes.,"{""score"": 1e400}"\n', f"'meta' {TOO_LARGE}"),
+    ],
+)
+def test_nan_and_infinity_are_refused_not_stored(project, name, data, reason):
+    """Python's json reads them; the database's JSON check does not, so they gave an IntegrityError."""
+    with pytest.raises(ImportRejected) as rejected:
+        parse_upload(name, data)
+    assert [str(p) for p in rejected.value.problems] == [f"{name}:{1 if name.endswith('jsonl') else 2}: {reason}"]
+
+
+def test_nan_in_an_upload_is_a_400_not_a_500(project, people):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(people["admin"])
+    upload = SimpleUploadedFile("file.jsonl", b'{"text": "Officials said yes.", "meta": {"score": NaN}}\n')
+    response = api.post(f"/api/projects/{project.pk}/documents/", {"file": upload}, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["problems"] == [{"source": "file.jsonl", "line": 1, "reason": f"'meta' {NOT_JSON}"}]
+    assert not Document.objects.exists()

@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import logging
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -119,6 +120,12 @@ def _default_title(text: str) -> str:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def loads_json(text: str) -> Any:
+    """json.loads, but NaN, Infinity and -Infinity (which Python reads and JSON has not) all
+    become NaN, so that _unstorable refuses them and any infinity left is an overflow (1e400)."""
+    return json.loads(text, parse_constant=lambda literal: math.nan)
+
+
 def _unstorable(value: Any) -> str | None:
     """Why a parsed value, with everything nested in it, cannot be stored; None if it can."""
     pending = [value]
@@ -127,6 +134,10 @@ def _unstorable(value: Any) -> str | None:
         if isinstance(item, str):
             if found := _SURROGATE.search(item):
                 return f"holds an unpaired surrogate (U+{ord(found.group()):04X})"
+        elif isinstance(item, float) and not math.isfinite(item):  # the database's JSON check refuses it
+            if math.isnan(item):
+                return "holds NaN or Infinity, which JSON does not allow"
+            return "holds a number too large to store (it overflows to Infinity)"
         elif isinstance(item, dict):
             pending += reversed([part for pair in item.items() for part in pair])
         elif isinstance(item, list):
@@ -197,9 +208,12 @@ def _document_from_fields(values: dict[str, Any], source: str, line: int | None)
     meta = values.get("meta") or {}
     if isinstance(meta, str):  # CSV cells carry meta as JSON text
         try:
-            meta = json.loads(meta)
+            meta = loads_json(meta)
         except json.JSONDecodeError:
             problem("'meta' is not valid JSON")
+            meta = {}
+        if reason := _unstorable(meta):
+            problem(f"'meta' {reason}")
             meta = {}
     if not isinstance(meta, dict):
         problem("'meta' must be a JSON object")
@@ -243,7 +257,7 @@ def _parse_jsonl(name: str, content: str) -> list[DocumentInput]:
         if not line.strip():
             continue
         try:
-            values = json.loads(line)
+            values = loads_json(line)
         except json.JSONDecodeError as error:
             problems.append(ImportProblem(name, number, f"not valid JSON: {error.msg} (column {error.colno})"))
             continue
