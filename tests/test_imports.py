@@ -377,3 +377,34 @@ def test_nan_in_an_upload_is_a_400_not_a_500(project, people):
     assert response.status_code == 400
     assert response.json()["problems"] == [{"source": "file.jsonl", "line": 1, "reason": f"'meta' {NOT_JSON}"}]
     assert not Document.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "problems"),
+    [
+        (b'title,text\nA,"unclosed quote said bob\nB,more text said alice\n',
+         ["file.csv:2: a quoted cell that starts here is never closed (a '\"' is missing)"]),
+        (b'title,text\n"ok","text said bob" trailing junk\n',
+         ["file.csv:2: text after the closing '\"' of a quoted cell (a '\"' inside a cell is written '\"\"')"]),
+        (b'title,text\nA,"two\nlines" and junk\n',  # the line where the record starts
+         ["file.csv:2: text after the closing '\"' of a quoted cell (a '\"' inside a cell is written '\"\"')"]),
+        (b'"title" x,text\nok,text said bob\n',
+         ["file.csv:1: malformed CSV header: text after the closing '\"' of a quoted cell (a '\"' inside a cell is "
+          "written '\"\"')"]),
+        (b"text,title,text\nOfficials said yes.,A,and more\n", ["file.csv:1: column 'text' appears twice"]),
+        (b"text, title ,title\nOfficials said yes.,A,B\n", ["file.csv:1: column 'title' appears twice"]),
+    ],
+)
+def test_malformed_csv_is_rejected_not_merged(project, data, problems):
+    """Without strict parsing an unclosed quote swallowed the rows after it, and a repeated
+    column kept only its last cell."""
+    with pytest.raises(ImportRejected) as rejected:
+        parse_upload("file.csv", data)
+    assert [str(p) for p in rejected.value.problems] == problems
+
+
+def test_csv_quoting_done_right_is_still_accepted(project):
+    data = b'title,text\n"A, quoted","Officials said ""yes"",\nthen left."\nB,Plain text said bob.\n'
+    first, second = parse_upload("file.csv", data)
+    assert (first.title, first.text) == ("A, quoted", 'Officials said "yes",\nthen left.')
+    assert second.text == "Plain text said bob."

@@ -275,17 +275,31 @@ def _parse_jsonl(name: str, content: str) -> list[DocumentInput]:
     return documents
 
 
+def _csv_reason(error: csv.Error) -> str:
+    """csv's own words, said in terms of the file."""
+    if str(error) == "unexpected end of data":
+        return "a quoted cell that starts here is never closed (a '\"' is missing)"
+    if str(error).endswith("expected after '\"'"):
+        return "text after the closing '\"' of a quoted cell (a '\"' inside a cell is written '\"\"')"
+    return f"malformed CSV: {error}"
+
+
 def _parse_csv(name: str, content: str) -> list[DocumentInput]:
     csv.field_size_limit(max(settings.CLAIMDESK_MAX_DOCUMENT_CHARS * 4, 131072))
-    reader = csv.DictReader(io.StringIO(content, newline=""))
+    # strict: an unclosed quote would otherwise swallow the rows after it into one cell, and
+    # text after a closing quote would be glued to the cell.
+    reader = csv.DictReader(io.StringIO(content, newline=""), strict=True)
     try:
         header = reader.fieldnames
     except csv.Error as error:
-        raise ImportRejected([ImportProblem(name, 1, f"malformed CSV header: {error}")]) from None
+        raise ImportRejected([ImportProblem(name, 1, f"malformed CSV header: {_csv_reason(error)}")]) from None
     if not header:
         raise ImportRejected([ImportProblem(name, None, "the file is empty")])
     header = [column.strip() for column in header]
     reader.fieldnames = header
+    twice = [column for index, column in enumerate(header) if column in header[:index]]
+    if twice:  # a row would keep only the last cell of the column
+        raise ImportRejected([ImportProblem(name, 1, f"column '{column}' appears twice") for column in dict.fromkeys(twice)])
     if "text" not in header:
         hint = "; the file seems to use ';' between columns, use ','" if len(header) == 1 and ";" in header[0] else ""
         raise ImportRejected([ImportProblem(name, 1, f"missing column 'text' (columns: {', '.join(header)}){hint}")])
@@ -305,8 +319,8 @@ def _parse_csv(name: str, content: str) -> list[DocumentInput]:
                 if document is not None:
                     documents.append(document)
             start = reader.line_num + 1
-    except csv.Error as error:
-        problems.append(ImportProblem(name, start, f"malformed CSV: {error}"))
+    except csv.Error as error:  # the reader cannot go on: report where the bad record starts
+        problems.append(ImportProblem(name, start, _csv_reason(error)))
     if problems:
         raise ImportRejected(problems)
     if not documents:
