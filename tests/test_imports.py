@@ -408,3 +408,25 @@ def test_csv_quoting_done_right_is_still_accepted(project):
     first, second = parse_upload("file.csv", data)
     assert (first.title, first.text) == ("A, quoted", 'Officials said "yes",\nthen left.')
     assert second.text == "Plain text said bob."
+
+
+@pytest.mark.parametrize("value", ["2018-01-16garbage", "2018-01-16 (approx.)", "2018-01-16T25:00", "2018-01-16T", "16/01/2018"])
+def test_a_date_with_anything_after_it_is_refused(project, value):
+    """Only the first ten characters were read, so "2018-01-16garbage" was stored as 2018-01-16."""
+    line = json.dumps({"text": "Officials said yes.", "published": value})
+    with pytest.raises(ImportRejected) as rejected:
+        parse_upload("file.jsonl", line.encode())
+    (problem,) = rejected.value.problems
+    assert str(problem) == (f"file.jsonl:1: 'published' must be a date like 2018-01-16 or a date and time like "
+                            f"2018-01-16T09:30:00Z, not {value!r}")
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["2018-01-16", " 2018-01-16 ", "2018-01-16T09:30:00Z", "2018-01-16T09:30:00+05:00", "2018-01-16 09:30",
+     "2018-01-16T09:30:00.123456", "20180116"],
+)
+def test_dates_and_iso_datetimes_are_still_accepted(project, value):
+    line = json.dumps({"text": "Officials said yes.", "published": value})
+    (document,) = parse_upload("file.jsonl", line.encode())
+    assert str(document.published) == "2018-01-16"

@@ -145,6 +145,15 @@ def _unstorable(value: Any) -> str | None:
     return None
 
 
+def _parse_date(value: str) -> dt.date:
+    """An ISO date, or the date of an ISO date and time (as written, whatever its time zone).
+    The whole value must parse: "2018-01-16garbage" is no date."""
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return dt.datetime.fromisoformat(value).date()
+
+
 def _document_from_fields(values: dict[str, Any], source: str, line: int | None) -> tuple[DocumentInput | None, list[ImportProblem]]:
     problems: list[ImportProblem] = []
 
@@ -201,9 +210,10 @@ def _document_from_fields(values: dict[str, Any], source: str, line: int | None)
     raw_published = values.get("published")
     if raw_published not in (None, ""):
         try:
-            published = dt.date.fromisoformat(str(raw_published)[:10])
+            published = _parse_date(str(raw_published).strip())
         except ValueError:
-            problem(f"'published' must be a date like 2018-01-16, not {str(raw_published)[:40]!r}")
+            problem(f"'published' must be a date like 2018-01-16 or a date and time like 2018-01-16T09:30:00Z, "
+                    f"not {str(raw_published)[:40]!r}")
 
     meta = values.get("meta") or {}
     if isinstance(meta, str):  # CSV cells carry meta as JSON text
