@@ -430,3 +430,21 @@ def test_dates_and_iso_datetimes_are_still_accepted(project, value):
     line = json.dumps({"text": "Officials said yes.", "published": value})
     (document,) = parse_upload("file.jsonl", line.encode())
     assert str(document.published) == "2018-01-16"
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [("\u200b", "U+200B"), ("\ufeff \ufeff", "U+FEFF"), (" \u200d\u2060\u00ad\n", "U+200D"), ("\x07\x1b", "U+0007"),
+     ("\u3000\u2029\u202f\u200e", "U+200E")],
+)
+def test_a_text_of_invisible_characters_is_empty(project, text, shown):
+    """str.strip() keeps a zero-width space or a BOM, so such a text was imported as a blank document."""
+    with pytest.raises(ImportRejected) as rejected:
+        parse_upload("file.jsonl", json.dumps({"text": text}).encode())
+    assert [str(p) for p in rejected.value.problems] == [
+        f"file.jsonl:1: 'text' is empty: it holds only invisible characters ({shown} and the like)"]
+
+
+def test_a_text_with_one_visible_character_among_invisible_ones_is_kept(project):
+    (document,) = parse_upload("file.jsonl", json.dumps({"text": "\u200bYes.\u200b"}).encode())
+    assert document.text == "\u200bYes.\u200b"

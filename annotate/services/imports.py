@@ -13,6 +13,7 @@ import json
 import logging
 import math
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -145,6 +146,17 @@ def _unstorable(value: Any) -> str | None:
     return None
 
 
+# Format and control characters and every kind of space: a text of nothing else shows nothing.
+_INVISIBLE = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp"})
+
+
+def _only_invisible(text: str) -> str:
+    """The text's first character that is not whitespace, if no character of it is visible; else ""."""
+    if any(not char.isspace() and unicodedata.category(char) not in _INVISIBLE for char in text):
+        return ""
+    return next(char for char in text if not char.isspace())
+
+
 def _parse_date(value: str) -> dt.date:
     """An ISO date, or the date of an ISO date and time (as written, whatever its time zone).
     The whole value must parse: "2018-01-16garbage" is no date."""
@@ -180,6 +192,8 @@ def _document_from_fields(values: dict[str, Any], source: str, line: int | None)
         problem("'text' holds a NUL character (U+0000)")
     elif not text.strip():
         problem("'text' is empty")
+    elif invisible := _only_invisible(text):
+        problem(f"'text' is empty: it holds only invisible characters (U+{ord(invisible):04X} and the like)")
     elif len(text) > settings.CLAIMDESK_MAX_DOCUMENT_CHARS:
         problem(f"'text' has {len(text):,} characters; the limit is {settings.CLAIMDESK_MAX_DOCUMENT_CHARS:,}")
 
