@@ -448,3 +448,42 @@ def test_a_text_of_invisible_characters_is_empty(project, text, shown):
 def test_a_text_with_one_visible_character_among_invisible_ones_is_kept(project):
     (document,) = parse_upload("file.jsonl", json.dumps({"text": "\u200bYes.\u200b"}).encode())
     assert document.text == "\u200bYes.\u200b"
+
+
+def test_a_text_is_the_same_with_or_without_its_last_newline(project):
+    """The hash was of the text as it came, so a .txt's final newline made it a different text."""
+    first = import_documents(project=project, documents=parse_upload("talks.txt", b"Officials said the talks went well.\n"))
+    again = import_documents(project=project, documents=parse_text("Officials said the talks went well."))
+    spaced = import_documents(project=project, documents=parse_upload(
+        "talks.jsonl", json.dumps({"text": "\n  Officials said the talks went well. \r\n\r\n"}).encode()))
+    assert len(first.created) == 1 and again.duplicates == ["Officials said the talks went well."]
+    assert spaced.created == [] and len(spaced.duplicates) == 1
+    (document,) = first.created
+    assert document.text == "Officials said the talks went well.", "stored as hashed, without the newline"
+    assert [document.text[s.start:s.end] for s in document.sentences.all()] == [document.text]
+
+
+def test_a_text_stored_with_its_newline_before_is_still_found(project, settings):
+    """Stored hashes never change (they key the stance training split), so a text stored with its
+    newline keeps that hash; importing it again, at once or in the background, still finds it."""
+    import hashlib
+
+    from annotate.models import ImportJob
+    from annotate.services.imports import DocumentInput, import_or_queue, run_import_job
+
+    old = "Officials said the talks went well.\n"
+    stored = Document.objects.create(project=project, title="old", text=old,
+                                     text_sha256=hashlib.sha256(old.encode()).hexdigest())
+    result = import_documents(project=project, documents=parse_upload("talks.txt", old.encode()))
+    assert result.created == [] and result.duplicates == ["talks"]
+
+    settings.CLAIMDESK_BACKGROUND_IMPORT_OVER = 1
+    documents = parse_upload("talks.jsonl", (json.dumps({"text": old}) + "\n" + json.dumps({"text": "New said so."})).encode())
+    job = run_import_job(import_or_queue(project=project, documents=documents, source="talks.jsonl").pk)
+    assert (job.status, job.created_count, job.duplicate_count) == ("done", 1, 1)
+    # A job queued before texts were stripped holds them as they came.
+    queued = ImportJob.objects.create(project=project, source="old.jsonl", total=1, documents=[
+        {**DocumentInput(text=old).to_json(), "unstripped_sha256": None}])
+    assert run_import_job(queued.pk).duplicate_count == 1
+    assert Document.objects.get(pk=stored.pk).text_sha256 == hashlib.sha256(old.encode()).hexdigest()
+    assert Document.objects.count() == 2

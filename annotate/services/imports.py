@@ -67,22 +67,32 @@ class DocumentInput:
     published: dt.date | None = None
     stance_target: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    # Imports once stored texts with the spaces and newlines around them, and a stored hash never
+    # changes (it keys the stance training split): the hash such a text had then, if it differs,
+    # so that a document stored so is still found.
+    unstripped_sha256: str = ""
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
-
+        return _sha256(self.text)
 
     def to_json(self) -> dict[str, Any]:
         return {"text": self.text, "title": self.title, "url": self.source_url, "author": self.author,
                 "published": self.published.isoformat() if self.published else None,
-                "target": self.stance_target, "meta": self.meta}
+                "target": self.stance_target, "meta": self.meta, "unstripped_sha256": self.unstripped_sha256}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> DocumentInput:
         published = dt.date.fromisoformat(data["published"]) if data.get("published") else None
-        return cls(text=data["text"], title=data["title"], source_url=data["url"], author=data["author"],
-                   published=published, stance_target=data.get("target", ""), meta=data["meta"])
+        text = data["text"].strip()  # a job queued before texts were stripped holds them as they came
+        unstripped = data.get("unstripped_sha256") or (_sha256(data["text"]) if text != data["text"] else "")
+        return cls(text=text, title=data["title"], source_url=data["url"], author=data["author"],
+                   published=published, stance_target=data.get("target", ""), meta=data["meta"],
+                   unstripped_sha256=unstripped)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass
@@ -188,6 +198,10 @@ def _document_from_fields(values: dict[str, Any], source: str, line: int | None)
         problem("'text' must be a string")
         return None, problems
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # The spaces and blank lines around a text are no part of it: stored and hashed without them,
+    # a text is the same with or without its file's last newline. Sentences are split afterwards,
+    # from the stored text, so their offsets hold.
+    unstripped, text = text, text.strip()
     if "\x00" in text:  # "\u0000" in JSON: no database text column takes it
         problem("'text' holds a NUL character (U+0000)")
     elif not text.strip():
@@ -259,6 +273,7 @@ def _document_from_fields(values: dict[str, Any], source: str, line: int | None)
             published=published,
             stance_target=strings["target"],
             meta=meta,
+            unstripped_sha256=_sha256(unstripped) if unstripped != text else "",
         ),
         [],
     )
@@ -399,15 +414,14 @@ def import_documents(
     reported, so importing the same file twice creates nothing twice.
     """
     documents = list(documents)
+    hashes = [digest for d in documents for digest in (d.sha256, d.unstripped_sha256) if digest]
     known = set(
-        Document.objects.filter(project=project, text_sha256__in=[d.sha256 for d in documents]).values_list(
-            "text_sha256", flat=True
-        )
+        Document.objects.filter(project=project, text_sha256__in=hashes).values_list("text_sha256", flat=True)
     )
     new: list[DocumentInput] = []
     duplicates: list[str] = []
     for document in documents:
-        if document.sha256 in known:
+        if document.sha256 in known or document.unstripped_sha256 in known:
             duplicates.append(document.title)
         else:
             known.add(document.sha256)
