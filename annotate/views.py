@@ -144,7 +144,8 @@ def document_import(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, "Choose a file or paste a text, not both: nothing was imported.")
             return redirect("annotate:project-detail", pk=project.pk)
         if upload is not None:
-            documents = parse_upload(upload.name, upload.read())
+            documents = parse_upload(upload.name, upload.read(), title=request.POST.get("title", ""),
+                                     target=request.POST.get("target", ""))
         elif request.POST.get("text", "").strip():
             documents = parse_text(request.POST["text"], title=request.POST.get("title", ""),
                                    target=request.POST.get("target", ""))

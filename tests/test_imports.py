@@ -487,3 +487,61 @@ def test_a_text_stored_with_its_newline_before_is_still_found(project, settings)
     assert run_import_job(queued.pk).duplicate_count == 1
     assert Document.objects.get(pk=stored.pk).text_sha256 == hashlib.sha256(old.encode()).hexdigest()
     assert Document.objects.count() == 2
+
+
+def test_a_stance_target_given_with_a_file_applies_to_its_documents(project, people, client):
+    """It was dropped without a word; a line's own target still wins, and a blank CSV cell is no target."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from rest_framework.test import APIClient
+
+    jsonl = (json.dumps({"text": "One said yes.", "target": "Own target"}) + "\n"
+             + json.dumps({"text": "Two said no."}) + "\n").encode()
+    client.force_login(people["admin"])
+    client.post(f"/projects/{project.pk}/import/", {"file": SimpleUploadedFile("rows.jsonl", jsonl), "title": "",
+                                                    "target": " Bridge repairs "}, follow=True)
+    api = APIClient()
+    api.force_authenticate(people["admin"])
+    csv_data = b"text,target\nThree said so.,\nFour said so.,Row target\n"
+    response = api.post(f"/api/projects/{project.pk}/documents/",
+                        {"file": SimpleUploadedFile("rows.csv", csv_data), "target": "Tram lines"}, format="multipart")
+    assert response.status_code == 201
+    response = api.post(f"/api/projects/{project.pk}/documents/",
+                        {"file": SimpleUploadedFile("one.txt", b"Five said so.\n"), "target": "Ferries", "title": "Five"},
+                        format="multipart")
+    assert response.status_code == 201
+    assert list(Document.objects.order_by("pk").values_list("title", "stance_target")) == [
+        ("One said yes.", "Own target"), ("Two said no.", "Bridge repairs"),
+        ("Three said so.", "Tram lines"), ("Four said so.", "Row target"), ("Five", "Ferries")]
+
+
+def test_a_title_given_with_a_file_names_its_one_document_or_is_refused(project, people, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from rest_framework.test import APIClient
+
+    (one,) = parse_upload("one.jsonl", b'{"text": "One said yes."}\n', title="Given")
+    (own,) = parse_upload("own.csv", b"text,title\nOne said yes.,Own\n", title="Given")
+    assert (one.title, own.title) == ("Given", "Own")
+    two = b'{"text": "One said yes."}\n{"text": "Two said no."}\n'
+    with pytest.raises(ImportRejected) as rejected:
+        parse_upload("two.jsonl", two, title="Given")
+    assert [str(p) for p in rejected.value.problems] == [
+        "two.jsonl: the title given with the file names one document, but the file holds 2: give each line its own "
+        "'title' in the file, or give no title"]
+    client.force_login(people["admin"])
+    page = client.post(f"/projects/{project.pk}/import/", {"file": SimpleUploadedFile("two.jsonl", two), "title": "Given"},
+                       follow=True)
+    assert "the title given with the file names one document" in page.content.decode()
+    api = APIClient()
+    api.force_authenticate(people["admin"])
+    response = api.post(f"/api/projects/{project.pk}/documents/",
+                        {"file": SimpleUploadedFile("one.txt", b"One said yes."), "author": "A. Writer"}, format="multipart")
+    assert response.status_code == 400 and "author" in response.json()
+    assert not Document.objects.exists()
+
+
+def test_a_bad_title_or_target_given_with_a_file_is_said_once(project):
+    data = b'{"text": "One said yes."}\n{"text": "Two said no."}\n'
+    with pytest.raises(ImportRejected) as rejected:
+        parse_upload("rows.jsonl", data, target="t" * 301)
+    assert [str(p) for p in rejected.value.problems] == [
+        "rows.jsonl: the stance target given with the file is longer than 300 characters"]

@@ -47,20 +47,32 @@ class StringField(serializers.CharField):
 
 
 class DocumentImportSerializer(serializers.Serializer):
-    """Either `file` (.txt, .jsonl, .csv; multipart) or `text` with optional metadata."""
+    """Either `file` (.txt, .jsonl, .csv; multipart) or `text` with optional metadata.
+
+    With a file, `target` applies to every document that does not give its own, and `title`
+    to a file of one document; the other fields describe a pasted text only."""
+
+    TEXT_ONLY = ("url", "author", "published")
 
     file = serializers.FileField(required=False)
     text = StringField(required=False, trim_whitespace=False)
-    title = StringField(required=False, allow_blank=True, max_length=300)
+    title = StringField(required=False, allow_blank=True, max_length=300,
+                        help_text="The document's title; with a file, the title of its one document.")
     url = StringField(required=False, allow_blank=True)
     author = StringField(required=False, allow_blank=True, max_length=300)
     published = StringField(required=False, allow_blank=True)
     target = StringField(required=False, allow_blank=True, max_length=300,
-                         help_text="This document's stance target, if not the project's.")
+                         help_text="This document's stance target, if not the project's; with a file, that of "
+                                   "every document that does not give its own.")
 
     def validate(self, attrs: dict) -> dict:
         if bool(attrs.get("file")) == bool(attrs.get("text")):
             raise serializers.ValidationError("Send either a file or a text, not both or neither.")
+        if attrs.get("file"):  # ignoring them would drop them without a word
+            refused = {name: "Goes with a pasted text; a file's lines give their own." for name in self.TEXT_ONLY
+                       if attrs.get(name)}
+            if refused:
+                raise serializers.ValidationError(refused)
         return attrs
 
 

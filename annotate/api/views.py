@@ -143,7 +143,8 @@ class DocumentListImport(ProjectScopedMixin, generics.ListAPIView):
         try:
             if data.get("file"):
                 upload = data["file"]
-                documents = parse_upload(upload.name, upload.read())
+                documents = parse_upload(upload.name, upload.read(), title=data.get("title", ""),
+                                         target=data.get("target", ""))
             else:
                 documents = parse_text(
                     data["text"], title=data.get("title", ""), url=data.get("url", ""),

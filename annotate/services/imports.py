@@ -287,7 +287,15 @@ def parse_text(text: str, *, title: str = "", source: str = "pasted text", **fie
     return [document]
 
 
-def _parse_jsonl(name: str, content: str) -> list[DocumentInput]:
+def _with_given(values: dict[str, Any], given: dict[str, str]) -> dict[str, Any]:
+    """A line's own title or target wins over the one given with the whole file; an empty one
+    (a CSV column left blank on this row) does not."""
+    unset = {key: value for key, value in given.items()
+             if values.get(key) is None or (isinstance(values[key], str) and not values[key].strip())}
+    return {**values, **unset}
+
+
+def _parse_jsonl(name: str, content: str, given: dict[str, str]) -> list[DocumentInput]:
     documents: list[DocumentInput] = []
     problems: list[ImportProblem] = []
     # Lines end at "\n" only: str.splitlines() also splits at U+2028, U+0085 and others, which
@@ -303,7 +311,7 @@ def _parse_jsonl(name: str, content: str) -> list[DocumentInput]:
         if not isinstance(values, dict):
             problems.append(ImportProblem(name, number, "each line must be a JSON object"))
             continue
-        document, line_problems = _document_from_fields(values, name, number)
+        document, line_problems = _document_from_fields(_with_given(values, given), name, number)
         problems += line_problems
         if document is not None:
             documents.append(document)
@@ -323,7 +331,7 @@ def _csv_reason(error: csv.Error) -> str:
     return f"malformed CSV: {error}"
 
 
-def _parse_csv(name: str, content: str) -> list[DocumentInput]:
+def _parse_csv(name: str, content: str, given: dict[str, str]) -> list[DocumentInput]:
     csv.field_size_limit(max(settings.CLAIMDESK_MAX_DOCUMENT_CHARS * 4, 131072))
     # strict: an unclosed quote would otherwise swallow the rows after it into one cell, and
     # text after a closing quote would be glued to the cell.
@@ -352,7 +360,7 @@ def _parse_csv(name: str, content: str) -> list[DocumentInput]:
                 problems.append(ImportProblem(name, start, "more cells than columns in the header"))
             else:
                 document, row_problems = _document_from_fields(
-                    {key: value for key, value in row.items() if value is not None}, name, start
+                    _with_given({key: value for key, value in row.items() if value is not None}, given), name, start
                 )
                 problems += row_problems
                 if document is not None:
@@ -367,8 +375,29 @@ def _parse_csv(name: str, content: str) -> list[DocumentInput]:
     return documents
 
 
-def parse_upload(name: str, data: bytes) -> list[DocumentInput]:
-    """Turn one uploaded file into documents, or raise ImportRejected."""
+def _given_with_file(name: str, title: str, target: str) -> dict[str, str]:
+    """The Title and Stance target given with a file, checked once rather than on every line."""
+    given, problems = {}, []
+    for key, label, value in (("title", "title", title), ("target", "stance target", target)):
+        value = value.strip()
+        if "\x00" in value or _SURROGATE.search(value):
+            problems.append(ImportProblem(name, None, f"the {label} given with the file holds a NUL character or an "
+                                                      "unpaired surrogate"))
+        elif len(value) > 300:
+            problems.append(ImportProblem(name, None, f"the {label} given with the file is longer than 300 characters"))
+        elif value:
+            given[key] = value
+    if problems:
+        raise ImportRejected(problems)
+    return given
+
+
+def parse_upload(name: str, data: bytes, *, title: str = "", target: str = "") -> list[DocumentInput]:
+    """Turn one uploaded file into documents, or raise ImportRejected.
+
+    `target` applies to every document that does not give its own; `title` names the file's one
+    document, and a file of several is refused with it rather than given one title for all.
+    """
     if len(data) > settings.CLAIMDESK_MAX_UPLOAD_BYTES:
         raise ImportRejected(
             [ImportProblem(name, None, f"the file is {len(data):,} bytes; the limit is {settings.CLAIMDESK_MAX_UPLOAD_BYTES:,}")]
@@ -378,12 +407,17 @@ def parse_upload(name: str, data: bytes) -> list[DocumentInput]:
         raise ImportRejected(
             [ImportProblem(name, None, f"unsupported file type {suffix or '(none)'}; use {', '.join(SUPPORTED_EXTENSIONS)}")]
         )
+    given = _given_with_file(name, title, target)
     content = decode_upload(name, data)
-    if suffix == ".jsonl":
-        return _parse_jsonl(name, content)
-    if suffix == ".csv":
-        return _parse_csv(name, content)
-    return parse_text(content, title=_headline(content) or PurePath(name).stem, source=name)
+    if suffix == ".txt":
+        return parse_text(content, title=given.get("title") or _headline(content) or PurePath(name).stem,
+                          target=given.get("target", ""), source=name)
+    documents = (_parse_jsonl if suffix == ".jsonl" else _parse_csv)(name, content, given)
+    if "title" in given and len(documents) > 1:
+        raise ImportRejected([ImportProblem(
+            name, None, f"the title given with the file names one document, but the file holds {len(documents)}: "
+                        "give each line its own 'title' in the file, or give no title")])
+    return documents
 
 
 HEADLINE_MAX_CHARS = 150
