@@ -545,3 +545,25 @@ def test_a_bad_title_or_target_given_with_a_file_is_said_once(project):
         parse_upload("rows.jsonl", data, target="t" * 301)
     assert [str(p) for p in rejected.value.problems] == [
         "rows.jsonl: the stance target given with the file is longer than 300 characters"]
+
+
+def test_a_pasted_text_through_the_api_keeps_its_meta(project, people):
+    """README: pasted texts and the API take the same fields as a JSONL line; meta was dropped."""
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(people["admin"])
+    url = f"/api/projects/{project.pk}/documents/"
+    meta = {"outlet": "X", "ids": [1, 2], "nested": {"ok": True}}
+    response = api.post(url, {"text": "Officials said yes.", "meta": meta}, format="json")
+    assert response.status_code == 201 and Document.objects.get().meta == meta
+    form = api.post(url, {"text": "Officials said no.", "meta": '{"outlet": "Y"}'}, format="multipart")
+    assert form.status_code == 201 and Document.objects.get(pk=form.json()["created"][0]).meta == {"outlet": "Y"}
+    for bad in (["a", "list"], "text", 3, None):
+        response = api.post(url, {"text": "Officials said maybe.", "meta": bad}, format="json")
+        assert response.status_code == 400 and "meta" in response.json(), bad
+    response = api.post(url, '{"text": "Officials said maybe.", "meta": {"score": 1e400}}', content_type="application/json")
+    assert response.json()["problems"][0]["reason"] == f"'meta' {TOO_LARGE}"
+    response = api.post(url, {"text": "Officials said maybe.", "meta": '{"score": NaN}'}, format="multipart")
+    assert response.json()["problems"][0]["reason"] == f"'meta' {NOT_JSON}"
+    assert Document.objects.count() == 2

@@ -1,10 +1,13 @@
 """Request and response shapes of the REST API."""
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from annotate.models import AnnotationStatus, Document, Project, Speaker, StanceLabel
 from annotate.services.annotations import ClaimInput
+from annotate.services.imports import loads_json
 
 
 class StanceLabelSerializer(serializers.ModelSerializer):
@@ -46,13 +49,32 @@ class StringField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+@extend_schema_field(OpenApiTypes.OBJECT)
+class JSONObjectField(serializers.JSONField):
+    """A JSON object: as it is in a JSON body, as JSON text in a form. NaN, Infinity and the
+    like are left for the import's checks, which say which field holds them."""
+
+    default_error_messages = {"not_object": "Must be a JSON object."}
+
+    def to_internal_value(self, data):
+        if getattr(data, "is_json_string", False):  # form input (see JSONField.get_value)
+            try:
+                data = loads_json(data)
+            except ValueError:
+                self.fail("invalid")
+        # A JSON body is parsed already; JSONField's own check would refuse 1e400 without a reason.
+        if not isinstance(data, dict):
+            self.fail("not_object")
+        return data
+
+
 class DocumentImportSerializer(serializers.Serializer):
     """Either `file` (.txt, .jsonl, .csv; multipart) or `text` with optional metadata.
 
     With a file, `target` applies to every document that does not give its own, and `title`
     to a file of one document; the other fields describe a pasted text only."""
 
-    TEXT_ONLY = ("url", "author", "published")
+    TEXT_ONLY = ("url", "author", "published", "meta")
 
     file = serializers.FileField(required=False)
     text = StringField(required=False, trim_whitespace=False)
@@ -64,6 +86,7 @@ class DocumentImportSerializer(serializers.Serializer):
     target = StringField(required=False, allow_blank=True, max_length=300,
                          help_text="This document's stance target, if not the project's; with a file, that of "
                                    "every document that does not give its own.")
+    meta = JSONObjectField(required=False, help_text="Anything else about the document, kept with it, as a JSONL line's meta.")
 
     def validate(self, attrs: dict) -> dict:
         if bool(attrs.get("file")) == bool(attrs.get("text")):

@@ -149,7 +149,7 @@ class DocumentListImport(ProjectScopedMixin, generics.ListAPIView):
                 documents = parse_text(
                     data["text"], title=data.get("title", ""), url=data.get("url", ""),
                     author=data.get("author", ""), published=data.get("published", ""),
-                    target=data.get("target", ""),
+                    target=data.get("target", ""), meta=data.get("meta", {}),
                 )
         except ImportRejected as rejected:
             return Response(
