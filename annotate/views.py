@@ -153,8 +153,12 @@ def document_import(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, "Choose a file or paste a text to import.")
             return redirect("annotate:project-detail", pk=project.pk)
     except ImportRejected as rejected:
-        for problem in rejected.problems[:20]:
+        shown = 20  # a page of messages, not a file's worth
+        for problem in rejected.problems[:shown]:
             messages.error(request, f"Rejected, nothing stored — {problem}")
+        if (more := len(rejected.problems) - shown) > 0:  # never drop the rest without a word
+            messages.error(request, f"… and {more} more problem{'s' if more > 1 else ''} (the API and the "
+                                    "import_documents command list them all)")
         return redirect("annotate:project-detail", pk=project.pk)
     source = upload.name if upload is not None else "pasted text"
     result = import_or_queue(project=project, documents=documents, source=source, user=request.user)

@@ -567,3 +567,18 @@ def test_a_pasted_text_through_the_api_keeps_its_meta(project, people):
     response = api.post(url, {"text": "Officials said maybe.", "meta": '{"score": NaN}'}, format="multipart")
     assert response.json()["problems"][0]["reason"] == f"'meta' {NOT_JSON}"
     assert Document.objects.count() == 2
+
+
+@pytest.mark.parametrize(("bad_lines", "more"), [(20, None), (21, "… and 1 more problem (the API"),
+                                                 (25, "… and 5 more problems (the API")])
+def test_the_project_page_says_how_many_problems_it_does_not_list(project, people, client, bad_lines, more):
+    """It listed 20 and dropped the rest without a word."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = b'{"text": ""}\n' * bad_lines
+    client.force_login(people["admin"])
+    page = html.unescape(client.post(f"/projects/{project.pk}/import/",
+                                     {"file": SimpleUploadedFile("bad.jsonl", data)}, follow=True).content.decode())
+    assert page.count("Rejected, nothing stored — bad.jsonl:") == 20
+    assert "bad.jsonl:20: 'text' is empty" in page and "bad.jsonl:21:" not in page
+    assert (more in page) if more else ("more problem" not in page)
