@@ -582,3 +582,19 @@ def test_the_project_page_says_how_many_problems_it_does_not_list(project, peopl
     assert page.count("Rejected, nothing stored — bad.jsonl:") == 20
     assert "bad.jsonl:20: 'text' is empty" in page and "bad.jsonl:21:" not in page
     assert (more in page) if more else ("more problem" not in page)
+
+
+@pytest.mark.parametrize(
+    ("depth", "reason"),
+    [(101, "'meta' is nested more than 100 levels deep"), (900, "'meta' is nested more than 100 levels deep"),
+     (100_000, "not valid JSON: nested too deeply (column 1)")],
+)
+def test_deeply_nested_json_is_a_bad_line_not_a_crash(project, depth, reason):
+    """json.loads raised RecursionError past the stack's depth, which no handler caught; 900 levels
+    parsed, but storing them through the API ran out of stack (a 500)."""
+    line = '{"text": "Officials said yes.", "meta": {"a": ' + "[" * depth + "]" * depth + "}}"
+    with pytest.raises(ImportRejected) as rejected:
+        parse_upload("file.jsonl", line.encode())
+    assert [str(p) for p in rejected.value.problems] == [f"file.jsonl:1: {reason}"]
+    line = '{"text": "Officials said yes.", "meta": {"a": ' + "[" * 99 + "]" * 99 + "}}"
+    assert len(parse_upload("file.jsonl", line.encode())) == 1

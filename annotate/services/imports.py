@@ -134,14 +134,22 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def loads_json(text: str) -> Any:
     """json.loads, but NaN, Infinity and -Infinity (which Python reads and JSON has not) all
     become NaN, so that _unstorable refuses them and any infinity left is an overflow (1e400)."""
-    return json.loads(text, parse_constant=lambda literal: math.nan)
+    try:
+        return json.loads(text, parse_constant=lambda literal: math.nan)
+    except RecursionError:  # "[[[[…" thousands deep: a bad line, not a crash
+        raise json.JSONDecodeError("nested too deeply", text, 0) from None
+
+
+MAX_NESTING = 100  # deeper JSON is no document's metadata, and storing it could exhaust the stack
 
 
 def _unstorable(value: Any) -> str | None:
     """Why a parsed value, with everything nested in it, cannot be stored; None if it can."""
-    pending = [value]
+    pending = [(value, 0)]
     while pending:  # a loop, not recursion: json nests as deep as the stack lets it
-        item = pending.pop()
+        item, depth = pending.pop()
+        if depth > MAX_NESTING:
+            return f"is nested more than {MAX_NESTING} levels deep"
         if isinstance(item, str):
             if found := _SURROGATE.search(item):
                 return f"holds an unpaired surrogate (U+{ord(found.group()):04X})"
@@ -150,9 +158,9 @@ def _unstorable(value: Any) -> str | None:
                 return "holds NaN or Infinity, which JSON does not allow"
             return "holds a number too large to store (it overflows to Infinity)"
         elif isinstance(item, dict):
-            pending += reversed([part for pair in item.items() for part in pair])
+            pending += reversed([(part, depth + 1) for pair in item.items() for part in pair])
         elif isinstance(item, list):
-            pending += reversed(item)
+            pending += reversed([(part, depth + 1) for part in item])
     return None
 
 
