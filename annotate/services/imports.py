@@ -212,7 +212,7 @@ def _document_from_fields(values: dict[str, Any], source: str, line: int | None)
     unstripped, text = text, text.strip()
     if "\x00" in text:  # "\u0000" in JSON: no database text column takes it
         problem("'text' holds a NUL character (U+0000)")
-    elif not text.strip():
+    elif not text:
         problem("'text' is empty")
     elif invisible := _only_invisible(text):
         problem(f"'text' is empty: it holds only invisible characters (U+{ord(invisible):04X} and the like)")
