@@ -411,3 +411,12 @@ def test_an_unauthenticated_script_is_challenged_for_basic_but_a_page_is_not(doc
     token = base64.b64encode(b"annotator:s3cret-pass").decode()
     answered = APIClient().get(url, headers={"Authorization": f"Basic {token}"})
     assert answered.status_code == 200
+
+
+def test_json_nested_too_deeply_is_a_400(document, people):
+    """QA11: "[[[[…" thousands deep crashed DRF's parser with a 500."""
+    body = "[" * 100_000 + "]" * 100_000
+    sentence = document.sentences.first()
+    response = client_for(people, "annotator").generic(
+        "PUT", f"/api/sentences/{sentence.pk}/annotation/", body, content_type="application/json")
+    assert response.status_code == 400 and "nested too deeply" in response.json()["detail"]
