@@ -325,11 +325,28 @@ def _without_speaker_aside(doc: Doc, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _reports_a_clause(verb: Token, lexicon: Callable[[str], bool]) -> bool:
+    return verb.pos_ == "VERB" and lexicon(verb.lemma_.lower()) and any(c.dep_ == "ccomp" for c in verb.children)
+
+
+def _chain_head(verb: Token, lexicon: Callable[[str], bool]) -> Token | None:
+    """The cue verb that `verb` completes, when `verb` reports a clause of its own: "refused" in
+    "Officials refused to deny that X", "declined" in "declined to confirm that X". The two are one
+    claim with one cue ("refused to deny"), where they made two: "to deny that X" and "that X"."""
+    head = verb.head
+    if (verb.dep_ == "xcomp" and head.i < verb.i and head.pos_ == "VERB" and lexicon(head.lemma_.lower())
+            and _reports_a_clause(verb, lexicon)):
+        return head
+    return None
+
+
 def _verb_candidates(doc: Doc, lexicon: Callable[[str], bool]) -> Iterable[Candidate]:
     for verb in doc:
         if verb.pos_ != "VERB" or not lexicon(verb.lemma_.lower()):
             continue
         content_range, shape, prep = _verb_content(verb)
+        if shape == "xcomp" and any(c.dep_ == "xcomp" and _chain_head(c, lexicon) is verb for c in verb.children):
+            continue  # the verb it leads to makes the claim, with both in its cue
         speaker_tok, how = _speaker_of(verb)
         if how == "agent" and prep is None:
             prep = speaker_tok.head  # "was informed by": the "by" belongs to the cue
@@ -339,6 +356,8 @@ def _verb_candidates(doc: Doc, lexicon: Callable[[str], bool]) -> Iterable[Candi
         if content_range is None:
             continue
         cue_range = _cue_range(verb, prep)
+        if (head := _chain_head(verb, lexicon)) is not None:
+            cue_range = (min(cue_range[0], _cue_range(head, None)[0]), cue_range[1])
         speaker_range = _speaker_range(speaker_tok, content_range, how) if speaker_tok is not None else None
         yield Candidate(
             rule="verb",

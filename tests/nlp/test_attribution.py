@@ -76,6 +76,16 @@ def test_verbs_of_welcoming_and_condemning_are_cues(text, speaker, cue, claim, s
     assert (found.speaker, found.claim, found.stance) == (span_of(text, speaker), span_of(text, claim), stance)
 
 
+@pytest.mark.parametrize(("text", "cue", "claim"), [
+    ("Officials refused to deny that the bridge is unsafe.", "refused to deny", "that the bridge is unsafe"),
+    ("The ministry declined to confirm that talks had resumed.", "declined to confirm", "that talks had resumed"),
+])
+def test_a_cue_leading_to_another_is_one_claim(nlp, text, cue, claim):
+    """QA9: "refused to deny that X" made two claims, "to deny that X" and "that X"."""
+    prediction = predict(nlp, text)
+    assert [(text[c.cue[0]:c.cue[1]], text[c.claim[0]:c.claim[1]]) for c in prediction.claims] == [(cue, claim)]
+
+
 def test_also_acknowledged(nlp):
     text = "Ambassador Wells also acknowledged that Pakistan has made extraordinary sacrifices."
     claim = claim_with_cue(text, predict(nlp, text), "acknowledged")
