@@ -15,6 +15,8 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .stance_rules import (
+    DENIAL_TONE,
+    DENIES,
     NEUTRAL,
     OPPOSE,
     RULES_MODEL_NAME,
@@ -24,9 +26,11 @@ from .stance_rules import (
     claim_unit,
     cue_valence,
     decide,
+    has_own_verb,
     judged_by_cue,
     profile_target,
     read_text,
+    turns_over_what_it_names,
     with_cue,
 )
 from .stance_training import StanceClassifier
@@ -115,7 +119,12 @@ class StanceComponent:
             for unit, effect, valence in zip(units, effects, valences):
                 evidence = read_text(unit, profile)[1]
                 decision = with_cue(decide(evidence, labels), effect, labels)
-                decisions.append(judged_by_cue(decision, valence, evidence, labels) if effect is None else decision)
+                if effect == DENIES and not has_own_verb(unit):
+                    # "The union rejected the plan": a denial of what a noun phrase names blames it (QA12).
+                    valence = -DENIAL_TONE if turns_over_what_it_names(unit) else DENIAL_TONE
+                if effect is None or effect == DENIES and not has_own_verb(unit):
+                    decision = judged_by_cue(decision, valence, evidence, labels, claim=unit)
+                decisions.append(decision)
         prediction.stance, prediction.stance_confidence, prediction.stance_rule = decisions[0]
         for claim, (label, confidence, rule) in zip(prediction.claims, decisions[1:]):
             claim.stance, claim.stance_confidence, claim.stance_rule = label, confidence, rule

@@ -235,8 +235,8 @@ RULE_DESCRIPTIONS: dict[str, str] = {
     "denies_support": "its speaker denies what would support the target",
     "denies_opposition": "its speaker denies what would oppose the target",
     "withholds": "its speaker will neither confirm nor deny it",
-    "cue_praises": "its speaker's verb praises the target's topic (defended, praised)",
-    "cue_blames": "its speaker's verb blames the target's topic (criticised, condemned)",
+    "cue_praises": "its speaker's verb takes the target's side (praised or defended what it proposes, or condemned what it opposes)",
+    "cue_blames": "its speaker's verb takes the other side (criticised, condemned or rejected what the target proposes)",
     "fallback": "nothing in it takes a side",
 }
 FALLBACK_RULE = "fallback"
@@ -308,6 +308,7 @@ def profile_target(tokens: Sequence[Token]) -> TargetProfile:
     else:
         has_verb = any(w in FINITE_AUXILIARIES for w in words)
     is_proposition = not (is_motion or is_normative) and (len(content) > 3 or has_verb)
+    against_words = [t for t in tokens if t.lower_ in AGAINST_TOPIC_VERBS]
     copula = next((i for i, w in enumerate(words) if w in COPULA_WORDS), None)
     predicate_sentiment = sum(SENTIMENT_LEXICON.get(w, 0.0) for w in words[copula + 1 :]) if copula is not None else 0.0
     return TargetProfile(
@@ -317,7 +318,7 @@ def profile_target(tokens: Sequence[Token]) -> TargetProfile:
         is_motion=is_motion,
         # "IBM will cut jobs" reports an event; only motions and topics take a direction.
         against_topic=not is_proposition
-        and (any(w in AGAINST_TOPIC_VERBS for w in words) or ((is_motion or is_normative) and predicate_sentiment < 0)),
+        and (bool(against_words) or ((is_motion or is_normative) and predicate_sentiment < 0)),
         is_proposition=is_proposition,
         is_normative=is_normative,
     )
@@ -478,9 +479,14 @@ def is_demand_claim(token: Token) -> bool:
     before = doc[token.i - 1].lower_ if token.i > 0 else ""
     two_before = doc[token.i - 2].lower_ if token.i > 1 else ""
     after = doc[token.i + 1].lower_ if token.i + 1 < len(doc) else ""
-    return (before in DEMAND_CLAIM_MODIFIERS or after in DEMAND_CLAIM_HEADS
+    if (before in DEMAND_CLAIM_MODIFIERS or after in DEMAND_CLAIM_HEADS
             or (before in ("a", "the", "their", "his", "her", "its", "our", "your") and two_before in DEMAND_CLAIM_VERBS)
-            or before in DEMAND_CLAIM_VERBS)
+            or before in DEMAND_CLAIM_VERBS):
+        return True
+    # Parsed, the verb it is the object or passive subject of: "claims were filed", "paid out claims",
+    # "thousands of claims were filed" (through the "of" of a quantity).
+    nominal = token.head.head if token.dep_ == "pobj" and token.head.lower_ == "of" else token
+    return nominal.dep_ in ("dobj", "nsubjpass") and nominal.head.lower_ in DEMAND_CLAIM_VERBS
 
 
 def is_contrast_at(words: Sequence[str], index: int) -> bool:
@@ -536,7 +542,9 @@ def gather_evidence(tokens: Sequence[Token], target: TargetProfile, *, is_docume
     judging, measures = set(judged), {m.i for m in judged.values()}
     sentiment = 0.0
     for i, word in enumerate(words):
-        valence = SENTIMENT_LEXICON.get(word, 0.0) if not own[i] and tokens[i].i not in measures else 0.0
+        # Toward a motion against its topic, the measure it proposes ("a ban") is named, not judged.
+        named_measure = target.against_topic and word in MEASURE_WORDS
+        valence = SENTIMENT_LEXICON.get(word, 0.0) if not (own[i] or tokens[i].i in measures or named_measure) else 0.0
         if not valence and not target.is_proposition and word in AGAINST_TOPIC_VERBS and tokens[i].pos_ == "VERB":
             # "the extension must be scrapped" speaks against it; "by the end of the month" does
             # not: a verb only, so a parse is needed.
@@ -618,16 +626,19 @@ def with_cue(decision: StanceDecision, effect: str | None, labels: Sequence[str]
 
 
 def judged_by_cue(decision: StanceDecision, valence: float, evidence: Evidence,
-                  labels: Sequence[str] = (SUPPORT, OPPOSE, NEUTRAL)) -> StanceDecision:
+                  labels: Sequence[str] = (SUPPORT, OPPOSE, NEUTRAL), *, claim: Span | None = None) -> StanceDecision:
     """A claim whose own words take no side, judged by its cue's tone (`valence`): "criticised
     the tram extension" blames a topic or position it names. Not a statement of fact, whose
-    truth no tone decides."""
+    truth no tone decides. A claim that names the measure a target against its topic proposes
+    ("applauded the ban on smoking in cars", toward "This house would ban smoking in cars" or
+    "The smoking ban") is judged as that measure: praise of the ban supports it (QA12)."""
     target = evidence.target
     if not valence or decision.rule not in (FALLBACK_RULE, "mentions_target") or target.is_proposition:
         return decision
     if evidence.target_share == 0:
         return decision  # it judges something else
-    praises = (valence > 0) != target.against_topic
+    names_measure = claim is not None and is_parsed(claim) and claim.root.lower_ in MEASURE_WORDS
+    praises = (valence > 0) != (target.against_topic and not names_measure)
     rule, label, confidence = CUE_JUDGEMENT_RULES[0 if praises else 1]
     return StanceDecision(label, confidence, rule) if label in labels else decision
 
@@ -675,11 +686,16 @@ ALL_RULES: tuple[str, ...] = (*_RULES, FALLBACK_RULE)
 
 # Nouns that frame what a speaker denies as something said: "rejected claims that ...".
 REPORT_FRAME_NOUNS = frozenset("claim report suggestion allegation rumour rumor idea notion assertion charge speculation".split())
-REPORT_FRAME_MAX_WORDS = 4  # "the claim that", "claims that", "these recent reports that"
+REPORT_FRAME_MAX_WORDS = 7  # "the claim that", "these recent reports that", "the mayor's repeated claim that"
 # A denied claim's last words, from an "as" this close to its end, are the speaker's verdict
 # on it when they hold a verdict word: "as a myth", "as politically motivated".
 VERDICT_MAX_WORDS = 5
 VERDICT_WORDS = frozenset("motivated speculation rumour rumor fiction fantasy invention propaganda".split())
+# Heads of a noun phrase that names the undoing of what it holds (`turns_over_what_it_names`).
+UNDOING_NOUNS = frozenset("""refusal failure rejection cancellation abandonment scrapping halt suspension withdrawal
+    reversal repeal abolition end delay postponement""".split())
+# How a denying cue judges a noun phrase it names ("The union rejected the plan"): as blame.
+DENIAL_TONE = -1.0
 
 def without_report_frame(claim: Span) -> Span:
     """A denied claim without the words that frame it as a report, before it ("rejected claims
@@ -724,10 +740,16 @@ def cue_valence(claim: Span, cue: Span) -> float:
     otherwise, and for a negated cue."""
     if has_own_verb(claim):
         return 0.0
-    words = [token.lower_ for token in cue]
-    if any(word in NEGATION_WORDS for word in words):
-        return 0.0  # not criticising is not praising
-    return sum(SENTIMENT_LEXICON.get(word, 0.0) for word in words)
+    tone = cue_tone(cue)  # not criticising is not praising
+    # Praising "the decision not to build the extension" or blaming "the refusal to fund it"
+    # judges the extension the other way (QA12).
+    return -tone if turns_over_what_it_names(claim) else tone
+
+
+def turns_over_what_it_names(claim: Span) -> bool:
+    """A noun phrase that names the undoing of what it holds: a negation ("the decision not to
+    build X") or a head of refusal ("the refusal to fund X", "the scrapping of X")."""
+    return any(token.lower_ in NEGATION_WORDS for token in claim) or claim.root.lemma_.lower() in UNDOING_NOUNS
 
 
 def has_own_verb(claim: Span) -> bool:
@@ -736,7 +758,10 @@ def has_own_verb(claim: Span) -> bool:
     a parse: any verb."""
     if not claim.doc.has_annotation("DEP") or not len(claim):
         return any(token.pos_ in ("VERB", "AUX") for token in claim)
-    return claim.root.pos_ in ("VERB", "AUX")
+    root = claim.root
+    # A gerund without a subject names an activity ("condemned building the extension").
+    gerund = root.tag_ == "VBG" and not any(child.dep_ in ("nsubj", "nsubjpass", "aux") for child in root.children)
+    return root.pos_ in ("VERB", "AUX") and not gerund
 
 
 def cue_words(claim: Span, cue: Span) -> Span:
@@ -749,6 +774,18 @@ def cue_words(claim: Span, cue: Span) -> Span:
 
 def claim_unit(claim: Span, cue: Span | None) -> tuple[Span, str | None]:
     """The words a claim's stance is read from, and what its cue does to it (`DENIES`,
-    `WITHHOLDS` or None): the one reading for suggestions, training and evaluation alike."""
+    `WITHHOLDS` or None): the one reading for suggestions, training and evaluation alike.
+    A cue that blames what was said ("slammed claims that X", "denounced reports that X")
+    denies it, as "rejected claims that X" does (QA12)."""
     effect = cue_effect(cue_words(claim, cue)) if cue is not None else None
+    if effect is None and cue is not None and cue_tone(cue) < 0 and without_report_frame(claim).start > claim.start:
+        effect = DENIES
     return (without_report_frame(claim) if effect else claim), effect
+
+
+def cue_tone(cue: Span) -> float:
+    """The sentiment of a cue's own words, 0.0 for a negated cue ("did not criticise")."""
+    words = [token.lower_ for token in cue]
+    if any(word in NEGATION_WORDS for word in words):
+        return 0.0
+    return sum(SENTIMENT_LEXICON.get(word, 0.0) for word in words)

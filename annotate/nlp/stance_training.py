@@ -632,8 +632,10 @@ def train_stance_model(
         units.append(unit)
         gold.append(swap.get(example.label, example.label) if effect == DENIES else example.label)
         targets.append(profiles[example.target])
-    if len(set(gold)) < 2:
-        raise ValueError(f"need at least two labels to train, got {tuple(sorted(set(gold)))} once denials are read")
+    # One label left is fine: a project whose claims all restate "the bridge will reopen", some
+    # said and some denied, teaches that those words support it, and denials come out opposed.
+    if not gold:
+        raise ValueError("no claim to train on: every speaker withheld a side")
     nlp, linear, losses_per_epoch = fit_classifier(units, targets, gold, seed=seed, epochs=epochs, batch_size=batch_size,
                                                    labels=labels)
     nlp.meta["name"] = name

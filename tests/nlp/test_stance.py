@@ -151,6 +151,13 @@ def test_each_claim_gets_its_own_stance(nlp: Language) -> None:
          "claims that the old harbour bridge will reopen to traffic", ("oppose", "denies_support")),
         ("Engineers disputed that the old harbour bridge will reopen to traffic.",
          "the old harbour bridge will reopen to traffic", ("oppose", "denies_support")),
+        # a frame with its owner, and a blaming verb on what was said (QA12)
+        ("Engineers disputed the mayor's claim that the old harbour bridge will reopen to traffic.",
+         "the mayor's claim that the old harbour bridge will reopen to traffic", ("oppose", "denies_support")),
+        ("The minister slammed claims that the old harbour bridge will reopen to traffic.",
+         "claims that the old harbour bridge will reopen to traffic", ("oppose", "denies_support")),
+        ("The minister denounced reports that the old harbour bridge will reopen to traffic.",
+         "reports that the old harbour bridge will reopen to traffic", ("oppose", "denies_support")),
         # the speaker's verdict after the claim is the denial's, not the claim's (QA9: it turned
         # the denial over twice)
         ("Officials dismissed the claim that the old harbour bridge will reopen to traffic as a myth.",
@@ -168,7 +175,7 @@ def test_a_denying_cue_gives_its_claim_the_other_side(nlp: Language, sentence: s
     with nlp.select_pipes(disable=["claimdesk_stance"]):
         doc = nlp(sentence)
     doc._.target = "The old harbour bridge will reopen to traffic"
-    cue = next(t for t in doc if t.lemma_ in ("deny", "say", "reject", "dispute", "dismiss"))
+    cue = next(t for t in doc if t.lemma_ in ("deny", "say", "reject", "dispute", "dismiss", "slam", "denounce"))
     start = sentence.index(claim)
     claims = [ClaimPrediction(claim=(start, start + len(claim)), speaker=(0, 4), cue=(cue.idx, cue.idx + len(cue)))]
     doc._.prediction = DocumentPrediction(sentences=[], claims=claims, speakers=[])
@@ -209,6 +216,7 @@ def test_may_the_month_is_no_hedge(nlp: Language, text: str, hedged: bool) -> No
         ("Residents filed insurance claims after the old harbour bridge reopened to traffic", False),
         ("Drivers lodged a claim for damages when the old harbour bridge reopened to traffic", False),
         ("The claims office opened as the old harbour bridge reopened to traffic", False),
+        ("Thousands of claims were filed after the old harbour bridge reopened to traffic", False),  # QA12
         # a claim that reports something still hedges
         ("Residents made claims that the old harbour bridge reopened to traffic", True),
         ("The council claims the old harbour bridge reopened to traffic", True),
@@ -358,6 +366,21 @@ def test_training_reads_a_labelled_claim_after_its_cue(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "model" / "meta.json").read_text())[META_KEY]["withheld_not_trained"] == 4
     denied = evaluate_stance(result.classifier, [example("The mayor", "denied", "the bridge is safe and sound", "oppose")])
     assert denied["accuracy"] == 1.0
+
+
+def test_a_project_whose_denials_restate_its_plain_claims_still_trains(tmp_path: Path) -> None:
+    """QA12: said -> support and denied -> oppose, all of the same words, is one label once denials
+    are read; the run failed with "need at least two labels". It is a model that is right."""
+    claims = ["the bridge will reopen", "the old bridge will reopen soon", "the bridge reopens in May"]
+
+    def example(cue: str, claim: str, label: str) -> StanceExample:
+        context = f"Officials {cue} that {claim}."
+        return StanceExample(claim, "The bridge will reopen", label, context=context,
+                             claim=(context.index(claim), context.index(claim) + len(claim)), cue=(10, 10 + len(cue)))
+
+    examples = [example("said", c, "support") for c in claims] + [example("denied", c, "oppose") for c in claims]
+    result = train_stance_model(examples * 2, tmp_path / "model", seed=1, epochs=5)
+    assert result.labels == ("oppose", "support") and result.train_scores["accuracy"] == 1.0
 
 
 def test_trained_model_meta(trained_model: Path) -> None:
@@ -515,6 +538,22 @@ def test_a_target_saying_what_should_be_is_judged_by_praise_and_blame():
          ("oppose", "cue_blames")),
         ("The mayor praised the decision to build the tram extension.", "The tram extension",
          ("support", "cue_praises")),
+        # ... the other way when the phrase names its undoing, or is a gerund (QA12)
+        ("The mayor hailed the decision not to build the tram extension.", "The tram extension", ("oppose", "cue_blames")),
+        ("Residents condemned the council's refusal to fund the tram extension.", "The tram extension",
+         ("support", "cue_praises")),
+        ("Critics condemned building the tram extension.", "The tram extension", ("oppose", "cue_blames")),
+        # a denial of what a noun phrase names blames it
+        ("The union rejected the tram extension.", "The tram extension", ("oppose", "cue_blames")),
+        ("The union rejected the tram extension as a disaster for workers.", "The tram extension",
+         ("oppose", "cue_blames")),
+        # praise of the ban a target names or proposes supports it
+        ("Doctors applauded the ban on smoking in cars.", "The ban on smoking in cars", ("support", "cue_praises")),
+        ("Doctors applauded the ban on smoking in cars.", "This house would ban smoking in cars",
+         ("support", "cue_praises")),
+        ("Doctors criticised the ban on smoking in cars.", "This house would ban smoking in cars",
+         ("oppose", "cue_blames")),
+        ("The EU welcomed the tram extension.", "The tram extension", ("support", "cue_praises")),
     ],
 )
 def test_a_cue_that_is_the_claims_only_verb_judges_it(text: str, target: str, expected) -> None:
