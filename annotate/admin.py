@@ -6,9 +6,12 @@ from functools import reduce
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.forms.models import model_to_dict
+from django.forms.models import BaseInlineFormSet, model_to_dict
 
 from annotate.models import (
     Assignment,
@@ -51,12 +54,38 @@ def _project_of(obj: models.Model) -> Project:
 
 
 def administered_projects(request) -> frozenset[int]:
-    """The ids of the projects the request's user is an admin of; read once per request."""
+    """The ids of the projects the request's user is an admin of; read once per request. None
+    for a visitor not logged in (the admin's log-in page asks as it draws its menu)."""
+    if not request.user.is_authenticated:
+        return frozenset()
     if not hasattr(request, "_administered_projects"):
         request._administered_projects = frozenset(
             Membership.objects.filter(user=request.user, role=Role.ADMIN).values_list("project_id", flat=True)
         )
     return request._administered_projects
+
+
+class NoSwapFormSet(BaseInlineFormSet):
+    """Rows of a project's page whose `swap_fields` are unique per project. Two rows trading
+    values in one save ("Support" to key 2 and "Oppose" to key 1) end unique, but the database
+    checks each row as it is saved, so the first save failed with a 500 (QA12): said in words."""
+
+    swap_fields: tuple[str, ...] = ()
+
+    def clean(self) -> None:
+        super().clean()
+        kept = [f for f in self.forms if f.instance.pk is not None and f.is_valid() and not self._should_delete_form(f)]
+        for field in self.swap_fields:
+            held = {f.initial.get(field): f for f in kept}
+            for moved in kept:
+                old, new = moved.initial.get(field), _value(moved, field)
+                other = held.get(new)
+                if new != old and other is not None and other is not moved and _value(other, field) != new:
+                    name = self.model._meta.get_field(field).verbose_name
+                    raise ValidationError(
+                        f"Two rows trade their {name} in one save, which the database refuses row by row: "
+                        f"first give one of them a {name} nobody has, save, then make the second change."
+                    )
 
 
 class ProjectScopedInline(admin.options.InlineModelAdmin):
@@ -159,8 +188,11 @@ class AuditedAdmin(ProjectScoped):
                           if instance.pk else None)
                 inline_form.audit = (instance.pk is not None, fields, before)
             super().save_formset(request, form, formset, change)
+            # Only what was saved: a form Django passed over (a row id posted by hand that is no
+            # row of this page) is no change to record (QA12).
+            saved = {id(obj) for obj in formset.new_objects} | {id(obj) for obj, _ in formset.changed_objects}
             for inline_form in formset.forms:
-                if not hasattr(inline_form, "audit"):
+                if not hasattr(inline_form, "audit") or id(inline_form.instance) not in saved:
                     continue
                 existed, fields, before = inline_form.audit
                 instance = inline_form.instance
@@ -190,6 +222,20 @@ class AuditedAdmin(ProjectScoped):
                            action=f"{type(obj).__name__.lower()}.delete", before=_jsonable(model_to_dict(obj)))
 
 
+def _value(form, field: str):
+    """A form's new value of `field`, as its initial value is kept (a related row by its pk)."""
+    value = form.cleaned_data.get(field)
+    return getattr(value, "pk", value)
+
+
+class StanceLabelFormSet(NoSwapFormSet):
+    swap_fields = ("key",)
+
+
+class MembershipFormSet(NoSwapFormSet):
+    swap_fields = ("user",)
+
+
 class StanceLabelForm(forms.ModelForm):
     class Meta:
         model = StanceLabel
@@ -205,6 +251,7 @@ class StanceLabelForm(forms.ModelForm):
 class StanceLabelInline(ProjectScopedInline, admin.TabularInline):
     model = StanceLabel
     form = StanceLabelForm
+    formset = StanceLabelFormSet
     extra = 0
     # A label no suggestion or annotation uses may be deleted (a typo). One in use is
     # protected by the database (on_delete=PROTECT) and the admin refuses it; the refusal
@@ -229,6 +276,7 @@ class StanceLabelInline(ProjectScopedInline, admin.TabularInline):
 
 class MembershipInline(ProjectScopedInline, admin.TabularInline):
     model = Membership
+    formset = MembershipFormSet
     extra = 0
     autocomplete_fields = ["user"]
 
@@ -373,3 +421,37 @@ class ImportJobAdmin(ReadOnlyAdmin):
     list_display = ["project", "source", "status", "processed", "total", "created_at"]
     list_filter = [("project", admin.RelatedOnlyFieldListFilter), "status"]
     exclude = ["documents"]
+
+
+class SuperusersOnly:
+    """Accounts and groups are for superusers alone: a staff account holding Django's user
+    permissions could otherwise make itself a superuser and reach every project (QA12)."""
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request) -> bool:
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self.has_module_permission(request)
+
+
+class AccountAdmin(SuperusersOnly, UserAdmin):
+    pass
+
+
+class GroupsAdmin(SuperusersOnly, GroupAdmin):
+    pass
+
+
+for _model, _admin in ((get_user_model(), AccountAdmin), (Group, GroupsAdmin)):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(_model, _admin)

@@ -273,3 +273,77 @@ def test_an_annotator_is_not_let_into_the_admin(client, people):
     client.force_login(people["annotator"])
     assert client.get("/admin/").status_code == 302
     assert "not authorized" in client.get("/admin/", follow=True).content.decode()
+
+
+def test_the_admin_log_in_page_opens_for_a_visitor_and_lets_a_project_admin_in(client, project, make_user):
+    """QA12: drawing the admin's menu for a visitor not logged in asked the database for their projects: a 500."""
+    from annotate.models import Role
+    from annotate.services.projects import membership_set
+
+    assert client.get("/admin/login/").status_code == 200
+    assert client.get("/admin/", follow=True).status_code == 200
+    lead = make_user("lead")
+    membership_set(project=project, user=lead, role=Role.ADMIN)
+    logged_in = client.post("/admin/login/?next=/admin/", {"username": "lead", "password": "pw-lead"})
+    assert logged_in.status_code == 302 and logged_in["Location"] == "/admin/"
+    assert client.get("/admin/annotate/project/").status_code == 200
+    annotator = make_user("someone")
+    membership_set(project=project, user=annotator, role=Role.ANNOTATOR)
+    client.logout()
+    refused = client.post("/admin/login/", {"username": "someone", "password": "pw-someone"})
+    assert refused.status_code == 200 and "_auth_user_id" not in client.session
+
+
+def test_two_labels_trading_keys_in_one_save_is_said_in_words(client, project_admin, project):
+    """QA12: the database checks each row as it is saved, so a swap was a 500."""
+    labels = list(project.labels.order_by("key"))
+    data = _label_formset(project, labels)
+    for i, label in enumerate(labels):
+        data[f"labels-{i}-value"] = label.value
+        data[f"labels-{i}-name"] = label.name
+    data["labels-0-key"], data["labels-1-key"] = labels[1].key, labels[0].key
+    response = client.post(f"/admin/annotate/project/{project.pk}/change/", data)
+    assert response.status_code == 200 and "trade their key in one save" in response.content.decode()
+    assert list(project.labels.order_by("key").values_list("value", flat=True)) == [label.value for label in labels]
+
+
+def test_a_row_the_page_does_not_save_is_not_audited(client, project_admin, project, make_user):
+    """QA12: a membership id of another project posted by hand saved nothing but left "membership.add" events."""
+    from annotate.models import Membership, Role
+    from annotate.services.projects import membership_set
+
+    other = project_create(name="Someone else's project", stance_target="Other")
+    outsider = make_user("outsider2")
+    membership_set(project=other, user=outsider, role=Role.ANNOTATOR)
+    theirs = Membership.objects.get(project=other)
+    labels = list(project.labels.order_by("key"))
+    data = _label_formset(project, labels)
+    for i, label in enumerate(labels):
+        data[f"labels-{i}-value"] = label.value
+        data[f"labels-{i}-name"] = label.name
+    data.update({"memberships-TOTAL_FORMS": 2, "memberships-INITIAL_FORMS": 1,
+                 "memberships-0-id": Membership.objects.get(project=project, user=project_admin).pk,
+                 "memberships-0-project": project.pk, "memberships-0-user": project_admin.pk, "memberships-0-role": Role.ADMIN,
+                 "memberships-1-id": theirs.pk, "memberships-1-project": project.pk, "memberships-1-user": outsider.pk,
+                 "memberships-1-role": Role.REVIEWER})
+    before = AuditEvent.objects.filter(action__startswith="membership").count()
+    client.post(f"/admin/annotate/project/{project.pk}/change/", data)
+    theirs.refresh_from_db()
+    assert theirs.project == other and theirs.role == Role.ANNOTATOR
+    events = AuditEvent.objects.filter(action__startswith="membership")
+    assert all(event.object_id not in ("", "None") for event in events)
+    assert events.count() - before == Membership.objects.filter(project=project, user=outsider).count()
+
+
+def test_accounts_are_for_superusers_alone(client, make_user):
+    """QA12: a staff account with Django's user permissions could make itself a superuser."""
+    from django.contrib.auth.models import Permission
+
+    staffer = make_user("staffer2", is_staff=True)
+    staffer.user_permissions.set(Permission.objects.filter(content_type__app_label="auth"))
+    client.force_login(staffer)
+    assert client.get("/admin/auth/user/").status_code == 403
+    assert client.get(f"/admin/auth/user/{staffer.pk}/change/").status_code in (302, 403)
+    client.post(f"/admin/auth/user/{staffer.pk}/change/", {"username": "staffer2", "is_superuser": "on", "is_staff": "on"})
+    staffer.refresh_from_db()
+    assert not staffer.is_superuser
