@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import io
 import json
 from io import StringIO
 
@@ -435,7 +436,9 @@ def test_dates_and_iso_datetimes_are_still_accepted(project, value):
 @pytest.mark.parametrize(
     ("text", "shown"),
     [("\u200b", "U+200B"), ("\ufeff \ufeff", "U+FEFF"), (" \u200d\u2060\u00ad\n", "U+200D"), ("\x07\x1b", "U+0007"),
-     ("\u3000\u2029\u202f\u200e", "U+200E")],
+     ("\u3000\u2029\u202f\u200e", "U+200E"),
+     # QA12: a Hangul filler, a blank Braille pattern, combining marks with nothing to sit on
+     ("\u3164\u3164", "U+3164"), ("\u2800", "U+2800"), ("\u0301\ufe0f", "U+0301")],
 )
 def test_a_text_of_invisible_characters_is_empty(project, text, shown):
     """str.strip() keeps a zero-width space or a BOM, so such a text was imported as a blank document."""
@@ -598,3 +601,20 @@ def test_deeply_nested_json_is_a_bad_line_not_a_crash(project, depth, reason):
     assert [str(p) for p in rejected.value.problems] == [f"file.jsonl:1: {reason}"]
     line = '{"text": "Officials said yes.", "meta": {"a": ' + "[" * 99 + "]" * 99 + "}}"
     assert len(parse_upload("file.jsonl", line.encode())) == 1
+
+
+def test_the_command_gives_its_target_to_the_documents_of_a_project_that_exists(project, tmp_path):
+    """QA12: --target was used only for a project the command created, and dropped without a word otherwise."""
+    from django.core.management import call_command
+
+    source = tmp_path / "batch.jsonl"
+    source.write_text(json.dumps({"text": "Officials said the plan works."}) + "\n"
+                      + json.dumps({"text": "Critics said it fails.", "target": "Its own target"}) + "\n", encoding="utf-8")
+    call_command("import_documents", project.name, str(source), target="The plan", stdout=io.StringIO())
+    assert sorted(project.documents.values_list("stance_target", flat=True)) == ["Its own target", "The plan"]
+    call_command("import_documents", "Brand new", str(source), create=True, target="The plan", stdout=io.StringIO())
+    from annotate.models import Project
+
+    created = Project.objects.get(name="Brand new")
+    assert created.stance_target == "The plan"
+    assert sorted(created.documents.values_list("stance_target", flat=True)) == ["", "Its own target"]

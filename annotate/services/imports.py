@@ -165,12 +165,16 @@ def _unstorable(value: Any) -> str | None:
 
 
 # Format and control characters and every kind of space: a text of nothing else shows nothing.
-_INVISIBLE = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp"})
+# Combining marks too: with nothing to sit on they show nothing (an accent, a variation selector).
+_INVISIBLE = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp", "Mn", "Me"})
+# Letters and symbols that draw as blank space: the Hangul fillers and the blank Braille pattern (QA12).
+_BLANK_CHARACTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 
 
 def _only_invisible(text: str) -> str:
     """The text's first character that is not whitespace, if no character of it is visible; else ""."""
-    if any(not char.isspace() and unicodedata.category(char) not in _INVISIBLE for char in text):
+    if any(not char.isspace() and unicodedata.category(char) not in _INVISIBLE and char not in _BLANK_CHARACTERS
+           for char in text):
         return ""
     return next(char for char in text if not char.isspace())
 
