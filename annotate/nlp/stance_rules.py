@@ -777,7 +777,9 @@ def claim_unit(claim: Span, cue: Span | None) -> tuple[Span, str | None]:
     `WITHHOLDS` or None): the one reading for suggestions, training and evaluation alike.
     A cue that blames what was said ("slammed claims that X", "denounced reports that X")
     denies it, as "rejected claims that X" does (QA12)."""
-    effect = cue_effect(cue_words(claim, cue)) if cue is not None else None
+    # Only what follows the cue is what it denies: in '"We did not shell the village," the ministry
+    # denied' the quotation is the denial itself, said in the speaker's words (QA12).
+    effect = cue_effect(cue_words(claim, cue)) if cue is not None and claim.start >= cue.start else None
     if effect is None and cue is not None and cue_tone(cue) < 0 and without_report_frame(claim).start > claim.start:
         effect = DENIES
     return (without_report_frame(claim) if effect else claim), effect

@@ -151,6 +151,9 @@ def test_each_claim_gets_its_own_stance(nlp: Language) -> None:
          "claims that the old harbour bridge will reopen to traffic", ("oppose", "denies_support")),
         ("Engineers disputed that the old harbour bridge will reopen to traffic.",
          "the old harbour bridge will reopen to traffic", ("oppose", "denies_support")),
+        # a quotation before its cue is the denial itself, in the speaker's words (QA12)
+        ('"The old harbour bridge will not reopen to traffic," officials denied.',
+         '"The old harbour bridge will not reopen to traffic,"', ("oppose", "negation_mismatch")),
         # a frame with its owner, and a blaming verb on what was said (QA12)
         ("Engineers disputed the mayor's claim that the old harbour bridge will reopen to traffic.",
          "the mayor's claim that the old harbour bridge will reopen to traffic", ("oppose", "denies_support")),
