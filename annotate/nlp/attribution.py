@@ -37,6 +37,7 @@ import bisect
 import hashlib
 import json
 import math
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -245,7 +246,7 @@ def _speaker_of(verb: Token, depth: int = 0) -> tuple[Token | None, str]:
     absolute = _absolute_subject(verb)
     if absolute is not None:
         return absolute, "subject"
-    for child in verb.children:
+    for child in _one_subject(verb):
         if child.dep_ in P.SPEAKER_DEPS:
             if child.lower_ in P.RELATIVE_PRONOUNS and verb.dep_ == "relcl":
                 return verb.head, "relative"
@@ -260,6 +261,26 @@ def _speaker_of(verb: Token, depth: int = 0) -> tuple[Token | None, str]:
         speaker, _ = _speaker_of(verb.head, depth + 1)
         return speaker, "inherited" if speaker is not None else "none"
     return None, "none"
+
+
+def _one_subject(verb: Token) -> list[Token]:
+    """The verb's children with one subject: the parser hangs a second one on a verb now and then
+    (QA12). A date is no speaker ("MAY 5: A, the minister said"); of two subjects apart, the one
+    nearer the verb is its own; subjects side by side are one name it split ("ÉMILE ZOLA said"),
+    kept together, the first heading it."""
+    subjects = [c for c in verb.children if c.dep_ in P.SPEAKER_DEPS]
+    if len(subjects) < 2:
+        return list(verb.children)
+    candidates = [c for c in subjects if c.ent_type_ not in ("DATE", "TIME")] or subjects
+    groups: list[list[Token]] = []
+    for subject in candidates:
+        if groups and subject.i == groups[-1][-1].i + 1:
+            groups[-1].append(subject)
+        else:
+            groups.append([subject])
+    nearest = min(groups, key=lambda group: min(abs(s.i - verb.i) for s in group))
+    kept = {s.i for s in nearest}
+    return [c for c in verb.children if c.dep_ not in P.SPEAKER_DEPS or c.i in kept]
 
 
 def _absolute_subject(verb: Token) -> Token | None:
@@ -345,7 +366,7 @@ def _verb_candidates(doc: Doc, lexicon: Callable[[str], bool]) -> Iterable[Candi
         if verb.pos_ != "VERB" or not lexicon(verb.lemma_.lower()):
             continue
         content_range, shape, prep = _verb_content(verb)
-        if shape == "xcomp" and any(c.dep_ == "xcomp" and _chain_head(c, lexicon) is verb for c in verb.children):
+        if shape == "xcomp" and any(c.dep_ == "xcomp" and _chain_head(c, lexicon) is not None for c in verb.children):
             continue  # the verb it leads to makes the claim, with both in its cue
         speaker_tok, how = _speaker_of(verb)
         if how == "agent" and prep is None:
@@ -582,7 +603,9 @@ def _colon_candidates(doc: Doc, quotes: Sequence[CharSpan]) -> Iterable[Candidat
         before, after = doc[colon.i - 1], doc[colon.i + 1]
         quote = quote_starts.get(after.idx)
         speech_noun = before.lemma_.lower() in P.SPEECH_NOUNS
-        named = [ent for ent in doc.ents if ent.end == colon.i and ent.label_ in ("PERSON", "ORG")]
+        # A name holds no number: "MAY 5:" or "JUNE 2024:" is a dateline the tagger took for a name (QA12).
+        named = [ent for ent in doc.ents if ent.end == colon.i and ent.label_ in ("PERSON", "ORG")
+                 and not any(token.like_num for token in ent)]
         # "Bernie Sanders: I'm not much of a socialist" (headline or interview line).
         line_initial = bool(named) and (named[0].start == 0 or "\n" in doc[named[0].start - 1].text_with_ws)
         if before.pos_ == "VERB" or not (quote or speech_noun or line_initial):
@@ -995,6 +1018,7 @@ def extract(doc: Doc, model: AttributionModel, quote_convention: str = "joined")
 
 # Left over at a speaker's edges by the parse: "The mayor\t", "Karl Jensen, who led it,".
 SPEAKER_EDGE_JUNK = " \t\n\r,;:"
+SPEAKER_LEADING_JUNK = frozenset({"Cf", "Mn", "Me", "So", "Sk"})  # joiners, combining marks, emoji and symbols
 
 
 def _tidy_speaker(text: str, span: CharSpan | None) -> CharSpan | None:
@@ -1002,7 +1026,9 @@ def _tidy_speaker(text: str, span: CharSpan | None) -> CharSpan | None:
     if span is None:
         return None
     start, end = span
-    while start < end and text[start] in SPEAKER_EDGE_JUNK:
+    # Nor the tail of an emoji the tokenizer split ("👩‍⚖️ Jane Doe" cut after the woman): a span
+    # must not start inside a character as people see it, joiners, marks and symbols (QA12).
+    while start < end and (text[start] in SPEAKER_EDGE_JUNK or unicodedata.category(text[start]) in SPEAKER_LEADING_JUNK):
         start += 1
     while end > start and text[end - 1] in SPEAKER_EDGE_JUNK:
         end -= 1

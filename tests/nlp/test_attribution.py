@@ -86,6 +86,23 @@ def test_a_cue_leading_to_another_is_one_claim(nlp, text, cue, claim):
     assert [(text[c.cue[0]:c.cue[1]], text[c.claim[0]:c.claim[1]]) for c in prediction.claims] == [(cue, claim)]
 
 
+@pytest.mark.parametrize("dateline", ["MAY 5:", "LONDON, MAY 5:", "JUNE 2024:"])
+def test_a_dateline_is_no_speaker(nlp, dateline):
+    """QA12: the parser hung "MAY 5" on "said" as a second subject, and it became the speaker."""
+    text = f"{dateline} The deal will pass, the minister said."
+    claim = claim_with_cue(text, predict(nlp, text), "said")
+    assert claim.speaker == span_of(text, "the minister")
+
+
+def test_a_speaker_never_starts_inside_an_emoji(nlp):
+    """QA12: "The mayor 👩‍⚖️ Jane Doe said" gave a speaker starting at the emoji's joiner (U+200D),
+    half a character on the page, where a mouse selection then went astray."""
+    text = "The mayor \U0001F469\u200d\u2696\ufe0f Jane Doe said that the new policy is good for everyone."
+    claim = claim_with_cue(text, predict(nlp, text), "said")
+    assert text[claim.speaker[0]:claim.speaker[1]].endswith("Jane Doe")
+    assert text[claim.speaker[0]] not in "\u200d\u2696\ufe0f"
+
+
 def test_also_acknowledged(nlp):
     text = "Ambassador Wells also acknowledged that Pakistan has made extraordinary sacrifices."
     claim = claim_with_cue(text, predict(nlp, text), "acknowledged")
