@@ -420,3 +420,16 @@ def test_json_nested_too_deeply_is_a_400(document, people):
     response = client_for(people, "annotator").generic(
         "PUT", f"/api/sentences/{sentence.pk}/annotation/", body, content_type="application/json")
     assert response.status_code == 400 and "nested too deeply" in response.json()["detail"]
+
+
+def test_a_script_with_basic_auth_may_send_the_page_user_header(document, people):
+    """QA12: with HTTP Basic and X-ClaimDesk-User every write was refused, "logged in as ''"."""
+    import base64
+
+    people["annotator"].set_password("s3cret-pass")
+    people["annotator"].save()
+    token = base64.b64encode(b"annotator:s3cret-pass").decode()
+    sentence = document.sentences.first()
+    saved = APIClient().put(f"/api/sentences/{sentence.pk}/annotation/", {"status": "no_claim", "claims": [], "version": None},
+                            format="json", headers={"Authorization": f"Basic {token}", "X-ClaimDesk-User": str(people["annotator"].pk)})
+    assert saved.status_code == 200, saved.content[:300]
