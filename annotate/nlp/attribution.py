@@ -356,9 +356,17 @@ def _chain_head(verb: Token, lexicon: Callable[[str], bool]) -> Token | None:
     claim with one cue ("refused to deny"), where they made two: "to deny that X" and "that X"."""
     head = verb.head
     if (verb.dep_ == "xcomp" and head.i < verb.i and head.pos_ == "VERB" and lexicon(head.lemma_.lower())
-            and _reports_a_clause(verb, lexicon)):
+            and _reports_a_clause(verb, lexicon) and _acts_alone(head)):
         return head
     return None
+
+
+def _acts_alone(verb: Token) -> bool:
+    """An active verb with a subject and no object: its subject does the verb it leads to. Not
+    "were asked to confirm that X", "is said to have told staff that X" or "asked the court to
+    rule that X", where someone else would say it (QA13: those claims were lost)."""
+    deps = {child.dep_ for child in verb.children}
+    return bool(deps & P.SPEAKER_DEPS) and not deps & {"dobj", "dative", "nsubjpass", "auxpass"}
 
 
 def _verb_candidates(doc: Doc, lexicon: Callable[[str], bool]) -> Iterable[Candidate]:

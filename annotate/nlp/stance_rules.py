@@ -455,6 +455,11 @@ def _judged_measure(token: Token) -> Token | None:
         judged = [c for c in token.head.children if c.dep_ == "nsubj"]
     else:
         judged = []
+    # ... and what the measure does, as the subject of the clause the word stands in: "a ban would
+    # save lives", "the ban is working well", "the boxing ban has failed" (QA13).
+    clause = token if token.pos_ in ("VERB", "AUX") else next((a for a in token.ancestors if a.pos_ in ("VERB", "AUX")), None)
+    if clause is not None:
+        judged += [c for c in clause.children if c.dep_ in ("nsubj", "nsubjpass")]
     return next((c for c in judged if c.lower_ in MEASURE_WORDS), None)
 
 
@@ -479,6 +484,8 @@ def is_demand_claim(token: Token) -> bool:
     before = doc[token.i - 1].lower_ if token.i > 0 else ""
     two_before = doc[token.i - 2].lower_ if token.i > 1 else ""
     after = doc[token.i + 1].lower_ if token.i + 1 < len(doc) else ""
+    if after == "that":  # "filed claims that the election was rigged" reports (QA13)
+        return False
     if (before in DEMAND_CLAIM_MODIFIERS or after in DEMAND_CLAIM_HEADS
             or (before in ("a", "the", "their", "his", "her", "its", "our", "your") and two_before in DEMAND_CLAIM_VERBS)
             or before in DEMAND_CLAIM_VERBS):
@@ -635,7 +642,7 @@ def judged_by_cue(decision: StanceDecision, valence: float, evidence: Evidence,
     target = evidence.target
     if not valence or decision.rule not in (FALLBACK_RULE, "mentions_target") or target.is_proposition:
         return decision
-    if evidence.target_share == 0:
+    if evidence.target_share == 0 or (claim is not None and not judges_what_it_names(claim, target)):
         return decision  # it judges something else
     names_measure = claim is not None and is_parsed(claim) and claim.root.lower_ in MEASURE_WORDS
     praises = (valence > 0) != (target.against_topic and not names_measure)
@@ -690,7 +697,22 @@ REPORT_FRAME_MAX_WORDS = 7  # "the claim that", "these recent reports that", "th
 # A denied claim's last words, from an "as" this close to its end, are the speaker's verdict
 # on it when they hold a verdict word: "as a myth", "as politically motivated".
 VERDICT_MAX_WORDS = 5
-VERDICT_WORDS = frozenset("motivated speculation rumour rumor fiction fantasy invention propaganda".split())
+VERDICT_WORDS = frozenset("""motivated speculation rumour rumor fiction fantasy invention propaganda
+    absurd ridiculous groundless unsubstantiated scaremongering""".split())
+# The words a report frame's noun phrase may hold before its noun: "the mayor's repeated claim".
+FRAME_WORD_POS = frozenset({"DET", "PRON", "ADJ", "NOUN", "PROPN", "PART", "NUM"})
+# Verbs of blaming whose object is what was said: "slammed claims that X" denies X.
+BLAMING_CUE_LEMMAS = frozenset("""slam denounce decry condemn blast criticise criticize attack ridicule deride mock
+    scorn lambast pan trash dismiss""".split())
+# Verbs of telling that a refusal withholds: "declined to say whether X", "refused to confirm that X".
+WITHHELD_SPEECH_LEMMAS = frozenset("""say comment confirm deny discuss answer respond reveal disclose specify
+    elaborate speculate concede acknowledge admit name identify""".split())
+# Heads of a noun phrase whose complement names what a cue judges: "the decision to build X".
+PROPOSAL_NOUNS = frozenset("""plan proposal decision idea bill project scheme policy law measure move deal
+    agreement plans proposals decisions bills projects schemes policies laws measures""".split())
+# Verbs that undo what they name: "the decision to close the library" (QA13).
+UNDOING_VERBS = frozenset("""close shut halt stop cancel scrap end block ban abolish suspend withdraw cut drop
+    axe demolish abandon reverse repeal delay postpone kill""".split())
 # Heads of a noun phrase that names the undoing of what it holds (`turns_over_what_it_names`).
 UNDOING_NOUNS = frozenset("""refusal failure rejection cancellation abandonment scrapping halt suspension withdrawal
     reversal repeal abolition end delay postponement""".split())
@@ -702,23 +724,36 @@ def without_report_frame(claim: Span) -> Span:
     that the bridge is unsafe": "claims" is no hedge of the speaker's) and after it ("dismissed
     the claim that the bridge is unsafe as a myth": the myth is the speaker's verdict, which the
     denial already says; read as the claim's own words it turned the denial over twice, QA9)."""
-    words = [t for t in claim if not t.is_space]
-    start, end = claim.start, claim.end
-    for i, token in enumerate(words[:REPORT_FRAME_MAX_WORDS]):
-        if token.lower_ == "that" and i > 0 and words[i - 1].lemma_.lower() in REPORT_FRAME_NOUNS:
-            start = token.i + 1
-            break
-    content = [t for t in words if t.i >= start and not t.is_punct]
+    start, end = report_frame_end(claim), claim.end
+    content = [t for t in claim if t.i >= start and not t.is_punct and not t.is_space]
     tail = next((j for j in range(len(content) - 1, max(-1, len(content) - 1 - VERDICT_MAX_WORDS), -1)
                  if content[j].lower_ == "as"), None)
-    if tail is not None and tail > 0 and any(is_verdict_word(t) for t in content[tail + 1:]):
+    # "rejected the plan as a disaster": after a noun phrase, "as ..." is the speaker's verdict
+    # whatever its words; after a clause only verdict words are ("treated protesters as criminals").
+    if tail is not None and tail > 0 and (any(is_verdict_word(t) for t in content[tail + 1:])
+                                          or not any(t.pos_ in ("VERB", "AUX") for t in content[:tail])):
         end = content[tail].i
     return claim.doc[start:end]
 
 
+def report_frame_end(claim: Span) -> int:
+    """Where a claim's own words start after a noun phrase framing them as a report: after "that"
+    in "claims that", "the mayor's claim that", "these recent reports that"; else its start. Only a
+    frame the claim opens with: not "to comment on reports that" or "that a police report that",
+    whose report is not what the cue is about (QA13)."""
+    words = [t for t in claim if not t.is_space]
+    for i, token in enumerate(words[:REPORT_FRAME_MAX_WORDS]):
+        if token.lower_ == "that" and i > 0 and words[i - 1].lemma_.lower() in REPORT_FRAME_NOUNS:
+            if all(t.pos_ in FRAME_WORD_POS or not t.pos_ for t in words[:i - 1]):
+                return token.i + 1
+            break
+    return claim.start
+
+
 def is_verdict_word(token: Token) -> bool:
-    """A word that judges what was said: "a myth", "baseless", "politically motivated"."""
-    return token.lower_ in REFUTATION_WORDS or token.lower_ in VERDICT_WORDS or SENTIMENT_LEXICON.get(token.lower_, 0.0) < 0
+    """A word that judges what was said: "a myth", "baseless", "politically motivated"; not any
+    negative word, which may be the claim's own ("treated protesters as criminals", QA13)."""
+    return token.lower_ in REFUTATION_WORDS or token.lower_ in VERDICT_WORDS
 
 
 def cue_effect(cue: Span) -> str | None:
@@ -748,8 +783,23 @@ def cue_valence(claim: Span, cue: Span) -> float:
 
 def turns_over_what_it_names(claim: Span) -> bool:
     """A noun phrase that names the undoing of what it holds: a negation ("the decision not to
-    build X") or a head of refusal ("the refusal to fund X", "the scrapping of X")."""
-    return any(token.lower_ in NEGATION_WORDS for token in claim) or claim.root.lemma_.lower() in UNDOING_NOUNS
+    build X", "the decision against building X"), a head of refusal ("the refusal to fund X",
+    "the scrapping of X") or a verb of undoing ("the decision to close X", QA13)."""
+    return (any(token.lower_ in NEGATION_WORDS or token.lower_ == "against" for token in claim)
+            or claim.root.lemma_.lower() in UNDOING_NOUNS
+            or any(token.pos_ == "VERB" and token.lemma_.lower() in UNDOING_VERBS for token in claim))
+
+
+def judges_what_it_names(claim: Span, target: TargetProfile) -> bool:
+    """Whether a cue's praise or blame of a noun phrase is about the target: its head names the
+    target ("rejected the plan", "welcomed the agreement"), or proposes something
+    ("criticised the decision to build the extension"). Not "dismissed concerns about the
+    extension" or "denied any role in the attack", whose head is something else (QA13)."""
+    if not is_parsed(claim) or not len(claim):
+        return True
+    head = claim.root
+    return (token_stem(head) in target.content_stems or head.lemma_.lower() in PROPOSAL_NOUNS | UNDOING_NOUNS
+            or head.tag_ == "VBG")  # a gerund names an activity on its object: "condemned building X"
 
 
 def has_own_verb(claim: Span) -> bool:
@@ -780,9 +830,31 @@ def claim_unit(claim: Span, cue: Span | None) -> tuple[Span, str | None]:
     # Only what follows the cue is what it denies: in '"We did not shell the village," the ministry
     # denied' the quotation is the denial itself, said in the speaker's words (QA12).
     effect = cue_effect(cue_words(claim, cue)) if cue is not None and claim.start >= cue.start else None
-    if effect is None and cue is not None and cue_tone(cue) < 0 and without_report_frame(claim).start > claim.start:
-        effect = DENIES
+    if effect is None and cue is not None and claim.start >= cue.start:
+        if is_blaming_cue(cue) and report_frame_end(claim) > claim.start:
+            effect = DENIES
+        elif withholds_telling(claim, cue):
+            effect = WITHHOLDS
     return (without_report_frame(claim) if effect else claim), effect
+
+
+def is_blaming_cue(cue: Span) -> bool:
+    """A verb of blaming that is not negated: "slammed", "denounced" (not "did not criticise")."""
+    words = [token.lower_ for token in cue]
+    return not any(word in NEGATION_WORDS for word in words) and any(
+        token.lemma_.lower() in BLAMING_CUE_LEMMAS for token in cue)
+
+
+def withholds_telling(claim: Span, cue: Span) -> bool:
+    """A speaker who refuses to tell ("declined to say whether X", "refused to confirm that X") or
+    would not say whether X takes no side on X (QA13)."""
+    told = cue_words(claim, cue)
+    words = [token.lower_ for token in told]
+    telling = [i for i, token in enumerate(told) if token.lemma_.lower() in WITHHELD_SPEECH_LEMMAS]
+    if telling and any(word in CUE_WITHHOLDING_WORDS for word in words[: telling[-1]]):
+        return True
+    first = next((token.lower_ for token in claim if not token.is_punct and not token.is_space), "")
+    return bool(telling) and first in ("whether", "if") and any(word in NEGATION_WORDS for word in words)
 
 
 def cue_tone(cue: Span) -> float:

@@ -103,6 +103,16 @@ def test_a_speaker_never_starts_inside_an_emoji(nlp):
     assert text[claim.speaker[0]] not in "\u200d\u2696\ufe0f"
 
 
+@pytest.mark.parametrize("text", [
+    "Officials were asked to confirm that the plant will close.",
+    "The opposition asked the court to rule that the election was void.",
+    "The CEO is said to have told staff that the plant will close.",
+])
+def test_a_cue_that_someone_else_would_say_keeps_its_claim(nlp, text):
+    """QA13: merging "asked to confirm that X" into one cue lost the claim: the one asked is not the speaker."""
+    assert [c for c in predict(nlp, text).claims if c.cue]
+
+
 def test_also_acknowledged(nlp):
     text = "Ambassador Wells also acknowledged that Pakistan has made extraordinary sacrifices."
     claim = claim_with_cue(text, predict(nlp, text), "acknowledged")

