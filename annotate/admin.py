@@ -26,6 +26,7 @@ from annotate.models import (
     Speaker,
     StanceLabel,
     StanceModel,
+    infer_label_meaning,
 )
 from annotate.services.audit import audit_event, audit_record, audit_record_many
 from annotate.services.projects import give_project_defaults
@@ -239,13 +240,22 @@ class MembershipFormSet(NoSwapFormSet):
 class StanceLabelForm(forms.ModelForm):
     class Meta:
         model = StanceLabel
-        fields = ["value", "name", "key", "color", "retired"]
+        fields = ["value", "name", "key", "color", "meaning", "retired"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             # The value is what stored labels and exports carry: rename the name, never the value.
             self.fields["value"].disabled = True
+
+    def clean(self):
+        cleaned = super().clean()
+        # A new label left without a meaning takes the one its words make plain ("pro", "Contra"):
+        # without one the rules would never suggest it, which QA13 met as a project of
+        # "pro / contra / unclear" getting no stance at all.
+        if self.instance.pk is None and not cleaned.get("meaning"):
+            cleaned["meaning"] = infer_label_meaning(cleaned.get("value") or "", cleaned.get("name") or "")
+        return cleaned
 
 
 class StanceLabelInline(ProjectScopedInline, admin.TabularInline):

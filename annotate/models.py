@@ -52,6 +52,33 @@ class Project(models.Model):
         return self.name
 
 
+class LabelMeaning(models.TextChoices):
+    """What a project's label means to the stance rules, which speak these three."""
+
+    SUPPORT = "support", "takes the target's side (support)"
+    OPPOSE = "oppose", "takes the other side (oppose)"
+    NEUTRAL = "neutral", "takes no side, reports or hedges (neutral)"
+
+
+# Label values and names whose meaning goes without saying, for labels made without one.
+MEANING_WORDS: dict[str, frozenset[str]] = {
+    LabelMeaning.SUPPORT: frozenset("support supports pro for favor favour agree agrees positive yes".split()),
+    LabelMeaning.OPPOSE: frozenset("oppose opposes contra con against disagree disagrees negative no refute refutes deny".split()),
+    LabelMeaning.NEUTRAL: frozenset("""neutral none observing discuss discusses unclear mixed other neither
+        unrelated ambiguous""".split()),
+}
+
+
+def infer_label_meaning(value: str, name: str) -> str:
+    """The meaning a label's value or name makes plain ("pro", "Contra", "unclear"), or "" (none)."""
+    for word in (value, name, *name.replace("/", " ").split()):
+        folded = word.strip().casefold()
+        for meaning, words in MEANING_WORDS.items():
+            if folded in words:
+                return str(meaning)
+    return ""
+
+
 class StanceLabel(models.Model):
     """One stance label of a project. Labels in use are retired, never deleted (PROTECT)."""
 
@@ -64,6 +91,12 @@ class StanceLabel(models.Model):
         max_length=7, default="#6b7280", validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use #RRGGBB.")]
     )
     retired = models.BooleanField(default=False, help_text="Retired labels stay on old work but are not offered.")
+    # A project names its labels as it likes ("pro" / "contra" / "unclear"); the rules suggest a
+    # label by its meaning. Without one, the rules never suggest it (a trained model may).
+    meaning = models.CharField(
+        max_length=10, choices=LabelMeaning.choices, blank=True,
+        help_text="What the stance rules suggest this label for; blank: the rules never suggest it.",
+    )
 
     class Meta:
         ordering = ["project", "key"]

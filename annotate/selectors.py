@@ -1,7 +1,7 @@
 """Reads: typed functions with a fixed number of queries, shared by the UI, the API and the commands."""
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -23,6 +23,7 @@ from annotate.models import (
     Sentence,
     SentenceAnnotation,
     Speaker,
+    StanceLabel,
     Suggestion,
 )
 from annotate.nlp.stance_rules import (
@@ -206,14 +207,26 @@ class StanceRuleOutcome:
     suggested: int | None = None  # the project's suggestions it decided; None: not counted
 
 
+def rules_labels(labels: Iterable[StanceLabel]) -> dict[str, str]:
+    """What the rules may suggest in a project: each meaning (support, oppose, neutral) and the
+    active label it is stored as, the first by key where two share one; a label without a meaning
+    is never the rules' suggestion. From labels already fetched (`project.labels.all()`)."""
+    choices: dict[str, str] = {}
+    for label in sorted(labels, key=lambda label: label.key):
+        if label.meaning and not label.retired:
+            choices.setdefault(label.meaning, label.value)
+    return choices
+
+
 def stance_rule_outcomes(
-    project: Project, labels: Mapping[str, str] | None = None, *, count_suggestions: bool = False,
+    project: Project, labels: Sequence[StanceLabel] | None = None, *, count_suggestions: bool = False,
     with_record: bool = True,
 ) -> list[StanceRuleOutcome]:
     """Every rule of the current rules, in decision order, with what the project's people did
     with its suggestions: one query while the work is unchanged (two after a change), plus
-    one for the project's active `labels` (value -> name) if not given and one if
-    `count_suggestions`; none for the record without `with_record`.
+    one for the project's `labels` if not given and one if `count_suggestions`; none for the
+    record without `with_record`. A rule suggests the label that has its meaning
+    (`rules_labels`).
 
     A claim counts once per person who labelled it (an annotator's version and the gold
     version are two judgements), and only with a stance: leaving it empty judges nothing.
@@ -223,7 +236,9 @@ def stance_rule_outcomes(
     # Without the record (a blind page) the rules are only described: nothing to tally.
     tallies = _per_state_of_work(project, "stance-rules", lambda: _stance_rule_tallies(project)) if with_record else {}
     if labels is None:
-        labels = dict(project.labels.filter(retired=False).values_list("value", "name"))
+        labels = list(project.labels.all())
+    choices = rules_labels(labels)  # meaning -> label value
+    names = {label.value: label.name for label in labels}
     suggested = (
         dict(Suggestion.objects.filter(sentence__document__project=project, stance_model=RULES_MODEL_NAME)
              .exclude(stance_rule="").values_list("stance_rule").annotate(n=Count("id")))
@@ -231,14 +246,15 @@ def stance_rule_outcomes(
     )
     outcomes = []
     for rule in ALL_RULES:
-        label = rule_label(rule, list(labels))
+        meaning = rule_label(rule, list(choices))
+        label = choices.get(meaning) if meaning is not None else None
         reviewed, kept = tallies.get((rule, label), (0, 0)) if label is not None else (0, 0)
-        shipped = shipped_confidence(rule, list(labels))
+        shipped = shipped_confidence(rule, list(choices))
         outcomes.append(StanceRuleOutcome(
             rule=rule,
             description=RULE_DESCRIPTIONS[rule],
             label=label,
-            label_name=labels.get(label) if label is not None else None,
+            label_name=names.get(label) if label is not None else None,
             reviewed=reviewed,
             kept=kept,
             shipped_confidence=shipped,
@@ -385,12 +401,11 @@ def review_payload(document: Document, user: AbstractBaseUser, *, adjudicate: bo
         )
     )
     labels = list(project.labels.order_by("key"))
-    active = {label.value: label.name for label in labels if not label.retired}
     # The annotating page of a blind project shows nothing of other people's work, to
     # reviewers too (as its speakers, see `review_speakers`); how often people kept a rule's
     # suggestions is some of it.
     with_record = adjudicate or not project.blind
-    outcomes = stance_rule_outcomes(project, active, with_record=with_record)
+    outcomes = stance_rule_outcomes(project, labels, with_record=with_record)
     rules = {outcome.rule: outcome for outcome in outcomes} if with_record else {}
     sentence_rows = []
     for sentence in sentences:

@@ -64,8 +64,8 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["annotators"] = selectors.project_annotators(project)
         context["stance_models"] = list(project.stance_models.order_by("-version")[:5])
         context["rules_model"] = RULES_MODEL_NAME
-        active = {label.value: label.name for label in labels if not label.retired}
-        outcomes = selectors.stance_rule_outcomes(project, active, count_suggestions=True)
+        outcomes = selectors.stance_rule_outcomes(project, labels, count_suggestions=True)
+        context["rules_suggest_nothing"] = not selectors.rules_labels(labels)
         context["stance_rules"] = [o for o in outcomes if o.suggested or o.reviewed]
         context["import_jobs"] = list(project.import_jobs.defer("documents")[:5])
         context["training"] = any(m.status in ("queued", "running") for m in context["stance_models"]) or any(

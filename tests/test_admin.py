@@ -62,6 +62,8 @@ def test_label_edits_are_audited_and_values_cannot_be_renamed(superuser_client, 
     assert list(project.labels.order_by("key").values_list("value", "name")) == [
         ("support", "SUPPORT"), ("oppose", "OPPOSE"), ("neutral", "NEUTRAL"), ("mixed", "Mixed")
     ]
+    # A new label without a meaning takes the one its words make plain (QA13).
+    assert project.labels.get(value="mixed").meaning == "neutral"
     actions = list(AuditEvent.objects.filter(project=project).values_list("action", flat=True))
     assert actions.count("stancelabel.change") == 3 and "stancelabel.add" in actions and "project.change" in actions
     change = AuditEvent.objects.filter(action="project.change").get()

@@ -58,7 +58,7 @@ def test_a_labelled_claim_is_compared_as_it_is_suggested_after_its_cue(project, 
     example = labelled.example
     assert example.text == "the cooperation is working well" and example.context == text
     assert example.context[slice(*example.cue)] == "denied" and example.context[slice(*example.claim)] == example.text
-    rules, models = held_out_stances([], [example], ["support", "oppose", "neutral"])
+    rules, models = held_out_stances([], [example], {"support": "support", "oppose": "oppose", "neutral": "neutral"})
     assert rules == ["oppose"] and models == []
 
 
@@ -315,3 +315,36 @@ def test_a_failed_refresh_leaves_the_run_done_and_says_so(project, people, djang
     record = _train(project, people["admin"], django_capture_on_commit_callbacks)
     assert record.is_active and record.progress == 1.0
     assert "Refreshing the existing suggestions failed (disk full)" in record.message
+
+
+def test_a_project_naming_its_labels_its_own_way_gets_the_rules_suggestions(db, people):
+    """QA13: a project of "pro / contra / unclear" got no stance from the rules (they only knew
+    "support / oppose / neutral"), and then any trained model "beat" their 0.000."""
+    from annotate.models import StanceLabel, infer_label_meaning
+    from annotate.selectors import rules_labels, stance_rule_outcomes
+
+    project = project_create(name="Tram watch", stance_target="The tram extension")
+    project.labels.all().delete()
+    for key, (value, name) in enumerate((("pro", "Pro"), ("contra", "Contra"), ("unclear", "Unclear / mixed")), 1):
+        StanceLabel.objects.create(project=project, value=value, name=name, key=str(key),
+                                   meaning=infer_label_meaning(value, name))
+    assert rules_labels(project.labels.all()) == {"support": "pro", "oppose": "contra", "neutral": "unclear"}
+    document = import_documents(project=project, documents=parse_text(
+        "The mayor criticised the tram extension. Residents praised the tram extension. "
+        "The tram extension reportedly may be delayed.")).created[0]
+    stances = [s.stance.value if s.stance_id else None
+               for s in Suggestion.objects.filter(sentence__document=document).order_by("sentence__index", "position")]
+    assert stances == ["contra", "pro", "unclear"]
+    outcomes = {o.rule: o for o in stance_rule_outcomes(project)}
+    assert (outcomes["cue_blames"].label, outcomes["cue_blames"].label_name) == ("contra", "Contra")
+    # A label with no meaning is never the rules' suggestion; none at all is said on the project page.
+    StanceLabel.objects.filter(project=project).update(meaning="")
+    assert rules_labels(project.labels.all()) == {}
+
+
+def test_a_label_is_given_the_meaning_its_words_make_plain():
+    from annotate.models import infer_label_meaning
+
+    assert [infer_label_meaning(v, n) for v, n in (("pro", "Pro"), ("con", "Contra"), ("observing", "Observing"),
+                                                   ("x1", "In favour"), ("agree", "Agree"), ("a", "Label A"))] == [
+        "support", "oppose", "neutral", "support", "support", ""]

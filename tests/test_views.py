@@ -42,6 +42,7 @@ def test_project_page_by_role(login, people, document):
     assert "Import documents" in admin_page and "Assign all documents automatically" in admin_page
     assert f'href="/admin/annotate/project/{document.project_id}/change/" id="manage-project"' in admin_page
     assert "manage-project" not in annotator_page
+    assert "rules-suggest-nothing" not in admin_page
     # ... and the link opens for the project's admin, who is no Django staff (QA11)
     assert not people["admin"].is_staff
     assert login(people["admin"]).get(f"/admin/annotate/project/{document.project_id}/change/").status_code == 200
@@ -185,3 +186,10 @@ def test_continue_takes_annotators_to_their_next_unfinished_document(login, peop
         save_sentence_annotation(sentence=sentence, user=people["annotator"], status="no_claim", claims=[], expected_version=None)
     response = client.get(f"/projects/{document.project_id}/next/", follow=True)
     assert "Nothing left to do" in response.content.decode()
+
+
+def test_the_project_page_says_when_the_rules_can_suggest_none_of_its_labels(login, people, document):
+    """QA13: labels with no meaning for the rules got no suggestion at all, and nothing said why."""
+    document.project.labels.update(meaning="")
+    page = login(people["admin"]).get(f"/projects/{document.project_id}/").content.decode()
+    assert 'id="rules-suggest-nothing"' in page and "suggest none of this project's labels" in page

@@ -13,7 +13,7 @@ from annotate.services.imports import loads_json
 class StanceLabelSerializer(serializers.ModelSerializer):
     class Meta:
         model = StanceLabel
-        fields = ["value", "name", "key", "color", "retired"]
+        fields = ["value", "name", "key", "color", "meaning", "retired"]
 
 
 class ProjectSerializer(serializers.ModelSerializer):

@@ -8,7 +8,7 @@ document, so every project shares one loaded pipeline.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -45,7 +45,7 @@ def preannotate(
     *,
     targets: Iterable[str] | None = None,
     quote_conventions: Iterable[str | None] | None = None,
-    labels: Sequence[str] = DEFAULT_STANCE_LABELS,
+    labels: Sequence[str] | Mapping[str, str] = DEFAULT_STANCE_LABELS,
     stance_model: str | None = None,
     batch_size: int = 16,
 ) -> Iterator[DocumentPrediction]:
@@ -53,9 +53,10 @@ def preannotate(
 
     `targets` gives each text's stance target (same length as `texts`);
     `quote_conventions`, if given, each text's quote guideline (None: the pipeline's). `labels` is the
-    project's stance label set, kept on each doc for the components: the rules answer
-    support / oppose / neutral, a trained model the labels it was trained on, and the app
-    stores a suggestion's stance only if the project has that label. `stance_model` is the
+    project's stance label set, kept on each doc for the components: the rules' own words
+    (support / oppose / neutral) or a project's labels by their meaning ({"support": "pro", ...}),
+    among which the rules choose; a trained model answers the labels it was trained on, and the
+    app stores a suggestion's stance only if the project has that label. `stance_model` is the
     folder of a stance classifier trained by `train_stance`, used for every text (loaded on
     first use and kept, see `stance.load_stance_classifier`); None: the rules.
     """
@@ -67,7 +68,7 @@ def preannotate(
             doc = nlp.make_doc(text)
             doc._.target = next(target_iter, "") if target_iter is not None else ""
             doc._.quote_convention = next(convention_iter, None) if convention_iter is not None else None
-            doc._.stance_labels = tuple(labels)
+            doc._.stance_labels = dict(labels) if isinstance(labels, Mapping) else tuple(labels)
             doc._.stance_model_dir = stance_model
             yield doc
 

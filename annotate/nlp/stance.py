@@ -10,6 +10,7 @@ model is chosen per document, so one loaded pipeline serves every project, whate
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping, Sequence
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -40,6 +41,7 @@ if not Doc.has_extension("prediction"):
     Doc.set_extension("prediction", default=None)
 if not Doc.has_extension("target"):
     Doc.set_extension("target", default="")
+# The labels the rules choose among: the rules' own words, or {meaning: the project's label}.
 if not Doc.has_extension("stance_labels"):
     Doc.set_extension("stance_labels", default=(SUPPORT, OPPOSE, NEUTRAL))
 if not Doc.has_extension("stance_model_dir"):
@@ -111,9 +113,10 @@ class StanceComponent:
         if classifier is not None:  # a trained model answers in the labels it was trained on
             decisions = [(label, confidence, "") for label, confidence in
                          classifier.predict_claims(units, effects, self.profile(target))]
-        else:  # the rules choose among the project's labels
+        else:  # the rules choose among the project's labels, by what they mean to the rules
             profile = self.profile(target)
-            labels = doc._.stance_labels
+            choices = rules_choices(doc._.stance_labels)
+            labels = tuple(choices)
             valences = [0.0] + [cue_valence(claim, cue) if cue is not None else 0.0 for claim, cue in spans]
             decisions = []
             for unit, effect, valence in zip(units, effects, valences):
@@ -124,11 +127,18 @@ class StanceComponent:
                     valence = -DENIAL_TONE if turns_over_what_it_names(unit) else DENIAL_TONE
                 if effect is None or effect == DENIES and not has_own_verb(unit):
                     decision = judged_by_cue(decision, valence, evidence, labels, claim=unit)
-                decisions.append(decision)
+                decisions.append(decision._replace(label=choices.get(decision.label, decision.label)))
         prediction.stance, prediction.stance_confidence, prediction.stance_rule = decisions[0]
         for claim, (label, confidence, rule) in zip(prediction.claims, decisions[1:]):
             claim.stance, claim.stance_confidence, claim.stance_rule = label, confidence, rule
         return doc
+
+
+def rules_choices(labels: Sequence[str] | Mapping[str, str]) -> dict[str, str]:
+    """What the rules may suggest and the label each is stored as: a project's labels by their
+    meaning ({"support": "pro", "oppose": "contra"}), or labels that are the rules' own words
+    ("support", "oppose", "neutral", as `predict` and the bench give them)."""
+    return dict(labels) if isinstance(labels, Mapping) else {label: label for label in labels}
 
 
 def _sentence_spans(doc: Doc) -> list[tuple[int, int]]:

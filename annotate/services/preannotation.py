@@ -22,6 +22,7 @@ from annotate.models import (
 from annotate.nlp.pipeline import load_pipeline, preannotate
 from annotate.nlp.stance import load_stance_classifier
 from annotate.nlp.types import CharSpan, ClaimPrediction, DocumentPrediction
+from annotate.selectors import rules_labels
 from annotate.services.speakers import NAME_MAX_LENGTH, speaker_key, tidy_speaker_name
 
 logger = logging.getLogger(__name__)
@@ -64,8 +65,8 @@ def predict_documents(documents: Sequence[Document]) -> list[DocumentPrediction]
         by_project.setdefault(document.project_id, []).append(position)
     for positions in by_project.values():
         project = documents[positions[0]].project
-        # The rules choose among these (a project without "neutral" always gets a side).
-        labels = [label.value for label in project.labels.all() if not label.retired]
+        # The rules choose among these by meaning (a project without a neutral label always gets a side).
+        labels = rules_labels(project.labels.all())
         results = preannotate(
             app_pipeline(),
             (documents[p].text for p in positions),

@@ -31,7 +31,7 @@ def give_project_defaults(project: Project, *, created_by: AbstractBaseUser | No
     default stance labels unless it was given its own, and its creator as one of its admins."""
     if not project.labels.exists():
         StanceLabel.objects.bulk_create(
-            StanceLabel(project=project, value=value, name=label, key=str(position), color=color)
+            StanceLabel(project=project, value=value, name=label, key=str(position), color=color, meaning=value)
             for position, (value, label, color) in enumerate(DEFAULT_STANCE_LABELS, 1)
         )
     if created_by is not None and not Membership.objects.filter(project=project, user=created_by).exists():

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -25,6 +25,7 @@ from annotate.models import Annotation, AnnotationStatus, Document, Project, Sen
 from annotate.nlp.stance import load_stance_classifier
 from annotate.nlp.stance_training import StanceClassifier, StanceExample, stance_scores, train_stance_model
 from annotate.nlp.types import ClaimPrediction, DocumentPrediction
+from annotate.selectors import rules_labels
 from annotate.services.audit import actor_or_none, audit_record
 from annotate.services.preannotation import app_pipeline, refresh_suggestions, usable_stance_model_dir
 
@@ -119,10 +120,11 @@ def is_held_out(document_key: str) -> bool:
 
 
 def held_out_stances(
-    classifiers: Sequence[StanceClassifier], examples: list[StanceExample], labels: Sequence[str]
+    classifiers: Sequence[StanceClassifier], examples: list[StanceExample], labels: Mapping[str, str]
 ) -> tuple[list[str | None], list[list[str | None]]]:
     """Each example's stance toward its target by the rules (choosing among the project's
-    active `labels`, as its suggestions do) and by each of `classifiers`.
+    active labels by their meaning, `labels` as `rules_labels` gives them, as its suggestions do)
+    and by each of `classifiers`.
 
     Each claim is parsed once in its context by the production pipeline, without finding
     claims of its own: the stance component then reads the claim people labelled, after its
@@ -133,7 +135,7 @@ def held_out_stances(
     models: list[list[str | None]] = [[] for _ in classifiers]
     parsed = nlp.pipe((e.parsed_text for e in examples), disable=[ATTRIBUTION_PIPE, STANCE_PIPE])
     for example, doc in zip(examples, parsed):
-        doc._.target, doc._.stance_labels = example.target, tuple(labels)
+        doc._.target, doc._.stance_labels = example.target, dict(labels)
         claim = ClaimPrediction(claim=example.claim or (0, len(doc.text)), cue=example.cue)
         doc._.prediction = DocumentPrediction(sentences=[], claims=[claim], speakers=[])
         for classifier, said in ((None, rules), *zip(classifiers, models)):
@@ -278,7 +280,7 @@ def run_stance_training(stance_model_id: int) -> StanceModel:
         _update(stance_model, progress=0.7, path=str(output),
                 message=f"Comparing with {'the model in use and ' if in_use_dir else ''}the rules on {len(held_out)} held-out claims")
         gold = [e.label for e in held_out]
-        active = [label.value for label in project.labels.all() if not label.retired]
+        active = rules_labels(project.labels.all())
         # The candidate as training left it in memory, not through the pipeline's cache of
         # models in use: it may never be used.
         classifiers = [result.classifier] + ([load_stance_classifier(in_use_dir)] if in_use_dir else [])
