@@ -16,6 +16,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Token
 
 LINE_BREAKS_COMPONENT = "claimdesk_line_breaks"
+CONTINUING_PUNCTUATION = frozenset({",", ";", ":", ")", "]", "%"})
 # A list marker opening a line ("- ", "* ", "• ", "1. ", "2) ", "(a) ", "iv. "): it belongs to
 # the item it marks, which the parser would otherwise start as a sentence of its own.
 LIST_MARKER = re.compile(r"(?:[-*+\u2022\u2023\u25e6\u25aa\u2043\u2013\u2014]|\(?(?:\d{1,3}|[A-Za-z]|[ivxIVX]{1,4})[.)])[ \t]+")
@@ -49,12 +50,23 @@ def _keep_list_marker(doc: Doc, first: int, text: str) -> None:
 
 
 def _in_capitals_run(token: Token) -> bool:
-    """A word in capitals right after another ("ÉMILE ZOLA said ..."): no sentence starts
-    there, though the parser, at the start of a line, sometimes starts one."""
-    if token.i == 0 or not is_capitals_word(token):
+    """A word in capitals right after another ("ÉMILE ZOLA said ...", "GREENS CALL TRAM EXTENSION
+    A MUST"): no sentence starts there, though the parser, at the start of a line, sometimes
+    starts one."""
+    if token.i == 0 or not (is_capitals_word(token) or token.text.isalpha() and token.text.isupper()):
         return False
     before = token.doc[token.i - 1]
     return is_capitals_word(before) and "\n" not in before.whitespace_
+
+
+def _cannot_start(token: Token) -> bool:
+    """Punctuation that continues what stands before it (", MAY 7:", "; then"), or a word right
+    after a comma or a colon on the same line ("LEEDS, MAY 14: The extension ..."): no sentence
+    starts there (QA13: datelines were cut up)."""
+    if token.i == 0:
+        return False
+    before = token.doc[token.i - 1]
+    return token.text in CONTINUING_PUNCTUATION or (before.text in (",", ":") and "\n" not in before.whitespace_)
 
 
 def is_capitals_word(token: Token) -> bool:
@@ -73,7 +85,7 @@ def mark_line_breaks(doc: Doc) -> Doc:
         if token.i + 1 < len(doc) and is_line_break(token):
             doc[token.i + 1].is_sent_start = True
             _keep_list_marker(doc, token.i + 1, text)
-        elif _in_capitals_run(token):
+        elif _in_capitals_run(token) or _cannot_start(token):
             token.is_sent_start = False
     return doc
 

@@ -104,3 +104,20 @@ def test_he_after_a_name_in_capitals_is_that_person(nlp):
     (prediction,) = preannotate(nlp, [text], targets=[""])
     names = [prediction.speakers[c.speaker_entity].name for c in prediction.claims if c.speaker_entity is not None]
     assert names == ["ÉMILE ZOLA", "ÉMILE ZOLA"]
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        ("EXPERTS QUESTION FORECASTS\n\nLONDON, MAY 7: Economists said the plan would fail.",
+         ["EXPERTS QUESTION FORECASTS", "LONDON, MAY 7: Economists said the plan would fail."]),
+        ("Tram timetable published\nLEEDS, MAY 14: The extension would add six stops, officials said.",
+         ["Tram timetable published", "LEEDS, MAY 14: The extension would add six stops, officials said."]),
+        ("GREENS CALL TRAM EXTENSION A MUST\nYORK, MAY 10: Greens said the extension is vital.",
+         ["GREENS CALL TRAM EXTENSION A MUST", "YORK, MAY 10: Greens said the extension is vital."]),
+    ],
+)
+def test_a_dateline_and_a_headline_in_capitals_stay_whole(nlp, text, sentences):
+    """QA13: ", MAY 7: Economists said ...", "LEEDS," and "A MUST" were sentences of their own."""
+    doc = nlp(text)
+    assert [doc[s:e].text for s, e in sentence_spans(doc)] == sentences
