@@ -348,3 +348,17 @@ def test_a_label_is_given_the_meaning_its_words_make_plain():
     assert [infer_label_meaning(v, n) for v, n in (("pro", "Pro"), ("con", "Contra"), ("observing", "Observing"),
                                                    ("x1", "In favour"), ("agree", "Agree"), ("a", "Label A"))] == [
         "support", "oppose", "neutral", "support", "support", ""]
+
+
+def test_a_retired_label_is_not_trained_on_nor_stored_with_a_confidence(reviewed_project):
+    """QA13: a model trained on a label retired since suggested it again; stored without its
+    label, the suggestion still carried the model's 0.73."""
+    from annotate.models import StanceLabel
+    from annotate.nlp.types import ClaimPrediction, DocumentPrediction
+    from annotate.services.preannotation import _machine_fields
+
+    StanceLabel.objects.filter(project=reviewed_project, value="oppose").update(retired=True)
+    assert {e.example.label for e in project_stance_examples(reviewed_project)} == {"support"}
+    claim = ClaimPrediction(claim=(0, 4), stance="oppose", stance_confidence=0.73)
+    fields = _machine_fields(claim, DocumentPrediction(sentences=[], claims=[claim], speakers=[]), {}, reviewed_project.pk)
+    assert fields["stance"] is None and fields["stance_confidence"] == 0.0

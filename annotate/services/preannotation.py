@@ -170,12 +170,15 @@ MACHINE_FIELDS = ("stance", "speaker_confidence", "cue_confidence", "claim_confi
 def _machine_fields(
     claim: ClaimPrediction, prediction: DocumentPrediction, labels: dict[tuple[int, str], StanceLabel], project_id: int
 ) -> dict[str, object]:
+    stance = labels.get((project_id, claim.stance)) if claim.stance else None
     return {
-        "stance": labels.get((project_id, claim.stance)) if claim.stance else None,
+        "stance": stance,
         "speaker_confidence": _unit(claim.speaker_confidence),
         "cue_confidence": _unit(claim.cue_confidence),
         "claim_confidence": _unit(claim.claim_confidence),
-        "stance_confidence": _unit(claim.stance_confidence),
+        # A stance the project no longer offers (a trained model's retired label) is not stored,
+        # and neither is a confidence in it (QA13: a blank stance showed "0.73").
+        "stance_confidence": _unit(claim.stance_confidence) if stance is not None else 0.0,
         "model_name": prediction.model_name,
         "model_version": prediction.model_version,
         "stance_model": prediction.stance_model,

@@ -61,12 +61,15 @@ class LabelledExample:
 
 def project_stance_claims(project: Project) -> list[LabelledClaim]:
     """Every human stance label of the project: the gold version where a sentence has one,
-    otherwise each annotator's accepted or corrected claims. No document text is read."""
+    otherwise each annotator's accepted or corrected claims, with a label still offered. No
+    document text is read."""
     rows = (
         Annotation.objects.filter(
             sentence_annotation__sentence__document__project=project,
             sentence_annotation__status__in=[AnnotationStatus.ACCEPTED, AnnotationStatus.CORRECTED],
             stance__isnull=False,
+            # A retired label is offered no more: a model trained on it would suggest it (QA13).
+            stance__retired=False,
         )
         .order_by("sentence_annotation__sentence_id", "sentence_annotation__kind", "position")
         .values_list(
