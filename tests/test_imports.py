@@ -528,8 +528,12 @@ def test_a_title_given_with_a_file_names_its_one_document_or_is_refused(project,
     with pytest.raises(ImportRejected) as rejected:
         parse_upload("two.jsonl", two, title="Given")
     assert [str(p) for p in rejected.value.problems] == [
-        "two.jsonl: the title given with the file names one document, but the file holds 2: give each line its own "
-        "'title' in the file, or give no title"]
+        "two.jsonl: the title given with the file names one document, but the file holds 2: give the 2 line(s) "
+        "without one their own 'title' in the file, or give no title"]
+    # QA13: when every line has its own title, the advice is to leave it empty
+    titled = b'{"text": "One said yes.", "title": "A"}\n{"text": "Two said no.", "title": "B"}\n'
+    with pytest.raises(ImportRejected, match="every line already has its own 'title': leave the title empty"):
+        parse_upload("titled.jsonl", titled, title="Given")
     client.force_login(people["admin"])
     page = client.post(f"/projects/{project.pk}/import/", {"file": SimpleUploadedFile("two.jsonl", two), "title": "Given"},
                        follow=True)

@@ -426,9 +426,11 @@ def parse_upload(name: str, data: bytes, *, title: str = "", target: str = "") -
                           target=given.get("target", ""), source=name)
     documents = (_parse_jsonl if suffix == ".jsonl" else _parse_csv)(name, content, given)
     if "title" in given and len(documents) > 1:
+        untitled = sum(document.title == given["title"] for document in documents)
+        advice = ("every line already has its own 'title': leave the title empty" if not untitled else
+                  f"give the {untitled} line(s) without one their own 'title' in the file, or give no title")
         raise ImportRejected([ImportProblem(
-            name, None, f"the title given with the file names one document, but the file holds {len(documents)}: "
-                        "give each line its own 'title' in the file, or give no title")])
+            name, None, f"the title given with the file names one document, but the file holds {len(documents)}: {advice}")])
     return documents
 
 
