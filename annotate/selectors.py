@@ -150,6 +150,18 @@ def next_unfinished_document(
     return unfinished.first()
 
 
+def next_document_to_adjudicate(project: Project, *, after: int | None = None) -> Document | None:
+    """A reviewer's queue: the first document with a sentence someone annotated (a decision, not
+    a skip) that has no gold version yet; with `after`, the first such after it, wrapping round."""
+    waiting = SentenceAnnotation.objects.filter(
+        sentence__document=OuterRef("pk"), kind=SentenceAnnotation.Kind.ANNOTATION,
+    ).exclude(status=AnnotationStatus.SKIPPED).exclude(sentence__annotations__kind=SentenceAnnotation.Kind.ADJUDICATION)
+    documents = project.documents.filter(Exists(waiting)).order_by("pk")
+    if after is not None:
+        return documents.filter(pk__gt=after).first() or documents.first()
+    return documents.first()
+
+
 def sentence_status(done: int, assigned: int, adjudicated: bool) -> str:
     """unannotated → in_progress → annotated (every assigned annotator done) → adjudicated."""
     if adjudicated:

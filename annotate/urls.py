@@ -10,6 +10,7 @@ urlpatterns = [
     path("projects/<int:pk>/import/", views.document_import, name="document-import"),
     path("projects/<int:pk>/export.<str:fmt>", views.project_export, name="project-export"),
     path("projects/<int:pk>/next/", views.project_next, name="project-next"),
+    path("projects/<int:pk>/next-adjudication/", views.project_next_adjudication, name="project-next-adjudication"),
     path("projects/<int:pk>/assign/", views.project_assign, name="project-assign"),
     path("projects/<int:pk>/stance-models/train/", views.stance_model_train, name="stance-model-train"),
     path("documents/<int:pk>/", views.document_review, name="document-review"),

@@ -92,6 +92,19 @@ def project_next(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def project_next_adjudication(request: HttpRequest, pk: int) -> HttpResponse:
+    """Continue adjudicating: the next document with annotated sentences that have no gold yet."""
+    project = get_object_or_404(Project, pk=pk)
+    _require_role(request, project, Role.REVIEWER)
+    after = request.GET.get("after", "")
+    document = selectors.next_document_to_adjudicate(project, after=int(after) if after.isdigit() else None)
+    if document is None:
+        messages.success(request, "Nothing waits for adjudication: every annotated sentence has its gold version.")
+        return redirect("annotate:project-detail", pk=project.pk)
+    return redirect("annotate:document-adjudicate", pk=document.pk)
+
+
+@login_required
 @require_POST
 def project_assign(request: HttpRequest, pk: int) -> HttpResponse:
     project = get_object_or_404(Project, pk=pk)
@@ -192,8 +205,8 @@ def _review_page(request: HttpRequest, pk: int, *, adjudicate: bool) -> HttpResp
         "speakers": reverse("api-document-speakers", kwargs={"pk": document.pk})
         + ("?mode=adjudicate" if adjudicate else ""),
         "stance_rules": reverse("api-project-stance-rules", kwargs={"project_pk": document.project_id}),
-        "next": None if adjudicate else reverse("annotate:project-next", kwargs={"pk": document.project_id})
-        + f"?after={document.pk}",
+        "next": reverse("annotate:project-next-adjudication" if adjudicate else "annotate:project-next",
+                        kwargs={"pk": document.project_id}) + f"?after={document.pk}",
     }
     if role in (Role.ADMIN, Role.REVIEWER):  # curating the document's canonical speakers
         payload["urls"]["speaker"] = reverse("api-speaker", kwargs={"pk": 0})

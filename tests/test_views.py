@@ -193,3 +193,24 @@ def test_the_project_page_says_when_the_rules_can_suggest_none_of_its_labels(log
     document.project.labels.update(meaning="")
     page = login(people["admin"]).get(f"/projects/{document.project_id}/").content.decode()
     assert 'id="rules-suggest-nothing"' in page and "suggest none of this project's labels" in page
+
+
+def test_continue_adjudicating_goes_to_the_next_document_waiting_for_gold(login, people, document):
+    """QA13: a reviewer's only "continue" led to annotating their own version."""
+    from annotate.services.annotations import save_sentence_annotation
+
+    reviewer = login(people["reviewer"])
+    page = reviewer.get(f"/projects/{document.project_id}/").content.decode()
+    assert 'id="continue-adjudicating"' in page
+    assert 'id="continue-adjudicating"' not in login(people["annotator"]).get(f"/projects/{document.project_id}/").content.decode()
+    reviewer = login(people["reviewer"])
+    nothing = reviewer.get(f"/projects/{document.project_id}/next-adjudication/", follow=True)
+    assert "Nothing waits for adjudication" in nothing.content.decode()
+    sentence = document.sentences.first()
+    save_sentence_annotation(sentence=sentence, user=people["annotator"], status="no_claim", claims=[], expected_version=None)
+    waiting = reviewer.get(f"/projects/{document.project_id}/next-adjudication/")
+    assert waiting.status_code == 302 and waiting["Location"] == f"/documents/{document.pk}/adjudicate/"
+    save_sentence_annotation(sentence=sentence, user=people["reviewer"], status="no_claim", claims=[], expected_version=None,
+                             kind="adjudication")
+    assert reviewer.get(f"/projects/{document.project_id}/next-adjudication/")["Location"] == f"/projects/{document.project_id}/"
+    assert login(people["annotator"]).get(f"/projects/{document.project_id}/next-adjudication/").status_code == 403

@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from annotate.models import Role, SentenceAnnotation, StanceLabel, Suggestion
 from annotate.services.annotations import ClaimInput, save_sentence_annotation
-from annotate.services.imports import import_documents, parse_upload
+from annotate.services.imports import import_documents, parse_text, parse_upload
 from annotate.services.projects import membership_set
 from annotate.services.workflow import assign_documents
 from tests.browser.conftest import TIMEOUT_MS, VIEWPORT
@@ -225,11 +225,18 @@ def test_the_history_tells_comments_in_words(browser, live_server, transactional
     reviewer.context.close()
 
 
-def test_j_on_the_last_sentence_says_where_to_go(browser, live_server, transactional_db, browser_errors, document, people):
+def test_j_on_the_last_sentence_goes_on_to_the_next_document_to_adjudicate(browser, live_server, transactional_db,
+                                                                          browser_errors, document, people):
+    """QA13: a reviewer's "continue" led to their own annotating; adjudicating, j at the end said
+    only to go back to the project page. It now goes on to the next document waiting for gold."""
+    second = import_documents(project=document.project, documents=parse_text("Officials said the talks went well.")).created[0]
+    annotate_as(people["annotator"], second.sentences.get(), "no_claim")
     last = document.sentences.order_by("index").last()
     reviewer = adjudicate(browser, live_server, browser_errors, last)
     reviewer.keyboard.press("j")
     expect(reviewer.locator("#panel .hint")).to_have_text(
-        f"Last sentence of this document. Back to the project page with “Project: {document.project.name}” at the top.")
+        "Last sentence of this document. Press j again to go on to the next document waiting for adjudication.")
     expect(reviewer.locator("#sentences > li.sentence.current")).to_have_attribute("data-index", str(last.index))
+    reviewer.keyboard.press("j")
+    reviewer.wait_for_url(f"**/documents/{second.pk}/adjudicate/")
     reviewer.context.close()

@@ -1105,7 +1105,7 @@ function step(delta) {
   const position = order.indexOf(current) + delta;
   if (position >= 0 && position < order.length) { move(order[position]); return; }
   if (delta < 0) return;
-  // Adjudicating, there is no "next document with work left" to go on to: say where to go instead.
+  // Without a next document to go on to, say where to go instead.
   if (!data.urls.next) { hint(`Last sentence of this document. Back to the project page with “Project: ${data.project.name}” at the top.`); return; }
   // At the end, a second j goes on to the next document with work left, once every save is done.
   if (atLastSentence) {
@@ -1113,7 +1113,8 @@ function step(delta) {
     return;
   }
   atLastSentence = true;
-  hint("Last sentence of this document. Press j again to go on to your next document with work left.");
+  hint(adjudicating ? "Last sentence of this document. Press j again to go on to the next document waiting for adjudication."
+    : "Last sentence of this document. Press j again to go on to your next document with work left.");
 }
 const next = () => step(1);
 const previous = () => step(-1);
