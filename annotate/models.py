@@ -7,6 +7,7 @@ export can always show both.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 
@@ -62,21 +63,36 @@ class LabelMeaning(models.TextChoices):
 
 # Label values and names whose meaning goes without saying, for labels made without one.
 MEANING_WORDS: dict[str, frozenset[str]] = {
-    LabelMeaning.SUPPORT: frozenset("support supports pro for favor favour agree agrees positive yes".split()),
-    LabelMeaning.OPPOSE: frozenset("oppose opposes contra con against disagree disagrees negative no refute refutes deny".split()),
+    LabelMeaning.SUPPORT: frozenset("support supports pro for favor favour favourable agree agrees positive".split()),
+    LabelMeaning.OPPOSE: frozenset("oppose opposes contra con against anti disagree disagrees negative refute refutes deny".split()),
     LabelMeaning.NEUTRAL: frozenset("""neutral none observing discuss discusses unclear mixed other neither
         unrelated ambiguous""".split()),
 }
+# "yes" and "no" only as a whole label: inside a name, "no" negates ("No stance").
+WHOLE_LABEL_MEANINGS = {"yes": LabelMeaning.SUPPORT, "no": LabelMeaning.OPPOSE}
+NEGATING_WORDS = frozenset("no not non without".split())
+# Negated, these words take no side: "No stance", "No opinion".
+SIDE_WORDS = frozenset("stance side position opinion view".split())
 
 
 def infer_label_meaning(value: str, name: str) -> str:
-    """The meaning a label's value or name makes plain ("pro", "Contra", "unclear"), or "" (none)."""
-    for word in (value, name, *name.replace("/", " ").split()):
-        folded = word.strip().casefold()
-        for meaning, words in MEANING_WORDS.items():
-            if folded in words:
-                return str(meaning)
-    return ""
+    """The meaning a label's value or name makes plain ("pro", "Contra", "Pro-tram", "Not in
+    favour", "No stance"), or "" (none) when it makes none, or several that do not add up."""
+    for whole in (value, name):
+        folded = whole.strip().strip(".").casefold()
+        if folded in WHOLE_LABEL_MEANINGS:
+            return str(WHOLE_LABEL_MEANINGS[folded])
+    words = [w for w in re.split(r"[^\w]+", f"{value} {name}".casefold()) if w]
+    meanings = {str(m) for w in words for m, known in MEANING_WORDS.items() if w in known}
+    if any(w in NEGATING_WORDS for w in words):
+        if any(w in SIDE_WORDS for w in words) and not meanings - {str(LabelMeaning.NEUTRAL)}:
+            return str(LabelMeaning.NEUTRAL)  # "No stance", "No side"
+        # "Not in favour" is against; "not against" says too little to tell.
+        return str(LabelMeaning.OPPOSE) if meanings == {str(LabelMeaning.SUPPORT)} else ""
+    if len(meanings) == 1:
+        return meanings.pop()
+    # "Pro/Contra mixed": sides that do not add up, said to be mixed, take none.
+    return str(LabelMeaning.NEUTRAL) if str(LabelMeaning.NEUTRAL) in meanings else ""
 
 
 class StanceLabel(models.Model):

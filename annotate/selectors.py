@@ -251,9 +251,12 @@ def stance_rule_outcomes(
         labels = list(project.labels.all())
     choices = rules_labels(labels)  # meaning -> label value
     names = {label.value: label.name for label in labels}
+    # A rule's suggestions of the label it suggests now, as for its record (QA14: a swap of two
+    # labels' meanings counted the other label's suggestions).
     suggested = (
-        dict(Suggestion.objects.filter(sentence__document__project=project, stance_model=RULES_MODEL_NAME)
-             .exclude(stance_rule="").values_list("stance_rule").annotate(n=Count("id")))
+        {(rule, value): n for rule, value, n in
+         Suggestion.objects.filter(sentence__document__project=project, stance_model=RULES_MODEL_NAME)
+         .exclude(stance_rule="").values_list("stance_rule", "stance__value").annotate(n=Count("id"))}
         if count_suggestions else None
     )
     outcomes = []
@@ -271,7 +274,7 @@ def stance_rule_outcomes(
             kept=kept,
             shipped_confidence=shipped,
             confidence=round((kept + RULE_PRIOR_WEIGHT * shipped) / (reviewed + RULE_PRIOR_WEIGHT), 3),
-            suggested=suggested.get(rule, 0) if suggested is not None else None,
+            suggested=suggested.get((rule, label), 0) if suggested is not None else None,
         ))
     return outcomes
 

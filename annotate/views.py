@@ -97,10 +97,14 @@ def project_next_adjudication(request: HttpRequest, pk: int) -> HttpResponse:
     project = get_object_or_404(Project, pk=pk)
     _require_role(request, project, Role.REVIEWER)
     after = request.GET.get("after", "")
-    document = selectors.next_document_to_adjudicate(project, after=int(after) if after.isdigit() else None)
+    leaving = int(after) if after.isdigit() else None
+    document = selectors.next_document_to_adjudicate(project, after=leaving)
     if document is None:
         messages.success(request, "Nothing waits for adjudication: every annotated sentence has its gold version.")
         return redirect("annotate:project-detail", pk=project.pk)
+    if document.pk == leaving:  # QA14: it reloaded without a word
+        messages.info(request, "This is the only document waiting for adjudication: some of its annotated sentences "
+                               "have no gold version yet.")
     return redirect("annotate:document-adjudicate", pk=document.pk)
 
 

@@ -337,17 +337,42 @@ def test_a_project_naming_its_labels_its_own_way_gets_the_rules_suggestions(db, 
     assert stances == ["contra", "pro", "unclear"]
     outcomes = {o.rule: o for o in stance_rule_outcomes(project)}
     assert (outcomes["cue_blames"].label, outcomes["cue_blames"].label_name) == ("contra", "Contra")
-    # A label with no meaning is never the rules' suggestion; none at all is said on the project page.
+    assert outcomes["cue_blames"].suggested is None  # counted only when asked
+    counted = {o.rule: o.suggested for o in stance_rule_outcomes(project, count_suggestions=True)}
+    assert counted["cue_blames"] == 1
+    # Meanings swapped: the rule's old suggestions are of another label now, and not counted (QA14).
+    StanceLabel.objects.filter(project=project, value="pro").update(meaning="oppose")
+    StanceLabel.objects.filter(project=project, value="contra").update(meaning="support")
+    counted = {o.rule: o.suggested for o in stance_rule_outcomes(project, count_suggestions=True)}
+    assert counted["cue_blames"] == 0
+    # A label with no meaning is never the rules' suggestion, and a suggestion without a stance
+    # names no rule (QA14: the rules table counted them).
     StanceLabel.objects.filter(project=project).update(meaning="")
     assert rules_labels(project.labels.all()) == {}
+    other = import_documents(project=project, documents=parse_text("The mayor criticised the tram extension.")).created[0]
+    assert list(Suggestion.objects.filter(sentence__document=other).values_list("stance", "stance_rule", "stance_confidence")) == [
+        (None, "", 0.0)]
 
 
-def test_a_label_is_given_the_meaning_its_words_make_plain():
+LABEL_WORDS = [  # (value, name, meaning)
+    ("pro", "Pro", "support"), ("con", "Contra", "oppose"), ("observing", "Observing", "neutral"),
+    ("x1", "In favour", "support"), ("agree", "Agree", "support"), ("a", "Label A", ""),
+    # QA14: a negation is read with what it negates, and whole words only
+    ("nostance", "No stance", "neutral"), ("noside", "No side", "neutral"), ("notfavour", "Not in favour", "oppose"),
+    ("notfor", "Not for", "oppose"), ("mixed", "Pro/Contra mixed", "neutral"), ("anti", "Anti", "oppose"),
+    ("protram", "Pro-tram", "support"), ("pro", "Pro.", "support"), ("yes", "Yes", "support"), ("no", "No", "oppose"),
+]
+
+
+@pytest.mark.parametrize(("value", "name", "meaning"), LABEL_WORDS)
+def test_a_label_is_given_the_meaning_its_words_make_plain(value, name, meaning):
+    """And the migration that gave existing labels theirs reads them the same way."""
+    from importlib import import_module
+
     from annotate.models import infer_label_meaning
 
-    assert [infer_label_meaning(v, n) for v, n in (("pro", "Pro"), ("con", "Contra"), ("observing", "Observing"),
-                                                   ("x1", "In favour"), ("agree", "Agree"), ("a", "Label A"))] == [
-        "support", "oppose", "neutral", "support", "support", ""]
+    migration = import_module("annotate.migrations.0013_stance_label_meaning")
+    assert infer_label_meaning(value, name) == migration._meaning(value, name) == meaning
 
 
 def test_a_retired_label_is_not_trained_on_nor_stored_with_a_confidence(reviewed_project):

@@ -210,6 +210,8 @@ def test_continue_adjudicating_goes_to_the_next_document_waiting_for_gold(login,
     save_sentence_annotation(sentence=sentence, user=people["annotator"], status="no_claim", claims=[], expected_version=None)
     waiting = reviewer.get(f"/projects/{document.project_id}/next-adjudication/")
     assert waiting.status_code == 302 and waiting["Location"] == f"/documents/{document.pk}/adjudicate/"
+    only = reviewer.get(f"/projects/{document.project_id}/next-adjudication/?after={document.pk}", follow=True)
+    assert "the only document waiting for adjudication" in only.content.decode()
     save_sentence_annotation(sentence=sentence, user=people["reviewer"], status="no_claim", claims=[], expected_version=None,
                              kind="adjudication")
     assert reviewer.get(f"/projects/{document.project_id}/next-adjudication/")["Location"] == f"/projects/{document.project_id}/"

@@ -53,9 +53,15 @@ def _in_capitals_run(token: Token) -> bool:
     """A word in capitals right after another ("ÉMILE ZOLA said ...", "GREENS CALL TRAM EXTENSION
     A MUST"): no sentence starts there, though the parser, at the start of a line, sometimes
     starts one."""
-    if token.i == 0 or not (is_capitals_word(token) or token.text.isalpha() and token.text.isupper()):
+    if token.i == 0:
         return False
-    before = token.doc[token.i - 1]
+    doc = token.doc
+    # A one-letter capital continues the run only if capitals go on after it ("... A MUST"), not
+    # where a sentence starts after a headline ("NEWS IN BRIEF A man was arrested", QA14).
+    one_letter = len(token.text) == 1 and token.text.isalpha() and token.text.isupper()
+    if not (is_capitals_word(token) or one_letter and token.i + 1 < len(doc) and is_capitals_word(doc[token.i + 1])):
+        return False
+    before = doc[token.i - 1]
     return is_capitals_word(before) and "\n" not in before.whitespace_
 
 

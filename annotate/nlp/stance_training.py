@@ -45,8 +45,10 @@ from .stance_rules import (
     DENIES,
     MAX_DEPTH,
     NEUTRAL,
+    OPPOSE,
     RULE_FLAGS,
     SENTIMENT_LEXICON,
+    SUPPORT,
     WITHHELD_RULE,
     WITHHOLDS,
     Evidence,
@@ -366,9 +368,15 @@ def _path_to_root(token: Token) -> list[Token]:
     return path
 
 
-def polarity_swap(labels: Iterable[str]) -> dict[str, str]:
-    """{support: oppose, oppose: support} for the first opposite pair within `labels`, else {}."""
+def polarity_swap(labels: Iterable[str], meanings: Mapping[str, str] | None = None) -> dict[str, str]:
+    """{support: oppose, oppose: support} for the opposite pair within `labels`: by their
+    `meanings` (a project's "pro" and "contra"), else the first of `POLARITY_PAIRS`; else {}."""
     present = set(labels)
+    if meanings:
+        sides = [[label for label in sorted(present) if meanings.get(label) == side] for side in (SUPPORT, OPPOSE)]
+        if all(len(side) == 1 for side in sides):
+            (first,), (second,) = sides
+            return {first: second, second: first}
     for first, second in POLARITY_PAIRS:
         if first in present and second in present:
             return {first: second, second: first}
@@ -490,7 +498,12 @@ class StanceClassifier:
         if linear.labels != self.labels:
             raise ValueError(f"stance model labels differ: textcat {self.labels}, regression {linear.labels}")
         self.linear = linear
-        self.swap = polarity_swap(self.labels)
+        # What the labels mean (a project's "pro / contra / unclear"), saved with the model.
+        self.meanings: dict[str, str] = dict(nlp.meta.get(META_KEY, {}).get("meanings") or {})
+        self.swap = polarity_swap(self.labels, self.meanings)
+        # The label of a speaker who takes no side ("refused to deny"), if the model has one.
+        self.neutral: str | None = next((label for label in self.labels if self.meanings.get(label) == NEUTRAL),
+                                        NEUTRAL if NEUTRAL in self.labels else None)
         self.parse_model: str = nlp.meta[META_KEY].get("parse_model", DEFAULT_PARSE_MODEL)
         self.model_id = stance_model_id(nlp.meta["name"], nlp.meta["version"])
 
@@ -527,8 +540,8 @@ class StanceClassifier:
         for (label, confidence), effect in zip(self.predict(units, target), effects):
             if effect == DENIES:
                 label = self.swap.get(label, label)
-            elif effect == WITHHOLDS and NEUTRAL in self.labels:
-                label, confidence = NEUTRAL, WITHHELD_RULE[2]
+            elif effect == WITHHOLDS and self.neutral is not None:
+                label, confidence = self.neutral, WITHHELD_RULE[2]
             results.append((label, confidence))
         return results
 
@@ -574,7 +587,7 @@ def fit_textcat(
 
 def fit_classifier(
     units: Sequence[Span], targets: Sequence[TargetProfile], gold: Sequence[str], *, seed: int, epochs: int, batch_size: int,
-    labels: Sequence[str] | None = None,
+    labels: Sequence[str] | None = None, meanings: Mapping[str, str] | None = None,
 ) -> tuple[Language, LinearModel, list[float]]:
     """The textcat (with its loss per epoch) and the regression, trained on parsed texts.
     `labels` (default: those of `gold`) may hold one no text was trained on: "neutral", when
@@ -583,7 +596,7 @@ def fit_classifier(
     Both learn stance toward the topic (gold is swapped for targets against their topic).
     """
     labels = tuple(sorted(set(labels if labels is not None else gold)))
-    swap = polarity_swap(labels)
+    swap = polarity_swap(labels, meanings)
     featurized = [featurize(unit, target) for unit, target in zip(units, targets)]
     toward = [toward_topic(label, target, swap) for label, target in zip(gold, targets)]
     nlp, losses = fit_textcat([words for words, _ in featurized], toward, labels, seed=seed, epochs=epochs, batch_size=batch_size)
@@ -605,12 +618,16 @@ def train_stance_model(
     name: str = "claimdesk_stance",
     version: str = "1.0.0",
     parse_model: str = DEFAULT_PARSE_MODEL,
+    meanings: Mapping[str, str] | None = None,
 ) -> TrainResult:
     """Train the textcat and regression on (text, target, label) examples and save them.
 
     The labels are the set of labels in `examples`, kept as they are. Texts are parsed
     with `parse_model`, which should be the base model of the pipeline that will use it.
+    `meanings` says what a project's labels mean (label -> support / oppose / neutral), so
+    that a denial turns "pro" into "contra"; without it, labels are read by `POLARITY_PAIRS`.
     """
+    meanings = dict(meanings or {})
     labels = tuple(sorted({e.label for e in examples}))
     if len(labels) < 2:
         raise ValueError(f"need at least two labels to train, got {labels}")
@@ -621,7 +638,7 @@ def train_stance_model(
     # The model learns what a claim's own words say: a denied claim's label is turned back
     # over (the app turns the model's answer over again), and a claim whose speaker withholds
     # a side says nothing of its words.
-    swap = polarity_swap(labels)
+    swap = polarity_swap(labels, meanings)
     units, gold, targets = [], [], []
     withheld = 0
     for example, doc in zip(examples, docs):
@@ -637,10 +654,11 @@ def train_stance_model(
     if not gold:
         raise ValueError("no claim to train on: every speaker withheld a side")
     nlp, linear, losses_per_epoch = fit_classifier(units, targets, gold, seed=seed, epochs=epochs, batch_size=batch_size,
-                                                   labels=labels)
+                                                   labels=labels, meanings=meanings)
     nlp.meta["name"] = name
     nlp.meta["version"] = version
-    nlp.meta[META_KEY] = {"labels": list(labels), "feature_version": FEATURE_VERSION, "parse_model": parse_model}
+    nlp.meta[META_KEY] = {"labels": list(labels), "feature_version": FEATURE_VERSION, "parse_model": parse_model,
+                          "meanings": {label: meanings[label] for label in labels if meanings.get(label)}}
     classifier = StanceClassifier(nlp, linear)
     train_scores = evaluate_stance(classifier, examples, docs=docs)  # the parses made above
     nlp.meta[META_KEY].update(

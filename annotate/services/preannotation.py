@@ -182,7 +182,8 @@ def _machine_fields(
         "model_name": prediction.model_name,
         "model_version": prediction.model_version,
         "stance_model": prediction.stance_model,
-        "stance_rule": claim.stance_rule,
+        # ... nor the rule behind it: no rule's suggestion stands (QA14: the rules table counted them).
+        "stance_rule": claim.stance_rule if stance is not None else "",
     }
 
 

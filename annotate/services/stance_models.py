@@ -275,6 +275,7 @@ def run_stance_training(stance_model_id: int) -> StanceModel:
         result = train_stance_model(
             train, output, name=stance_model.package_name, version=stance_model.package_version,
             parse_model=settings.CLAIMDESK_SPACY_MODEL,
+            meanings={label.value: label.meaning for label in project.labels.all() if label.meaning},
         )
         # The model in use, if any, is scored on today's held-out claims too: a new model must
         # beat whatever makes the suggestions now, not only the rules.

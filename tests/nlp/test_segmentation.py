@@ -115,6 +115,9 @@ def test_he_after_a_name_in_capitals_is_that_person(nlp):
          ["Tram timetable published", "LEEDS, MAY 14: The extension would add six stops, officials said."]),
         ("GREENS CALL TRAM EXTENSION A MUST\nYORK, MAY 10: Greens said the extension is vital.",
          ["GREENS CALL TRAM EXTENSION A MUST", "YORK, MAY 10: Greens said the extension is vital."]),
+        # QA14: a sentence after a headline on the same line still starts
+        ("NEWS IN BRIEF A man was arrested in London. Police said he was 34.",
+         ["NEWS IN BRIEF", "A man was arrested in London.", "Police said he was 34."]),
     ],
 )
 def test_a_dateline_and_a_headline_in_capitals_stay_whole(nlp, text, sentences):

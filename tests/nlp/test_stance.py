@@ -386,6 +386,29 @@ def test_a_project_whose_denials_restate_its_plain_claims_still_trains(tmp_path:
     assert result.labels == ("oppose", "support") and result.train_scores["accuracy"] == 1.0
 
 
+def test_a_model_of_a_projects_own_labels_reads_denials_by_their_meaning(tmp_path: Path) -> None:
+    """QA14: with labels "pro / contra / unclear" a trained model found no opposite pair, so a
+    denial was not turned over and a withheld side never became "unclear"."""
+    claims = ["the bridge is safe", "the old bridge is safe for traffic", "the bridge is sound and safe"]
+    harmful = ["the bridge is crumbling and dangerous", "the bridge is a deadly hazard"]
+
+    def example(cue: str, claim: str, label: str) -> StanceExample:
+        context = f"Officials {cue} that {claim}."
+        return StanceExample(claim, "The bridge is safe", label, context=context,
+                             claim=(context.index(claim), context.index(claim) + len(claim)), cue=(10, 10 + len(cue)))
+
+    examples = ([example("said", c, "pro") for c in claims] + [example("warned", c, "contra") for c in harmful]
+                + [example("said", "the bridge may or may not be safe", "unclear")])
+    meanings = {"pro": "support", "contra": "oppose", "unclear": "neutral"}
+    result = train_stance_model(examples * 2, tmp_path / "model", seed=1, epochs=8, meanings=meanings)
+    classifier = StanceClassifier.load(result.output_dir)  # the meanings are saved with the model
+    assert classifier.swap == {"pro": "contra", "contra": "pro"} and classifier.neutral == "unclear"
+    # Said, denied and withheld, as the app reads each after its cue.
+    scores = evaluate_stance(classifier, [example("said", "the bridge is safe", "pro"), example("denied", "the bridge is safe", "contra"),
+                                          example("refused to deny", "the bridge is safe", "unclear")])
+    assert scores["accuracy"] == 1.0
+
+
 def test_trained_model_meta(trained_model: Path) -> None:
     meta = json.loads((trained_model / "meta.json").read_text())
     assert meta["name"] == "tiny_stance" and meta["version"] == "0.0.1"
