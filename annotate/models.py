@@ -63,16 +63,16 @@ class LabelMeaning(models.TextChoices):
 
 # Label values and names whose meaning goes without saying, for labels made without one.
 MEANING_WORDS: dict[str, frozenset[str]] = {
-    LabelMeaning.SUPPORT: frozenset("support supports pro for favor favour favourable agree agrees positive".split()),
-    LabelMeaning.OPPOSE: frozenset("oppose opposes contra con against anti disagree disagrees negative refute refutes deny".split()),
+    LabelMeaning.SUPPORT: frozenset("support supports supportive supporting pro for favor favour favourable agree agrees positive endorse endorses approve approves accept accepts dafür pour".split()),
+    LabelMeaning.OPPOSE: frozenset("oppose opposes opposed opposing contra con against anti disagree disagrees negative refute refutes deny denies critical reject rejects disapprove disapproves dagegen contre".split()),
     LabelMeaning.NEUTRAL: frozenset("""neutral none observing discuss discusses unclear mixed other neither
-        unrelated ambiguous""".split()),
+        unrelated ambiguous unsure undecided uncertain reports reporting""".split()),
 }
 # "yes" and "no" only as a whole label: inside a name, "no" negates ("No stance").
 WHOLE_LABEL_MEANINGS = {"yes": LabelMeaning.SUPPORT, "no": LabelMeaning.OPPOSE}
 NEGATING_WORDS = frozenset("no not non without".split())
 # Negated, these words take no side: "No stance", "No opinion".
-SIDE_WORDS = frozenset("stance side position opinion view".split())
+SIDE_WORDS = frozenset("stance side position opinion view sure".split())
 
 
 def infer_label_meaning(value: str, name: str) -> str:
@@ -82,7 +82,8 @@ def infer_label_meaning(value: str, name: str) -> str:
         folded = whole.strip().strip(".").casefold()
         if folded in WHOLE_LABEL_MEANINGS:
             return str(WHOLE_LABEL_MEANINGS[folded])
-    words = [w for w in re.split(r"[^\w]+", f"{value} {name}".casefold()) if w]
+    spelled = re.sub(r"n['’]t\b", " not", f"{value} {name}".casefold())  # "doesn't support"
+    words = [w for w in re.split(r"[^\w]+", spelled) if w]
     meanings = {str(m) for w in words for m, known in MEANING_WORDS.items() if w in known}
     if any(w in NEGATING_WORDS for w in words):
         if any(w in SIDE_WORDS for w in words) and not meanings - {str(LabelMeaning.NEUTRAL)}:

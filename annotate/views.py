@@ -14,7 +14,7 @@ from markdown_it import MarkdownIt
 
 from annotate import selectors
 from annotate.api.views import export_response
-from annotate.models import Document, ImportJob, Project, Role
+from annotate.models import Document, ImportJob, LabelMeaning, Project, Role
 from annotate.nlp.stance_rules import RULES_MODEL_NAME
 from annotate.permissions import ROLES_AT_LEAST
 from annotate.services.imports import ImportRejected, import_or_queue, parse_text, parse_upload
@@ -66,6 +66,10 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["rules_model"] = RULES_MODEL_NAME
         outcomes = selectors.stance_rule_outcomes(project, labels, count_suggestions=True)
         context["rules_suggest_nothing"] = not selectors.rules_labels(labels)
+        # A side the rules can take but no label means (QA15: "Supportive / Critical / Neutral"
+        # had only neutral, and every claim became neutral without a word).
+        context["meanings_missing"] = [LabelMeaning(m).label for m in (LabelMeaning.SUPPORT, LabelMeaning.OPPOSE)
+                                       if m not in selectors.rules_labels(labels)]
         context["stance_rules"] = [o for o in outcomes if o.suggested or o.reviewed]
         context["import_jobs"] = list(project.import_jobs.defer("documents")[:5])
         context["training"] = any(m.status in ("queued", "running") for m in context["stance_models"]) or any(

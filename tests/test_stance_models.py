@@ -361,6 +361,11 @@ LABEL_WORDS = [  # (value, name, meaning)
     ("nostance", "No stance", "neutral"), ("noside", "No side", "neutral"), ("notfavour", "Not in favour", "oppose"),
     ("notfor", "Not for", "oppose"), ("mixed", "Pro/Contra mixed", "neutral"), ("anti", "Anti", "oppose"),
     ("protram", "Pro-tram", "support"), ("pro", "Pro.", "support"), ("yes", "Yes", "support"), ("no", "No", "oppose"),
+    # QA15: common names, a negation spelled "n't", and the undecided
+    ("supportive", "Supportive", "support"), ("critical", "Critical", "oppose"), ("endorses", "Endorses", "support"),
+    ("rejects", "Rejects", "oppose"), ("reports", "Reports", "neutral"), ("opposed", "Opposed", "oppose"),
+    ("unsure", "Unsure", "neutral"), ("notsure", "Not sure", "neutral"), ("doesnt", "Doesn't support", "oppose"),
+    ("dafur", "Dafür", "support"), ("dagegen", "Dagegen", "oppose"),
 ]
 
 

@@ -216,3 +216,12 @@ def test_continue_adjudicating_goes_to_the_next_document_waiting_for_gold(login,
                              kind="adjudication")
     assert reviewer.get(f"/projects/{document.project_id}/next-adjudication/")["Location"] == f"/projects/{document.project_id}/"
     assert login(people["annotator"]).get(f"/projects/{document.project_id}/next-adjudication/").status_code == 403
+
+
+def test_the_project_page_says_which_side_no_label_means(login, people, document):
+    """QA15: "Supportive / Critical / Neutral" without meanings for the first two made every claim
+    neutral, and the page warned only when no label at all had a meaning."""
+    document.project.labels.exclude(value="neutral").update(meaning="")
+    page = login(people["admin"]).get(f"/projects/{document.project_id}/").content.decode()
+    assert 'id="meanings-missing"' in page and "takes the target&#x27;s side (support)" in page
+    assert 'id="rules-suggest-nothing"' not in page

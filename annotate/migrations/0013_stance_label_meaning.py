@@ -7,13 +7,13 @@ from django.db import migrations, models
 # Frozen here, as a migration must be: the meaning a label's value or name makes plain (as
 # `annotate.models.infer_label_meaning` read it when this migration was written).
 MEANING_WORDS = {
-    "support": set("support supports pro for favor favour favourable agree agrees positive".split()),
-    "oppose": set("oppose opposes contra con against anti disagree disagrees negative refute refutes deny".split()),
-    "neutral": set("neutral none observing discuss discusses unclear mixed other neither unrelated ambiguous".split()),
+    "support": set("support supports supportive supporting pro for favor favour favourable agree agrees positive endorse endorses approve approves accept accepts dafür pour".split()),
+    "oppose": set("oppose opposes opposed opposing contra con against anti disagree disagrees negative refute refutes deny denies critical reject rejects disapprove disapproves dagegen contre".split()),
+    "neutral": set("neutral none observing discuss discusses unclear mixed other neither unrelated ambiguous unsure undecided uncertain reports reporting".split()),
 }
 WHOLE_LABEL_MEANINGS = {"yes": "support", "no": "oppose"}
 NEGATING_WORDS = {"no", "not", "non", "without"}
-SIDE_WORDS = {"stance", "side", "position", "opinion", "view"}
+SIDE_WORDS = {"stance", "side", "position", "opinion", "view", "sure"}
 
 
 def _meaning(value, name):
@@ -21,7 +21,8 @@ def _meaning(value, name):
         folded = whole.strip().strip(".").casefold()
         if folded in WHOLE_LABEL_MEANINGS:
             return WHOLE_LABEL_MEANINGS[folded]
-    words = [w for w in re.split(r"[^\w]+", f"{value} {name}".casefold()) if w]
+    spelled = re.sub(r"n['’]t\b", " not", f"{value} {name}".casefold())  # "doesn't support"
+    words = [w for w in re.split(r"[^\w]+", spelled) if w]
     meanings = {m for w in words for m, known in MEANING_WORDS.items() if w in known}
     if any(w in NEGATING_WORDS for w in words):
         if any(w in SIDE_WORDS for w in words) and not meanings - {"neutral"}:

@@ -65,6 +65,22 @@ def _in_capitals_run(token: Token) -> bool:
     return is_capitals_word(before) and "\n" not in before.whitespace_
 
 
+def _after_capitals_headline(token: Token) -> bool:
+    """The first word after a headline in capitals that opens its line and runs on into a sentence
+    in ordinary case ("I SAY NO The mayor rejected ...", "NEWS IN BRIEF I was there, ...", QA15):
+    a sentence starts there. Three capitals words at least, so that "UK NHS Trust said" is no headline."""
+    doc = token.doc
+    if token.i < 3 or not token.text[:1].isupper() or is_capitals_word(token):
+        return False
+    if len(token.text) == 1 and not (token.i + 1 < len(doc) and doc[token.i + 1].text[:1].islower()):
+        return False  # "A" or "I" opens the sentence only before a word in lower case
+    run = token.i
+    while run > 0 and (is_capitals_word(doc[run - 1]) or doc[run - 1].text in ("A", "I")) and "\n" not in doc[run - 1].whitespace_:
+        run -= 1
+    line_start = run == 0 or "\n" in doc[run - 1].whitespace_ or doc[run - 1].is_space and "\n" in doc[run - 1].text
+    return line_start and token.i - run >= 3 and sum(is_capitals_word(t) for t in doc[run:token.i]) >= 2
+
+
 def _cannot_start(token: Token) -> bool:
     """Punctuation that continues what stands before it (", MAY 7:", "; then"), or a word right
     after a comma or a colon on the same line ("LEEDS, MAY 14: The extension ..."): no sentence
@@ -93,6 +109,8 @@ def mark_line_breaks(doc: Doc) -> Doc:
             _keep_list_marker(doc, token.i + 1, text)
         elif _in_capitals_run(token) or _cannot_start(token):
             token.is_sent_start = False
+        elif _after_capitals_headline(token):
+            token.is_sent_start = True
     return doc
 
 

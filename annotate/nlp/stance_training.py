@@ -619,6 +619,7 @@ def train_stance_model(
     version: str = "1.0.0",
     parse_model: str = DEFAULT_PARSE_MODEL,
     meanings: Mapping[str, str] | None = None,
+    labels: Sequence[str] = (),
 ) -> TrainResult:
     """Train the textcat and regression on (text, target, label) examples and save them.
 
@@ -626,9 +627,11 @@ def train_stance_model(
     with `parse_model`, which should be the base model of the pipeline that will use it.
     `meanings` says what a project's labels mean (label -> support / oppose / neutral), so
     that a denial turns "pro" into "contra"; without it, labels are read by `POLARITY_PAIRS`.
+    `labels` adds a project's labels no example has, so that the model knows them: its neutral
+    label, for a speaker who withholds a side, though nobody labelled a claim with it (QA15).
     """
     meanings = dict(meanings or {})
-    labels = tuple(sorted({e.label for e in examples}))
+    labels = tuple(sorted({e.label for e in examples} | set(labels)))
     if len(labels) < 2:
         raise ValueError(f"need at least two labels to train, got {labels}")
     started = time.perf_counter()

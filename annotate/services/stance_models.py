@@ -276,6 +276,7 @@ def run_stance_training(stance_model_id: int) -> StanceModel:
             train, output, name=stance_model.package_name, version=stance_model.package_version,
             parse_model=settings.CLAIMDESK_SPACY_MODEL,
             meanings={label.value: label.meaning for label in project.labels.all() if label.meaning},
+            labels=[label.value for label in project.labels.all() if not label.retired],
         )
         # The model in use, if any, is scored on today's held-out claims too: a new model must
         # beat whatever makes the suggestions now, not only the rules.

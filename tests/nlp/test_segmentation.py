@@ -118,6 +118,11 @@ def test_he_after_a_name_in_capitals_is_that_person(nlp):
         # QA14: a sentence after a headline on the same line still starts
         ("NEWS IN BRIEF A man was arrested in London. Police said he was 34.",
          ["NEWS IN BRIEF", "A man was arrested in London.", "Police said he was 34."]),
+        # QA15: a headline in capitals running on into a sentence in ordinary case ends there
+        ("I SAY NO The mayor rejected the tram extension.", ["I SAY NO", "The mayor rejected the tram extension."]),
+        ("NEWS IN BRIEF I was there, the witness said.", ["NEWS IN BRIEF", "I was there, the witness said."]),
+        # ... but a name in capitals inside a sentence is no headline
+        ("UK NHS Trust said it would act.", ["UK NHS Trust said it would act."]),
     ],
 )
 def test_a_dateline_and_a_headline_in_capitals_stay_whole(nlp, text, sentences):

@@ -397,10 +397,11 @@ def test_a_model_of_a_projects_own_labels_reads_denials_by_their_meaning(tmp_pat
         return StanceExample(claim, "The bridge is safe", label, context=context,
                              claim=(context.index(claim), context.index(claim) + len(claim)), cue=(10, 10 + len(cue)))
 
-    examples = ([example("said", c, "pro") for c in claims] + [example("warned", c, "contra") for c in harmful]
-                + [example("said", "the bridge may or may not be safe", "unclear")])
+    # Nobody labelled a claim "unclear" (QA15): the project's label is known to the model all the same.
+    examples = [example("said", c, "pro") for c in claims] + [example("warned", c, "contra") for c in harmful]
     meanings = {"pro": "support", "contra": "oppose", "unclear": "neutral"}
-    result = train_stance_model(examples * 2, tmp_path / "model", seed=1, epochs=8, meanings=meanings)
+    result = train_stance_model(examples * 2, tmp_path / "model", seed=1, epochs=8, meanings=meanings,
+                                labels=["pro", "contra", "unclear"])
     classifier = StanceClassifier.load(result.output_dir)  # the meanings are saved with the model
     assert classifier.swap == {"pro": "contra", "contra": "pro"} and classifier.neutral == "unclear"
     # Said, denied and withheld, as the app reads each after its cue.
