@@ -18,6 +18,7 @@ How a text is read against its target:
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -72,6 +73,8 @@ INFLECTED_VERB_TAGS = frozenset({"VBZ", "VBD", "VBN", "VBG"})
 # capital says nothing.
 TITLE_CASE_SHARE = 0.6
 
+# Prefixes that make a word its opposite ("unsafe", "illegal", "dishonest", "nonviolent").
+NEGATIVE_PREFIXES = ("un", "in", "im", "il", "ir", "dis", "non")
 # Words that negate the clause they stand in.
 NEGATION_WORDS = frozenset("not n't no never nothing nobody neither nor none".split())
 
@@ -576,7 +579,7 @@ def gather_evidence(tokens: Sequence[Token], target: TargetProfile, *, is_docume
         refutations=len(refuting) - len(set(taken_back) | set(withheld)),
         hedges=len(hedges) + len(withheld),
         negations=sum(w in NEGATION_WORDS and not is_contrast_at(words, i) and i not in denial_negations
-                      for i, w in enumerate(words)),
+                      for i, w in enumerate(words)) + prefix_antonyms(words, target),
         question=QUESTION_MARK in words,
         target_share=share,
         sentiment=sentiment,
@@ -586,6 +589,22 @@ def gather_evidence(tokens: Sequence[Token], target: TargetProfile, *, is_docume
         is_document=is_document,
         root_negated=parsed and any(t.lower_ in NEGATION_WORDS and t.dep_ == "neg" and t.head.dep_ == "ROOT" for t in tokens),
     )
+
+
+def prefix_antonyms(words: Sequence[str], target: TargetProfile) -> int:
+    """Words of the text that are a target word with a negative prefix, or the other way round:
+    "safe" toward "The bridge is unsafe", "legal" toward "... is illegal". Each says the
+    opposite as a "not" does (QA13: "Officials said the bridge is safe" supported "unsafe")."""
+    target_words = {w for w in re.findall(r"[a-z]+", target.text.lower()) if len(w) > 3}
+    found = 0
+    for word in set(words):
+        if len(word) <= 3 or word in target_words:
+            continue
+        for prefix in NEGATIVE_PREFIXES:
+            if prefix + word in target_words or (word.startswith(prefix) and word[len(prefix):] in target_words):
+                found += 1
+                break
+    return found
 
 
 def focus_tokens(span: Span, target: TargetProfile) -> Sequence[Token]:

