@@ -579,7 +579,7 @@ def gather_evidence(tokens: Sequence[Token], target: TargetProfile, *, is_docume
         refutations=len(refuting) - len(set(taken_back) | set(withheld)),
         hedges=len(hedges) + len(withheld),
         negations=sum(w in NEGATION_WORDS and not is_contrast_at(words, i) and i not in denial_negations
-                      for i, w in enumerate(words)) + prefix_antonyms(words, target),
+                      for i, w in enumerate(words)) + prefix_antonyms(tokens, target),
         question=QUESTION_MARK in words,
         target_share=share,
         sentiment=sentiment,
@@ -591,20 +591,22 @@ def gather_evidence(tokens: Sequence[Token], target: TargetProfile, *, is_docume
     )
 
 
-def prefix_antonyms(words: Sequence[str], target: TargetProfile) -> int:
-    """Words of the text that are a target word with a negative prefix, or the other way round:
-    "safe" toward "The bridge is unsafe", "legal" toward "... is illegal". Each says the
-    opposite as a "not" does (QA13: "Officials said the bridge is safe" supported "unsafe")."""
+def prefix_antonyms(tokens: Sequence[Token], target: TargetProfile) -> int:
+    """Adjectives of the text that are a target word with a negative prefix, or the other way
+    round: "safe" toward "The bridge is unsafe", "legal" toward "... is illegal". Each says the
+    opposite as a "not" does (QA13: "Officials said the bridge is safe" supported "unsafe").
+    Adjectives only ("inform" is no "form" undone); without a tag, "un-" and "non-" only."""
     target_words = {w for w in re.findall(r"[a-z]+", target.text.lower()) if len(w) > 3}
-    found = 0
-    for word in set(words):
-        if len(word) <= 3 or word in target_words:
+    found: set[str] = set()  # each word once: "safe ... safe" is one opposite, not two that cancel
+    for token in tokens:
+        word = token.lower_
+        if word in found or len(word) <= 3 or word in target_words or (token.tag_ and token.pos_ != "ADJ"):
             continue
-        for prefix in NEGATIVE_PREFIXES:
+        for prefix in NEGATIVE_PREFIXES if token.tag_ else ("un", "non"):
             if prefix + word in target_words or (word.startswith(prefix) and word[len(prefix):] in target_words):
-                found += 1
+                found.add(word)
                 break
-    return found
+    return len(found)
 
 
 def focus_tokens(span: Span, target: TargetProfile) -> Sequence[Token]:

@@ -686,6 +686,7 @@ def test_readings_of_cues_that_regressed_in_rules_6_hold(text: str, target: str,
         ("Officials said the bridge is unsafe.", "The bridge is unsafe", "support"),
         ("The court said the strike was illegal.", "The strike was legal", "oppose"),
         ("Officials said the bridge is not unsafe.", "The bridge is unsafe", "oppose"),
+        ("Officials said the bridge is safe, totally safe.", "The bridge is unsafe", "oppose"),  # once, not twice
     ],
 )
 def test_a_word_with_a_negative_prefix_says_the_opposite(text: str, target: str, expected: str) -> None:
