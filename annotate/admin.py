@@ -89,13 +89,12 @@ class NoSwapFormSet(BaseInlineFormSet):
                     )
 
 
-class ProjectScopedInline(admin.options.InlineModelAdmin):
-    """The rows of a project's page (its labels, its members): a project admin may view, add,
-    change and delete them on the pages of their own projects (`ProjectScoped`)."""
+class ByProjectRole:
+    """View, change and delete as Django's permissions allow for a superuser, and by project role
+    for anyone else (`_may`: whether the row, or the page's project, is one they administer)."""
 
     def _may(self, request, obj) -> bool:
-        projects = administered_projects(request)
-        return bool(projects) and (obj is None or obj.pk in projects)
+        raise NotImplementedError
 
     def has_view_permission(self, request, obj=None) -> bool:
         return super().has_view_permission(request, obj) if request.user.is_superuser else self._may(request, obj)
@@ -103,14 +102,23 @@ class ProjectScopedInline(admin.options.InlineModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return super().has_change_permission(request, obj) if request.user.is_superuser else self._may(request, obj)
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return super().has_add_permission(request, obj) if request.user.is_superuser else self._may(request, obj)
-
     def has_delete_permission(self, request, obj=None) -> bool:
         return super().has_delete_permission(request, obj) if request.user.is_superuser else self._may(request, obj)
 
 
-class ProjectScoped(admin.ModelAdmin):
+class ProjectScopedInline(ByProjectRole, admin.options.InlineModelAdmin):
+    """The rows of a project's page (its labels, its members): a project admin may view, add,
+    change and delete them on the pages of their own projects (`ProjectScoped`)."""
+
+    def _may(self, request, obj) -> bool:
+        projects = administered_projects(request)
+        return bool(projects) and (obj is None or obj.pk in projects)  # obj: the page's project
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return super().has_add_permission(request, obj) if request.user.is_superuser else self._may(request, obj)
+
+
+class ProjectScoped(ByProjectRole, admin.ModelAdmin):
     """A superuser sees and changes everything, as Django's permissions allow. Anyone else sees
     and changes only the rows of the projects they administer, whatever Django permissions they
     hold: a project's admin manages its labels, people and documents here, and staff who are
@@ -132,15 +140,6 @@ class ProjectScoped(admin.ModelAdmin):
 
     def has_module_permission(self, request) -> bool:
         return super().has_module_permission(request) if request.user.is_superuser else bool(self._administered(request))
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return super().has_view_permission(request, obj) if request.user.is_superuser else self._may(request, obj)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return super().has_change_permission(request, obj) if request.user.is_superuser else self._may(request, obj)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return super().has_delete_permission(request, obj) if request.user.is_superuser else self._may(request, obj)
 
     def has_add_permission(self, request) -> bool:
         # A new row must belong to a project the user administers (see formfield_for_foreignkey);
