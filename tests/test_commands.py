@@ -170,9 +170,9 @@ def test_predict_skips_a_lone_surrogate_or_nan_and_goes_on(tmp_path):
     err = StringIO()
     with pytest.raises(SystemExit):
         call_command("predict", str(source), str(sink), no_progress=True, stderr=err)
-    assert "line 2: holds an unpaired surrogate (U+D800), which is no character; skipped" in err.getvalue()
-    assert "line 3: not valid JSON (NaN is not a JSON value); skipped" in err.getvalue()
-    assert "line 4: holds an unpaired surrogate (U+DFFF)" in err.getvalue()
+    assert "line 2: holds an unpaired surrogate (U+D800); skipped" in err.getvalue()
+    assert "line 3: holds NaN or Infinity, which JSON does not allow; skipped" in err.getvalue()
+    assert "line 4: holds an unpaired surrogate (U+DFFF); skipped" in err.getvalue()
     assert [json.loads(line)["id"] for line in sink.read_text().splitlines()] == ["a", "e"]
 
 

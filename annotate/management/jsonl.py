@@ -9,6 +9,8 @@ from typing import IO, Any, NamedTuple
 
 from django.core.management.base import CommandError
 
+from annotate.services.imports import json_value_problem, loads_json
+
 
 class JsonlLine(NamedTuple):
     number: int
@@ -41,38 +43,17 @@ def jsonl_lines(handle: Iterable[str]) -> Iterator[JsonlLine]:
             yield JsonlLine(number, None, f"not UTF-8 (byte 0x{byte:02x} at column {error.start + 1})")
             continue
         try:
-            row = json.loads(line, parse_constant=_refuse_constant)
+            row = loads_json(line)
         except json.JSONDecodeError as error:
             yield JsonlLine(number, None, f"not valid JSON ({error.msg} at column {error.colno})")
-            continue
-        except ValueError as error:  # NaN or Infinity: Python's json reads them, JSON has none
-            yield JsonlLine(number, None, f"not valid JSON ({error})")
             continue
         if not isinstance(row, dict):
             yield JsonlLine(number, None, "not a JSON object")
             continue
-        surrogate = _unpaired_surrogate(row)
-        if surrogate is not None:
-            # A JSON escape such as "\ud800" decodes to half a character, which no UTF-8 text
-            # can hold: spaCy and every writer fail on it.
-            yield JsonlLine(number, None, f"holds an unpaired surrogate (U+{surrogate:04X}), which is no character")
+        # Read as an import reads a line: a JSON escape such as "\ud800" decodes to half a
+        # character, which spaCy and every writer fail on; NaN would be written back as no JSON.
+        problem = json_value_problem(row)
+        if problem is not None:
+            yield JsonlLine(number, None, problem)
             continue
         yield JsonlLine(number, row, None)
-
-
-def _refuse_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a JSON value")
-
-
-def _unpaired_surrogate(value: Any) -> int | None:
-    """The code point of the first lone surrogate in any string of a parsed JSON value, or None."""
-    if isinstance(value, str):
-        return next((ord(c) for c in value if 0xD800 <= ord(c) <= 0xDFFF), None)
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    for key, item in items:
-        found = _unpaired_surrogate(key) if isinstance(key, str) else None
-        if found is None:
-            found = _unpaired_surrogate(item)
-        if found is not None:
-            return found
-    return None

@@ -133,7 +133,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def loads_json(text: str) -> Any:
     """json.loads, but NaN, Infinity and -Infinity (which Python reads and JSON has not) all
-    become NaN, so that _unstorable refuses them and any infinity left is an overflow (1e400)."""
+    become NaN, so that `json_value_problem` refuses them and any infinity left is an overflow (1e400)."""
     try:
         return json.loads(text, parse_constant=lambda literal: math.nan)
     except RecursionError:  # "[[[[…" thousands deep: a bad line, not a crash
@@ -143,8 +143,10 @@ def loads_json(text: str) -> Any:
 MAX_NESTING = 100  # deeper JSON is no document's metadata, and storing it could exhaust the stack
 
 
-def _unstorable(value: Any) -> str | None:
-    """Why a parsed value, with everything nested in it, cannot be stored; None if it can."""
+def json_value_problem(value: Any) -> str | None:
+    """Why a parsed JSON value, with everything nested in it, cannot be stored or passed on
+    (a lone surrogate, NaN, an overflow, nesting too deep); None if it can. Imports and the
+    commands' JSONL lines (`management.jsonl`) check with it."""
     pending = [(value, 0)]
     while pending:  # a loop, not recursion: json nests as deep as the stack lets it
         item, depth = pending.pop()
@@ -195,9 +197,9 @@ def _document_from_fields(values: dict[str, Any], source: str, line: int | None)
         problems.append(ImportProblem(source, line, reason))
 
     for key, value in values.items():
-        if reason := _unstorable(key):
+        if reason := json_value_problem(key):
             problem(f"a field name {reason}")
-        elif reason := _unstorable(value):
+        elif reason := json_value_problem(value):
             problem(f"'{key}' {reason}")
     if problems:  # nothing more can be checked safely
         return None, problems
@@ -262,7 +264,7 @@ def _document_from_fields(values: dict[str, Any], source: str, line: int | None)
         except json.JSONDecodeError:
             problem("'meta' is not valid JSON")
             meta = {}
-        if reason := _unstorable(meta):
+        if reason := json_value_problem(meta):
             problem(f"'meta' {reason}")
             meta = {}
     if not isinstance(meta, dict):
