@@ -124,9 +124,6 @@ class ProjectScoped(ByProjectRole, admin.ModelAdmin):
     hold: a project's admin manages its labels, people and documents here, and staff who are
     only annotators somewhere can neither see other projects nor raise their own role (QA11)."""
 
-    def _administered(self, request) -> frozenset[int]:
-        return administered_projects(request)
-
     def _may(self, request, obj) -> bool:
         projects = administered_projects(request)
         return bool(projects) and (obj is None or _project_of(obj).pk in projects)
@@ -136,21 +133,21 @@ class ProjectScoped(ByProjectRole, admin.ModelAdmin):
         if request.user.is_superuser:
             return rows
         path = _project_path(self.model)
-        return rows.filter(**{"pk__in" if path is None else f"{path}__in": self._administered(request)})
+        return rows.filter(**{"pk__in" if path is None else f"{path}__in": administered_projects(request)})
 
     def has_module_permission(self, request) -> bool:
-        return super().has_module_permission(request) if request.user.is_superuser else bool(self._administered(request))
+        return super().has_module_permission(request) if request.user.is_superuser else bool(administered_projects(request))
 
     def has_add_permission(self, request) -> bool:
         # A new row must belong to a project the user administers (see formfield_for_foreignkey);
         # a new project is for superusers.
         if request.user.is_superuser:
             return super().has_add_permission(request)
-        return self.model is not Project and bool(self._administered(request))
+        return self.model is not Project and bool(administered_projects(request))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.related_model is Project and not request.user.is_superuser:
-            kwargs["queryset"] = Project.objects.filter(pk__in=self._administered(request))
+            kwargs["queryset"] = Project.objects.filter(pk__in=administered_projects(request))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_autocomplete_fields(self, request):

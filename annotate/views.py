@@ -65,11 +65,12 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["stance_models"] = list(project.stance_models.order_by("-version")[:5])
         context["rules_model"] = RULES_MODEL_NAME
         outcomes = selectors.stance_rule_outcomes(project, labels, count_suggestions=True)
-        context["rules_suggest_nothing"] = not selectors.rules_labels(labels)
+        choices = selectors.rules_labels(labels)
+        context["rules_suggest_nothing"] = not choices
         # A side the rules can take but no label means (QA15: "Supportive / Critical / Neutral"
         # had only neutral, and every claim became neutral without a word).
         context["meanings_missing"] = [LabelMeaning(m).label for m in (LabelMeaning.SUPPORT, LabelMeaning.OPPOSE)
-                                       if m not in selectors.rules_labels(labels)]
+                                       if m not in choices]
         context["stance_rules"] = [o for o in outcomes if o.suggested or o.reviewed]
         context["import_jobs"] = list(project.import_jobs.defer("documents")[:5])
         context["training"] = any(m.status in ("queued", "running") for m in context["stance_models"]) or any(

@@ -19,6 +19,8 @@ from .stance import DEFAULT_LABELS as DEFAULT_STANCE_LABELS  # registers doc._.t
 from .types import DocumentPrediction
 
 PIPELINE_VERSION = "1"
+# ClaimDesk's components, by the names they are added under.
+ATTRIBUTION_PIPE, STANCE_PIPE = "claimdesk_attribution", "claimdesk_stance"
 
 
 @functools.lru_cache(maxsize=4)
@@ -31,11 +33,11 @@ def load_pipeline(model_name: str, attribution_model: str | None = None) -> Lang
     """
     nlp = load_base(model_name)
     nlp.add_pipe(
-        "claimdesk_attribution",
+        ATTRIBUTION_PIPE,
         last=True,
         config={"model_path": attribution_model or ""},
     )
-    nlp.add_pipe("claimdesk_stance", last=True)
+    nlp.add_pipe(STANCE_PIPE, last=True)
     return nlp
 
 

@@ -22,6 +22,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from annotate.models import Annotation, AnnotationStatus, Document, Project, SentenceAnnotation, StanceModel
+from annotate.nlp.pipeline import ATTRIBUTION_PIPE, STANCE_PIPE
 from annotate.nlp.stance import load_stance_classifier
 from annotate.nlp.stance_training import StanceClassifier, StanceExample, stance_scores, train_stance_model
 from annotate.nlp.types import ClaimPrediction, DocumentPrediction
@@ -33,7 +34,6 @@ logger = logging.getLogger(__name__)
 
 MIN_EXAMPLES = 20  # fewer labelled claims than this cannot train or test anything meaningful
 HELD_OUT_SHARE = 3  # one document in three (by hash) is held out for the comparison
-ATTRIBUTION_PIPE, STANCE_PIPE = "claimdesk_attribution", "claimdesk_stance"
 
 
 class TrainingRefused(ValueError):
