@@ -111,7 +111,6 @@ const sentences = data.sentences.map(sentenceInUnits).map((row) => ({
   comments: row.comments || [],
   disagreement: row.disagreement || [],
   taken: startingWork(row, row.annotation), // the version shown or last taken: t goes on from the next one
-  history: [],
   events: null,
   version: row.annotation ? row.annotation.version : null,
   saveState: row.annotation ? "saved" : "suggested",
@@ -480,7 +479,7 @@ function takeVersion(s, k) {
   const w = s.work[k];
   if (!w) return;
   edit(s, () => {
-    s.taken = k;  // inside the change, so that the undo history keeps the version taken before it
+    s.taken = k;  // inside the change, so that the undo step keeps the version taken before it
     s.draft.claims = editable(w.claims);
     s.activeClaim = 0;
   }, w.status === "no_claim" ? "no_claim" : "corrected");
@@ -772,7 +771,7 @@ function followMerge(from, to) {
   sentences.forEach((s) => {
     repoint(s.draft.claims);
     s.work.forEach((w) => repoint(w.claims || []));
-    s.history.forEach((h) => repoint(h.draft.claims));
+    undoSteps.forEach((step) => repoint(step.draft.claims));
   });
 }
 
@@ -891,8 +890,7 @@ if (speakersDialog) document.getElementById("manage-speakers").addEventListener(
 // After a conflict my undo steps rest on a version that is gone: undoing one would write over
 // (or withdraw) theirs. Forget them.
 function forgetUndo(s) {
-  s.history = [];
-  for (let k = changed.length - 1; k >= 0; k -= 1) if (changed[k] === sentences.indexOf(s)) changed.splice(k, 1);
+  for (let k = undoSteps.length - 1; k >= 0; k -= 1) if (undoSteps[k].sentence === s) undoSteps.splice(k, 1);
 }
 
 function useTheirs(s) {
@@ -907,8 +905,7 @@ function useTheirs(s) {
 function retryMine(s) {
   // Mine now writes over theirs: its undo saves theirs again (a withdraw only if they had withdrawn).
   forgetUndo(s);
-  s.history.push({ draft: draftFor(s, s.theirs), activeClaim: 0, taken: startingWork(s, s.theirs) });
-  changed.push(sentences.indexOf(s));
+  undoSteps.push({ sentence: s, draft: draftFor(s, s.theirs), activeClaim: 0, taken: startingWork(s, s.theirs) });
   s.version = s.theirs ? s.theirs.version : null;
   save(s, s.draft.status);
 }
@@ -925,14 +922,14 @@ function refresh(i) {
 // goes on to the next document.
 let atLastSentence = false;
 
-// The sentences changed on this page, oldest first, one entry per change: z undoes the last
-// change wherever it was made, since Enter, n and x move on to the next sentence at once.
-const changed = [];
+// The changes made on this page, oldest first, each with the sentence as it was before it:
+// z undoes the last change wherever it was made, since Enter, n and x move on to the next
+// sentence at once. One list for the page, so that the order of changes is kept in one place.
+const undoSteps = [];
 
 function edit(s, change, status = "corrected") {
   atLastSentence = false;  // "press j again" was about leaving as things were; a change needs a new j
-  s.history.push({ draft: clone(s.draft), activeClaim: s.activeClaim, taken: s.taken });
-  changed.push(sentences.indexOf(s));
+  undoSteps.push({ sentence: s, draft: clone(s.draft), activeClaim: s.activeClaim, taken: s.taken });
   change();
   s.panelMessage = "";
   return save(s, status);
@@ -1071,9 +1068,10 @@ function switchClaim() {
 
 function undo() {
   atLastSentence = false;
-  const i = changed[changed.length - 1];
-  if (i === undefined) { hint("Nothing to undo on this page."); return; }
-  const s = sentences[i];
+  const step = undoSteps[undoSteps.length - 1];
+  if (!step) { hint("Nothing to undo on this page."); return; }
+  const s = step.sentence;
+  const i = sentences.indexOf(s);
   // The change lost to a version saved elsewhere: undone, the page would show the sentence as
   // before (even untouched) while the server keeps theirs. The conflict box decides first.
   if (s.saveState === "conflict") {
@@ -1081,11 +1079,10 @@ function undo() {
     hint("Someone else saved this sentence first: choose “Use theirs” or “Keep mine and save again” first.");
     return;
   }
-  changed.pop();
-  const previous = s.history.pop();
-  s.draft = previous.draft;
-  s.activeClaim = previous.activeClaim;
-  s.taken = previous.taken;  // so that t after z takes the same version again, not the one after it
+  undoSteps.pop();
+  s.draft = step.draft;
+  s.activeClaim = step.activeClaim;
+  s.taken = step.taken;  // so that t after z takes the same version again, not the one after it
   move(i);  // back to where the change was made, to see it undone
   save(s, s.draft.status);  // null: back to untouched, see withdraw()
 }
