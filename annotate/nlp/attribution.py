@@ -266,15 +266,15 @@ def _speaker_of(verb: Token, depth: int = 0) -> tuple[Token | None, str]:
 def _one_subject(verb: Token) -> list[Token]:
     """The verb's children with one subject: the parser hangs a second one on a verb now and then
     (QA12). A date is no speaker ("MAY 5: A, the minister said"); of two subjects apart, the one
-    nearer the verb is its own; subjects side by side are one name it split ("ÉMILE ZOLA said"),
-    kept together, the first heading it."""
+    nearer the verb is its own; subjects side by side are one name it split ("ÉMILE ZOLA said",
+    "said resident Joan Pike"), kept together, the first heading it."""
     subjects = [c for c in verb.children if c.dep_ in P.SPEAKER_DEPS]
     if len(subjects) < 2:
         return list(verb.children)
     candidates = [c for c in subjects if c.ent_type_ not in ("DATE", "TIME")] or subjects
     groups: list[list[Token]] = []
     for subject in candidates:
-        if groups and subject.i == groups[-1][-1].i + 1:
+        if groups and subject.left_edge.i == groups[-1][-1].right_edge.i + 1:
             groups[-1].append(subject)
         else:
             groups.append([subject])
@@ -304,6 +304,13 @@ def _speaker_range(speaker: Token, exclude: tuple[int, int], how: str) -> tuple[
     if start < exclude[1] and exclude[0] < end:
         start = max(c.i for c in speaker.lefts) if any(True for _ in speaker.lefts) else speaker.i
         start, end = min(start, speaker.i), speaker.i + 1
+    # "said resident Joan Pike": the parser makes the title and the name two subjects side by
+    # side (`_one_subject` keeps both); the speaker is the two together.
+    for sibling in speaker.head.children:
+        sibling_end = sibling.right_edge.i + 1
+        outside = sibling_end <= exclude[0] or sibling.left_edge.i >= exclude[1]
+        if sibling.dep_ in P.SPEAKER_DEPS and sibling.left_edge.i == end and outside:
+            end = sibling_end
     # A name in capitals ("ÉMILE ZOLA said") is one name, though the parser may hang its last
     # word elsewhere: the speaker runs on over the capitals that follow it, up to a verb
     # ("POLICE SAY ...": the cue is no part of the speaker).

@@ -94,6 +94,15 @@ def test_a_dateline_is_no_speaker(nlp, dateline):
     assert claim.speaker == span_of(text, "the minister")
 
 
+@pytest.mark.parametrize("speaker", ["resident Joan Pike", "farmer John Smith"])
+def test_a_title_and_a_name_after_the_cue_are_one_speaker(nlp, speaker):
+    """The parser makes "resident" and "Joan Pike" two subjects of "said"; the speaker was "resident"."""
+    text = f'"The water was everywhere," said {speaker}.'
+    claim = claim_with_cue(text, predict(nlp, text), "said")
+    assert claim.speaker == span_of(text, speaker)
+    assert claim.claim == span_of(text, '"The water was everywhere,"')
+
+
 def test_a_speaker_never_starts_inside_an_emoji(nlp):
     """QA12: "The mayor 👩‍⚖️ Jane Doe said" gave a speaker starting at the emoji's joiner (U+200D),
     half a character on the page, where a mouse selection then went astray."""
