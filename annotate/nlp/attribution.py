@@ -233,7 +233,29 @@ def _verb_content(verb: Token) -> tuple[tuple[int, int] | None, str, Token | Non
         # "A, X said, B": the cue sits inside the clause it reports, and both gold sets
         # mark the content as the hull from A to B (the scorer compares hulls).
         return _subtree(head), "inserted", None
+    quoted = _verbless_quote_before(verb)
+    if quoted is not None:
+        return quoted, "ccomp", None
     return None, "none", None
+
+
+def _verbless_quote_before(verb: Token) -> tuple[int, int] | None:
+    """'"Never," she said', '"A disgrace," said Ms Abbott': a quotation with no verb of its own
+    opens the cue's sentence. With no clause to make its complement, the parser hangs its words
+    on the cue (as an interjection, adverb or object), so the quotation is what it reports when
+    one of its words hangs there and only the speaker stands between it and the cue."""
+    doc = verb.doc
+    sent = verb.sent
+    if not doc[sent.start].is_quote:
+        return None
+    close = next((t.i for t in doc[sent.start + 1:verb.i] if t.is_quote), None)
+    if close is None or not any(t.head == verb and not t.is_punct for t in doc[sent.start + 1:close]):
+        return None
+    between = doc[close + 1:verb.i]
+    if any(not (t.is_punct or t.is_space or t.dep_ in P.SPEAKER_DEPS or any(a.dep_ in P.SPEAKER_DEPS for a in t.ancestors if a.i < verb.i))
+           for t in between):
+        return None
+    return _trimmed(doc, sent.start + 1, close)
 
 
 def _speaker_of(verb: Token, depth: int = 0) -> tuple[Token | None, str]:

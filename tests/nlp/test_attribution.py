@@ -103,6 +103,23 @@ def test_a_title_and_a_name_after_the_cue_are_one_speaker(nlp, speaker):
     assert claim.claim == span_of(text, '"The water was everywhere,"')
 
 
+@pytest.mark.parametrize(("text", "speaker", "claim"), [
+    ('"Never," she said.', "she", '"Never,"'),
+    ('"Absolutely not," the minister said.', "the minister", '"Absolutely not,"'),
+    ('"Yes," said Labour MP Diane Abbott.', "Labour MP Diane Abbott", '"Yes,"'),
+])
+def test_a_quotation_without_a_verb_is_what_the_cue_after_it_reports(nlp, text, speaker, claim):
+    """With no clause in the quotation the parser hangs its words on "said" and the sentence
+    came out as the writer's own."""
+    found = claim_with_cue(text, predict(nlp, text), "said")
+    assert (found.speaker, found.claim) == (span_of(text, speaker), span_of(text, claim))
+
+
+def test_a_quotation_before_another_sentences_cue_is_not_taken(nlp):
+    text = '"Not at all." That was all she said.'
+    assert all(c.cue is None for c in predict(nlp, text).claims)
+
+
 def test_a_speaker_never_starts_inside_an_emoji(nlp):
     """QA12: "The mayor 👩‍⚖️ Jane Doe said" gave a speaker starting at the emoji's joiner (U+200D),
     half a character on the page, where a mouse selection then went astray."""
