@@ -8,6 +8,7 @@ from annotate.services.annotations import (
     AnnotationInvalid,
     ClaimInput,
     StaleAnnotation,
+    delete_sentence_annotation,
     save_sentence_annotation,
 )
 
@@ -80,6 +81,34 @@ def test_a_stale_version_is_refused_and_nothing_is_overwritten(attributed_senten
     assert (stored.status, stored.version) == ("skipped", 2)
 
 
+def test_a_page_holding_withdrawn_work_cannot_write_over_the_work_saved_after_it(attributed_sentence, people):
+    """QA16: a withdraw deletes the row; the next save started again at version 1, so a page
+    still holding the withdrawn version 1 wrote over (or withdrew) the new work unseen."""
+    user = people["annotator"]
+    save_sentence_annotation(sentence=attributed_sentence, user=user, status="no_claim", claims=[], expected_version=None)
+    delete_sentence_annotation(sentence=attributed_sentence, user=user, expected_version=1)  # z on one page
+    again = save_sentence_annotation(sentence=attributed_sentence, user=user, status="skipped", claims=[],
+                                     expected_version=None)
+    assert again.version > 1
+    with pytest.raises(StaleAnnotation):  # the other page, still on version 1
+        save_sentence_annotation(sentence=attributed_sentence, user=user, status="no_claim", claims=[], expected_version=1)
+    with pytest.raises(StaleAnnotation):
+        delete_sentence_annotation(sentence=attributed_sentence, user=user, expected_version=1)
+    assert SentenceAnnotation.objects.get(pk=again.pk).status == "skipped"
+
+
+def test_withdrawn_gold_is_not_written_over_by_a_page_holding_it(attributed_sentence, people):
+    gold = SentenceAnnotation.Kind.ADJUDICATION
+    save_sentence_annotation(sentence=attributed_sentence, user=people["reviewer"], status="no_claim", claims=[],
+                             expected_version=None, kind=gold)
+    delete_sentence_annotation(sentence=attributed_sentence, user=people["admin"], expected_version=1, kind=gold)
+    save_sentence_annotation(sentence=attributed_sentence, user=people["admin"], status="skipped", claims=[],
+                             expected_version=None, kind=gold)
+    with pytest.raises(StaleAnnotation):  # the reviewer's page, still on version 1
+        save_sentence_annotation(sentence=attributed_sentence, user=people["reviewer"], status="no_claim", claims=[],
+                                 expected_version=1, kind=gold)
+
+
 def test_a_second_first_save_is_stale(attributed_sentence, people):
     user = people["annotator"]
     save_sentence_annotation(sentence=attributed_sentence, user=user, status="no_claim", claims=[], expected_version=None)
@@ -143,6 +172,11 @@ def test_a_retired_label_takes_no_new_claims_but_stored_work_keeps_it(attributed
     # A reviewer takes that version as gold: still the sentence's own label.
     save_sentence_annotation(sentence=sentence, user=people["reviewer"], status="corrected", claims=[claim],
                              expected_version=None, kind=SentenceAnnotation.Kind.ADJUDICATION)
+    # Another person annotating does not get it from the first one's work (nor learns, in a blind
+    # project, from being refused or not, what the first one chose).
+    with pytest.raises(AnnotationInvalid, match="'Oppose' is retired"):
+        save_sentence_annotation(sentence=sentence, user=people["reviewer"], status="corrected",
+                                 claims=[claim], expected_version=None)
     # Nobody starts using it anew elsewhere.
     other = sentence.document.sentences.exclude(pk=sentence.pk).first()
     with pytest.raises(AnnotationInvalid, match="'Oppose' is retired"):

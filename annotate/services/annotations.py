@@ -11,6 +11,7 @@ from django.utils import timezone
 from annotate.models import (
     Annotation,
     AnnotationStatus,
+    AuditEvent,
     Sentence,
     SentenceAnnotation,
     Speaker,
@@ -60,12 +61,28 @@ def _check_span(name: str, span: Span | None, text_length: int) -> None:
         raise AnnotationInvalid(f"{name} span {start}–{end} is outside the document (0–{text_length})")
 
 
-def _stances_stored_on(sentence: Sentence) -> set[str]:
-    """The stance values anyone's work on `sentence` holds. A retired label takes no new
-    claims, but work that already has it may be saved again (a speaker corrected beside it,
-    or an annotator's version taken as gold) without being forced to relabel."""
-    return set(Annotation.objects.filter(sentence_annotation__sentence=sentence, stance__isnull=False)
-               .values_list("stance__value", flat=True))
+def _stances_stored_for(sentence: Sentence, user: AbstractBaseUser, kind: str) -> set[str]:
+    """The stance values the work this save replaces or draws on holds. A retired label takes
+    no new claims, but work that already has it may be saved again (a speaker corrected beside
+    it) without being forced to relabel, and gold may take any version of the sentence, as the
+    reviewer sees them all. An annotator's own work only: another's would let a blind
+    annotator learn, from a save being refused or not, what the others chose."""
+    claims = Annotation.objects.filter(sentence_annotation__sentence=sentence, stance__isnull=False)
+    if kind == SentenceAnnotation.Kind.ANNOTATION:
+        claims = claims.filter(sentence_annotation__kind=kind, sentence_annotation__annotator=user)
+    return set(claims.values_list("stance__value", flat=True))
+
+
+def _first_version(sentence: Sentence, kind: str, user: AbstractBaseUser) -> int:
+    """The version a new annotation starts at: past every version a withdrawn one of the same
+    person (for gold: of the sentence) reached. A withdraw deletes the row; starting again at 1
+    would let a page still holding the withdrawn version 1 write over the new work unseen.
+    The withdrawn versions are read from the audit trail, which the app never deletes from."""
+    withdrawn = AuditEvent.objects.filter(sentence=sentence, action=f"{kind}.delete")
+    if kind == SentenceAnnotation.Kind.ANNOTATION:
+        withdrawn = withdrawn.filter(actor=user)
+    versions = [v for v in withdrawn.values_list("before__version", flat=True) if isinstance(v, int)]
+    return max(versions, default=0) + 1
 
 
 def annotation_snapshot(annotation: SentenceAnnotation | None, claims: list[Annotation] | None = None) -> dict | None:
@@ -157,7 +174,7 @@ def save_sentence_annotation(
             if label is None:
                 raise AnnotationInvalid(f"unknown stance label {claim.stance!r}")
             if label.retired and stored is None:
-                stored = _stances_stored_on(sentence)
+                stored = _stances_stored_for(sentence, user, kind)
             if label.retired and label.value not in stored:
                 raise AnnotationInvalid(f"the stance label {label.name!r} is retired: choose another")
         if claim.speaker_id is not None and claim.speaker_id not in speaker_ids:
@@ -179,7 +196,8 @@ def save_sentence_annotation(
             before = annotation_snapshot(current)
             if current is None:
                 annotation = SentenceAnnotation.objects.create(
-                    sentence=sentence, annotator=user, kind=kind, status=status, version=1
+                    sentence=sentence, annotator=user, kind=kind, status=status,
+                    version=_first_version(sentence, kind, user),
                 )
             else:
                 # The version check in the WHERE clause makes the write itself refuse a
