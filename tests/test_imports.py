@@ -42,6 +42,22 @@ def test_jsonl_with_all_fields_and_a_bom(project):
     assert second.meta == {"source_id": 7}, "unknown fields are kept in meta, not dropped"
 
 
+def test_a_field_given_twice_with_different_values_is_refused_not_dropped():
+    """QA16: an extra field and the same key inside 'meta' gave meta's value; the other was lost."""
+    line = {"text": GOOD_TEXT, "source": "Reuters", "meta": {"source": "AP", "desk": "world"}}
+    with pytest.raises(ImportRejected, match="'source' given both as a field and inside 'meta'"):
+        parse_upload("a.jsonl", json.dumps(line).encode())
+    same = parse_upload("a.jsonl", json.dumps({**line, "source": "AP"}).encode())
+    assert same[0].meta == {"source": "AP", "desk": "world"}
+
+
+def test_a_url_longer_than_its_column_is_refused():
+    """QA16: 2,001 to 2,048 characters passed the URL check and broke the 2,000-character column."""
+    with pytest.raises(ImportRejected, match="'url' is longer than 2,000 characters"):
+        parse_text(GOOD_TEXT, url="https://example.org/" + "a" * 2000)
+    assert parse_text(GOOD_TEXT, url="https://example.org/" + "a" * 1980)[0].source_url.endswith("a")
+
+
 def test_csv_with_optional_columns(project):
     data = b'text,title,published\n"Officials said, ""yes"".",Quote,2020-02-03\nPlain text here.,,\n'
     documents = parse_upload("rows.csv", data)
@@ -127,6 +143,27 @@ def test_importing_the_same_text_twice_creates_nothing_twice(project):
     again = import_documents(project=project, documents=parse_text(GOOD_TEXT, title="A again"))
     assert len(first.created) == 1 and again.created == [] and again.duplicates == ["A again"]
     assert Document.objects.count() == 1
+
+
+def test_the_same_text_stored_meanwhile_by_another_upload_is_a_duplicate(project, monkeypatch):
+    """QA16: two uploads of one text at once (a double-clicked Import) both passed the check
+    before spaCy ran, and the second broke the unique constraint: a 500."""
+    from annotate.services import imports
+
+    predict = imports.predict_documents
+
+    def meanwhile(rows):
+        predictions = predict(rows)
+        monkeypatch.setattr(imports, "predict_documents", predict)  # the other upload runs as usual
+        import_documents(project=project, documents=parse_text(GOOD_TEXT, title="The other upload"))
+        return predictions
+
+    monkeypatch.setattr(imports, "predict_documents", meanwhile)
+    documents = parse_text(GOOD_TEXT, title="Mine") + parse_text("A second text, the minister said.", title="Other")
+    result = import_documents(project=project, documents=documents)
+    assert [d.title for d in result.created] == ["Other"] and result.duplicates == ["Mine"]
+    assert sorted(Document.objects.values_list("title", flat=True)) == ["Other", "The other upload"]
+    assert Sentence.objects.filter(document__title="Other").exists()
 
 
 def test_a_failure_while_storing_leaves_nothing_behind(project, monkeypatch):

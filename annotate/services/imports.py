@@ -23,7 +23,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from annotate.models import AuditEvent, Document, ImportJob, Project
@@ -236,12 +236,12 @@ def _document_from_fields(values: dict[str, Any], source: str, line: int | None)
             problem(f"'{name}' holds a NUL character (U+0000)")
         else:
             strings[name] = value.strip()
-    if len(strings.get("title", "")) > 300:
-        problem("'title' is longer than 300 characters")
-    if len(strings.get("author", "")) > 300:
-        problem("'author' is longer than 300 characters")
-    if len(strings.get("target", "")) > 300:
-        problem("'target' (the document's stance target) is longer than 300 characters")
+    for name, column, what in (("title", "title", "'title'"), ("author", "author", "'author'"),
+                               ("target", "stance_target", "'target' (the document's stance target)"),
+                               ("url", "source_url", "'url'")):
+        limit = Document._meta.get_field(column).max_length
+        if len(strings.get(name, "")) > limit:
+            problem(f"{what} is longer than {limit:,} characters")
     if strings.get("url"):
         try:
             URLValidator()(strings["url"])
@@ -272,6 +272,10 @@ def _document_from_fields(values: dict[str, Any], source: str, line: int | None)
         meta = {}
     extra = {key: value for key, value in values.items() if key not in ("text", *OPTIONAL_FIELDS)}
     if extra:  # keep unknown columns rather than silently dropping the user's data
+        clashing = sorted(key for key in extra if key in meta and meta[key] != extra[key])
+        if clashing:
+            problem(f"{', '.join(repr(k) for k in clashing)} given both as a field and inside 'meta', with different "
+                    "values: keep one")
         meta = {**extra, **meta}
     if "\\u0000" in json.dumps(meta):  # PostgreSQL's jsonb refuses it
         problem("'meta' or an extra field holds a NUL character (U+0000)")
@@ -496,21 +500,33 @@ def import_documents(
     # for the writes; a failure anywhere leaves nothing of this upload behind.
     predictions = predict_documents(rows)
     actor = actor_or_none(user)
-    with transaction.atomic():
-        created = Document.objects.bulk_create(rows)
-        store_predictions(created, predictions)
-        AuditEvent.objects.bulk_create(
-            AuditEvent(
-                project=project,
-                actor=actor,
-                action="document.import",
-                object_type="Document",
-                object_id=str(document.pk),
-                after={"title": document.title, "sha256": document.text_sha256, "chars": len(document.text)},
-            )
-            for document in created
-        )
-    return ImportResult(created=created, duplicates=duplicates)
+    while True:
+        try:
+            with transaction.atomic():
+                created = Document.objects.bulk_create(rows)
+                store_predictions(created, predictions)
+                AuditEvent.objects.bulk_create(
+                    AuditEvent(
+                        project=project,
+                        actor=actor,
+                        action="document.import",
+                        object_type="Document",
+                        object_id=str(document.pk),
+                        after={"title": document.title, "sha256": document.text_sha256, "chars": len(document.text)},
+                    )
+                    for document in created
+                )
+            return ImportResult(created=created, duplicates=duplicates)
+        except IntegrityError:
+            # The same text stored meanwhile by another upload (a double-clicked Import): it is
+            # a duplicate like any other. Anything else breaking a constraint is not ours to hide.
+            stored = set(Document.objects.filter(project=project, text_sha256__in=[r.text_sha256 for r in rows])
+                         .values_list("text_sha256", flat=True))
+            if not stored:
+                raise
+            duplicates += [row.title for row in rows if row.text_sha256 in stored]
+            kept = [i for i, row in enumerate(rows) if row.text_sha256 not in stored]
+            rows, predictions = [rows[i] for i in kept], [predictions[i] for i in kept]
 
 
 BACKGROUND_CHUNK = 32  # documents pre-annotated and stored per transaction in a background import
