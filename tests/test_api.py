@@ -1,6 +1,8 @@
 """REST API: who may do what, request shapes, and fixed query counts."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -136,6 +138,25 @@ def test_invalid_claims_get_400_with_a_reason(document, people):
     )
     assert response.status_code == 400
     assert "outside the document" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(("role", "url", "body"), [
+    ("annotator", "/api/sentences/{sentence}/annotation/",
+     {"status": "corrected", "version": None, "claims": [{"claim": [0, 5], "speaker_id": 10**23}]}),
+    ("annotator", "/api/sentences/{sentence}/annotation/",
+     {"status": "corrected", "version": None, "claims": [{"claim": [0, 5], "suggestion_id": 10**23}]}),
+    ("annotator", "/api/sentences/{sentence}/annotation/", {"status": "no_claim", "version": 10**23, "claims": []}),
+    ("annotator", "/api/sentences/{sentence}/annotation/",
+     {"status": "corrected", "version": None, "claims": [{"claim": [0, 10**23]}]}),
+    ("admin", "/api/projects/{project}/assignments/", {"documents": [10**23], "annotators": ["annotator"]}),
+])
+def test_an_id_too_large_for_the_database_is_a_400_not_a_500(document, people, role, url, body):
+    """QA16: 99999999999999999999999 as a speaker or document id overflowed in the query."""
+    sentence = document.sentences.first()
+    response = client_for(people, role).put if "annotation" in url else client_for(people, role).post
+    answer = response(url.format(sentence=sentence.pk, project=document.project_id), body, format="json")
+    assert answer.status_code == 400, answer.content
+    assert "less than or equal to" in json.dumps(answer.json())
 
 
 ANNOTATING = ["annotator", "reviewer", "admin"]

@@ -9,6 +9,10 @@ from annotate.models import AnnotationStatus, Document, Project, Speaker, Stance
 from annotate.services.annotations import ClaimInput
 from annotate.services.imports import loads_json
 
+# The largest integer an id or version column holds (64 bits): a larger one is invalid input,
+# not an overflow in the query (a 500, QA16).
+MAX_DB_INTEGER = 2**63 - 1
+
 
 class StanceLabelSerializer(serializers.ModelSerializer):
     class Meta:
@@ -102,7 +106,7 @@ class DocumentImportSerializer(serializers.Serializer):
 class SpanField(serializers.ListField):
     """[start, end] character offsets into the document text."""
 
-    child = serializers.IntegerField(min_value=0)
+    child = serializers.IntegerField(min_value=0, max_value=MAX_DB_INTEGER)
 
     def __init__(self, **kwargs):
         super().__init__(min_length=2, max_length=2, **kwargs)
@@ -113,9 +117,9 @@ class ClaimSerializer(serializers.Serializer):
     speaker = SpanField(required=False, allow_null=True)
     cue = SpanField(required=False, allow_null=True)
     stance = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-    speaker_id = serializers.IntegerField(required=False, allow_null=True)
+    speaker_id = serializers.IntegerField(max_value=MAX_DB_INTEGER, required=False, allow_null=True)
     speaker_name = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=300)
-    suggestion_id = serializers.IntegerField(required=False, allow_null=True)
+    suggestion_id = serializers.IntegerField(max_value=MAX_DB_INTEGER, required=False, allow_null=True)
 
     def to_claim_input(self, data: dict) -> ClaimInput:
         return ClaimInput(
@@ -132,7 +136,8 @@ class ClaimSerializer(serializers.Serializer):
 class SentenceAnnotationSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=AnnotationStatus.choices)
     version = serializers.IntegerField(
-        allow_null=True, min_value=1, help_text="The version you edited; null if the sentence had no annotation."
+        allow_null=True, min_value=1, max_value=MAX_DB_INTEGER,
+        help_text="The version you edited; null if the sentence had no annotation.",
     )
     claims = ClaimSerializer(many=True, required=False, default=list)
 
@@ -140,7 +145,8 @@ class SentenceAnnotationSerializer(serializers.Serializer):
 class AnnotationDeleteSerializer(serializers.Serializer):
     """Query parameters of withdrawing an annotation."""
 
-    version = serializers.IntegerField(min_value=1, help_text="The version you are withdrawing; another gets 409.")
+    version = serializers.IntegerField(min_value=1, max_value=MAX_DB_INTEGER,
+                                       help_text="The version you are withdrawing; another gets 409.")
 
 
 class CommentSerializer(serializers.Serializer):
@@ -148,10 +154,10 @@ class CommentSerializer(serializers.Serializer):
 
 
 class AssignmentSerializer(serializers.Serializer):
-    documents = serializers.ListField(child=serializers.IntegerField(), required=False)
+    documents = serializers.ListField(child=serializers.IntegerField(max_value=MAX_DB_INTEGER), required=False)
     annotators = serializers.ListField(child=serializers.CharField(), required=False)
     auto = serializers.BooleanField(required=False, default=False)
-    per_document = serializers.IntegerField(required=False, min_value=1, allow_null=True)
+    per_document = serializers.IntegerField(required=False, min_value=1, max_value=MAX_DB_INTEGER, allow_null=True)
 
     def validate(self, attrs: dict) -> dict:
         if not attrs.get("auto") and not (attrs.get("documents") and attrs.get("annotators")):
@@ -168,4 +174,5 @@ class SpeakerRenameSerializer(serializers.Serializer):
 
 
 class SpeakerMergeSerializer(serializers.Serializer):
-    into = serializers.IntegerField(help_text="The speaker of the same document that takes over this one's claims.")
+    into = serializers.IntegerField(max_value=MAX_DB_INTEGER,
+                                    help_text="The speaker of the same document that takes over this one's claims.")
