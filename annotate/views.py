@@ -1,10 +1,11 @@
 """Server-rendered pages. Thin: check the role, call a selector or a service, render."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -262,3 +263,18 @@ def project_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     project = get_object_or_404(Project, pk=pk)
     role = _require_role(request, project, Role.ANNOTATOR)
     return export_response(request, project, fmt, role)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's own 400 page says nothing of why. The commonest reason is innocent and worth
+    saying: a body over the upload limit (a huge pasted text, QA16); that one is a 413."""
+    if isinstance(exception, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024)
+        message = (f"The request is larger than the upload limit of {limit:.0f} MB. "
+                   "Upload the text as a file, or split it into several.")
+        status = 413
+    else:
+        message, status = "The request could not be read.", 400
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=status)
+    return render(request, "400.html", {"message": message}, status=status)

@@ -9,3 +9,5 @@ urlpatterns = [
     path("api/", include("annotate.api.urls")),
     path("", include("annotate.urls")),
 ]
+
+handler400 = "annotate.views.bad_request"

@@ -74,6 +74,19 @@ def test_import_form_shows_each_problem_and_stores_nothing(login, people, projec
     assert Document.objects.get().title == "Pasted"
 
 
+def test_a_request_over_the_upload_limit_says_so(login, people, project, settings):
+    """QA16: a pasted text over the limit got Django's bare "Bad Request (400)", no reason."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+    client = login(people["admin"])
+    text = "Officials said it works. " * 100_000  # 2.5 MB
+    page = client.post(f"/projects/{project.pk}/import/", {"title": "Huge", "text": text})
+    assert page.status_code == 413
+    assert "larger than the upload limit of 2 MB" in page.content.decode()
+    api = client.post(f"/api/projects/{project.pk}/documents/", {"text": text}, content_type="application/json")
+    assert api.status_code == 413 and "upload limit of 2 MB" in api.json()["detail"]
+    assert not Document.objects.exists()
+
+
 def test_annotators_cannot_import_or_assign(login, people, project):
     client = login(people["annotator"])
     assert client.post(f"/projects/{project.pk}/import/", {"text": "x said y."}).status_code == 403
