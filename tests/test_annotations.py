@@ -109,6 +109,18 @@ def test_withdrawn_gold_is_not_written_over_by_a_page_holding_it(attributed_sent
                                  expected_version=1, kind=gold)
 
 
+def test_a_claim_repeated_in_every_part_is_stored_once(attributed_sentence, people):
+    """QA16: two identical claims were stored, exported and counted in agreement twice."""
+    sentence = attributed_sentence
+    whole, part = (sentence.start, sentence.end), (sentence.start, sentence.start + 5)
+    claims = [ClaimInput(claim=whole, stance="support"), ClaimInput(claim=part), ClaimInput(claim=whole, stance="support"),
+              ClaimInput(claim=whole, stance="oppose")]
+    saved = save_sentence_annotation(sentence=sentence, user=people["annotator"], status="corrected", claims=claims,
+                                     expected_version=None)
+    assert [(c.claim_span, c.stance.value if c.stance_id else None) for c in saved.claims.order_by("position")] == [
+        (whole, "support"), (part, None), (whole, "oppose")]
+
+
 def test_a_second_first_save_is_stale(attributed_sentence, people):
     user = people["annotator"]
     save_sentence_annotation(sentence=attributed_sentence, user=user, status="no_claim", claims=[], expected_version=None)

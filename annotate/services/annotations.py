@@ -160,6 +160,13 @@ def save_sentence_annotation(
         moved = merged_into(document, gone)
         claims = [replace(claim, speaker_id=moved[claim.speaker_id]) if claim.speaker_id in moved else claim
                   for claim in claims]
+    # A claim repeated in every part says nothing new, and would be exported and counted in
+    # agreement twice (QA16). It is dropped rather than refused: the review page makes one
+    # for a moment when a claim is added (a copy of the sentence-wide claim, to be narrowed).
+    distinct: dict[tuple, ClaimInput] = {}
+    for claim in claims:
+        distinct.setdefault((claim.claim, claim.speaker, claim.cue, claim.stance, claim.speaker_id, claim.speaker_name), claim)
+    claims = list(distinct.values())
     suggestions = list(sentence.suggestions.all())
     suggestion_ids = {s.pk for s in suggestions}
     stored: set[str] | None = None  # read once, and only if a claim has a retired label
