@@ -1056,6 +1056,7 @@ def extract(doc: Doc, model: AttributionModel, quote_convention: str = "joined")
 # Left over at a speaker's edges by the parse: "The mayor\t", "Karl Jensen, who led it,".
 SPEAKER_EDGE_JUNK = " \t\n\r,;:"
 SPEAKER_LEADING_JUNK = frozenset({"Cf", "Mn", "Me", "So", "Sk"})  # joiners, combining marks, emoji and symbols
+SPEAKER_TRAILING_JUNK = frozenset({"Cf", "So", "Sk"})  # joiners, emoji and symbols
 
 
 def _tidy_speaker(text: str, span: CharSpan | None) -> CharSpan | None:
@@ -1067,8 +1068,22 @@ def _tidy_speaker(text: str, span: CharSpan | None) -> CharSpan | None:
     # must not start inside a character as people see it, joiners, marks and symbols (QA12).
     while start < end and (text[start] in SPEAKER_EDGE_JUNK or unicodedata.category(text[start]) in SPEAKER_LEADING_JUNK):
         start += 1
-    while end > start and text[end - 1] in SPEAKER_EDGE_JUNK:
-        end -= 1
+    # Nor an emoji or symbol after the name ("Critics 😡 said", QA16): it would go into the
+    # canonical name, and a person selecting "Critics" would make a second speaker. Marks
+    # stay where they sit on a letter ("José" written with a combining accent).
+    while end > start:
+        last = unicodedata.category(text[end - 1])
+        if text[end - 1] in SPEAKER_EDGE_JUNK or last in SPEAKER_TRAILING_JUNK:
+            end -= 1
+            continue
+        if last in ("Mn", "Me"):
+            base = end - 1
+            while base > start and unicodedata.category(text[base - 1]) in ("Mn", "Me"):
+                base -= 1
+            if base > start and unicodedata.category(text[base - 1]) in SPEAKER_TRAILING_JUNK:
+                end = base  # a variation selector or keycap mark on an emoji
+                continue
+        break
     return (start, end) if start < end else None
 
 

@@ -129,6 +129,23 @@ def test_a_speaker_never_starts_inside_an_emoji(nlp):
     assert text[claim.speaker[0]] not in "\u200d\u2696\ufe0f"
 
 
+@pytest.mark.parametrize("emoji", ["\U0001F621", "\U0001F44D\ufe0f", "\u2122"])
+def test_an_emoji_after_the_speaker_is_no_part_of_it(nlp, emoji):
+    """QA16: "Critics 😡 said" gave the speaker and canonical name "Critics 😡"; selecting
+    "Critics" on the page then made a second speaker."""
+    text = f"Critics {emoji} said the plan was a disaster."
+    prediction = predict(nlp, text)
+    claim = claim_with_cue(text, prediction, "said")
+    assert claim.speaker == span_of(text, "Critics")
+    assert [speaker.name.lower() for speaker in prediction.speakers] == ["critics"]
+
+
+def test_a_combining_accent_at_the_end_of_a_name_stays(nlp):
+    text = "Jose\u0301 said the plan was a disaster."
+    claim = claim_with_cue(text, predict(nlp, text), "said")
+    assert claim.speaker == span_of(text, "Jose\u0301")
+
+
 @pytest.mark.parametrize(("text", "cue", "claim"), [
     ("Officials were asked to confirm that the plant will close.", "were asked", "to confirm that the plant will close"),
     ("The opposition asked the court to rule that the election was void.", "asked",
