@@ -16,6 +16,11 @@ from spacy.language import Language
 from spacy.tokens import Doc, Token
 
 LINE_BREAKS_COMPONENT = "claimdesk_line_breaks"
+# Sentence-final punctuation of Chinese and Japanese (full-width stop, exclamation and question
+# marks, and the halfwidth ideographic stop), and the closing quotation marks that may follow it.
+FULL_STOPS = "\u3002\uff01\uff1f\uff61"
+CLOSING_QUOTES = "\u201d\u300d\u300f\uff09"
+FULL_STOPS_INFIX = f"[{FULL_STOPS}][{CLOSING_QUOTES}]*"
 CONTINUING_PUNCTUATION = frozenset({",", ";", ":", ")", "]", "%"})
 # A list marker opening a line ("- ", "* ", "• ", "1. ", "2) ", "(a) ", "iv. "): it belongs to
 # the item it marks, which the parser would otherwise start as a sentence of its own.
@@ -109,9 +114,17 @@ def mark_line_breaks(doc: Doc) -> Doc:
             _keep_list_marker(doc, token.i + 1, text)
         elif _in_capitals_run(token) or _cannot_start(token):
             token.is_sent_start = False
-        elif _after_capitals_headline(token):
+        elif _after_capitals_headline(token) or _after_full_stop(token):
             token.is_sent_start = True
     return doc
+
+
+def _after_full_stop(token: Token) -> bool:
+    """The first token after a Chinese or Japanese full stop (and the quotation it closes)."""
+    if token.i == 0 or token.is_space or token.text[0] in CLOSING_QUOTES or token.text[0] in FULL_STOPS:
+        return False
+    before = token.doc[token.i - 1].text
+    return before[-1:] in FULL_STOPS or before[-1:] in CLOSING_QUOTES and before.rstrip(CLOSING_QUOTES)[-1:] in FULL_STOPS
 
 
 def add_line_breaks(nlp: Language) -> Language:
@@ -124,7 +137,17 @@ def add_line_breaks(nlp: Language) -> Language:
     return nlp
 
 
+def split_at_full_stops(nlp: Language) -> Language:
+    """Make the tokenizer split at the full stops of Chinese and Japanese, which stand between
+    sentences with no space after them: the English tokenizer kept a whole paragraph as one
+    token, so one sentence (QA16)."""
+    pattern = nlp.tokenizer.infix_finditer.__self__.pattern
+    if FULL_STOPS_INFIX not in pattern:
+        nlp.tokenizer.infix_finditer = re.compile(f"{pattern}|{FULL_STOPS_INFIX}").finditer
+    return nlp
+
+
 def load_base(model_name: str, *, exclude: Sequence[str] = ()) -> Language:
-    """The installed spaCy pipeline with line breaks as sentence starts: what the app parses
-    with, and so what training must parse with too."""
-    return add_line_breaks(spacy.load(model_name, exclude=list(exclude)))
+    """The installed spaCy pipeline with line breaks (and full stops with no space after them)
+    as sentence starts: what the app parses with, and so what training must parse with too."""
+    return add_line_breaks(split_at_full_stops(spacy.load(model_name, exclude=list(exclude))))

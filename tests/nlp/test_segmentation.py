@@ -129,3 +129,13 @@ def test_a_dateline_and_a_headline_in_capitals_stay_whole(nlp, text, sentences):
     """QA13: ", MAY 7: Economists said ...", "LEEDS," and "A MUST" were sentences of their own."""
     doc = nlp(text)
     assert [doc[s:e].text for s, e in sentence_spans(doc)] == sentences
+
+
+def test_chinese_and_japanese_full_stops_end_sentences(nlp):
+    """QA16: with no space after "。", the English tokenizer kept a paragraph as one token, so
+    one sentence. A closing quotation mark after the stop stays with its sentence."""
+    text = "中美合作对双方都有利。他说：“我们希望关系继续改善。”会談は終わった！本当？ The minister said 2.5 million came."
+    (prediction,) = preannotate(nlp, [text], targets=[""])
+    assert [text[start:end] for start, end in prediction.sentences] == [
+        "中美合作对双方都有利。", "他说：“我们希望关系继续改善。”", "会談は終わった！", "本当？",
+        "The minister said 2.5 million came."]
