@@ -27,7 +27,7 @@ from typing import NamedTuple
 from spacy.tokens import Span, Token
 
 SUPPORT, OPPOSE, NEUTRAL = "support", "oppose", "neutral"
-RULES_MODEL_NAME = "rules-6"  # bumped whenever the rules decide differently
+RULES_MODEL_NAME = "rules-7"  # bumped whenever the rules decide differently
 
 # --- Word lists (lowercased surface forms) ---------------------------------------
 
@@ -91,6 +91,14 @@ AGAINST_TOPIC_VERBS = frozenset("""
 """.split())
 # The measures a motion against its topic proposes, as nouns ("a ban on boxing").
 MEASURE_WORDS = frozenset("ban bans abolition prohibition restriction restrictions limit limits cap curbs".split())
+# Verbs of letting or backing. Refused ("will not allow", "will not support"), they refuse what
+# they take; where that is harm, the refusal speaks well ("will not support any effort against
+# Pakistan"), not ill as a negated "support" alone would.
+PERMITTING_VERBS = frozenset("allow permit tolerate support accept back condone let endorse fund".split())
+# "used against Pakistan", "an effort against the deal": harm to what the preposition governs.
+HARM_PREPOSITIONS = frozenset({"against"})
+# What refusing harm counts for, where the verb itself has no valence ("tolerate").
+REFUSED_HARM_VALENCE = 1.0
 # Toward a topic, a motion or what should be, a word of ending or banning in the text speaks
 # against the topic it names, as a negative word does (ibm dev macro-F1 .5854 -> .5857).
 AGAINST_WORD_VALENCE = -1.0
@@ -550,8 +558,12 @@ def gather_evidence(tokens: Sequence[Token], target: TargetProfile, *, is_docume
     # ban on boxing") judges the motion itself; the measure's own word then says nothing.
     judged = {i: m for i, t in enumerate(tokens) if (m := _judged_measure(t)) is not None} if target.against_topic and parsed else {}
     judging, measures = set(judged), {m.i for m in judged.values()}
+    refusals = _refused_harms(tokens, target) if parsed else set()
     sentiment = 0.0
     for i, word in enumerate(words):
+        if i in refusals:
+            sentiment += abs(SENTIMENT_LEXICON.get(word, 0.0)) or REFUSED_HARM_VALENCE
+            continue
         # Toward a motion against its topic, the measure it proposes ("a ban") is named, not judged.
         named_measure = target.against_topic and word in MEASURE_WORDS
         valence = SENTIMENT_LEXICON.get(word, 0.0) if not (own[i] or tokens[i].i in measures or named_measure) else 0.0
@@ -589,6 +601,26 @@ def gather_evidence(tokens: Sequence[Token], target: TargetProfile, *, is_docume
         is_document=is_document,
         root_negated=parsed and any(t.lower_ in NEGATION_WORDS and t.dep_ == "neg" and t.head.dep_ == "ROOT" for t in tokens),
     )
+
+
+def _refused_harms(tokens: Sequence[Token], target: TargetProfile) -> set[int]:
+    """Positions of negated verbs of letting or backing whose object is harm: a word of ill
+    valence, or "against" something the target names ("will not allow the territory to be used
+    against Pakistan", "will not tolerate attacks"). The refusal speaks well of what is spared."""
+    found = set()
+    for k, verb in enumerate(tokens):
+        if verb.pos_ != "VERB" or verb.lemma_.lower() not in PERMITTING_VERBS:
+            continue
+        if not any(child.dep_ == "neg" for child in verb.children):
+            continue
+        taken = [x for child in verb.children if child.i > verb.i and child.dep_ in ("dobj", "xcomp", "ccomp")
+                 for x in child.subtree]
+        harm = any(SENTIMENT_LEXICON.get(x.lower_, 0.0) < 0 for x in taken) or any(
+            x.lower_ in HARM_PREPOSITIONS and any(is_content_word(o) and token_stem(o) in target.content_stems for o in x.subtree)
+            for x in taken)
+        if harm:
+            found.add(k)
+    return found
 
 
 def prefix_antonyms(tokens: Sequence[Token], target: TargetProfile) -> int:

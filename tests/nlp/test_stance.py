@@ -90,6 +90,12 @@ def doc_stance(nlp: Language, text: str, target: str) -> tuple[str | None, float
         ("The minister opposes a ban on boxing", "This house would ban boxing", "oppose"),
         ("The minister supports a ban on boxing", "This house would ban boxing", "support"),
         ("A ban would be a disaster, the promoter said", "This house would ban boxing", "oppose"),
+        # refusing harm to the target speaks well of it; refusing the target itself, ill (QA16:
+        # the reference article's "will not support any destabilizing effort against Pakistan")
+        ("The US will not support any destabilizing effort against Pakistan", "US–Pakistan cooperation", "support"),
+        ("The US will not allow its territory to be used against Pakistan", "US–Pakistan cooperation", "support"),
+        ("The US will not tolerate attacks on Pakistan", "US–Pakistan cooperation", "support"),
+        ("The US will not support cooperation with Pakistan", "US–Pakistan cooperation", "oppose"),
     ],
 )
 def test_rules_label_document(nlp: Language, text: str, target: str, expected: str) -> None:
