@@ -289,10 +289,14 @@ def normalise_speakers(doc: Doc, mentions: Sequence[CharSpan | None], quotations
     """
     index = SpeakerIndex(doc, quotations)
     resolved: list[int | None] = [None] * len(mentions)
+    # Claims that share a speaker span ("The Ambassador stated A and noted B") share one
+    # mention: it is resolved once and listed once in its entity's mentions.
+    seen: dict[CharSpan, int | None] = {}
     order = sorted((m[0], i) for i, m in enumerate(mentions) if m is not None)
     for _, i in order:
         start, end = mentions[i]  # type: ignore[misc]
-        span = doc.char_span(start, end, alignment_mode="expand")
-        if span is not None and len(span):
-            resolved[i] = index.add(span)
+        if (start, end) not in seen:
+            span = doc.char_span(start, end, alignment_mode="expand")
+            seen[start, end] = index.add(span) if span is not None and len(span) else None
+        resolved[i] = seen[start, end]
     return index.entities, resolved

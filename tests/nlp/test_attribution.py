@@ -522,3 +522,15 @@ def test_canonical_speaker_names(nlp, text, mention, name):
     (claim,) = [c for c in prediction.claims if c.speaker]
     assert claim.speaker == span_of(text, mention)
     assert prediction.speakers[claim.speaker_entity].name == name
+
+
+def test_two_claims_of_one_speaker_mention_list_it_once(nlp):
+    """QA16: "The Ambassador ... stated that A and noted that B" listed the mention twice in `speakers`."""
+    from annotate.nlp.speakers import normalise_speakers
+
+    text = "Ambassador Alice Wells visited Islamabad. The Ambassador said the talks went well and noted the delays."
+    ambassador = span_of(text, "The Ambassador")
+    speakers, entity_of = normalise_speakers(nlp(text), [ambassador, ambassador, None])
+    assert entity_of[0] == entity_of[1] is not None and entity_of[2] is None
+    assert speakers[entity_of[0]].mentions == [ambassador]
+    assert speakers[entity_of[0]].name == "Ambassador Alice Wells"
