@@ -272,3 +272,25 @@ def test_without_a_secret_key_commands_stop_with_the_hint_not_a_traceback(settin
     settings.DEBUG, settings.SECRET_KEY = False, ""
     (error,) = secret_key_required(None)
     assert error.id == "claimdesk.E001" and "./dev.sh start" in error.hint
+
+
+@pytest.mark.parametrize("content, reason", [
+    ("[]\n", "a JSON array, not an object"),
+    ('{"id": "a", "text": "Officials said yes."}\n', "no 'cue_counts'"),
+    ('{"id": "a", "text": "One."}\n{"id": "b", "text": "Two."}\n', "not valid JSON"),
+    ('{"cue_counts": [], "content_model": {}, "e2e_model": {}, "content_calibration": {}, "e2e_calibration": {},'
+     ' "cue_accuracy": {}, "threshold": 0.5}\n', "bad 'cue_counts'"),
+])
+def test_predict_refuses_a_file_that_is_not_an_attribution_model(tmp_path, settings, content, reason):
+    """QA16 #7: valid JSON of another shape ended in a TypeError or KeyError traceback."""
+    source, model = tmp_path / "in.jsonl", tmp_path / "model.json"
+    source.write_text('{"id": "a", "text": "Officials said yes."}\n')
+    model.write_text(content)
+    with pytest.raises(CommandError, match=rf"Could not load the pipeline: {model}: not an attribution model"
+                                           rf" \(.*{reason}") as error:
+        call_command("predict", str(source), str(tmp_path / "out.jsonl"), attribution_model=str(model), no_progress=True)
+    assert "train_attribution" in str(error.value)
+    settings.CLAIMDESK_ATTRIBUTION_MODEL = str(model)
+    with pytest.raises(CommandError, match=r"not an attribution model .*\(CLAIMDESK_ATTRIBUTION_MODEL\)"):
+        call_command("predict", str(source), str(tmp_path / "out.jsonl"), no_progress=True)
+    assert not (tmp_path / "out.jsonl").exists()

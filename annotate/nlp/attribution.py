@@ -41,6 +41,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc, Token
@@ -763,6 +764,15 @@ def _cue_prior(lemma: str, default: float | None = UNSEEN_LEMMA_PRIOR) -> float 
     return P.CUE_VERB_PRIOR.get(lemma, default)
 
 
+# What `AttributionModel.to_dict` always writes ("convention_thresholds" came later: optional).
+MODEL_KEYS = ("cue_counts", "content_model", "e2e_model", "content_calibration", "e2e_calibration", "cue_accuracy",
+              "threshold")
+
+
+def _not_a_model(reason: str) -> ValueError:
+    return ValueError(f"not an attribution model ({reason}); train_attribution writes one")
+
+
 @dataclass
 class AttributionModel:
     """Everything learned from gold, loaded from one JSON file."""
@@ -807,21 +817,48 @@ class AttributionModel:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping) -> AttributionModel:
+    def from_dict(cls, data: object) -> AttributionModel:
+        """The model `to_dict` wrote; ValueError ("not an attribution model ...") for anything else."""
+        if not isinstance(data, Mapping):
+            kind = {list: "array", str: "string", bool: "boolean", type(None): "null"}.get(type(data), "number")
+            raise _not_a_model(f"a JSON {kind}, not an object")
+        missing = [key for key in MODEL_KEYS if key not in data]
+        if missing:
+            raise _not_a_model(f"no {', '.join(repr(key) for key in missing)}")
+
+        def read(key: str, convert: Callable[[Any], Any]) -> Any:
+            try:
+                return convert(data.get(key))
+            except (AttributeError, KeyError, TypeError, ValueError) as error:
+                raise _not_a_model(f"bad {key!r}: {error}") from None
+
         return cls(
-            cue_counts={k: list(v) for k, v in data["cue_counts"].items()},
-            content_model=LogisticModel.from_dict(data["content_model"]),
-            e2e_model=LogisticModel.from_dict(data["e2e_model"]),
-            content_calibration=IsotonicTable.from_dict(data["content_calibration"]),
-            e2e_calibration=IsotonicTable.from_dict(data["e2e_calibration"]),
-            cue_accuracy=dict(data["cue_accuracy"]),
-            threshold=float(data["threshold"]),
-            convention_thresholds={k: float(v) for k, v in data.get("convention_thresholds", {}).items()},
+            cue_counts=read("cue_counts", lambda v: {k: list(n) for k, n in v.items()}),
+            content_model=read("content_model", LogisticModel.from_dict),
+            e2e_model=read("e2e_model", LogisticModel.from_dict),
+            content_calibration=read("content_calibration", IsotonicTable.from_dict),
+            e2e_calibration=read("e2e_calibration", IsotonicTable.from_dict),
+            cue_accuracy=read("cue_accuracy", dict),
+            threshold=read("threshold", float),
+            convention_thresholds=read("convention_thresholds", lambda v: {k: float(t) for k, t in (v or {}).items()}),
         )
 
     @classmethod
     def load(cls, path: str | Path = DEFAULT_MODEL_PATH) -> AttributionModel:
-        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+        """Read a file `save` wrote. OSError if it cannot be read; ValueError naming the file if
+        it is not an attribution model (another JSON file, a JSONL file, not UTF-8)."""
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise ValueError(f"{path}: {_not_a_model('not UTF-8 text')}") from None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path}: {_not_a_model(f'not valid JSON: {error.msg} at line {error.lineno}')}") from None
+        try:
+            return cls.from_dict(data)
+        except ValueError as error:
+            raise ValueError(f"{path}: {error}") from None
 
     def save(self, path: str | Path) -> None:
         """Write the model as `load` reads it; sorted keys, so the same fit gives the same bytes."""

@@ -94,15 +94,15 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
     def handle(self, *args, **options):
+        attribution_model = options["attribution_model"] or settings.CLAIMDESK_ATTRIBUTION_MODEL or None
         try:
-            nlp = load_pipeline(
-                options["model"] or settings.CLAIMDESK_SPACY_MODEL,
-                options["attribution_model"] or settings.CLAIMDESK_ATTRIBUTION_MODEL or None,
-            )
+            nlp = load_pipeline(options["model"] or settings.CLAIMDESK_SPACY_MODEL, attribution_model)
             if options["stance_model"]:
                 load_stance_classifier(options["stance_model"])  # a bad folder fails here, not at the first line
         except (OSError, ValueError) as error:
-            raise CommandError(f"Could not load the pipeline: {error}") from None
+            # A path from the environment is no flag the user typed: say where it came from.
+            where = " (CLAIMDESK_ATTRIBUTION_MODEL)" if attribution_model and not options["attribution_model"] else ""
+            raise CommandError(f"Could not load the pipeline: {error}{where}") from None
         if _same_file(options["input"], options["output"]):
             # Opening the output empties it before a line of the input is read.
             raise CommandError(f"{options['output']}: the output is the input file; write the predictions elsewhere")
