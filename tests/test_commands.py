@@ -101,13 +101,15 @@ def test_export_command_writes_gold_only_as_the_api_does(document, people, tmp_p
         call_command("export_corpus", document.project.name, scope="gold", annotator="annotator", output=str(target))
 
 
-def test_export_to_a_closed_pipe_ends_quietly(document, monkeypatch):
-    """`export_corpus ... | head` used to end with a BrokenPipeError traceback."""
+@pytest.fixture
+def close_stdout(monkeypatch):
+    """Call it to make standard output a pipe whose reader (`head`) has read its lines and
+    gone. In the test itself: pytest sets sys.stdout again between a fixture and the test."""
     import os
 
     read_end, write_end = os.pipe()
 
-    class ClosedPipe:  # standard output once `head` has read its lines and gone
+    class ClosedPipe:
         def write(self, text: str) -> int:
             raise BrokenPipeError(32, "Broken pipe")
 
@@ -117,12 +119,25 @@ def test_export_to_a_closed_pipe_ends_quietly(document, monkeypatch):
         def fileno(self) -> int:
             return write_end
 
-    monkeypatch.setattr("sys.stdout", ClosedPipe())
-    try:
-        call_command("export_corpus", document.project.name, format="csv")  # no exception
-    finally:
-        os.close(read_end)
-        os.close(write_end)
+    yield lambda: monkeypatch.setattr("sys.stdout", ClosedPipe())
+    os.close(read_end)
+    os.close(write_end)
+
+
+def test_export_to_a_closed_pipe_ends_quietly(document, close_stdout):
+    """`export_corpus ... | head` used to end with a BrokenPipeError traceback."""
+    close_stdout()
+    call_command("export_corpus", document.project.name, format="csv")  # no exception
+
+
+def test_predict_to_a_closed_pipe_ends_quietly(tmp_path, close_stdout):
+    """QA16 #8: `predict IN - | head -n 1` ended with a BrokenPipeError traceback and status 1."""
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": "a", "text": "Officials said yes."}\n{"id": "b", "text": "Critics said no."}\n')
+    err = StringIO()
+    close_stdout()
+    call_command("predict", str(source), "-", no_progress=True, stderr=err)  # no exception, no exit status 1
+    assert err.getvalue() == ""
 
 
 def test_predict_writes_score_format_and_reports_bad_lines(tmp_path):

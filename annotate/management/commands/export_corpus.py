@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from annotate.exporters import WRITERS, export_project
+from annotate.management.pipes import stdout_reader_left
 from annotate.models import Project
 
 
@@ -44,9 +45,7 @@ class Command(BaseCommand):
                     sys.stdout.write(chunk)
                 sys.stdout.flush()
             except BrokenPipeError:
-                # The reader stopped (`| head`): not an error of ours. Python's documented way out,
-                # so that the interpreter's own flush at exit does not raise again.
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                stdout_reader_left()
             return
         try:
             write_atomically(Path(output), chunks)

@@ -25,6 +25,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from annotate.management.jsonl import JsonlLine, jsonl_lines, open_text
+from annotate.management.pipes import stdout_reader_left
 from annotate.nlp.attribution import gold_quote_convention
 from annotate.nlp.attribution_patterns import QUOTE_CONVENTIONS
 from annotate.nlp.pipeline import load_pipeline, preannotate
@@ -128,6 +129,13 @@ class Command(BaseCommand):
                     sink.write(json.dumps(prediction_record(doc_id, text, prediction), ensure_ascii=False) + "\n")
                     written += 1
                     progress.update(1)
+            if sink is sys.stdout:
+                sink.flush()  # a reader that has left shows here at the latest, not at exit
+        except BrokenPipeError:
+            if sink is not sys.stdout:
+                raise
+            stdout_reader_left()  # `predict IN - | head`: the reader has what it wanted
+            return
         finally:
             progress.close()
             if sink is not sys.stdout:
