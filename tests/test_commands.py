@@ -153,14 +153,41 @@ def test_predict_writes_score_format_and_reports_bad_lines(tmp_path):
         call_command("predict", str(source), str(sink), no_progress=True, stderr=err)
     assert exit_.value.code == 1
     assert "line 2: not valid JSON" in err.getvalue() and "line 4: missing field 'id'" in err.getvalue()
+    assert "line 3: 'text' is empty; skipped" in err.getvalue()
     rows = [json.loads(line) for line in sink.read_text().splitlines()]
-    assert [row["id"] for row in rows] == ["a", "b"]
+    assert [row["id"] for row in rows] == ["a"]
     claim = rows[0]["claims"][0]
     text = "Officials said the plan works."
     assert text[claim["speaker"][0]:claim["speaker"][1]] == "Officials"
     assert text[claim["cue"][0]:claim["cue"][1]] == "said"
     assert rows[0]["target"] == "the plan" and rows[0]["stance"] is not None
-    assert rows[1]["claims"] == [] and rows[1]["sentences"] == []
+
+
+def test_predict_skips_an_empty_text_and_warns_of_a_repeated_id(tmp_path):
+    """QA16 #13: an empty text was predicted (imports refuse it); a repeated id passed without a word."""
+    source, sink = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_text("".join(json.dumps(row) + "\n" for row in [
+        {"id": "a", "text": "Officials said yes."}, {"id": "b", "text": " \n "}, {"id": "a", "text": "Critics said no."},
+        {"id": 1, "text": "Critics said no."}, {"id": "1", "text": "Critics said no."},
+    ]))
+    err = StringIO()
+    with pytest.raises(SystemExit) as exit_:
+        call_command("predict", str(source), str(sink), no_progress=True, stderr=err)
+    assert exit_.value.code == 1  # for the skipped line; a repeated id is only a warning
+    assert "line 2: 'text' is empty; skipped" in err.getvalue()
+    assert "line 3: warning: id 'a' is also on line 1; both are written" in err.getvalue()
+    assert err.getvalue().count("warning") == 1, "1 and \"1\" are different ids"
+    assert [json.loads(line)["id"] for line in sink.read_text().splitlines()] == ["a", "a", 1, "1"]
+
+
+@pytest.mark.parametrize("first_line", ["US–Pakistan relations after the tweet", '{', '[{"id": "a", "text": "x"}]'])
+def test_predict_given_plain_text_says_what_it_reads_and_writes_nothing(tmp_path, first_line):
+    """QA16 #13: a .txt gave "not valid JSON" for every line and an empty output file."""
+    source, sink = tmp_path / "article.txt", tmp_path / "out.jsonl"
+    source.write_text(f"{first_line}\n\nOfficials said the plan works.\n")
+    with pytest.raises(CommandError, match=r"article.txt: line 1 is not a JSON object. predict reads JSONL") as error:
+        call_command("predict", str(source), str(sink), no_progress=True, stderr=StringIO())
+    assert "python3 -c" in str(error.value) and not sink.exists()
 
 
 def test_predict_reports_a_line_that_is_not_utf8_and_goes_on(tmp_path):

@@ -13,10 +13,11 @@ quotations, PolNeAR joins them); otherwise "joined", the app's default.
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from typing import IO, Any
 
@@ -82,7 +83,7 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []  # runs without a secret key or a database
 
     def add_arguments(self, parser):
-        parser.add_argument("input", help='JSONL with {"id", "text", "target"?} per line; - for stdin')
+        parser.add_argument("input", help='JSONL with one {"id", "text", "target"?} object per line (not a plain .txt); - for stdin')
         parser.add_argument("output", help="JSONL predictions; - for stdout")
         parser.add_argument("--target", default="", help="stance target for lines without their own")
         parser.add_argument("--stance-model", default=None, help="folder of a model made by train_stance")
@@ -113,11 +114,18 @@ class Command(BaseCommand):
             source = sys.stdin
         else:
             source = open_text(options["input"], "r")
+        try:
+            lines = self._checked_start(source, options["input"])
+        except CommandError:
+            if source is not sys.stdin:
+                source.close()
+            raise
+        self._ids: dict[str, int] = {}  # each id (as JSON) -> the line it was first on
         sink = sys.stdout if options["output"] == "-" else open_text(options["output"], "w")
         skipped = written = 0
         progress = tqdm(unit=" docs", file=sys.stderr, disable=options["no_progress"] or None, mininterval=1.0)
         try:
-            for chunk in self._chunks(source, options["target"], options["quote_convention"]):
+            for chunk in self._chunks(lines, options["target"], options["quote_convention"]):
                 good = [row for row in chunk if row is not None]
                 skipped += len(chunk) - len(good)
                 texts = [row[1] for row in good]
@@ -146,10 +154,27 @@ class Command(BaseCommand):
         if skipped:
             sys.exit(1)
 
-    def _chunks(self, source: IO[str], default_target: str, convention: str | None) -> Iterator[list[Row | None]]:
+    def _checked_start(self, source: IO[str], name: str) -> Iterator[JsonlLine]:
+        """The input's lines, once its first line shows it is JSONL: a plain text (or a JSON
+        document) would otherwise give "not valid JSON" for every line, and an empty output."""
+        lines = jsonl_lines(source)
+        first = next(lines, None)
+        if first is None:
+            return iter(())
+        if first.problem is not None and first.problem.startswith(("not valid JSON", "not a JSON object")):
+            raise CommandError(
+                f"{'standard input' if name == '-' else name}: line {first.number} is not a JSON object. predict reads "
+                'JSONL: one {"id": ..., "text": ...} object per line ("target" and "quote_convention" optional). '
+                "A text file becomes such a line with\n"
+                "  python3 -c 'import json, sys; print(json.dumps({\"id\": sys.argv[1], "
+                "\"text\": open(sys.argv[1], encoding=\"utf-8\").read()}))' ARTICLE.txt > ARTICLE.jsonl"
+            )
+        return itertools.chain([first], lines)
+
+    def _chunks(self, lines: Iterable[JsonlLine], default_target: str, convention: str | None) -> Iterator[list[Row | None]]:
         """Parsed lines in chunks; a bad line is reported with its number and becomes None."""
         chunk: list[Row | None] = []
-        for line in jsonl_lines(source):
+        for line in lines:
             chunk.append(self._parse(line, default_target, convention))
             if len(chunk) >= CHUNK:
                 yield chunk
@@ -172,6 +197,9 @@ class Command(BaseCommand):
         if not isinstance(text, str):
             skip("missing or non-string field 'text'")
             return None
+        if not text.strip():
+            skip("'text' is empty")  # as an import says and refuses
+            return None
         target = row.get("target", default_target)
         if not isinstance(target, str):
             skip("'target' must be a string")
@@ -181,4 +209,11 @@ class Command(BaseCommand):
             skip(f"'quote_convention' must be one of {', '.join(QUOTE_CONVENTIONS)}")
             return None
         convention = own or convention or gold_quote_convention(row)
+        # score.py matches predictions to gold by id: a second line with one is most likely a mistake.
+        key = json.dumps(row["id"], sort_keys=True)
+        if key in self._ids:
+            self.stderr.write(f"line {line.number}: warning: id {row['id']!r} is also on line {self._ids[key]}; "
+                              "both are written")
+        else:
+            self._ids[key] = line.number
         return row["id"], text, target or default_target, convention
