@@ -40,6 +40,49 @@ def test_import_command_rejects_a_bad_file_and_keeps_the_good_one(db, tmp_path):
     assert list(Document.objects.values_list("title", flat=True)) == ["good"]
 
 
+@pytest.mark.parametrize("name, target, reason", [
+    ("", "", "the project name: This field cannot be blank."),
+    ("  ", "", "the project name: This field cannot be blank."),
+    ("P" * 250, "", "the project name: Ensure this value has at most 200 characters (it has 250)."),
+    ("Long target", "x" * 400, "--target: Ensure this value has at most 300 characters (it has 400)."),
+])
+def test_import_command_refuses_a_project_it_cannot_create(db, tmp_path, name, target, reason):
+    """QA16 #6: a ValidationError traceback instead of the reason."""
+    good = tmp_path / "good.txt"
+    good.write_text("Officials said it works.")
+    with pytest.raises(CommandError) as error:
+        call_command("import_documents", name, str(good), create=True, target=target, stdout=StringIO(), stderr=StringIO())
+    assert str(error.value) == f"Cannot create the project: {reason}"
+    assert not Project.objects.exists()
+
+
+def test_import_command_creates_no_project_when_nothing_can_be_imported(db, tmp_path):
+    """QA16 #6: a missing file was reported after the project had been created, empty."""
+    good, bad = tmp_path / "good.txt", tmp_path / "bad.jsonl"
+    good.write_text("Officials said it works.")
+    bad.write_text("not json\n")
+    for files, message in (([good, tmp_path / "missing.txt"], "missing.txt: no such file"),
+                           ([good, tmp_path], f"{tmp_path}: a folder, not a file"),
+                           ([bad], "the project was not created")):
+        with pytest.raises(CommandError, match=message):
+            call_command("import_documents", "Ghost project", *map(str, files), create=True,
+                         stdout=StringIO(), stderr=StringIO())
+        assert not Project.objects.exists() and not Document.objects.exists()
+
+
+def test_import_command_creates_the_project_with_its_first_import_or_not_at_all(db, tmp_path, monkeypatch):
+    good = tmp_path / "good.txt"
+    good.write_text("Officials said it works.")
+
+    def fails(**kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr("annotate.management.commands.import_documents.import_documents", fails)
+    with pytest.raises(RuntimeError):
+        call_command("import_documents", "New project", str(good), create=True, stdout=StringIO(), stderr=StringIO())
+    assert not Project.objects.exists()
+
+
 def test_export_command_writes_the_file(document, tmp_path):
     target = tmp_path / "out.csv"
     call_command("export_corpus", document.project.name, format="csv", output=str(target), stderr=StringIO())

@@ -3,15 +3,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from annotate.models import Project
 from annotate.services.imports import ImportRejected, import_documents, parse_upload
 from annotate.services.projects import project_create
 
+# What the user typed for each field of a project this command creates.
+PROJECT_FIELDS = {"name": "the project name", "stance_target": "--target"}
+
 
 class Command(BaseCommand):
-    help = "Import documents into a project; each file is checked whole before anything of it is stored."
+    help = (
+        "Import documents into a project; each file is checked whole before anything of it is stored. "
+        "With --create, a project that does not exist is made together with the first file imported into "
+        "it: a name or target it cannot take, a missing file, or no file to import creates nothing."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("project", help="project name")
@@ -27,23 +36,56 @@ class Command(BaseCommand):
         if found is None:
             if not create:
                 raise CommandError(f"No project named {project!r}; pass --create to make it.")
-            found = project_create(name=project, stance_target=target)
-            document_target = ""  # the project's own now
+            self._check_creatable(project, target)
+            document_target = ""  # the project's own once made
+        # QA16: every file is looked at before anything is stored, so that a typo in the last
+        # name stops the command before it creates a project or imports the first file.
+        paths = [self._readable(name) for name in files]
         failed = False
-        for name in files:
-            path = Path(name)
-            if not path.is_file():
-                raise CommandError(f"{name}: no such file")
+        for path in paths:
             try:
                 documents = parse_upload(path.name, path.read_bytes(), target=document_target)
+            except OSError as error:  # gone or changed since it was checked
+                failed = True
+                self.stderr.write(f"{path}: {error.strerror}; nothing stored")
+                continue
             except ImportRejected as rejected:
                 failed = True
                 for problem in rejected.problems:
                     self.stderr.write(f"{path}: {problem.reason}" if problem.line is None else f"{path}:{problem.line}: {problem.reason}")
                 self.stderr.write(f"{path}: rejected, nothing stored")
                 continue
-            result = import_documents(project=found, documents=documents)
+            with transaction.atomic():  # a project made here exists only with its first import
+                if found is None:
+                    found = project_create(name=project, stance_target=target)
+                result = import_documents(project=found, documents=documents)
             self.stdout.write(f"{path}: {len(result.created)} imported, {len(result.duplicates)} skipped as already in the project "
                               "or repeated in the file")
         if failed:
-            raise CommandError("Some files were rejected (see above).")
+            raise CommandError("Some files were rejected (see above)" + ("; the project was not created." if found is None else "."))
+
+    @staticmethod
+    def _check_creatable(name: str, target: str) -> None:
+        """The reasons `project_create` would refuse these, as a message rather than a traceback."""
+        if not name.strip():
+            raise CommandError(f"Cannot create the project: {PROJECT_FIELDS['name']}: This field cannot be blank.")
+        try:
+            Project(name=name, stance_target=target).full_clean()
+        except ValidationError as error:
+            reasons = [f"{PROJECT_FIELDS.get(field, field)}: {message}"
+                       for field, messages in error.message_dict.items() for message in messages]
+            raise CommandError(f"Cannot create the project: {'; '.join(reasons)}") from None
+
+    @staticmethod
+    def _readable(name: str) -> Path:
+        path = Path(name)
+        if path.is_dir():
+            raise CommandError(f"{name}: a folder, not a file")
+        if not path.is_file():  # nor a pipe, which opening would wait on
+            raise CommandError(f"{name}: no such file")
+        try:
+            with path.open("rb"):
+                pass
+        except OSError as error:  # no permission
+            raise CommandError(f"{name}: {error.strerror}") from None
+        return path
