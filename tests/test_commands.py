@@ -350,6 +350,60 @@ def test_training_commands_list_every_bad_gold_line_and_write_nothing(tmp_path):
         call_command("train_attribution", str(tmp_path / "missing.jsonl"), output=str(model), stdout=StringIO())
 
 
+@pytest.fixture
+def stance_gold(tmp_path):
+    gold = tmp_path / "stance.jsonl"
+    gold.write_text("".join(json.dumps({"text": text, "target": "the tram", "stance": stance}) + "\n" for text, stance in [
+        ("The tram is a good idea.", "support"), ("The tram will help the city.", "support"),
+        ("The tram is a waste of money.", "oppose"), ("The tram will ruin the high street.", "oppose"),
+    ]))
+    return gold
+
+
+def test_train_stance_refuses_an_output_it_would_spoil_and_epochs_below_one(tmp_path, stance_gold):
+    """QA16 #9: a file as --output gave a FileExistsError traceback; --epochs 0 trained nothing and
+    said it had; a folder of other files got the model's files written in among them."""
+    gold_text = stance_gold.read_text()
+    with pytest.raises(CommandError, match="stance.jsonl is a file, not a folder"):
+        call_command("train_stance", str(stance_gold), output=str(stance_gold), stdout=StringIO())
+    with pytest.raises(CommandError, match="nested is not a folder"):
+        call_command("train_stance", str(stance_gold), output=str(stance_gold / "nested"), stdout=StringIO())
+    for epochs in (0, -1):
+        with pytest.raises(CommandError, match="--epochs must be at least 1"):
+            call_command("train_stance", str(stance_gold), output=str(tmp_path / "model"), epochs=epochs, stdout=StringIO())
+    assert not (tmp_path / "model").exists()
+    others = tmp_path / "papers"
+    others.mkdir()
+    (others / "notes.txt").write_text("mine")
+    with pytest.raises(CommandError, match="papers holds other files and no stance model"):
+        call_command("train_stance", str(stance_gold), output=str(others), stdout=StringIO())
+    assert [p.name for p in others.iterdir()] == ["notes.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["papers", "stance.jsonl"]
+    assert stance_gold.read_text() == gold_text
+
+
+def test_train_stance_replaces_a_stance_model_whole_and_only_once_the_new_one_is_saved(tmp_path, stance_gold, monkeypatch):
+    from annotate.nlp.stance_training import StanceClassifier
+
+    model = tmp_path / "model"
+    call_command("train_stance", str(stance_gold), output=str(model), epochs=1, stdout=StringIO())
+    (model / "stray.txt").write_text("from before")
+    call_command("train_stance", str(stance_gold), output=str(model), epochs=2, stdout=StringIO())
+    assert not (model / "stray.txt").exists(), "the old model is replaced, not written over"
+    assert json.loads((model / "meta.json").read_text())["claimdesk_stance"]["epochs"] == 2
+
+    def disk_full(self, output_dir):
+        (output_dir / "config.cfg").write_text("half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(StanceClassifier, "to_disk", disk_full)
+    with pytest.raises(CommandError, match="No space left on device"):
+        call_command("train_stance", str(stance_gold), output=str(model), epochs=3, stdout=StringIO())
+    assert json.loads((model / "meta.json").read_text())["claimdesk_stance"]["epochs"] == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model", "stance.jsonl"], "no half-written folder left"
+    StanceClassifier.load(model)
+
+
 def test_without_a_secret_key_commands_stop_with_the_hint_not_a_traceback(settings):
     """Django refuses to hand out an empty SECRET_KEY; the check must still answer."""
     from annotate.checks import secret_key_required

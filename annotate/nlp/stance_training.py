@@ -27,7 +27,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import os
 import random
+import shutil
+import tempfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -630,6 +633,10 @@ def train_stance_model(
     `labels` adds a project's labels no example has, so that the model knows them: its neutral
     label, for a speaker who withholds a side, though nobody labelled a claim with it (QA15).
     """
+    if epochs < 1:
+        raise ValueError(f"epochs must be at least 1, not {epochs}")
+    output = Path(output_dir)
+    check_output_dir(output)  # before the slow part
     meanings = dict(meanings or {})
     labels = tuple(sorted({e.label for e in examples} | set(labels)))
     if len(labels) < 2:
@@ -673,8 +680,7 @@ def train_stance_model(
         losses=losses_per_epoch,
         train_scores=train_scores,
     )
-    output = Path(output_dir)
-    classifier.to_disk(output)
+    save_model_dir(classifier, output)
     return TrainResult(
         output_dir=output,
         classifier=classifier,
@@ -686,6 +692,55 @@ def train_stance_model(
         losses=losses_per_epoch,
         train_scores=train_scores,
     )
+
+
+def is_stance_model_dir(path: Path) -> bool:
+    """Whether `path` holds a model `train_stance_model` saved (of any feature version)."""
+    try:
+        meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(meta, dict) and META_KEY in meta and (path / LINEAR_FILE).is_file()
+
+
+def check_output_dir(path: Path) -> None:
+    """ValueError unless a model can be saved to `path`: a new or empty folder, or a stance
+    model's, which the new model replaces; never a file, nor a folder holding other files."""
+    for parent in reversed(path.parents):
+        if parent.exists() and not parent.is_dir():
+            raise ValueError(f"{path} is not a folder: {parent} is a file")
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{path} is a file, not a folder")
+    if path.is_dir() and any(path.iterdir()) and not is_stance_model_dir(path):
+        raise ValueError(f"{path} holds other files and no stance model: give a new or empty folder, "
+                         "or the folder of a stance model to replace it")
+
+
+def save_model_dir(classifier: StanceClassifier, path: Path) -> None:
+    """Save to `path`, replacing a model there whole once the new one is written: a failure
+    (a full disk) leaves the old model as it was, and no file of the old one stays among the new."""
+    if path.is_symlink():
+        path = path.resolve()  # replace the model it points to, not the link
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.new-", dir=path.parent))
+    old = staging.with_name(staging.name.replace(".new-", ".old-"))
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        staging.chmod(0o777 & ~umask)  # a folder's usual mode, not mkdtemp's 0700
+        classifier.to_disk(staging)
+        if path.exists():
+            path.rename(old)
+        try:
+            staging.rename(path)
+        except OSError:
+            if old.exists():
+                old.rename(path)
+            raise
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def stance_scores(gold: Sequence[str], predicted: Sequence[str | None]) -> dict[str, object]:

@@ -10,6 +10,7 @@ from annotate.management.jsonl import jsonl_lines, open_text
 from annotate.models import Project, StanceModel
 from annotate.nlp.stance_training import (
     StanceExample,
+    check_output_dir,
     map_labels,
     parse_label_map,
     train_stance_model,
@@ -27,10 +28,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("gold", nargs="?", help='JSONL with {"text", "target", "stance"} per line')
-        parser.add_argument("--output", help="folder to save the trained model to (with GOLD)")
+        parser.add_argument("--output", help="folder to save the trained model to (with GOLD): a new or empty folder, or "
+                                             "that of a stance model, which the new one replaces whole once trained; "
+                                             "a folder of other files is refused")
         parser.add_argument("--map", default="", help="rename labels, e.g. for=support,against=oppose,observing=neutral")
         parser.add_argument("--project", help="train from this project's reviewed annotations instead")
-        parser.add_argument("--epochs", type=int, default=12)
+        parser.add_argument("--epochs", type=int, default=12, help="passes over the gold file, at least 1 (default 12)")
         parser.add_argument("--seed", type=int, default=0)
 
     def handle(self, *args, gold: str | None, output: str | None, map: str, project: str | None, epochs: int, seed: int, **options):
@@ -41,6 +44,12 @@ class Command(BaseCommand):
             return
         if not output:
             raise CommandError("--output DIR is required with a gold file.")
+        if epochs < 1:
+            raise CommandError(f"--epochs must be at least 1, not {epochs}")
+        try:
+            check_output_dir(Path(output))  # before reading and training, not after
+        except ValueError as error:
+            raise CommandError(str(error)) from None
         examples = self._read_gold(Path(gold))
         try:
             mapping = parse_label_map(map)
@@ -51,6 +60,8 @@ class Command(BaseCommand):
             result = train_stance_model(examples, output, seed=seed, epochs=epochs, parse_model=settings.CLAIMDESK_SPACY_MODEL)
         except ValueError as error:
             raise CommandError(str(error)) from None
+        except OSError as error:
+            raise CommandError(f"{output}: {error.strerror or error}") from None
         scores = result.train_scores  # scored on the parses training made
         self.stdout.write(
             f"Trained {result.model_id} on {result.examples} examples ({', '.join(result.labels)}) in {result.seconds}s; "
