@@ -5,7 +5,6 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from annotate.models import Project
 from annotate.services.imports import ImportRejected, import_documents, parse_upload
@@ -55,10 +54,18 @@ class Command(BaseCommand):
                     self.stderr.write(f"{path}: {problem.reason}" if problem.line is None else f"{path}:{problem.line}: {problem.reason}")
                 self.stderr.write(f"{path}: rejected, nothing stored")
                 continue
-            with transaction.atomic():  # a project made here exists only with its first import
-                if found is None:
-                    found = project_create(name=project, stance_target=target)
+            made = found is None
+            if made:
+                found = project_create(name=project, stance_target=target)
+            try:
                 result = import_documents(project=found, documents=documents)
+            except BaseException:
+                # A project made here exists only with its first import. Not one transaction
+                # with it: spaCy runs inside an import, and the app would wait on the lock.
+                if made:
+                    found.delete()
+                    found = None
+                raise
             self.stdout.write(f"{path}: {len(result.created)} imported, {len(result.duplicates)} skipped as already in the project "
                               "or repeated in the file")
         if failed:
