@@ -20,6 +20,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.template.defaultfilters import pluralize
 
 from annotate.models import Annotation, AnnotationStatus, Document, Project, SentenceAnnotation, StanceModel
 from annotate.nlp.pipeline import ATTRIBUTION_PIPE, STANCE_PIPE
@@ -180,7 +181,7 @@ def _refuse_unless_trainable(sizes: SplitSizes) -> None:
     if total < MIN_EXAMPLES or sizes.held_out < MIN_HELD_OUT or sizes.train_labels < 2 or sizes.held_out_labels < 2:
         raise TrainingRefused(
             f"needs at least {MIN_EXAMPLES} labelled claims over several documents, {MIN_HELD_OUT} of them in the "
-            f"held-out third, and two or more stance labels on each side; has {total} claims, "
+            f"held-out third, and two or more stance labels on each side; has {total} claim{pluralize(total)}, "
             f"{sizes.train} to train on with {sizes.train_labels} label(s), {sizes.held_out} held out with "
             f"{sizes.held_out_labels} label(s)"
         )
