@@ -19,7 +19,9 @@ LINE_BREAKS_COMPONENT = "claimdesk_line_breaks"
 # Sentence-final punctuation of Chinese and Japanese (full-width stop, exclamation and question
 # marks, and the halfwidth ideographic stop), and the closing quotation marks that may follow it.
 FULL_STOPS = "\u3002\uff01\uff1f\uff61"
-CLOSING_QUOTES = "\u201d\u300d\u300f\uff09"
+CLOSING_QUOTES = "\u201d\u300d\u300f\uff09\"'"
+# What ends a sentence in the scripts the English parser cannot read (`_in_unparsed_script`).
+SENTENCE_FINAL = frozenset(".!?\u061f\u06d4\u0964" + FULL_STOPS)
 FULL_STOPS_INFIX = f"[{FULL_STOPS}][{CLOSING_QUOTES}]*"
 CONTINUING_PUNCTUATION = frozenset({",", ";", ":", ")", "]", "%"})
 # A list marker opening a line ("- ", "* ", "• ", "1. ", "2) ", "(a) ", "iv. "): it belongs to
@@ -112,19 +114,33 @@ def mark_line_breaks(doc: Doc) -> Doc:
         if token.i + 1 < len(doc) and is_line_break(token):
             doc[token.i + 1].is_sent_start = True
             _keep_list_marker(doc, token.i + 1, text)
-        elif _in_capitals_run(token) or _cannot_start(token):
+        elif _in_capitals_run(token) or _cannot_start(token) or _in_unparsed_script(token):
             token.is_sent_start = False
         elif _after_capitals_headline(token) or _after_full_stop(token):
             token.is_sent_start = True
     return doc
 
 
+def _in_unparsed_script(token: Token) -> bool:
+    """A word in a script other than Latin (Arabic, Cyrillic, Devanagari, ...) not after a full
+    stop: the English parser reads no such text and cut an Arabic sentence in two at its
+    "أن" (QA16); there a sentence starts only after sentence-final punctuation or a line."""
+    doc = token.doc
+    # An opening quotation mark or bracket goes with the word after it ("أن "التعاون").
+    word = doc[token.i + 1] if token.is_punct and token.i + 1 < len(doc) else token
+    first = word.text[:1]
+    if token.i == 0 or not first.isalpha() or unicodedata.name(first, "LATIN").startswith("LATIN"):
+        return False
+    before = doc[token.i - 1]
+    return not (before.is_space or before.text.rstrip(CLOSING_QUOTES)[-1:] in SENTENCE_FINAL)
+
+
 def _after_full_stop(token: Token) -> bool:
     """The first token after a Chinese or Japanese full stop (and the quotation it closes)."""
     if token.i == 0 or token.is_space or token.text[0] in CLOSING_QUOTES or token.text[0] in FULL_STOPS:
         return False
-    before = token.doc[token.i - 1].text
-    return before[-1:] in FULL_STOPS or before[-1:] in CLOSING_QUOTES and before.rstrip(CLOSING_QUOTES)[-1:] in FULL_STOPS
+    stop = token.doc[token.i - 1].text.rstrip(CLOSING_QUOTES)[-1:]
+    return stop != "" and stop in FULL_STOPS
 
 
 def add_line_breaks(nlp: Language) -> Language:

@@ -19,8 +19,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.utils import timezone
 from django.template.defaultfilters import pluralize
+from django.utils import timezone
 
 from annotate.models import Annotation, AnnotationStatus, Document, Project, SentenceAnnotation, StanceModel
 from annotate.nlp.pipeline import ATTRIBUTION_PIPE, STANCE_PIPE

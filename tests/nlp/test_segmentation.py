@@ -139,3 +139,23 @@ def test_chinese_and_japanese_full_stops_end_sentences(nlp):
     assert [text[start:end] for start, end in prediction.sentences] == [
         "中美合作对双方都有利。", "他说：“我们希望关系继续改善。”", "会談は終わった！", "本当？",
         "The minister said 2.5 million came."]
+
+
+def test_a_closing_quotation_mark_alone_starts_no_sentence(nlp):
+    """The first cut of the full-stop rule took a closing mark with no stop before it for one."""
+    text = "He said \u201cyes\u201d and left. She said: \u201cNo.\u201d Then she left."
+    (prediction,) = preannotate(nlp, [text], targets=[""])
+    assert [text[start:end] for start, end in prediction.sentences] == [
+        "He said \u201cyes\u201d and left.", "She said: \u201cNo.\u201d", "Then she left."]
+
+
+@pytest.mark.parametrize("text", [
+    'قال الرئيس إن المفاوضات ستستمر. وأضاف المتحدث باسم الحكومة أن "التعاون مع باكستان مهم جداً".',
+    "Путин заявил, что переговоры продолжатся. Песков добавил, что Кремль доволен.",
+    '他说："我们希望关系继续改善。"他走了。',
+])
+def test_text_the_parser_cannot_read_is_cut_only_at_full_stops(nlp, text):
+    """QA16: the English parser cut an Arabic sentence in two at its "أن"."""
+    (prediction,) = preannotate(nlp, [text], targets=[""])
+    pieces = [text[start:end] for start, end in prediction.sentences]
+    assert len(pieces) == 2 and "".join(pieces).replace(" ", "") == text.replace(" ", "")
