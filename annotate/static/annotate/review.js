@@ -949,20 +949,43 @@ function hint(message) {
   renderPanel();
 }
 
-function selectionSpan() {
+// Where a boundary of the selection falls in the text, as an offset; null outside the rows.
+// A boundary in a row but outside its text (a triple click ends on the row's first badge, a drag
+// may end on the badges or on the next row's number) goes to the nearest text the selection
+// covers, as its highlight does: a start on to the next text, an end back to the end of the
+// text before it. Without `side`, only a boundary within the text counts.
+function textOffset(node, offset, side) {
+  if (!listEl.contains(node)) return null;
+  const element = node.nodeType === Node.TEXT_NODE ? node.parentElement : node;
+  const holder = element.closest("[data-offset]");
+  if (holder) {
+    // Within its text node, or before (0) or after its only child, the text node.
+    const within = node.nodeType === Node.TEXT_NODE ? offset : offset && holder.textContent.length;
+    return Number(holder.dataset.offset) + within;
+  }
+  if (!side) return null;
+  const at = document.createRange();
+  at.setStart(node, offset);
+  const pieces = [...listEl.querySelectorAll("[data-offset]")];
+  if (side === "start") {
+    const after = pieces.find((piece) => at.comparePoint(piece, 0) >= 0);
+    return after ? Number(after.dataset.offset) : null;
+  }
+  const before = pieces.filter((piece) => at.comparePoint(piece, piece.childNodes.length) <= 0).pop();
+  return before ? Number(before.dataset.offset) + before.textContent.length : null;
+}
+
+// The selected text as a span, or why there is none: "none" (nothing, or only spaces, selected)
+// or "outside" (the selection runs out of the sentences, onto the panel or the page's head).
+function selectedSpan() {
   const selection = window.getSelection();
-  if (!selection || selection.isCollapsed || !selection.rangeCount) return null;
+  if (!selection || selection.isCollapsed || !selection.rangeCount) return { why: "none" };
   const range = selection.getRangeAt(0);
-  const offsetOf = (node, offset) => {
-    const element = node.nodeType === Node.TEXT_NODE ? node.parentElement : node;
-    const holder = element && element.closest("[data-offset]");
-    if (!holder || !listEl.contains(holder)) return null;
-    return Number(holder.dataset.offset) + (node.nodeType === Node.TEXT_NODE ? offset : 0);
-  };
-  const start = offsetOf(range.startContainer, range.startOffset);
-  const end = offsetOf(range.endContainer, range.endOffset);
-  if (start === null || end === null) return null;
-  return trimSpan(Math.min(start, end), Math.max(start, end));
+  const start = textOffset(range.startContainer, range.startOffset, "start");
+  const end = textOffset(range.endContainer, range.endOffset, "end");
+  if (start === null || end === null || start >= end) return { why: "outside" };
+  const span = trimSpan(start, end);
+  return span ? { span } : { why: "none" };
 }
 
 // Only the same name (ignoring case, spacing, Unicode form and invisible characters) is the same
@@ -980,8 +1003,10 @@ function matchSpeaker(span) {
 
 function setSpan(role) {
   const s = sentences[current];
-  const span = selectionSpan();
-  if (!span) { hint(`Select text in the document first, then press ${role === "speaker" ? "s" : role === "cue" ? "u" : "c"}.`); return; }
+  const { span, why } = selectedSpan();
+  const key = role === "speaker" ? "s" : role === "cue" ? "u" : "c";
+  if (why === "outside") { hint(`The selection runs outside the sentences' text: select within the sentences, then press ${key}.`); return; }
+  if (!span) { hint(`Select text in the document first, then press ${key}.`); return; }
   if (role === "claim" && !(span[0] < s.end && span[1] > s.start)) {
     hint("A claim must overlap the current sentence; select text in the framed sentence."); return;
   }
