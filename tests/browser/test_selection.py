@@ -35,6 +35,34 @@ def stored(document, index: int) -> Annotation:
     return Annotation.objects.get(sentence_annotation__sentence__document=document, sentence_annotation__sentence__index=index)
 
 
+def test_a_double_click_in_another_sentence_selects_without_moving(page: Page, document, people):
+    """QA16: the first click of a double-click made its row the current sentence, so `s` then
+    set the speaker of the sentence clicked, not of the one being edited."""
+    text = document.text
+    officials = text.index("officials")
+    current = page.locator("#sentences > li.sentence.current")
+    log_in(page, "annotator")
+    page.goto(f"/documents/{document.pk}/")
+    row(page, 2).locator(".idx").click()  # a plain click moves at once
+    expect(current).to_have_attribute("data-index", "2")
+
+    word = point_of(page, 1, officials + 2)
+    page.mouse.dblclick(word["x"], word["y"])
+    assert page.evaluate("() => window.getSelection().toString()") == "officials"
+    expect(current).to_have_attribute("data-index", "2")
+    page.keyboard.press("s")
+    wait_saved(page, 2)
+    expect(current).to_have_attribute("data-index", "2")
+    expect(page.locator('#panel .value[data-field="speaker"]')).to_have_text("officials (in sentence 2)")
+    assert stored(document, 2).speaker_span == (officials, officials + len("officials"))
+    assert not SentenceAnnotation.objects.filter(sentence__index=1).exists()
+
+    page.mouse.click(word["x"], word["y"], click_count=3)  # a triple click does not move either
+    expect(current).to_have_attribute("data-index", "2")
+    row(page, 1).locator(".idx").click()  # while one click still does
+    expect(current).to_have_attribute("data-index", "1")
+
+
 def test_a_triple_click_or_a_drag_past_the_text_selects_up_to_its_end(page: Page, document, people):
     """QA16: a triple click (whose selection ends on the row's badge) and a drag ending past the
     text were refused with "Select text in the document first"."""

@@ -255,7 +255,7 @@ function renderRow(i) {
       class: ["sentence", i === current ? "current" : "", low ? "low-confidence" : ""].join(" "),
       dataset: { index: s.index, id: s.id },
       "aria-current": i === current ? "true" : null,
-      onclick: (event) => { if (!window.getSelection().toString()) { move(i); event.stopPropagation(); } },
+      onclick: (event) => rowClick(event, i),
     },
     el("span", { class: "idx" }, s.index + 1),
     renderText(i),
@@ -280,6 +280,28 @@ function renderRow(i) {
   );
   const old = listEl.children[i];
   if (old) old.replaceWith(row); else listEl.append(row);
+}
+
+// A click on a row makes it the current sentence at once, so that moving with the mouse stays
+// snappy and a key pressed right after acts on the sentence clicked. A double or triple click
+// selects text instead (a speaker may be taken from another sentence): its first click arrives
+// with detail 1 and has already moved, so the click after it (detail 2) moves back to the
+// sentence that was current before, keeping the selection. Waiting out the double-click
+// interval before every move would make each plain click slow, and a key typed meanwhile would
+// act on the sentence being left. A drag ends with a selection: it never moves.
+let clickMove = null;  // the move the last single click made: { from, to }
+function rowClick(event, i) {
+  if (event.detail > 1) {
+    if (clickMove && clickMove.to === current) keepingSelection(() => move(clickMove.from, false));
+    clickMove = null;
+    return;
+  }
+  clickMove = null;
+  if (!window.getSelection().isCollapsed || i === current) return;
+  clickMove = { from: current, to: i };
+  // Not scrolled: the row is where it was clicked, and a second click must find the same word there.
+  move(i, false);
+  event.stopPropagation();
 }
 
 function renderAll() {
@@ -988,6 +1010,29 @@ function selectedSpan() {
   return span ? { span } : { why: "none" };
 }
 
+// Runs `change` (which draws rows again) and selects again the text that was selected: the rows'
+// text is drawn in the same pieces whichever sentence is current.
+function keepingSelection(change) {
+  const selection = window.getSelection();
+  const range = selection.rangeCount ? selection.getRangeAt(0) : null;
+  const start = range && textOffset(range.startContainer, range.startOffset);
+  const end = range && textOffset(range.endContainer, range.endOffset);
+  change();
+  if (start === null || end === null) return;
+  // The text node holding an offset: a start in the piece it begins, an end in the piece it ends.
+  const pieces = [...listEl.querySelectorAll("[data-offset]")];
+  const pointAt = (offset, isEnd) => {
+    const piece = pieces.find((p) => {
+      const from = Number(p.dataset.offset);
+      const to = from + p.textContent.length;
+      return isEnd ? from < offset && offset <= to : from <= offset && offset < to;
+    });
+    return piece && [piece.firstChild, offset - Number(piece.dataset.offset)];
+  };
+  const [a, b] = [pointAt(start, false), pointAt(end, true)];
+  if (a && b) selection.setBaseAndExtent(...a, ...b);
+}
+
 // Only the same name (ignoring case, spacing, Unicode form and invisible characters) is the same
 // speaker: a part of a name is not ("Pakistan" is not "Pakistani officials"). Any other mention
 // becomes a new speaker, which the picker shows as "new: …" and a reviewer can merge into another.
@@ -1112,7 +1157,7 @@ function undo() {
   save(s, s.draft.status);  // null: back to untouched, see withdraw()
 }
 
-function move(i) {
+function move(i, scroll = true) {
   if (i === current || i < 0 || i >= sentences.length) return;
   atLastSentence = false;
   const previous = current;
@@ -1120,7 +1165,7 @@ function move(i) {
   renderRow(previous);
   renderRow(current);
   renderPanel();
-  listEl.children[current].scrollIntoView({ block: "nearest" });
+  if (scroll) listEl.children[current].scrollIntoView({ block: "nearest" });
 }
 
 function step(delta) {
@@ -1162,6 +1207,7 @@ let focusFromKeyboard = false;
 document.addEventListener("mousedown", () => { focusFromKeyboard = false; }, true);
 
 document.addEventListener("keydown", (event) => {
+  clickMove = null;  // a key acted on the sentence clicked: a later double click does not move back
   if (event.key === "Tab") focusFromKeyboard = true;
   // dialog[open]: right after the help closes, its Close button keeps focus until the browser's
   // focus fixup runs; a closed dialog must not swallow the next shortcut.
