@@ -278,3 +278,29 @@ def test_a_change_at_the_last_sentence_does_not_leave_the_document(page, documen
     assert page.url.endswith(f"/documents/{document.pk}/")
     page.keyboard.press("j")  # now it goes on (here back to this document, the only one with work left)
     expect(page.locator(".messages")).to_contain_text("last document with work left")
+
+
+def test_closing_the_picker_opened_with_the_mouse_gives_the_keys_back(page, project, people):
+    """QA16: after a click on the picker and Esc (which closes the browser's list), the picker kept
+    the focus: j, k, n did nothing, and a typed letter changed the speaker shown without saving it."""
+    attributed = open_attributed_sentence(page, project, people)
+    current = page.locator("#sentences > li.sentence.current")
+    picker = page.locator("#panel .claim select").first
+    before = picker.input_value()
+    picker.click()  # opens the list
+    page.keyboard.press("Escape")  # closes it, choosing nothing
+    page.keyboard.press("j")
+    expect(current).not_to_have_attribute("data-index", str(attributed.index))
+    expect(page.locator("select:focus")).to_have_count(0)
+    page.keyboard.press("k")
+    expect(current).to_have_attribute("data-index", str(attributed.index))
+    expect(picker).to_have_value(before)
+    expect(row(page, attributed.index).locator("span.status")).to_have_text("suggested")
+    assert not SentenceAnnotation.objects.exists()
+
+    picker.click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("Enter")  # the page's accept, at the first press
+    wait_saved(page, attributed.index)
+    expect(row(page, attributed.index).locator("span.status")).to_have_text("accepted")
+    expect(current).not_to_have_attribute("data-index", str(attributed.index))

@@ -334,11 +334,22 @@ function canonicalSelect(s, claim) {
   };
   const select = el("select", {
     "aria-label": "canonical speaker",
-    onmousedown: () => { typed = false; },
+    // Opened with the mouse: the browser's list takes every key while it is open, and a choice
+    // there saves. A key that reaches the picker itself comes after the list closed without a
+    // choice (Esc, or a click beside it): that is the page's key again (UI.md: Esc "leaves it
+    // as it was, returning to the keys"), never a letter that changes the speaker shown.
+    onmousedown: () => { typed = false; select.dataset.byMouse = "true"; },
     onchange: () => { if (!typed) choose(); },
-    onblur: () => { select.value = stored; },
+    // Left without saving: it shows the stored speaker again, and a next p starts from the keys.
+    onblur: () => { select.value = stored; delete select.dataset.byMouse; },
     onkeydown: (event) => {
-      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      if (select.dataset.byMouse) {
+        // Tab still moves the focus on, and the browser keeps its own chords (Alt+↓ opens the list).
+        if (event.key === "Tab" || event.ctrlKey || event.metaKey || event.altKey) return;
+        event.preventDefault();
+        select.blur();
+        shortcut(event);
+      } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
         event.preventDefault();  // the browser's own would fire "change" (or open the list, on a Mac)
         const k = select.selectedIndex + (event.key === "ArrowDown" ? 1 : -1);
         select.selectedIndex = Math.min(Math.max(k, 0), select.options.length - 1);
@@ -432,12 +443,13 @@ function renderPanel() {
   // the new picker takes over the focus and the option reached: else Enter would accept the
   // sentence instead of saving that speaker.
   const picker = document.activeElement && document.activeElement.matches("#panel .claim select") ? document.activeElement : null;
-  const picking = picker ? { claim: picker.closest(".claim").dataset.claim, value: picker.value } : null;
+  const picking = picker ? { claim: picker.closest(".claim").dataset.claim, value: picker.value, byMouse: picker.dataset.byMouse } : null;
   panelEl.replaceChildren(...children);
   const again = picking && panelEl.querySelector(`.claim[data-claim="${picking.claim}"] select`);
   if (again) {
     if ([...again.options].some((option) => option.value === picking.value)) again.value = picking.value;
     again.focus();
+    if (picking.byMouse) again.dataset.byMouse = picking.byMouse;  // its keys stay the page's
   }
 }
 
@@ -1212,11 +1224,16 @@ document.addEventListener("keydown", (event) => {
   // dialog[open]: right after the help closes, its Close button keeps focus until the browser's
   // focus fixup runs; a closed dialog must not swallow the next shortcut.
   if (event.target.closest && event.target.closest("input, textarea, select, dialog[open]")) return;
-  if (event.ctrlKey || event.metaKey || event.altKey) return;
   // Keyboard users reach and press the page's buttons and links as on any page: Tab moves the
   // focus on, Enter presses what has it (Space is no key of this page's, so it does already).
   const onControl = event.target.closest && event.target.closest("button, a[href], summary");
   if (onControl && (event.key === "Tab" || (event.key === "Enter" && focusFromKeyboard))) return;
+  shortcut(event);
+});
+
+// The page's key for `event`, if it is one (also called by the speaker picker, which hands keys back).
+function shortcut(event) {
+  if (event.ctrlKey || event.metaKey || event.altKey) return;
   if (event.key === "Tab" && !tabSwitchesClaims(event)) return;
   const actions = {
     Enter: accept, s: () => setSpan("speaker"), u: () => setSpan("cue"), c: () => setSpan("claim"),
@@ -1229,7 +1246,7 @@ document.addEventListener("keydown", (event) => {
   if (!action) return;
   event.preventDefault();
   action();
-});
+}
 
 window.addEventListener("beforeunload", (event) => {
   if (sentences.some((s) => ["saving", "offline", "logged-out", "other-user", "error", "conflict"].includes(s.saveState))) {
