@@ -788,3 +788,21 @@ def test_a_rules_suggestion_says_which_rule_made_it_and_how_it_fared_here(page: 
     row(page, sentence.index).locator(".idx").click()
     expect(model).to_contain_text("(kept 1 of 1 times here)")
     expect(stance_conf).to_have_text(f"conf {kept_once:.2f}")  # the page loaded anew says the same
+
+
+def test_an_open_history_shows_the_change_just_saved(page: Page, document, people):
+    """QA16: the history (h) was fetched only as it opened; a save made while it was open did not show."""
+    log_in(page, "annotator")
+    page.goto(f"/documents/{document.pk}/")
+    row(page, 1).locator(".idx").click()
+    page.keyboard.press("h")
+    history = page.locator("#panel .history")
+    expect(history).to_contain_text("No changes yet.")
+    page.keyboard.press("2")
+    wait_saved(page, 1)
+    expect(history.locator("p")).to_have_count(1)
+    expect(history.locator("p")).to_contain_text("[Oppose]")
+    page.keyboard.press("3")
+    wait_saved(page, 1)
+    expect(history.locator("p")).to_have_count(2)
+    expect(history.locator("p").nth(1)).to_contain_text("[Neutral]")

@@ -616,6 +616,7 @@ async function sendComment(s, value) {
   s.comments.push(payload);
   s.writingComment = false;
   refresh(sentences.indexOf(s));
+  refreshHistory(s);
 }
 
 async function resolveComment(s, comment) {
@@ -623,6 +624,7 @@ async function resolveComment(s, comment) {
   if (!ok) { hint(`Not resolved: ${errorText(payload, "error")}`); return; }
   Object.assign(comment, payload);
   refresh(sentences.indexOf(s));
+  refreshHistory(s);
 }
 
 function renderHistory(s) {
@@ -643,14 +645,28 @@ function eventText(e) {
   return `${e.action}: ${after}`;
 }
 
-async function toggleHistory() {
-  const s = sentences[current];
-  if (s.events) { s.events = null; renderPanel(); return; }
+async function fetchHistory(s) {
   const response = await fetch(data.urls.history.replace("/0/", `/${s.id}/`), { credentials: "same-origin" });
   // Only an event's claims after the change are shown (eventText): only they are converted.
   const inUnits = (e) => (e.after && e.after.claims ? { ...e, after: annotationInUnits(e.after) } : e);
-  s.events = response.ok ? (await response.json()).map(inUnits) : [];
+  return response.ok ? (await response.json()).map(inUnits) : [];
+}
+
+async function toggleHistory() {
+  const s = sentences[current];
+  if (s.events) { s.events = null; renderPanel(); return; }
+  s.events = await fetchHistory(s);
   renderPanel();
+}
+
+// An open history shows what was just saved: it is fetched again once a save is in. Not while
+// offline (it would say nothing new), and only if it is still open when the answer comes.
+async function refreshHistory(s) {
+  if (!s.events) return;
+  const events = await fetchHistory(s).catch(() => null);
+  if (!events || !s.events) return;
+  s.events = events;
+  if (sentences.indexOf(s) === current) renderPanel();
 }
 
 // ---------- saving ----------
@@ -711,6 +727,7 @@ async function send(s, i) {
       s.message = "";
     }
     if (alreadyWithdrawn) s.panelMessage = "This work was already withdrawn (in another tab, or by someone else); the sentence is suggested again.";
+    refreshHistory(s);
   } else if (response.ok) {
     s.version = payload.version;
     // A claim's speaker came back as another: it was merged meanwhile, and the server followed
@@ -733,6 +750,7 @@ async function send(s, i) {
       s.message = "";
     }
     scheduleRuleRecords();
+    refreshHistory(s);
   } else if (response.status === 409) {
     s.saveState = "conflict";
     s.theirs = annotationInUnits(payload.current);
