@@ -12,7 +12,7 @@ from annotate.models import Role, SentenceAnnotation, StanceLabel, Suggestion
 from annotate.services.annotations import ClaimInput, save_sentence_annotation
 from annotate.services.imports import import_documents, parse_text, parse_upload
 from annotate.services.projects import membership_set
-from annotate.services.workflow import assign_documents
+from annotate.services.workflow import assign_documents, comment_add
 from tests.browser.conftest import TIMEOUT_MS, VIEWPORT
 from tests.browser.test_review_flow import SEED, log_in, row, wait_saved
 
@@ -239,4 +239,24 @@ def test_j_on_the_last_sentence_goes_on_to_the_next_document_to_adjudicate(brows
     expect(reviewer.locator("#sentences > li.sentence.current")).to_have_attribute("data-index", str(last.index))
     reviewer.keyboard.press("j")
     reviewer.wait_for_url(f"**/documents/{second.pk}/adjudicate/")
+    reviewer.context.close()
+
+
+def test_only_disagreements_and_flags_hides_the_other_rows(browser, live_server, transactional_db, browser_errors,
+                                                           document, people):
+    """QA16: the filter changed only the order of j / k; every row stayed on screen."""
+    comment_add(sentence=document.sentences.get(index=2), author=people["annotator"], text="Who says this?")
+    total = document.sentences.count()
+    reviewer = as_user(browser, live_server, browser_errors, "reviewer")
+    reviewer.goto(f"/documents/{document.pk}/adjudicate/")
+    rows = reviewer.locator("#sentences > li.sentence")
+    expect(rows.locator("visible=true")).to_have_count(total)
+    reviewer.get_by_label("only disagreements and flags").check()
+    expect(rows.locator("visible=true")).to_have_count(1)
+    expect(row(reviewer, 2)).to_be_visible()
+    expect(reviewer.locator("#filter-count")).to_have_text(f"showing 1 of {total} sentences")
+    expect(reviewer.locator("#sentences > li.sentence.current")).to_have_attribute("data-index", "2")
+    reviewer.get_by_label("only disagreements and flags").uncheck()
+    expect(rows.locator("visible=true")).to_have_count(total)
+    expect(reviewer.locator("#filter-count")).to_have_text("")
     reviewer.context.close()

@@ -136,7 +136,18 @@ function computeOrder() {
   // Reviewers see flagged sentences first.
   if (adjudicating) order.sort((a, b) => Number(isFlagged(sentences[b])) - Number(isFlagged(sentences[a])));
 }
+// The rows the disagreement filter leaves out are hidden (j / k pass them over too), and how many
+// it shows is said beside it. The current sentence always shows, even one z went back to.
+const filterCountEl = document.getElementById("filter-count");
+let filteredOut = new Set();
+function hideFilteredOut() {
+  const kept = new Set(order);
+  filteredOut = new Set(sentences.map((_, i) => i).filter((i) => !kept.has(i)));
+  [...listEl.children].forEach((li, i) => { li.hidden = filteredOut.has(i) && i !== current; });
+  if (filterCountEl) filterCountEl.textContent = filteredOut.size ? `showing ${order.length} of ${sentences.length} sentences` : "";
+}
 computeOrder();
+hideFilteredOut();
 let current = firstUnfinished();
 
 function firstUnfinished() {
@@ -255,6 +266,7 @@ function renderRow(i) {
       class: ["sentence", i === current ? "current" : "", low ? "low-confidence" : ""].join(" "),
       dataset: { index: s.index, id: s.id },
       "aria-current": i === current ? "true" : null,
+      hidden: filteredOut.has(i) && i !== current,
       onclick: (event) => rowClick(event, i),
     },
     el("span", { class: "idx" }, s.index + 1),
@@ -1224,8 +1236,14 @@ function reorder(event) {
   // A clicked checkbox keeps the focus, and keys typed into inputs are not shortcuts: hand it back.
   event.target.blur();
   computeOrder();
-  if (!order.length) { hint("No sentence matches this filter."); order = sentences.map((_, i) => i); return; }
+  if (!order.length) {
+    hint("No sentence matches this filter.");
+    order = sentences.map((_, i) => i);
+    hideFilteredOut();
+    return;
+  }
   move(firstUnfinished());
+  hideFilteredOut();
 }
 orderToggle.addEventListener("change", reorder);
 if (disagreementToggle) disagreementToggle.addEventListener("change", reorder);
