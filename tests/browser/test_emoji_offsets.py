@@ -168,3 +168,51 @@ def test_their_version_in_a_conflict_and_the_history_show_their_own_words(page: 
     expect(row(page, sentence.index).locator("span.text .hl-speaker")).to_have_text(["Jane Doe"])
     page.keyboard.press("h")
     expect(page.locator("#panel .history")).to_contain_text(f"annotation.save: corrected, Jane Doe → “{claim}”")
+
+
+def select_units(page: Page, index: int, start: int, end: int) -> None:
+    """Select UTF-16 units [start, end) of row `index` with the DOM's own selection: unlike the
+    mouse, it can stop between the two halves of an emoji."""
+    page.evaluate(
+        """([index, start, end]) => {
+            const pieces = [...document.querySelectorAll(
+                `#sentences > li.sentence[data-index="${index}"] span.text > span[data-offset]`)];
+            const at = (offset, isEnd) => {
+                const piece = pieces.find((p) => {
+                    const from = Number(p.dataset.offset), to = from + p.textContent.length;
+                    return isEnd ? from < offset && offset <= to : from <= offset && offset < to;
+                });
+                return [piece.firstChild, offset - Number(piece.dataset.offset)];
+            };
+            window.getSelection().setBaseAndExtent(...at(start, false), ...at(end, true));
+        }""",
+        [index, start, end],
+    )
+
+
+def test_a_selection_ending_inside_an_emoji_takes_the_whole_emoji(page: Page, emoji_document, people):
+    """QA16: a boundary between the two halves of an emoji was rounded down at both ends, so a
+    selection of the first half gave an empty span that could never be saved."""
+    text = emoji_document.text
+    sentence = sentence_with(emoji_document, "Critics")
+    critics, rolling = text.index("Critics"), text.index("🙄")
+    log_in(page, "annotator")
+    page.goto(f"/documents/{emoji_document.pk}/")
+    row(page, sentence.index).locator(".idx").click()
+    expect(row(page, sentence.index)).to_have_class(re.compile(r"\bcurrent\b"))
+
+    select_units(page, sentence.index, units(text, critics), units(text, rolling) + 1)  # up to half the emoji
+    page.keyboard.press("s")
+    wait_saved(page, sentence.index)
+    expect(page.locator('#panel .value[data-field="speaker"]')).to_have_text("Critics 🙄")
+    page.keyboard.press("a")  # a second claim, then only the emoji's first half as its claim
+    wait_saved(page, sentence.index)
+    select_units(page, sentence.index, units(text, rolling), units(text, rolling) + 1)
+    page.keyboard.press("c")
+    wait_saved(page, sentence.index)
+    expect(page.locator('#panel .claim.active .value[data-field="claim"]')).to_have_text("🙄")
+
+    saved = SentenceAnnotation.objects.get(sentence=sentence, annotator=people["annotator"])
+    first, second = saved.claims.order_by("id")
+    assert first.speaker_span == (critics, rolling + 1)
+    assert second.claim_span == (rolling, rolling + 1)

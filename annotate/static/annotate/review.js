@@ -39,8 +39,15 @@ if (astral) {
   unitOf[chars.length] = text.length;
   pointOf[text.length] = chars.length;
 }
+// A span whose end falls between the two halves of a pair takes the whole character: its start is
+// rounded down and its end up (rounded down, half an emoji selected gave an empty span that could
+// never be saved).
+const endPoint = (unit) => (unitOf[pointOf[unit]] === unit ? pointOf[unit] : pointOf[unit] + 1);
 const toUnits = (span) => (span && astral ? [unitOf[span[0]], unitOf[span[1]]] : span);
-const toPoints = (span) => (span && astral ? [pointOf[span[0]], pointOf[span[1]]] : span);
+const toPoints = (span) => (span && astral ? [pointOf[span[0]], endPoint(span[1])] : span);
+// The same on the page's own offsets, for a selection: the panel and a new speaker's name never
+// hold half a character.
+const wholeChars = (span) => toUnits(toPoints(span));
 // Claims, and suggestions, carry their spans as speaker, cue and claim.
 const convertClaims = (claims, convert) => claims.map((c) => ({
   ...c, speaker: convert(c.speaker), cue: convert(c.cue), claim: convert(c.claim),
@@ -1049,7 +1056,7 @@ function selectedSpan() {
   const end = textOffset(range.endContainer, range.endOffset, "end");
   if (start === null || end === null || start >= end) return { why: "outside" };
   const span = trimSpan(start, end);
-  return span ? { span } : { why: "none" };
+  return span ? { span: wholeChars(span) } : { why: "none" };
 }
 
 // Runs `change` (which draws rows again) and selects again the text that was selected: the rows'
