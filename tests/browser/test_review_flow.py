@@ -25,7 +25,7 @@ from annotate.models import (
     Suggestion,
 )
 from annotate.services.annotations import delete_sentence_annotation
-from annotate.services.imports import import_documents, parse_upload
+from annotate.services.imports import import_documents, parse_text, parse_upload
 from annotate.services.projects import membership_set
 from annotate.services.workflow import assign_documents
 
@@ -806,3 +806,19 @@ def test_an_open_history_shows_the_change_just_saved(page: Page, document, peopl
     wait_saved(page, 1)
     expect(history.locator("p")).to_have_count(2)
     expect(history.locator("p").nth(1)).to_contain_text("[Neutral]")
+
+
+def test_right_to_left_text_is_laid_out_right_to_left(page: Page, project, people):
+    """QA16: Arabic rows were laid out left to right, drawing the final full stop on the wrong side."""
+    arabic = "قال المتحدث باسم الحكومة إن التعاون مع باكستان مهم جداً."
+    document = import_documents(project=project, documents=parse_text(f"{arabic}\nThe mayor said it is done.",
+                                                                      title="Arabic")).created[0]
+    assign_documents(project=project, documents=[document], annotators=[people["annotator"]])
+    log_in(page, "annotator")
+    page.goto(f"/documents/{document.pk}/")
+    row(page, 0).locator(".idx").click()
+    direction = "(el) => getComputedStyle(el).direction"
+    assert row(page, 0).locator("span.text").evaluate(direction) == "rtl"
+    assert page.locator('#panel .value[data-field="claim"]').first.evaluate(direction) == "rtl"
+    last = document.sentences.count() - 1
+    assert row(page, last).locator("span.text").evaluate(direction) == "ltr"

@@ -224,7 +224,9 @@ function renderText(rowIndex) {
   const cuts = new Set([row.start, row.end]);
   marks.forEach((m) => { cuts.add(m.start); cuts.add(m.end); });
   const points = [...cuts].sort((a, b) => a - b);
-  const container = el("span", { class: "text" });
+  // dir="auto": a right-to-left sentence (Arabic, Hebrew) is laid out as one, its final full
+  // stop on its left; the row's number and badges keep the page's direction.
+  const container = el("span", { class: "text", dir: "auto" });
   for (let k = 0; k < points.length - 1; k += 1) {
     const [a, b] = [points[k], points[k + 1]];
     const covering = marks.filter((m) => m.start <= a && m.end >= b);
@@ -430,12 +432,12 @@ function renderPanel() {
     children.push(el("div", { class: `claim ${c === s.activeClaim ? "active" : ""}`, dataset: { claim: c } },
       claims.length > 1 ? el("p", { class: "claim-title" }, `Claim ${c + 1} of ${claims.length}${c === s.activeClaim ? " (current, Tab switches)" : ""}`) : null,
       el("div", { class: "field" }, el("span", { class: "name hl-speaker" }, "speaker"),
-        el("span", { class: "value", dataset: { field: "speaker" } }, claim.speaker ? snippet(claim.speaker) + speakerWhere : "the author (unattributed)"),
+        el("span", { class: "value", dir: "auto", dataset: { field: "speaker" } }, claim.speaker ? snippet(claim.speaker) + speakerWhere : "the author (unattributed)"),
         conf("speaker"), canonicalSelect(s, claim)),
       el("div", { class: "field" }, el("span", { class: "name hl-cue" }, "cue"),
-        el("span", { class: "value", dataset: { field: "cue" } }, snippet(claim.cue)), conf("cue")),
+        el("span", { class: "value", dir: "auto", dataset: { field: "cue" } }, snippet(claim.cue)), conf("cue")),
       el("div", { class: "field" }, el("span", { class: "name hl-claim" }, "claim"),
-        el("span", { class: "value", dataset: { field: "claim" } }, snippet(claim.claim, 220)), conf("claim")),
+        el("span", { class: "value", dir: "auto", dataset: { field: "claim" } }, snippet(claim.claim, 220)), conf("claim")),
       el("div", { class: "field stances" }, el("span", { class: "name" }, "stance"),
         // A retired label is on show only where it is the claim's stance, and is no choice: no key, no click.
         ...data.labels.filter((label) => !label.retired || label.value === claim.stance).map((label) => el("button", {
