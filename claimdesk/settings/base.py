@@ -73,7 +73,9 @@ WSGI_APPLICATION = "claimdesk.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Before the apps' own: django.contrib.admin's templates come first among those, so the
+        # admin's base_site.html is overridden here (it adds what base.html has for the app).
+        "DIRS": [BASE_DIR / "claimdesk" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

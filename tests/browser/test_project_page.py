@@ -27,3 +27,18 @@ def test_the_admin_project_page_fits_the_screen(page, document, people, width):
     for box in (card.bounding_box() for card in cards.all()):
         assert box["x"] >= 0 and box["x"] + box["width"] <= width
         assert box["width"] >= 250, "no card is squeezed"
+
+
+def test_admin_pages_ask_for_no_favicon_and_keep_their_branding(page, document, people):
+    """QA16: every admin page asked for /favicon.ico, a 404 in the console; the app's pages do not."""
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    log_in(page, "admin")
+    page.goto("/admin/")
+    expect(page.locator('head link[rel="icon"]')).to_have_attribute("href", "data:,")
+    expect(page).to_have_title("Site administration | ClaimDesk admin")
+    expect(page.locator("#site-name")).to_have_text("ClaimDesk administration")
+    page.goto(f"/admin/annotate/project/{document.project_id}/change/")
+    expect(page.locator('head link[rel="icon"]')).to_have_attribute("href", "data:,")
+    page.wait_for_load_state("networkidle")
+    assert not [url for url in requested if url.endswith("/favicon.ico")]
