@@ -176,3 +176,18 @@ def test_on_a_blind_page_the_dialog_curates_every_speaker_the_picker_does_not_sh
     expect(line).to_be_visible()  # the same list on every opening
     page.keyboard.press("Escape")
     expect(page.locator(f'#panel option[value="{typed.pk}"]')).to_have_count(0)
+
+
+def test_enter_in_a_speakers_name_renames_it(page, document, people):
+    """QA16: Enter in a name field of the speakers dialog did nothing; only the button renamed."""
+    speaker = Speaker.objects.filter(document=document).order_by("name").first()
+    log_in(page, "reviewer")
+    page.goto(f"/documents/{document.pk}/")
+    expect(row(page, 0)).to_have_class(re.compile(r"\bcurrent\b"))
+    page.keyboard.press("m")
+    name = page.locator(f'#speakers-dialog tr[data-speaker="{speaker.pk}"]').get_by_label(f"name of {speaker.name}")
+    name.fill("Senior officials of the ministry")
+    name.press("Enter")
+    expect(page.locator("#speakers-status")).to_have_text("✓ renamed to “Senior officials of the ministry”")
+    expect(page.locator("#speakers-dialog")).to_be_visible()
+    assert Speaker.objects.get(pk=speaker.pk).name == "Senior officials of the ministry"

@@ -855,9 +855,17 @@ const speakerKinds = [["person", "person"], ["organisation", "organisation"], ["
 
 function renderSpeakerRows() {
   const rows = curated.map((speaker) => {
-    const name = el("input", { type: "text", value: speaker.name, "aria-label": `name of ${speaker.name}`, maxlength: 300 });
     const kind = el("select", { "aria-label": `kind of ${speaker.name}` },
       speakerKinds.map(([value, label]) => el("option", { value, selected: value === speaker.kind ? "selected" : null }, label)));
+    // Enter in the name renames, as the row's button does (the field is in no form to submit).
+    const name = el("input", {
+      type: "text", value: speaker.name, "aria-label": `name of ${speaker.name}`, maxlength: 300,
+      onkeydown: (event) => {
+        if (event.key !== "Enter" || event.isComposing) return;
+        event.preventDefault();
+        renameSpeaker(speaker, name.value, kind.value);
+      },
+    });
     const into = el("select", { "aria-label": `merge ${speaker.name} into` }, el("option", { value: "" }, "—"),
       curated.filter((other) => other.id !== speaker.id).map((other) => el("option", { value: other.id }, other.name)));
     return el("tr", { dataset: { speaker: speaker.id } },
