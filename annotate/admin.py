@@ -290,6 +290,9 @@ class MembershipInline(ProjectScopedInline, admin.TabularInline):
         # As in ProjectScoped: a project admin picks from a plain list of accounts.
         return super().get_autocomplete_fields(request) if request.user.is_superuser else []
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user", "project")  # not one query per row
+
 
 @admin.register(Project)
 class ProjectAdmin(AuditedAdmin):

@@ -180,6 +180,22 @@ def test_delete_selected_takes_as_many_queries_for_ten_rows_as_for_two(superuser
     assert counts[2] == counts[10], counts
 
 
+def test_a_projects_page_reads_its_members_with_their_accounts(superuser_client, project, make_user):
+    """QA16: three queries per member row (its account and project, read one by one). What is
+    left is Django's autocomplete widget, which reads the account it shows: one per row."""
+    from annotate.models import Role
+    from annotate.services.projects import membership_set
+
+    counts = {}
+    for total in (2, 10):
+        for i in range(len(counts) * 2, total):
+            membership_set(project=project, user=make_user(f"member{i}"), role=Role.ANNOTATOR)
+        with CaptureQueriesContext(connection) as queries:
+            assert superuser_client.get(f"/admin/annotate/project/{project.pk}/change/").status_code == 200
+        counts[total] = len(queries)
+    assert counts[10] - counts[2] <= 8, counts
+
+
 def test_delete_queryset_reads_the_projects_with_the_rows(document, people, django_user_model):
     """Review: called with a bare queryset, each row's sentence, document and project were read one by one."""
     request = RequestFactory().post("/admin/annotate/comment/")
