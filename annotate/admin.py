@@ -5,7 +5,7 @@ Changes made here go to ClaimDesk's append-only audit trail like every other cha
 from functools import reduce
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
@@ -29,6 +29,7 @@ from annotate.models import (
     infer_label_meaning,
 )
 from annotate.services.audit import audit_event, audit_record, audit_record_many
+from annotate.services.preannotation import resuggest_toward_new_target
 from annotate.services.projects import give_project_defaults
 
 
@@ -294,8 +295,31 @@ class MembershipInline(ProjectScopedInline, admin.TabularInline):
         return super().get_queryset(request).select_related("user", "project")  # not one query per row
 
 
+class ResuggestsTowardNewTarget:
+    """A changed stance target re-makes the suggestions toward it: they went on judging the old
+    one, and Enter would have saved a stance given toward it (QA16). Saved work keeps its stances,
+    and the admin is told how much of it there is."""
+
+    def documents_toward(self, obj) -> list[Document]:
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if not (change and "stance_target" in form.changed_data):
+            return
+        documents = self.documents_toward(obj)
+        with_work = resuggest_toward_new_target(documents, by=request.user)
+        target = obj.stance_target or (obj.project.stance_target if isinstance(obj, Document) else "")
+        message = (f"The stance target is now “{target}”: the suggestions of {len(documents)} document(s) are re-made "
+                   "toward it (by the task worker, if one runs).")
+        if with_work:
+            message += (f" {with_work} sentence(s) with saved work keep their stances, given toward the earlier "
+                        "target: review them if the change matters.")
+        messages.info(request, message)
+
+
 @admin.register(Project)
-class ProjectAdmin(AuditedAdmin):
+class ProjectAdmin(ResuggestsTowardNewTarget, AuditedAdmin):
     list_display = ["name", "stance_target", "created_at"]
     search_fields = ["name", "description", "stance_target"]
     inlines = [StanceLabelInline, MembershipInline]
@@ -308,6 +332,9 @@ class ProjectAdmin(AuditedAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # a project's history is kept for good; export it, then remove its members
 
+    def documents_toward(self, obj: Project) -> list[Document]:
+        return list(obj.documents.filter(stance_target="").select_related("project"))  # the others have their own
+
 
 @admin.register(Membership)
 class MembershipAdmin(AuditedAdmin):
@@ -318,7 +345,7 @@ class MembershipAdmin(AuditedAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(AuditedAdmin):
+class DocumentAdmin(ResuggestsTowardNewTarget, AuditedAdmin):
     list_display = ["title", "project", "author", "published", "created_at"]
     list_filter = [("project", admin.RelatedOnlyFieldListFilter), "published"]
     search_fields = ["title", "author", "source_url", "text"]
@@ -331,6 +358,9 @@ class DocumentAdmin(AuditedAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # documents come in through the import, which splits and pre-annotates them
+
+    def documents_toward(self, obj: Document) -> list[Document]:
+        return [obj]
 
 
 class DeletedOnlyWithTheirDocument:

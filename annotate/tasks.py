@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from annotate.models import Document
 from annotate.services.imports import run_import_job
+from annotate.services.preannotation import refresh_suggestions
 from annotate.services.stance_models import run_stance_training
 
 
@@ -18,3 +20,11 @@ def train_stance_task(stance_model_id: int) -> str:
 def import_job_task(import_job_id: int) -> str:
     """Pre-annotate and store a large upload; progress is kept on the ImportJob row."""
     return run_import_job(import_job_id).status
+
+
+@task()
+def refresh_suggestions_task(document_ids: list[int]) -> int:
+    """Re-make the suggestions of these documents (a new stance target); returns how many."""
+    documents = list(Document.objects.filter(pk__in=document_ids).select_related("project"))
+    refresh_suggestions(documents)
+    return len(documents)

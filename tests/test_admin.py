@@ -365,3 +365,51 @@ def test_accounts_are_for_superusers_alone(client, make_user):
     client.post(f"/admin/auth/user/{staffer.pk}/change/", {"username": "staffer2", "is_superuser": "on", "is_staff": "on"})
     staffer.refresh_from_db()
     assert not staffer.is_superuser
+
+
+def _change_form_data(client, url: str, **changes) -> dict:
+    form = client.get(url).context["adminform"].form
+    data = {name: form.initial.get(name) for name in form.fields}
+    data = {name: "" if value is None else "{}" if value == {} else value for name, value in data.items()}
+    return {**data, **changes}
+
+
+def test_a_new_stance_target_remakes_the_suggestions_nobody_worked_on(superuser_client, project, people,
+                                                                     django_capture_on_commit_callbacks):
+    """QA16: after a target change every suggestion went on judging the old target, unsaid."""
+    from annotate.services.annotations import ClaimInput, save_sentence_annotation
+
+    project.stance_target = "The bridge is unsafe"
+    project.save()
+    text = "Engineers said the bridge is safe.\nThe mayor said the bridge is safe."
+    document = import_documents(project=project, documents=parse_text(text, title="Bridge")).created[0]
+    first, second = document.sentences.order_by("index")
+    save_sentence_annotation(sentence=second, user=people["annotator"], status="corrected", expected_version=None,
+                             claims=[ClaimInput(claim=(second.start, second.end), stance="oppose")])
+
+    def stances(sentence) -> list[str]:
+        return [s.stance.value for s in Suggestion.objects.filter(sentence=sentence).select_related("stance")]
+
+    assert stances(first) == stances(second) == ["oppose"]
+    url = f"/admin/annotate/document/{document.pk}/change/"
+    with django_capture_on_commit_callbacks(execute=True):  # the task is queued once the change is committed
+        response = superuser_client.post(url, _change_form_data(superuser_client, url, stance_target="The bridge is safe"),
+                                         follow=True)
+    page = response.content.decode()
+    assert "the suggestions of 1 document(s) are re-made toward it" in page
+    assert "1 sentence(s) with saved work keep their stances" in page
+    assert stances(first) == ["support"]  # toward the new target
+    assert stances(second) == ["oppose"]  # what the annotator was shown stays
+    assert AuditEvent.objects.filter(action="suggestions.resuggest", project=project).exists()
+
+
+def test_a_projects_new_target_remakes_only_the_documents_that_follow_it(superuser_client, project, people):
+    follows = import_documents(project=project, documents=parse_text("Officials said the plan works.")).created[0]
+    import_documents(project=project, documents=parse_text("Critics said it fails.", target="Its own target"))
+    labels = list(project.labels.order_by("key"))
+    data = _label_formset(project, labels)
+    data.update({f"labels-{i}-value": label.value for i, label in enumerate(labels)})
+    response = superuser_client.post(f"/admin/annotate/project/{project.pk}/change/", data)
+    assert response.status_code == 302
+    [event] = AuditEvent.objects.filter(action="suggestions.resuggest", project=project)
+    assert event.after["documents"] == [follows.pk]

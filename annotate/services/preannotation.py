@@ -23,6 +23,7 @@ from annotate.nlp.pipeline import load_pipeline, preannotate
 from annotate.nlp.stance import load_stance_classifier
 from annotate.nlp.types import CharSpan, ClaimPrediction, DocumentPrediction
 from annotate.selectors import rules_labels
+from annotate.services.audit import audit_record
 from annotate.services.speakers import NAME_MAX_LENGTH, speaker_key, tidy_speaker_name
 
 logger = logging.getLogger(__name__)
@@ -245,3 +246,22 @@ def _store_suggestions(
 
 def _unit(value: float) -> float:
     return min(1.0, max(0.0, float(value)))
+
+
+def resuggest_toward_new_target(documents: Sequence[Document], *, by: object | None = None) -> int:
+    """After the stance target of `documents` changed (theirs, or their project's): queue the
+    re-making of their suggestions (`refresh_suggestions`, in the task worker once the change
+    is committed), so that no sentence goes on offering a stance judged toward the old target.
+    Saved work is not touched: its stances were given toward the earlier target, and the
+    returned number of sentences with work is what the admin is told of."""
+    from annotate.tasks import refresh_suggestions_task  # tasks import this module
+
+    documents = list(documents)
+    if not documents:
+        return 0
+    ids = [document.pk for document in documents]
+    project = documents[0].project
+    audit_record(project=project, actor=by, action="suggestions.resuggest", obj=project,
+                 after={"documents": ids, "reason": "stance target changed"})
+    transaction.on_commit(lambda: refresh_suggestions_task.enqueue(ids))
+    return SentenceAnnotation.objects.filter(sentence__document__in=ids).values("sentence_id").distinct().count()
