@@ -186,3 +186,25 @@ def test_attribution_export_is_gold_format_that_train_attribution_reads(labelled
     source.write_text(json.dumps({"id": "x", "text": "Officials said the plan works."}) + "\n")
     call_command("predict", str(source), str(sink), attribution_model=str(model), no_progress=True, stderr=StringIO())
     assert json.loads(sink.read_text())["id"] == "x"
+
+
+def test_csv_keeps_every_suggestion_beside_each_persons_work(document, people):
+    """QA16: a suggestion nobody's claim took (dropped, or beside "no claim") was left out of the
+    CSV, while JSON and JSONL kept it."""
+    sentence = document.sentences.get(index=1)
+    kept = Suggestion.objects.filter(sentence=sentence).first()
+    # A second suggestion, the whole sentence, which neither person's work takes.
+    Suggestion.objects.create(sentence=sentence, position=5, claim_start=sentence.start, claim_end=sentence.end,
+                              model_name="test", model_version="1")
+    save_sentence_annotation(sentence=sentence, user=people["annotator"], status="corrected", expected_version=None,
+                             claims=[ClaimInput(claim=kept.claim_span, stance="oppose", suggestion_id=kept.pk)])
+    save_sentence_annotation(sentence=sentence, user=people["reviewer"], status="no_claim", claims=[],
+                             expected_version=None)
+    rows = [row for row in csv.DictReader(io.StringIO(read(document.project, "csv"))) if row["sentence_index"] == "1"]
+    text = document.text
+    by_person = {}
+    for row in rows:
+        by_person.setdefault(row["annotator"], []).append((row["claim_text"], row["suggested_claim_text"]))
+    assert by_person["annotator"] == [(text[kept.claim_start:kept.claim_end], text[kept.claim_start:kept.claim_end]),
+                                      ("", text[sentence.start:sentence.end])]
+    assert by_person["reviewer"] == [("", text[kept.claim_start:kept.claim_end]), ("", text[sentence.start:sentence.end])]

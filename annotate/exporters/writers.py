@@ -114,12 +114,20 @@ class CsvWriter(Writer):
             return
         for annotation in record["annotations"]:
             person = {field: annotation[field] for field in ANNOTATION_FIELDS}
-            if not annotation["claims"]:
-                yield {**base, **person, **suggested(suggestions[0] if suggestions else None)}
-                continue
+            paired: set[int] = set()
             for index, claim in enumerate(annotation["claims"]):
                 suggestion = by_id.get(claim["suggestion_id"]) or (suggestions[index] if index < len(suggestions) else None)
+                if suggestion is not None:
+                    paired.add(id(suggestion))
                 yield {**base, **person, "claim_index": index, **{f: claim[f] for f in CLAIM_FIELDS}, **suggested(suggestion)}
+            # Each suggestion this person's work does not take (dropped, or all of them beside "no
+            # claim") is a row of its own with empty claim fields: the CSV holds every suggestion
+            # beside every person's work, as JSON does (QA16: they were left out).
+            rest = [suggestion for suggestion in suggestions if id(suggestion) not in paired]
+            if not annotation["claims"] and not rest:
+                yield {**base, **person}
+            for suggestion in rest:
+                yield {**base, **person, **suggested(suggestion)}
 
 
 def spreadsheet_safe(value: Any) -> Any:
