@@ -178,6 +178,10 @@ COPULA_WORDS = frozenset("is are was were".split())
 
 # How far back a negation flips a sentiment word ("not safe", "no benefit").
 NEGATION_WINDOW = 3
+# "without" turns over the valence of what it governs, a word or two on ("should go ahead without
+# further delay" urges it on), without negating the clause as "not" does.
+LACKING_WORDS = frozenset({"without"})
+LACKING_WINDOW = 2
 MAX_DEPTH = 50  # a guard: a parse tree is never deeper
 
 # A text this long or longer (a news body, not a headline or a claim) is read only through
@@ -425,6 +429,12 @@ def is_negated_at(words: Sequence[str], index: int) -> bool:
     return any(w in NEGATION_WORDS for w in words[max(0, index - NEGATION_WINDOW) : index])
 
 
+def is_lacked_at(words: Sequence[str], index: int) -> bool:
+    """Whether `words[index]` is what something goes "without" ("without further delay", "without
+    any fear"): its valence is turned over as under a "not", but the clause is not negated."""
+    return any(w in LACKING_WORDS for w in words[max(0, index - LACKING_WINDOW) : index])
+
+
 def root_depth(token: Token) -> int:
     """Number of arcs between a token and the root of its sentence."""
     depth = 0
@@ -571,7 +581,7 @@ def gather_evidence(tokens: Sequence[Token], target: TargetProfile, *, is_docume
             # "the extension must be scrapped" speaks against it; "by the end of the month" does
             # not: a verb only, so a parse is needed.
             valence = AGAINST_WORD_VALENCE
-        if valence and is_negated_at(words, i):
+        if valence and (is_negated_at(words, i) or is_lacked_at(words, i)):
             valence = -valence
         if valence and i in judging:
             valence = -valence  # toward the ban itself, not its topic: the motion's flip is undone

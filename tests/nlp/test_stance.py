@@ -96,6 +96,8 @@ def doc_stance(nlp: Language, text: str, target: str) -> tuple[str | None, float
         ("The US will not allow its territory to be used against Pakistan", "US–Pakistan cooperation", "support"),
         ("The US will not tolerate attacks on Pakistan", "US–Pakistan cooperation", "support"),
         ("The US will not support cooperation with Pakistan", "US–Pakistan cooperation", "oppose"),
+        # "without" turns over what it governs, but negates no clause (QA16)
+        ("The tram extension should go ahead without further delay", "The tram extension should go ahead", "support"),
     ],
 )
 def test_rules_label_document(nlp: Language, text: str, target: str, expected: str) -> None:
