@@ -1,6 +1,9 @@
 """Server-rendered pages. Thin: check the role, call a selector or a service, render."""
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,7 +13,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
-from django.views.decorators.http import require_POST
 from markdown_it import MarkdownIt
 
 from annotate import selectors
@@ -114,8 +116,22 @@ def project_next_adjudication(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("annotate:document-adjudicate", pk=document.pk)
 
 
+def posted_from_project_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A form of the project page takes POST only. Anything else goes back to the page and says
+    why: the usual way here is a form sent after the session expired, whose login then brings
+    the browser back with GET, where a bare 405 showed a blank error page (QA16)."""
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, pk: int, *args, **kwargs) -> HttpResponse:
+        if request.method != "POST":
+            messages.warning(request, "Nothing was done: the form was not sent (if you had to log in again, "
+                                      "fill it in once more).")
+            return redirect("annotate:project-detail", pk=pk)
+        return view(request, pk, *args, **kwargs)
+    return wrapped
+
+
 @login_required
-@require_POST
+@posted_from_project_page
 def project_assign(request: HttpRequest, pk: int) -> HttpResponse:
     project = get_object_or_404(Project, pk=pk)
     _require_role(request, project, Role.ADMIN)
@@ -142,7 +158,7 @@ def project_assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@posted_from_project_page
 def stance_model_train(request: HttpRequest, pk: int) -> HttpResponse:
     project = get_object_or_404(Project, pk=pk)
     _require_role(request, project, Role.ADMIN)
@@ -156,7 +172,7 @@ def stance_model_train(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@posted_from_project_page
 def document_import(request: HttpRequest, pk: int) -> HttpResponse:
     project = get_object_or_404(Project, pk=pk)
     _require_role(request, project, Role.ADMIN)

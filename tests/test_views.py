@@ -238,3 +238,12 @@ def test_the_project_page_says_which_side_no_label_means(login, people, document
     page = login(people["admin"]).get(f"/projects/{document.project_id}/").content.decode()
     assert 'id="meanings-missing"' in page and "takes the target&#x27;s side (support)" in page
     assert 'id="rules-suggest-nothing"' not in page
+
+
+@pytest.mark.parametrize("action", ["import", "assign", "stance-models/train"])
+def test_a_project_form_reached_without_posting_goes_back_to_the_page_and_says_why(login, people, project, action):
+    """QA16: a form sent after the session expired came back, once logged in, as a GET: a bare
+    405 and a blank browser error page."""
+    response = login(people["admin"]).get(f"/projects/{project.pk}/{action}/", follow=True)
+    assert response.redirect_chain[-1][0] == f"/projects/{project.pk}/"
+    assert "Nothing was done: the form was not sent" in response.content.decode()
