@@ -126,7 +126,10 @@ def documents_with_progress(project: Project, user: AbstractBaseUser, role: str 
         .annotate(
             sentence_count=Count("sentences", distinct=True),
             done_count=Count("sentences", filter=_done_filter(user, "sentences__"), distinct=True),
-            assigned_count=Count("assignments", distinct=True),
+            # People still in the project only: a member removed keeps their assignment rows
+            # (and their work), but no longer annotates the document (QA16).
+            assigned_count=Count("assignments", filter=Q(assignments__annotator_id__in=Membership.objects.filter(
+                project=project).values("user_id")), distinct=True),
             gold_count=Count(
                 "sentences",
                 filter=Q(sentences__annotations__kind=SentenceAnnotation.Kind.ADJUDICATION),

@@ -289,3 +289,21 @@ def test_a_blind_annotator_sees_no_speaker_someone_else_typed_in(document, peopl
     document.project.blind = False
     document.project.save()
     assert "Three generals" in names(people["annotator"])
+
+
+def test_a_member_removed_from_the_project_no_longer_counts_as_assigned(project, team, people):
+    """QA16: after a member left and the document was topped up, the list said 3 annotators for 2."""
+    from annotate.models import Membership
+
+    document = project.documents.order_by("id").first()
+    assign_documents(project=project, documents=[document], annotators=team[1:])
+    Membership.objects.filter(project=project, user=team[2]).delete()
+    assign_automatically(project=project, per_document=2)
+
+    def assigned(doc_id: int) -> int:
+        return next(d for d in selectors.documents_with_progress(project, people["admin"]) if d.pk == doc_id).assigned_count
+
+    assert assigned(document.pk) == 2
+    row = next(d for d in api(people["admin"]).get(f"/api/projects/{project.pk}/documents/").json()["results"]
+               if d["id"] == document.pk)
+    assert row["assigned_count"] == 2
