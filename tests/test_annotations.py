@@ -121,6 +121,22 @@ def test_a_claim_repeated_in_every_part_is_stored_once(attributed_sentence, peop
         (whole, "support"), (part, None), (whole, "oppose")]
 
 
+def test_saving_what_is_stored_writes_no_new_version(attributed_sentence, people):
+    """QA16: t then Enter saved the version just taken again: v2 identical to v1, a second event."""
+    sentence = attributed_sentence
+    claims = [ClaimInput(claim=(sentence.start, sentence.end), stance="oppose")]
+    first = save_sentence_annotation(sentence=sentence, user=people["reviewer"], status="corrected", claims=claims,
+                                     expected_version=None, kind=SentenceAnnotation.Kind.ADJUDICATION)
+    again = save_sentence_annotation(sentence=sentence, user=people["reviewer"], status="corrected", claims=claims,
+                                     expected_version=1, kind=SentenceAnnotation.Kind.ADJUDICATION)
+    assert again.version == first.version == 1
+    assert AuditEvent.objects.filter(action="adjudication.save").count() == 1
+    changed = save_sentence_annotation(sentence=sentence, user=people["reviewer"], status="corrected", expected_version=1,
+                                       claims=[ClaimInput(claim=(sentence.start, sentence.end), stance="support")],
+                                       kind=SentenceAnnotation.Kind.ADJUDICATION)
+    assert changed.version == 2
+
+
 def test_a_second_first_save_is_stale(attributed_sentence, people):
     user = people["annotator"]
     save_sentence_annotation(sentence=attributed_sentence, user=user, status="no_claim", claims=[], expected_version=None)

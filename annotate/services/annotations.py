@@ -200,6 +200,10 @@ def save_sentence_annotation(
             current_version = current.version if current else None
             if current_version != expected_version:
                 raise StaleAnnotation(current)
+            if current is not None and _unchanged(current, status, claims):
+                # Saving what is stored (Enter after t took a version as gold) writes nothing: a
+                # second version and event identical to the first would only blur the history.
+                return current
             before = annotation_snapshot(current)
             if current is None:
                 annotation = SentenceAnnotation.objects.create(
@@ -250,6 +254,14 @@ def save_sentence_annotation(
         raise StaleAnnotation(SentenceAnnotation.objects.filter(**lookup).first()) from None
     return annotation
 
+
+
+def _unchanged(current: SentenceAnnotation, status: str, claims: list[ClaimInput]) -> bool:
+    if current.status != status or any(claim.speaker_id is None and claim.speaker_name for claim in claims):
+        return False
+    stored = [(a.claim_span, a.speaker_span, a.cue_span, a.stance.value if a.stance_id else None, a.speaker_id,
+               a.suggestion_id) for a in current.claims.select_related("stance").order_by("position")]
+    return stored == [(c.claim, c.speaker, c.cue, c.stance, c.speaker_id, c.suggestion_id) for c in claims]
 
 
 def delete_sentence_annotation(
