@@ -162,7 +162,9 @@ class AuditedAdmin(ProjectScoped):
     """Records every save and delete made in the admin, with the changed fields before and after."""
 
     def save_model(self, request, obj, form, change) -> None:
-        fields = list(form.changed_data)
+        # A new row is recorded whole: a field left at its default is no change, but part of it
+        # (QA16: a new member's role, a new project's guideline, were missing).
+        fields = list(form.changed_data) if change else None
         before = _jsonable(model_to_dict(type(obj).objects.get(pk=obj.pk), fields=fields)) if change else None
         with transaction.atomic():
             super().save_model(request, obj, form, change)
@@ -180,8 +182,8 @@ class AuditedAdmin(ProjectScoped):
             for inline_form in formset.forms:
                 if inline_form in formset.deleted_forms or not inline_form.has_changed() or inline_form.instance.pk is None and not inline_form.cleaned_data:
                     continue
-                fields = list(inline_form.changed_data)
                 instance = inline_form.instance
+                fields = list(inline_form.changed_data) if instance.pk else None  # a new row whole, as above
                 before = (_jsonable(model_to_dict(type(instance).objects.get(pk=instance.pk), fields=fields))
                           if instance.pk else None)
                 inline_form.audit = (instance.pk is not None, fields, before)

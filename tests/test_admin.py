@@ -413,3 +413,22 @@ def test_a_projects_new_target_remakes_only_the_documents_that_follow_it(superus
     assert response.status_code == 302
     [event] = AuditEvent.objects.filter(action="suggestions.resuggest", project=project)
     assert event.after["documents"] == [follows.pk]
+
+
+def test_a_new_row_is_audited_whole(superuser_client, project, make_user):
+    """QA16: a new member added with the default role was audited as {"user": 6}, its role left out."""
+    newcomer = make_user("newcomer")
+    labels = list(project.labels.order_by("key"))
+    data = _label_formset(project, labels)
+    data.update({f"labels-{i}-value": label.value for i, label in enumerate(labels)})
+    data.update({"memberships-TOTAL_FORMS": 1, "memberships-0-project": project.pk, "memberships-0-user": newcomer.pk,
+                 "memberships-0-role": "annotator"})
+    assert superuser_client.post(f"/admin/annotate/project/{project.pk}/change/", data).status_code == 302
+    [event] = AuditEvent.objects.filter(action="membership.add", project=project)
+    assert event.after["role"] == "annotator" and event.after["user"] == newcomer.pk
+
+
+def test_a_projects_creator_joining_as_its_admin_is_audited(people):
+    project = project_create(name="Audited", created_by=people["admin"])
+    assert AuditEvent.objects.filter(project=project, action="membership.set",
+                                     after__user=people["admin"].get_username(), after__role="admin").exists()

@@ -35,7 +35,9 @@ def give_project_defaults(project: Project, *, created_by: AbstractBaseUser | No
             for position, (value, label, color) in enumerate(DEFAULT_STANCE_LABELS, 1)
         )
     if created_by is not None and not Membership.objects.filter(project=project, user=created_by).exists():
-        Membership.objects.create(user=created_by, project=project, role=Role.ADMIN)
+        membership = Membership.objects.create(user=created_by, project=project, role=Role.ADMIN)
+        audit_record(project=project, actor=created_by, action="membership.set", obj=membership,
+                     after={"user": created_by.get_username(), "role": Role.ADMIN})
 
 
 @transaction.atomic
