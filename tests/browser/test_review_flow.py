@@ -822,3 +822,20 @@ def test_right_to_left_text_is_laid_out_right_to_left(page: Page, project, peopl
     assert page.locator('#panel .value[data-field="claim"]').first.evaluate(direction) == "rtl"
     last = document.sentences.count() - 1
     assert row(page, last).locator("span.text").evaluate(direction) == "ltr"
+
+
+def test_an_annotator_sees_the_others_versions_but_takes_none(page: Page, document, people):
+    """QA16: in a project that is not blind an annotator got a Take button on another's version,
+    copying it as their own; the README says those versions are read-only."""
+    from annotate.services.annotations import save_sentence_annotation
+
+    document.project.blind = False
+    document.project.save()
+    sentence = first_suggested(document)
+    save_sentence_annotation(sentence=sentence, user=people["reviewer"], status="no_claim", claims=[], expected_version=None)
+    log_in(page, "annotator")
+    page.goto(f"/documents/{document.pk}/")
+    row(page, sentence.index).locator(".idx").click()
+    versions = page.locator("#panel .work .version")
+    expect(versions.filter(has_text="reviewer:")).to_have_count(1)
+    expect(page.locator("#panel .work").get_by_role("button", name="Take")).to_have_count(0)

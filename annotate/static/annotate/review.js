@@ -519,8 +519,9 @@ function renderWork(s) {
   s.work.forEach((w, k) => {
     box.append(el("div", { class: "version" },
       el("strong", {}, `${w.annotator}: `), `${w.status.replace("_", " ")} — ${describeClaims(w.status === "no_claim" || w.status === "skipped" ? [] : w.claims)} `,
-      // A skip is not a decision: there is nothing in it to take as gold.
-      w.status === "skipped" ? null : el("button", { type: "button", onclick: () => takeVersion(s, k) }, "Take")));
+      // A skip is not a decision: there is nothing in it to take as gold. Only gold takes a version:
+      // an annotator sees the others' read-only (README), or their work would not be their own.
+      w.status === "skipped" || !adjudicating ? null : el("button", { type: "button", onclick: () => takeVersion(s, k) }, "Take")));
   });
   // Which rule made the machine's stance, and how it has fared: the reviewer weighs it here,
   // where the panel shows an annotator's version and so no suggestion of its own.
