@@ -63,6 +63,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if is_reviewer:
         context["agreement"] = selectors.project_agreement_summary(project)
+        context["annotator_progress"] = selectors.annotator_progress(project)
     if role == Role.ADMIN:
         context["annotators"] = selectors.project_annotators(project)
         context["stance_models"] = list(project.stance_models.order_by("-version")[:5])

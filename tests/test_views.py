@@ -247,3 +247,41 @@ def test_a_project_form_reached_without_posting_goes_back_to_the_page_and_says_w
     response = login(people["admin"]).get(f"/projects/{project.pk}/{action}/", follow=True)
     assert response.redirect_chain[-1][0] == f"/projects/{project.pk}/"
     assert "Nothing was done: the form was not sent" in response.content.decode()
+
+
+def test_reviewers_see_each_annotators_progress_in_a_fixed_number_of_queries(login, people, project, make_user,
+                                                                              django_assert_max_num_queries):
+    """QA16: a team lead could see progress per document but nowhere per annotator."""
+    from annotate import selectors
+    from annotate.models import Role
+    from annotate.services.annotations import save_sentence_annotation
+    from annotate.services.imports import import_documents, parse_text
+    from annotate.services.projects import membership_set
+    from annotate.services.workflow import assign_documents
+
+    second = make_user("second")
+    membership_set(project=project, user=second, role=Role.ANNOTATOR)
+    documents = import_documents(project=project, documents=parse_text("Officials said yes. The talks ended.")
+                                 + parse_text("Critics said no.")).created
+    assign_documents(project=project, documents=documents, annotators=[people["annotator"]])
+    assign_documents(project=project, documents=documents[1:], annotators=[second])
+    first, last = documents[0].sentences.order_by("index")
+    save_sentence_annotation(sentence=first, user=people["annotator"], status="no_claim", claims=[], expected_version=None)
+    save_sentence_annotation(sentence=last, user=people["annotator"], status="skipped", claims=[], expected_version=None)
+    progress = {p.username: p for p in selectors.annotator_progress(project)}
+    mine = progress[people["annotator"].username]
+    assert (mine.documents, mine.sentences, mine.done, mine.skipped) == (2, 3, 1, 1) and mine.last_saved is not None
+    assert (progress["second"].documents, progress["second"].sentences, progress["second"].done) == (1, 1, 0)
+    client = login(people["reviewer"])
+    page = client.get(f"/projects/{project.pk}/").content.decode()
+    assert 'id="annotator-progress"' in page and "1/3" in page
+    assert 'id="annotator-progress"' not in login(people["annotator"]).get(f"/projects/{project.pk}/").content.decode()
+    with django_assert_max_num_queries(30) as counted:
+        login(people["reviewer"]).get(f"/projects/{project.pk}/")
+    few = len(counted)
+    for i in range(5):
+        membership_set(project=project, user=make_user(f"more{i}"), role=Role.ANNOTATOR)
+    more = import_documents(project=project, documents=[d for i in range(5) for d in parse_text(f"Person {i} said so.")]).created
+    assign_documents(project=project, documents=more, annotators=[second])
+    with django_assert_max_num_queries(few):
+        login(people["reviewer"]).get(f"/projects/{project.pk}/")
