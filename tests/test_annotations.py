@@ -220,6 +220,17 @@ def test_claim_must_overlap_its_sentence(document, people):
                                  claims=[ClaimInput(claim=(other.start, other.end))], expected_version=None)
 
 
+def test_a_claim_filed_under_its_cues_sentence_is_saved(document, people):
+    """QA16: pre-annotation files a quotation the parser ended early ('"...?" | a narrator asks.')
+    under the sentence of its cue; accepting that suggestion as shown was refused."""
+    sentence = document.sentences.get(index=1)
+    before = document.sentences.get(index=0)
+    cue = (sentence.start, sentence.start + 3)
+    saved = save_sentence_annotation(sentence=sentence, user=people["annotator"], status="corrected",
+                                     claims=[ClaimInput(claim=(before.start, before.end), cue=cue)], expected_version=None)
+    assert saved.claims.get().claim_span == (before.start, before.end)
+
+
 def test_every_save_is_in_the_history_with_before_and_after(attributed_sentence, people):
     user = people["annotator"]
     save_sentence_annotation(sentence=attributed_sentence, user=user, status="no_claim", claims=[], expected_version=None)

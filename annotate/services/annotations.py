@@ -61,6 +61,10 @@ def _check_span(name: str, span: Span | None, text_length: int) -> None:
         raise AnnotationInvalid(f"{name} span {start}–{end} is outside the document (0–{text_length})")
 
 
+def _overlaps(span: Span, sentence: Sentence) -> bool:
+    return span[0] < sentence.end and span[1] > sentence.start
+
+
 def _stances_stored_for(sentence: Sentence, user: AbstractBaseUser, kind: str) -> set[str]:
     """The stance values the work this save replaces or draws on holds. A retired label takes
     no new claims, but work that already has it may be saved again (a speaker corrected beside
@@ -174,8 +178,11 @@ def save_sentence_annotation(
         _check_span("claim", claim.claim, text_length)
         _check_span("speaker", claim.speaker, text_length)
         _check_span("cue", claim.cue, text_length)
-        if not (claim.claim[0] < sentence.end and claim.claim[1] > sentence.start):
-            raise AnnotationInvalid("the claim span must overlap the sentence it is filed under")
+        # Filed under the sentence of its claim, or of its cue: a quotation the parser ended
+        # before '..., a narrator asks.' is filed, as pre-annotation files it, where its cue
+        # stands (QA16: such suggestions could not be accepted as shown).
+        if not (_overlaps(claim.claim, sentence) or claim.cue is not None and _overlaps(claim.cue, sentence)):
+            raise AnnotationInvalid("the claim span (or its cue) must overlap the sentence it is filed under")
         if claim.stance is not None:
             label = stances.get(claim.stance)
             if label is None:

@@ -1112,8 +1112,12 @@ function setSpan(role) {
   const key = role === "speaker" ? "s" : role === "cue" ? "u" : "c";
   if (why === "outside") { hint(`The selection runs outside the sentences' text: select within the sentences, then press ${key}.`); return; }
   if (!span) { hint(`Select text in the document first, then press ${key}.`); return; }
-  if (role === "claim" && !(span[0] < s.end && span[1] > s.start)) {
-    hint("A claim must overlap the current sentence; select text in the framed sentence."); return;
+  // A claim overlaps its sentence, or its cue does (a quotation in the sentence before "…, she
+  // said."), as the server checks.
+  const inSentence = (x) => Boolean(x) && x[0] < s.end && x[1] > s.start;
+  const active = claimsShown(s).length ? ensureClaim(s) : null;
+  if (role === "claim" && !inSentence(span) && !(active && inSentence(active.cue))) {
+    hint("A claim must overlap the current sentence (or its cue must); select text in the framed sentence."); return;
   }
   edit(s, () => {
     const claim = ensureClaim(s);
