@@ -21,6 +21,7 @@ from annotate.models import Document, ImportJob, LabelMeaning, Project, Role
 from annotate.nlp.stance_rules import RULES_MODEL_NAME
 from annotate.permissions import ROLES_AT_LEAST
 from annotate.services.imports import ImportRejected, import_or_queue, parse_text, parse_upload
+from annotate.services.jobs import close_stalled_jobs, is_stalled
 from annotate.services.stance_models import TrainingRefused, start_stance_training
 from annotate.services.workflow import WorkflowError, assign_automatically, assign_documents
 
@@ -77,7 +78,12 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
                                        if m not in choices]
         context["stance_rules"] = [o for o in outcomes if o.suggested or o.reviewed]
         context["import_jobs"] = list(project.import_jobs.defer("documents")[:5])
-        context["training"] = any(m.status in ("queued", "running") for m in context["stance_models"]) or any(
+        if any(map(is_stalled, [*context["stance_models"], *context["import_jobs"]])):
+            close_stalled_jobs(project)  # runs whose worker died are shown closed, with what to do
+            context["stance_models"] = list(project.stance_models.order_by("-version")[:5])
+            context["import_jobs"] = list(project.import_jobs.defer("documents")[:5])
+        context["training"] = any(m.status in ("queued", "running") or m.is_active and m.progress < 1.0
+                                  for m in context["stance_models"]) or any(
             job.status in ("queued", "running") for job in context["import_jobs"]
         )
     return render(request, "annotate/project_detail.html", context)

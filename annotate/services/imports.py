@@ -558,7 +558,7 @@ def run_import_job(job_id: int) -> ImportJob:
     job = ImportJob.objects.select_related("project", "created_by").get(pk=job_id)
     if job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
         return job
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, updated_at=timezone.now())
     try:
         while job.processed < job.total:
             chunk = [DocumentInput.from_json(data) for data in job.documents[job.processed:job.processed + BACKGROUND_CHUNK]]
@@ -566,7 +566,8 @@ def run_import_job(job_id: int) -> ImportJob:
             job.processed += len(chunk)
             job.created_count += len(result.created)
             job.duplicate_count += len(result.duplicates)
-            job.save(update_fields=["processed", "created_count", "duplicate_count"])
+            job.updated_at = timezone.now()  # the heartbeat `close_stalled_jobs` reads
+            job.save(update_fields=["processed", "created_count", "duplicate_count", "updated_at"])
         job.status, job.documents = ImportJob.Status.DONE, []
         job.message = f"Imported {job.created_count} document(s); {job.duplicate_count} were already in the project."
     except Exception as error:  # the job row must say what happened; whole chunks stay stored
@@ -575,5 +576,6 @@ def run_import_job(job_id: int) -> ImportJob:
         job.message = (f"Stopped after {job.processed} of {job.total} documents: {error}. "
                        "Import the file again to finish: documents already stored are skipped.")
     job.finished_at = timezone.now()
-    job.save(update_fields=["status", "documents", "message", "finished_at"])
+    job.updated_at = job.finished_at
+    job.save(update_fields=["status", "documents", "message", "finished_at", "updated_at"])
     return job

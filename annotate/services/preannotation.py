@@ -250,18 +250,25 @@ def _unit(value: float) -> float:
 
 def resuggest_toward_new_target(documents: Sequence[Document], *, by: object | None = None) -> int:
     """After the stance target of `documents` changed (theirs, or their project's): queue the
-    re-making of their suggestions (`refresh_suggestions`, in the task worker once the change
-    is committed), so that no sentence goes on offering a stance judged toward the old target.
-    Saved work is not touched: its stances were given toward the earlier target, and the
-    returned number of sentences with work is what the admin is told of."""
-    from annotate.tasks import refresh_suggestions_task  # tasks import this module
-
+    re-making of their suggestions (`resuggest_documents`), so that no sentence goes on offering
+    a stance judged toward the old target. Saved work is not touched: its stances were given
+    toward the earlier target, and the returned number of sentences with work is what the admin
+    is told of."""
     documents = list(documents)
     if not documents:
         return 0
+    resuggest_documents(documents, reason="stance target changed", by=by)
+    return SentenceAnnotation.objects.filter(sentence__document__in=documents).values("sentence_id").distinct().count()
+
+
+def resuggest_documents(documents: Sequence[Document], *, reason: str, by: object | None = None) -> None:
+    """Queue `refresh_suggestions` of `documents` for the task worker, once the current
+    transaction commits, and record why."""
+    from annotate.tasks import refresh_suggestions_task  # tasks import this module
+
+    if not documents:
+        return
     ids = [document.pk for document in documents]
-    project = documents[0].project
-    audit_record(project=project, actor=by, action="suggestions.resuggest", obj=project,
-                 after={"documents": ids, "reason": "stance target changed"})
+    audit_record(project=documents[0].project, actor=by, action="suggestions.resuggest", obj=documents[0].project,
+                 after={"documents": ids, "reason": reason})
     transaction.on_commit(lambda: refresh_suggestions_task.enqueue(ids))
-    return SentenceAnnotation.objects.filter(sentence__document__in=ids).values("sentence_id").distinct().count()

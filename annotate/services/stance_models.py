@@ -18,7 +18,7 @@ from typing import TypeVar
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
@@ -29,6 +29,7 @@ from annotate.nlp.stance_training import StanceClassifier, StanceExample, stance
 from annotate.nlp.types import ClaimPrediction, DocumentPrediction
 from annotate.selectors import rules_labels
 from annotate.services.audit import actor_or_none, audit_record
+from annotate.services.jobs import close_stalled_jobs
 from annotate.services.preannotation import app_pipeline, refresh_suggestions, usable_stance_model_dir
 
 logger = logging.getLogger(__name__)
@@ -210,12 +211,14 @@ def start_stance_training(*, project: Project, by: AbstractBaseUser | None = Non
     # Said now, not after a trip through the queue; counted without the documents' texts,
     # which only the worker reads.
     _refuse_unless_trainable(training_split_sizes(project))
+    close_stalled_jobs(project)  # a run whose worker died would refuse this one for good
     with transaction.atomic():
         busy = StanceModel.objects.select_for_update().filter(
-            project=project, status__in=[StanceModel.Status.QUEUED, StanceModel.Status.RUNNING]
+            Q(status__in=[StanceModel.Status.QUEUED, StanceModel.Status.RUNNING]) | REFRESHING, project=project,
         )
         if busy.exists():
-            raise TrainingRefused("a training run for this project is already queued or running")
+            raise TrainingRefused("a training run for this project is already queued or running, "
+                                  "or the model just trained is still re-making the suggestions")
         version = (StanceModel.objects.filter(project=project).aggregate(v=Max("version"))["v"] or 0) + 1
         try:
             stance_model = StanceModel.objects.create(
@@ -249,7 +252,13 @@ def _refresh_after_activation(stance_model: StanceModel) -> None:
     _update(stance_model, progress=1.0)
 
 
+# An activated model whose refresh of the project's suggestions is still running (progress
+# is set to 1.0 when it ends): another run now would race it.
+REFRESHING = Q(status="done", is_active=True, progress__lt=1.0)
+
+
 def _update(stance_model: StanceModel, **fields) -> None:
+    fields["updated_at"] = timezone.now()  # the heartbeat `close_stalled_jobs` reads
     for name, value in fields.items():
         setattr(stance_model, name, value)
     stance_model.save(update_fields=list(fields))
@@ -261,7 +270,7 @@ def run_stance_training(stance_model_id: int) -> StanceModel:
     The run claims its queued row first, so a worker and `train_stance --project` (which
     runs a queued job itself) never train the same version twice."""
     claimed = StanceModel.objects.filter(pk=stance_model_id, status=StanceModel.Status.QUEUED).update(
-        status=StanceModel.Status.RUNNING, progress=0.05, message="Collecting reviewed labels"
+        status=StanceModel.Status.RUNNING, progress=0.05, message="Collecting reviewed labels", updated_at=timezone.now()
     )
     stance_model = StanceModel.objects.select_related("project").get(pk=stance_model_id)
     if not claimed:

@@ -182,6 +182,9 @@ CLAIMDESK_MAX_UPLOAD_BYTES = int(os.environ.get("CLAIMDESK_MAX_UPLOAD_BYTES", st
 CLAIMDESK_MAX_DOCUMENT_CHARS = int(os.environ.get("CLAIMDESK_MAX_DOCUMENT_CHARS", "200000"))
 # Uploads with more documents than this are pre-annotated by the task worker, not in the request.
 CLAIMDESK_BACKGROUND_IMPORT_OVER = int(os.environ.get("CLAIMDESK_BACKGROUND_IMPORT_OVER", "20"))
+# A background import or training run silent this long lost its worker: it is closed as failed,
+# with a message saying what to do (annotate/services/jobs.py).
+CLAIMDESK_STALLED_JOB_MINUTES = int(os.environ.get("CLAIMDESK_STALLED_JOB_MINUTES", "30"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = CLAIMDESK_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -1,0 +1,63 @@
+"""Background runs whose worker stopped: an import or a stance training run left "queued" or
+"running" by a worker that was killed (a crash, the OOM killer, a reboot) stayed so for good,
+kept the project page refreshing and refused every new training run (QA16). Each run sets its
+`updated_at` at every step; one silent for longer than CLAIMDESK_STALLED_JOB_MINUTES is closed
+here, with a message that says what to do."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from annotate.models import ImportJob, Project, StanceModel
+from annotate.services.audit import audit_record
+from annotate.services.preannotation import resuggest_documents
+
+ACTIVE = (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING)
+
+
+def is_stalled(run: ImportJob | StanceModel) -> bool:
+    """Whether `close_stalled_jobs` would close this run: a page that has loaded its runs asks
+    this first, and spends no query on the common case where none is."""
+    going = run.status in ACTIVE or isinstance(run, StanceModel) and run.is_active and run.progress < 1.0
+    return going and run.updated_at < timezone.now() - timedelta(minutes=settings.CLAIMDESK_STALLED_JOB_MINUTES)
+
+
+def close_stalled_jobs(project: Project) -> int:
+    """Close the project's runs silent for too long; return how many. Called where runs are
+    shown or started, so a stalled one is found without a scheduler of its own."""
+    minutes = settings.CLAIMDESK_STALLED_JOB_MINUTES
+    cutoff = timezone.now() - timedelta(minutes=minutes)
+    silent = f"no progress for {minutes} minutes (did its worker stop?)"
+    closed = 0
+    with transaction.atomic():
+        for job in ImportJob.objects.select_for_update().filter(project=project, status__in=ACTIVE, updated_at__lt=cutoff):
+            job.message = (f"Stopped after {job.processed} of {job.total} documents: {silent}. Import the file again "
+                           "to finish: documents already stored are skipped." if job.status == ImportJob.Status.RUNNING
+                           else f"Never started: {silent}. Start a worker (manage.py db_worker) and import the file again.")
+            job.status, job.finished_at, job.documents = ImportJob.Status.FAILED, timezone.now(), []
+            job.updated_at = job.finished_at
+            job.save(update_fields=["status", "finished_at", "documents", "message", "updated_at"])
+            closed += 1
+        for run in StanceModel.objects.select_for_update().filter(project=project, status__in=ACTIVE, updated_at__lt=cutoff):
+            run.status, run.finished_at = StanceModel.Status.FAILED, timezone.now()
+            run.message = f"Stopped: {silent}. Train again."
+            run.updated_at = run.finished_at
+            run.save(update_fields=["status", "finished_at", "message", "updated_at"])
+            closed += 1
+        refreshing = StanceModel.objects.select_for_update().filter(
+            project=project, status=StanceModel.Status.DONE, is_active=True, progress__lt=1.0, updated_at__lt=cutoff)
+        for run in refreshing:
+            # Activated, but its refresh of the suggestions died with the worker (it is one
+            # transaction, so none was written): make them again.
+            run.progress, run.updated_at = 1.0, timezone.now()
+            run.message = f"{run.message} Re-making the suggestions was interrupted ({silent}); it has been started again."
+            run.save(update_fields=["progress", "message", "updated_at"])
+            resuggest_documents(list(project.documents.all()), reason="stance model activated; refresh interrupted")
+            closed += 1
+        if closed:
+            audit_record(project=project, actor=None, action="jobs.close_stalled", obj=project,
+                         after={"closed": closed, "minutes": minutes})
+    return closed

@@ -1,0 +1,67 @@
+"""Background runs whose worker stopped are closed, with what to do (QA16)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from annotate.models import AuditEvent, ImportJob, StanceModel
+from annotate.services.jobs import close_stalled_jobs, is_stalled
+
+LONG_AGO = timezone.now() - timedelta(hours=2)
+
+
+def _import_job(project, status: str, processed: int = 0, **fields) -> ImportJob:
+    return ImportJob.objects.create(project=project, source="big.jsonl", status=status, total=400, processed=processed,
+                                    documents=[{"text": "x"}], **fields)
+
+
+def test_a_run_silent_too_long_is_closed_with_what_to_do(project):
+    running = _import_job(project, "running", processed=256)
+    queued = _import_job(project, "queued")
+    training = StanceModel.objects.create(project=project, version=1, status="running", progress=0.2)
+    ImportJob.objects.filter(pk__in=[running.pk, queued.pk]).update(updated_at=LONG_AGO)
+    StanceModel.objects.filter(pk=training.pk).update(updated_at=LONG_AGO)
+    assert all(map(is_stalled, [*ImportJob.objects.all(), *StanceModel.objects.all()]))
+
+    assert close_stalled_jobs(project) == 3
+    running.refresh_from_db()
+    queued.refresh_from_db()
+    training.refresh_from_db()
+    assert (running.status, running.documents) == ("failed", [])
+    assert running.message.startswith("Stopped after 256 of 400 documents: no progress for 30 minutes")
+    assert "Import the file again to finish" in running.message
+    assert queued.status == "failed" and queued.message.startswith("Never started")
+    assert (training.status, training.message) == ("failed", "Stopped: no progress for 30 minutes (did its worker stop?). Train again.")
+    assert AuditEvent.objects.filter(action="jobs.close_stalled", project=project).exists()
+    assert close_stalled_jobs(project) == 0
+
+
+def test_a_run_with_recent_progress_goes_on(project):
+    job = _import_job(project, "running", processed=32)
+    training = StanceModel.objects.create(project=project, version=1, status="running", progress=0.2)
+    assert not is_stalled(job) and not is_stalled(training)
+    assert close_stalled_jobs(project) == 0
+    assert ImportJob.objects.get(pk=job.pk).status == "running"
+
+
+def test_an_activated_model_whose_refresh_died_has_its_suggestions_made_again(project, document,
+                                                                               django_capture_on_commit_callbacks):
+    model = StanceModel.objects.create(project=project, version=1, status="done", progress=0.9, is_active=True,
+                                       message="The model now makes this project's stance suggestions.")
+    StanceModel.objects.filter(pk=model.pk).update(updated_at=LONG_AGO)
+    with django_capture_on_commit_callbacks() as queued:
+        assert close_stalled_jobs(project) == 1
+    model.refresh_from_db()
+    assert model.progress == 1.0 and "it has been started again" in model.message
+    assert len(queued) == 1  # the refresh task, queued once committed
+    assert AuditEvent.objects.filter(action="suggestions.resuggest", project=project).exists()
+
+
+def test_the_project_page_shows_a_dead_import_closed_and_lets_training_start(client, people, project):
+    job = _import_job(project, "running", processed=256)
+    ImportJob.objects.filter(pk=job.pk).update(updated_at=LONG_AGO)
+    client.force_login(people["admin"])
+    page = client.get(f"/projects/{project.pk}/").content.decode()
+    assert "Stopped after 256 of 400 documents" in page
+    assert 'http-equiv="refresh"' not in page  # no longer reloading every 5 s for good
