@@ -12,6 +12,7 @@ from django.db import connection, connections
 from annotate.models import SentenceAnnotation
 from annotate.services.annotations import StaleAnnotation, save_sentence_annotation
 
+ROUNDS = 10  # rounds of the speaker race
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs a database with concurrent writers")
 
 
@@ -43,8 +44,11 @@ def test_simultaneous_saves_of_one_version_let_exactly_one_through(document, peo
     sentence = document.sentences.first()
     user = people["reviewer"]  # two tabs of one person, the case a unique constraint alone does not cover
     expected = None
-    if existing:
-        expected = save_sentence_annotation(sentence=sentence, user=user, status="no_claim", claims=[], expected_version=None).version
+    if existing:  # stored as neither save has it (a save of what is stored writes nothing)
+        from annotate.services.annotations import ClaimInput
+
+        expected = save_sentence_annotation(sentence=sentence, user=user, status="corrected", expected_version=None,
+                                            claims=[ClaimInput(claim=(sentence.start, sentence.end))]).version
     statuses = ["skipped", "no_claim"] if existing else ["skipped", "skipped"]
     results = _race(lambda i: save_sentence_annotation(
         sentence=sentence, user=user, status=statuses[i], claims=[], expected_version=expected))
@@ -54,3 +58,43 @@ def test_simultaneous_saves_of_one_version_let_exactly_one_through(document, peo
     stored = SentenceAnnotation.objects.get(sentence=sentence, annotator=user)
     assert stored.version == (2 if existing else 1)
     assert stored.status == winners[0].status
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_annotators_naming_the_same_new_speaker_at_once_both_save(document, people):
+    """QA16: PostgreSQL broke a deadlock between the two on the speaker's unique index, and the
+    loser's save was a 500; it is now run again."""
+    from annotate.models import Role, Speaker
+    from annotate.services.annotations import ClaimInput
+    from annotate.services.projects import membership_set
+
+    membership_set(project=document.project, user=people["reviewer"], role=Role.REVIEWER)
+    suggestion = document.sentences.get(index=1).suggestions.first()  # "..., senior officials said."
+    sentence = suggestion.sentence
+    users = [people["annotator"], people["reviewer"]]
+    for round_ in range(ROUNDS):
+        names = [f"New Person {round_}", f"new  person {round_}"]  # one speaker key, new each round
+        results = _race(lambda i, names=names: save_sentence_annotation(
+            sentence=sentence, user=users[i], status="corrected", expected_version=None,
+            claims=[ClaimInput(claim=suggestion.claim_span, speaker=suggestion.speaker_span, cue=suggestion.cue_span,
+                               stance="support", speaker_name=names[i], suggestion_id=suggestion.pk)]))
+        assert all(isinstance(r, SentenceAnnotation) for r in results), results
+        assert Speaker.objects.filter(document=document, name_key=f"new person {round_}").count() == 1
+        SentenceAnnotation.objects.filter(sentence=sentence).delete()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_automatic_assignments_at_once_assign_each_document_once(project, people, make_user):
+    """QA16: both runs read the same assignments and the second broke the unique constraint, a 500."""
+    from annotate.models import Assignment, Role
+    from annotate.services.imports import import_documents, parse_text
+    from annotate.services.projects import membership_set
+    from annotate.services.workflow import assign_automatically
+
+    for i in range(3):
+        membership_set(project=project, user=make_user(f"racer{i}"), role=Role.ANNOTATOR)
+    import_documents(project=project, documents=[d for i in range(8) for d in parse_text(f"Official {i} said so.")])
+    results = _race(lambda i: assign_automatically(project=project, per_document=2))
+    assert not any(isinstance(r, Exception) for r in results), results
+    assert sorted(len(r) for r in results) == [0, 16]
+    assert Assignment.objects.filter(document__project=project).count() == 16

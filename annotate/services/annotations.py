@@ -1,10 +1,12 @@
 """Saving a person's work on a sentence, with optimistic locking against lost updates."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -59,6 +61,26 @@ def _check_span(name: str, span: Span | None, text_length: int) -> None:
         raise AnnotationInvalid(f"{name} span {start}–{end} is empty or reversed: its start must come before its end")
     if not (0 <= start and end <= text_length):
         raise AnnotationInvalid(f"{name} span {start}–{end} is outside the document (0–{text_length})")
+
+
+# Tries of a save that PostgreSQL ended to break a deadlock (see `retry_on_deadlock`).
+DEADLOCK_ATTEMPTS = 3
+T = TypeVar("T")
+
+
+def retry_on_deadlock(write: Callable[[], T]) -> T:
+    """Run `write` (one transaction) again when PostgreSQL ended it to break a deadlock, the
+    standard remedy: two annotators naming the same new speaker at the same moment deadlocked
+    on its unique index, a 500 (QA16). Only outside a caller's transaction, which the error has
+    already spoilt."""
+    for attempt in range(DEADLOCK_ATTEMPTS):
+        try:
+            return write()
+        except OperationalError as error:
+            deadlock = getattr(error.__cause__, "sqlstate", None) == "40P01"
+            if not deadlock or attempt + 1 == DEADLOCK_ATTEMPTS or transaction.get_connection().in_atomic_block:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _overlaps(span: Span, sentence: Sentence) -> bool:
@@ -201,65 +223,68 @@ def save_sentence_annotation(
     lookup = {"sentence": sentence, "kind": kind}
     if kind == SentenceAnnotation.Kind.ANNOTATION:
         lookup["annotator"] = user
-    try:
-        with transaction.atomic():
-            current = SentenceAnnotation.objects.select_for_update().filter(**lookup).first()
-            current_version = current.version if current else None
-            if current_version != expected_version:
-                raise StaleAnnotation(current)
-            if current is not None and _unchanged(current, status, claims):
-                # Saving what is stored (Enter after t took a version as gold) writes nothing: a
-                # second version and event identical to the first would only blur the history.
-                return current
-            before = annotation_snapshot(current)
-            if current is None:
-                annotation = SentenceAnnotation.objects.create(
-                    sentence=sentence, annotator=user, kind=kind, status=status,
-                    version=_first_version(sentence, kind, user),
-                )
-            else:
-                # The version check in the WHERE clause makes the write itself refuse a
-                # concurrent save, even on databases without row locks (SQLite).
-                updated = SentenceAnnotation.objects.filter(pk=current.pk, version=current.version).update(
-                    status=status, version=current.version + 1, annotator=user, updated_at=timezone.now()
-                )
-                if updated != 1:
-                    raise StaleAnnotation(SentenceAnnotation.objects.filter(pk=current.pk).first())
-                annotation = SentenceAnnotation.objects.get(pk=current.pk)
-                annotation.claims.all().delete()
-            new_speakers: dict[str, Speaker] = {}
-            rows = []
-            for position, claim in enumerate(claims):
-                speaker_id = claim.speaker_id
-                if speaker_id is None and claim.speaker_name:
-                    key = speaker_key(claim.speaker_name)
-                    if key not in new_speakers:
-                        new_speakers[key] = speaker_named(document, claim.speaker_name, by=user)
-                    speaker_id = new_speakers[key].pk
-                rows.append(
-                    Annotation(
-                        sentence_annotation=annotation,
-                        position=position,
-                        **Annotation.span_values(claim.claim, claim.speaker, claim.cue),
-                        stance=stances[claim.stance] if claim.stance else None,
-                        speaker_id=speaker_id,
-                        suggestion_id=claim.suggestion_id,
+    def write() -> SentenceAnnotation:
+        try:
+            with transaction.atomic():
+                current = SentenceAnnotation.objects.select_for_update().filter(**lookup).first()
+                current_version = current.version if current else None
+                if current_version != expected_version:
+                    raise StaleAnnotation(current)
+                if current is not None and _unchanged(current, status, claims):
+                    # Saving what is stored (Enter after t took a version as gold) writes nothing: a
+                    # second version and event identical to the first would only blur the history.
+                    return current
+                before = annotation_snapshot(current)
+                if current is None:
+                    annotation = SentenceAnnotation.objects.create(
+                        sentence=sentence, annotator=user, kind=kind, status=status,
+                        version=_first_version(sentence, kind, user),
                     )
+                else:
+                    # The version check in the WHERE clause makes the write itself refuse a
+                    # concurrent save, even on databases without row locks (SQLite).
+                    updated = SentenceAnnotation.objects.filter(pk=current.pk, version=current.version).update(
+                        status=status, version=current.version + 1, annotator=user, updated_at=timezone.now()
+                    )
+                    if updated != 1:
+                        raise StaleAnnotation(SentenceAnnotation.objects.filter(pk=current.pk).first())
+                    annotation = SentenceAnnotation.objects.get(pk=current.pk)
+                    annotation.claims.all().delete()
+                new_speakers: dict[str, Speaker] = {}
+                rows = []
+                for position, claim in enumerate(claims):
+                    speaker_id = claim.speaker_id
+                    if speaker_id is None and claim.speaker_name:
+                        key = speaker_key(claim.speaker_name)
+                        if key not in new_speakers:
+                            new_speakers[key] = speaker_named(document, claim.speaker_name, by=user)
+                        speaker_id = new_speakers[key].pk
+                    rows.append(
+                        Annotation(
+                            sentence_annotation=annotation,
+                            position=position,
+                            **Annotation.span_values(claim.claim, claim.speaker, claim.cue),
+                            stance=stances[claim.stance] if claim.stance else None,
+                            speaker_id=speaker_id,
+                            suggestion_id=claim.suggestion_id,
+                        )
+                    )
+                Annotation.objects.bulk_create(rows)
+                audit_record(
+                    project=document.project,
+                    actor=user,
+                    action=f"{kind}.save",
+                    obj=annotation,
+                    sentence=sentence,
+                    before=before,
+                    after=annotation_snapshot(annotation, rows),
                 )
-            Annotation.objects.bulk_create(rows)
-            audit_record(
-                project=document.project,
-                actor=user,
-                action=f"{kind}.save",
-                obj=annotation,
-                sentence=sentence,
-                before=before,
-                after=annotation_snapshot(annotation, rows),
-            )
-    except IntegrityError:
-        # Two first saves raced; the unique constraint let only one through.
-        raise StaleAnnotation(SentenceAnnotation.objects.filter(**lookup).first()) from None
-    return annotation
+        except IntegrityError:
+            # Two first saves raced; the unique constraint let only one through.
+            raise StaleAnnotation(SentenceAnnotation.objects.filter(**lookup).first()) from None
+        return annotation
+
+    return retry_on_deadlock(write)
 
 
 

@@ -22,6 +22,13 @@ def _annotator_ids(project: Project) -> set[int]:
     )
 
 
+def _lock_assignments(project: Project) -> None:
+    """Take the project's row before reading its assignments: two assignment runs at once (a
+    double click, two admins) both read the same assignments and the second broke the unique
+    constraint, a 500 (QA16). A write, not SELECT FOR UPDATE, so that SQLite serializes too."""
+    Project.objects.filter(pk=project.pk).update(updated_at=timezone.now())
+
+
 def _audit_assignments(project: Project, actor: AbstractBaseUser | None, rows: Iterable[Assignment]) -> None:
     AuditEvent.objects.bulk_create(
         AuditEvent(
@@ -42,6 +49,7 @@ def assign_documents(
     by: AbstractBaseUser | None = None,
 ) -> list[Assignment]:
     """Give each document to each annotator (existing assignments are kept, not duplicated)."""
+    _lock_assignments(project)
     members = _annotator_ids(project)
     outsiders = [a.get_username() for a in annotators if a.pk not in members]
     if outsiders:
@@ -74,6 +82,7 @@ def assign_automatically(
     per_document = project.annotations_per_document if per_document is None else per_document
     if per_document < 1:
         raise WorkflowError(f"at least one annotator per document is needed, not {per_document}")
+    _lock_assignments(project)
     annotator_ids = sorted(_annotator_ids(project))
     if not annotator_ids:
         raise WorkflowError("the project has no annotators to assign to")
