@@ -454,3 +454,13 @@ def test_a_script_with_basic_auth_may_send_the_page_user_header(document, people
     saved = APIClient().put(f"/api/sentences/{sentence.pk}/annotation/", {"status": "no_claim", "claims": [], "version": None},
                             format="json", headers={"Authorization": f"Basic {token}", "X-ClaimDesk-User": str(people["annotator"].pk)})
     assert saved.status_code == 200, saved.content[:300]
+
+
+def test_a_page_holds_at_most_a_thousand_documents(project, people, monkeypatch):
+    """QA16: ?limit=100000 returned the whole corpus in one response."""
+    from annotate.api.pagination import LimitOffsetWithMaximum
+
+    monkeypatch.setattr(LimitOffsetWithMaximum, "max_limit", 2)
+    import_documents(project=project, documents=[d for i in range(3) for d in parse_text(f"Official {i} said so.")])
+    page = client_for(people, "admin").get(f"/api/projects/{project.pk}/documents/?limit=100000").json()
+    assert len(page["results"]) == 2 and page["count"] == 3 and page["next"]
