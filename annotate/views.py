@@ -63,7 +63,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "sentence_total": sum(d.sentence_count for d in documents),
     }
     if is_reviewer:
-        context["agreement"] = selectors.project_agreement_summary(project)
+        context["agreement"] = selectors.project_agreement_summary(project, max_age=selectors.AGREEMENT_SHOWN_MAX_AGE)
         context["annotator_progress"] = selectors.annotator_progress(project)
     if role == Role.ADMIN:
         context["annotators"] = selectors.project_annotators(project)

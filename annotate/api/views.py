@@ -450,7 +450,8 @@ class ProjectAgreement(ProjectScopedMixin, APIView):
 
     @extend_schema(responses={200: OpenApiResponse(description="Agreement figures; each is {value, n, reason}")})
     def get(self, request, project_pk: int):
-        return Response(selectors.project_agreement_summary(self.get_permission_project()))
+        return Response(selectors.project_agreement_summary(self.get_permission_project(),
+                                                            max_age=selectors.AGREEMENT_SHOWN_MAX_AGE))
 
 
 class ProjectStanceRules(ProjectScopedMixin, APIView):
