@@ -279,3 +279,35 @@ def test_refreshing_files_claims_under_the_stored_sentences_when_the_split_chang
         anchor = suggestion.cue_start if suggestion.cue_start is not None else suggestion.claim_start
         assert suggestion.sentence.start <= anchor < suggestion.sentence.end, (suggestion.claim_span, suggestion.sentence)
     assert suggestions.filter(sentence=first, speaker__name="senior officials").exists()
+
+
+def test_a_sentence_saved_while_the_refresh_ran_keeps_what_its_annotator_was_shown(document, people, monkeypatch):
+    """QA16: the refresh read which sentences had work before the pipeline's writes, and a save
+    landing in between had its suggestion's stance changed under it."""
+    from annotate.services import preannotation
+
+    sentence = document.sentences.get(index=1)
+    shown = Suggestion.objects.get(sentence=sentence)
+    real_predict, real_labels = preannotation.predict_documents, preannotation._active_labels
+
+    other_side = "oppose" if shown.stance.value != "oppose" else "support"
+
+    def new_model(documents):
+        predictions = real_predict(documents)
+        for claim in predictions[0].claims:
+            claim.stance, claim.stance_confidence = other_side, 0.9
+        return predictions
+
+    def meanwhile(documents):  # read after the first look at the work, before the writes
+        save_sentence_annotation(sentence=sentence, user=people["annotator"], status="accepted", expected_version=None,
+                                 claims=[ClaimInput(claim=shown.claim_span, speaker=shown.speaker_span, cue=shown.cue_span,
+                                                    stance=shown.stance.value, speaker_id=shown.speaker_id,
+                                                    suggestion_id=shown.pk)])
+        return real_labels(documents)
+
+    monkeypatch.setattr(preannotation, "predict_documents", new_model)
+    monkeypatch.setattr(preannotation, "_active_labels", meanwhile)
+    preannotation.refresh_suggestions([document])
+    assert Suggestion.objects.get(pk=shown.pk).stance_id == shown.stance_id
+    other = Suggestion.objects.filter(sentence__document=document).exclude(sentence=sentence).first()
+    assert other.stance.value == other_side
