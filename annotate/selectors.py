@@ -173,6 +173,20 @@ def documents_with_progress(project: Project, user: AbstractBaseUser, role: str 
     )
 
 
+@dataclass(frozen=True)
+class SentenceTotals:
+    sentences: int  # in the documents the user may open
+    done: int  # of those, done by the user (`_done_filter`)
+
+
+def sentence_totals(project: Project, user: AbstractBaseUser, role: str | None) -> SentenceTotals:
+    """The sums of `documents_with_progress` over every document, in one query: the project
+    page shows a page of documents but the progress of all of them."""
+    found = Sentence.objects.filter(document__in=visible_documents(project, user, role).values("pk")).aggregate(
+        sentences=Count("pk", distinct=True), done=Count("pk", filter=_done_filter(user), distinct=True))
+    return SentenceTotals(sentences=found["sentences"], done=found["done"])
+
+
 def next_unfinished_document(
     project: Project, user: AbstractBaseUser, role: str | None, *, after: int | None = None
 ) -> Document | None:

@@ -285,3 +285,22 @@ def test_reviewers_see_each_annotators_progress_in_a_fixed_number_of_queries(log
     assign_documents(project=project, documents=more, annotators=[second])
     with django_assert_max_num_queries(few):
         login(people["reviewer"]).get(f"/projects/{project.pk}/")
+
+
+def test_the_project_page_lists_documents_a_page_at_a_time_with_the_progress_of_all(login, people, project, monkeypatch):
+    """QA16: the page listed every document (274 KB for 400)."""
+    from annotate import views
+    from annotate.services.imports import import_documents, parse_text
+
+    monkeypatch.setattr(views, "DOCUMENTS_PER_PAGE", 2)
+    import_documents(project=project, documents=[d for i in range(3) for d in parse_text(f"Official {i} said it works.",
+                                                                                       title=f"Doc {i}")])
+    client = login(people["admin"])
+    first = client.get(f"/projects/{project.pk}/").content.decode()
+    assert "Doc 0" in first and "Doc 1" in first and ">Doc 2</a>" not in first
+    assert "documents 1–2 of 3" in first and 'rel="next"' in first
+    assert "0/3 sentences done by you" in first
+    assert first.count('<option value="') >= 3  # assigning by hand still offers every document
+    second = client.get(f"/projects/{project.pk}/?page=2").content.decode()
+    assert ">Doc 2</a>" in second and ">Doc 0</a>" not in second
+    assert client.get(f"/projects/{project.pk}/?page=oops").status_code == 200  # the first page
