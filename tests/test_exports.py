@@ -208,3 +208,15 @@ def test_csv_keeps_every_suggestion_beside_each_persons_work(document, people):
     assert by_person["annotator"] == [(text[kept.claim_start:kept.claim_end], text[kept.claim_start:kept.claim_end]),
                                       ("", text[sentence.start:sentence.end])]
     assert by_person["reviewer"] == [("", text[kept.claim_start:kept.claim_end]), ("", text[sentence.start:sentence.end])]
+
+
+def test_the_json_export_names_people_in_its_agreement_as_in_their_work(labelled, people):
+    """QA16: after an account was renamed, the agreement in the file (cached by the state of the
+    work, which a rename does not change) still had the old name."""
+    read(labelled.project, "json")  # figures computed, and cached for the page
+    people["annotator"].username = "renamed"
+    people["annotator"].save()
+    data = json.loads(read(labelled.project, "json"))
+    assert data["agreement"]["annotators"] == ["renamed"]
+    named = {a["annotator"] for d in data["documents"] for s in d["sentences"] for a in s["annotations"]}
+    assert named == {"renamed"}

@@ -8,7 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from annotate.exporters.records import iter_attribution_documents, iter_sentence_records
 from annotate.exporters.writers import WRITERS, Writer
 from annotate.models import Project
-from annotate.selectors import project_agreement_summary
+from annotate.selectors import project_agreement
 
 __all__ = ["WRITERS", "Writer", "export_project", "writer_for"]
 
@@ -35,5 +35,7 @@ def export_project(
         return writer.write(iter_attribution_documents(project, annotator=annotator, gold_only=gold_only))
     summary = None
     if fmt == "json" and annotator is None and not gold_only:
-        summary = project_agreement_summary(project)
+        # Computed afresh, not the page's cached figures: a renamed account changes no audit
+        # event, and the file named it one way in its work and the old way here (QA16).
+        summary = project_agreement(project).to_dict()
     return writer.write(iter_sentence_records(project, annotator=annotator, gold_only=gold_only), summary)
