@@ -511,6 +511,9 @@ class AuditEvent(models.Model):
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["project", "created_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.action} of {self.object_type} {self.object_id} ({self.created_at:%Y-%m-%d %H:%M})"
+
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None:
             raise ValueError("Audit events are append-only.")

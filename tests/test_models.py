@@ -282,3 +282,11 @@ def test_the_redirect_migration_follows_merges_recorded_only_in_the_audit_events
 
     migrations("0010_speaker_name_key_unique")  # reversible: the table goes
     assert "annotate_speakerredirect" not in connection.introspection.table_names()
+
+
+def test_an_audit_event_says_what_it_records(project):
+    """QA16: its admin page was titled "AuditEvent object (120)"."""
+    from annotate.models import AuditEvent
+
+    event = AuditEvent.objects.create(project=project, action="label.change", object_type="StanceLabel", object_id="7")
+    assert str(event).startswith("label.change of StanceLabel 7 (")
