@@ -259,4 +259,15 @@ def test_only_disagreements_and_flags_hides_the_other_rows(browser, live_server,
     reviewer.get_by_label("only disagreements and flags").uncheck()
     expect(rows.locator("visible=true")).to_have_count(total)
     expect(reviewer.locator("#filter-count")).to_have_text("")
+    # From a current row the filter hides (z went back to it), k goes to the nearest shown row
+    # above (QA16: nothing happened).
+    row(reviewer, 3).locator(".idx").click()
+    reviewer.keyboard.press("1")
+    wait_saved(reviewer, 3)
+    reviewer.get_by_label("only disagreements and flags").check()
+    expect(reviewer.locator("#sentences > li.sentence.current")).to_have_attribute("data-index", "2")
+    reviewer.keyboard.press("z")
+    expect(reviewer.locator("#sentences > li.sentence.current")).to_have_attribute("data-index", "3")
+    reviewer.keyboard.press("k")
+    expect(reviewer.locator("#sentences > li.sentence.current")).to_have_attribute("data-index", "2")
     reviewer.context.close()

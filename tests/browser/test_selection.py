@@ -107,3 +107,24 @@ def test_a_selection_running_outside_the_sentences_says_so(page: Page, document,
     page.keyboard.press("c")
     expect(page.locator("#panel .hint")).to_contain_text("outside the sentences")
     assert not SentenceAnnotation.objects.exists()
+
+
+def test_a_span_set_in_another_row_is_drawn_there_at_once_and_undone_there(page: Page, document, people):
+    """QA16: a speaker taken from another sentence (or a claim reaching into one) was drawn in
+    that row only after a reload."""
+    from tests.browser.test_review_flow import drag_select
+
+    text = document.text
+    first = document.sentences.get(index=0)
+    word = text[first.start:first.end].split()[0]  # "Relations"
+    log_in(page, "annotator")
+    page.goto(f"/documents/{document.pk}/")
+    row(page, 3).locator(".idx").click()
+    expect(row(page, 3)).to_have_class(re.compile(r"\bcurrent\b"))
+    assert drag_select(page, 0, first.start, first.start + len(word)) == word
+    page.keyboard.press("s")
+    wait_saved(page, 3)
+    expect(row(page, 0).locator("span.text .hl-speaker")).to_have_text([word])
+    page.keyboard.press("z")
+    expect(row(page, 3).locator("span.status")).to_have_text("suggested")
+    expect(row(page, 0).locator("span.text .hl-speaker")).to_have_count(0)

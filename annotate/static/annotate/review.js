@@ -147,10 +147,14 @@ function computeOrder() {
 // it shows is said beside it. The current sentence always shows, even one z went back to.
 const filterCountEl = document.getElementById("filter-count");
 let filteredOut = new Set();
+// The row a click moved away from stays shown until the next key moves on: hidden at once, the
+// rows below would shift under the pointer before a double click's second click (QA16).
+let clickedAway = null;
+const isHiddenRow = (i) => filteredOut.has(i) && i !== current && i !== clickedAway;
 function hideFilteredOut() {
   const kept = new Set(order);
   filteredOut = new Set(sentences.map((_, i) => i).filter((i) => !kept.has(i)));
-  [...listEl.children].forEach((li, i) => { li.hidden = filteredOut.has(i) && i !== current; });
+  [...listEl.children].forEach((li, i) => { li.hidden = isHiddenRow(i); });
   if (filterCountEl) filterCountEl.textContent = filteredOut.size ? `showing ${order.length} of ${sentences.length} sentences` : "";
 }
 computeOrder();
@@ -275,7 +279,7 @@ function renderRow(i) {
       class: ["sentence", i === current ? "current" : "", low ? "low-confidence" : ""].join(" "),
       dataset: { index: s.index, id: s.id },
       "aria-current": i === current ? "true" : null,
-      hidden: filteredOut.has(i) && i !== current,
+      hidden: isHiddenRow(i),
       onclick: (event) => rowClick(event, i),
     },
     el("span", { class: "idx" }, s.index + 1),
@@ -320,6 +324,7 @@ function rowClick(event, i) {
   clickMove = null;
   if (!window.getSelection().isCollapsed || i === current) return;
   clickMove = { from: current, to: i };
+  clickedAway = current;
   // Not scrolled: the row is where it was clicked, and a second click must find the same word there.
   move(i, false);
   event.stopPropagation();
@@ -978,7 +983,7 @@ function forgetUndo(s) {
 function useTheirs(s) {
   forgetUndo(s);
   s.version = s.theirs ? s.theirs.version : null;
-  s.draft = draftFor(s, s.theirs);
+  redrawingReach(s, () => { s.draft = draftFor(s, s.theirs); });
   s.taken = startingWork(s, s.theirs);  // t goes on from the version now on show
   s.saveState = s.theirs ? "saved" : "suggested";
   refresh(sentences.indexOf(s));
@@ -1012,9 +1017,31 @@ const undoSteps = [];
 function edit(s, change, status = "corrected") {
   atLastSentence = false;  // "press j again" was about leaving as things were; a change needs a new j
   undoSteps.push({ sentence: s, draft: clone(s.draft), activeClaim: s.activeClaim, taken: s.taken });
-  change();
-  s.panelMessage = "";
-  return save(s, status);
+  return redrawingReach(s, () => {
+    change();
+    s.panelMessage = "";
+    return save(s, status);
+  });
+}
+
+// The rows a sentence's claims reach into (a claim over several sentences, a speaker in
+// another): drawn again with a change, before and after it, or their highlights go on showing
+// the spans as they were until a reload (QA16).
+function rowsReachedBy(s) {
+  const reached = new Set();
+  claimsShown(s).forEach((claim) => ROLE_PRIORITY.forEach((role) => {
+    const span = claim[role];
+    if (span) sentences.forEach((row, k) => { if (span[0] < row.end && span[1] > row.start) reached.add(k); });
+  }));
+  return reached;
+}
+
+function redrawingReach(s, change) {
+  const before = rowsReachedBy(s);
+  const result = change();
+  const own = sentences.indexOf(s);
+  new Set([...before, ...rowsReachedBy(s)]).forEach((k) => { if (k !== own) renderRow(k); });
+  return result;
 }
 
 function ensureClaim(s) {
@@ -1214,11 +1241,13 @@ function undo() {
     return;
   }
   undoSteps.pop();
-  s.draft = step.draft;
-  s.activeClaim = step.activeClaim;
-  s.taken = step.taken;  // so that t after z takes the same version again, not the one after it
-  move(i);  // back to where the change was made, to see it undone
-  save(s, s.draft.status);  // null: back to untouched, see withdraw()
+  redrawingReach(s, () => {
+    s.draft = step.draft;
+    s.activeClaim = step.activeClaim;
+    s.taken = step.taken;  // so that t after z takes the same version again, not the one after it
+    move(i);  // back to where the change was made, to see it undone
+    save(s, s.draft.status);  // null: back to untouched, see withdraw()
+  });
 }
 
 function move(i, scroll = true) {
@@ -1233,7 +1262,18 @@ function move(i, scroll = true) {
 }
 
 function step(delta) {
-  const position = order.indexOf(current) + delta;
+  const sticky = clickedAway;
+  clickedAway = null;
+  if (sticky !== null && sticky !== current) renderRow(sticky);
+  let position = order.indexOf(current) + delta;
+  if (order.indexOf(current) < 0) {
+    // The current row is one the filter hides (z, or a click, went back to it): on to the
+    // nearest shown row that way, not to the filter's first (QA16).
+    const shown = [...order].sort((a, b) => a - b);
+    const target = delta > 0 ? shown.find((k) => k > current) : shown.filter((k) => k < current).pop();
+    if (target !== undefined) { move(target); return; }
+    position = delta > 0 ? order.length : -1;
+  }
   if (position >= 0 && position < order.length) { move(order[position]); return; }
   if (delta < 0) return;
   // Without a next document to go on to, say where to go instead.
