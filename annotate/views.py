@@ -301,12 +301,23 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     """Django's own 400 page says nothing of why. The commonest reason is innocent and worth
     saying: a body over the upload limit (a huge pasted text, QA16); that one is a 413."""
     if isinstance(exception, RequestDataTooBig):
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024)
-        message = (f"The request is larger than the upload limit of {limit:.0f} MB. "
-                   "Upload the text as a file, or split it into several.")
+        limit = settings.CLAIMDESK_MAX_UPLOAD_BYTES / (1024 * 1024)  # what the README and file uploads say
+        message = (f"The request is larger than the upload limit of {limit:.0f} MB. Split it into several "
+                   f"requests or files; a single text may have at most {settings.CLAIMDESK_MAX_DOCUMENT_CHARS:,} "
+                   "characters.")
         status = 413
     else:
         message, status = "The request could not be read.", 400
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message}, status=status)
     return render(request, "400.html", {"message": message}, status=status)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Django's own CSRF page is bare and speaks of DEBUG. The usual way here is innocent: the
+    session changed in another tab (a log out, a log in) after this page was loaded (QA16)."""
+    message = ("The form was not sent: your session changed since this page was loaded (you logged out or in, "
+               "perhaps in another tab). Nothing was done; reload the page and fill it in again.")
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=403)
+    return render(request, "400.html", {"message": message, "title": "Form not sent"}, status=403)

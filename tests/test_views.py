@@ -76,14 +76,15 @@ def test_import_form_shows_each_problem_and_stores_nothing(login, people, projec
 
 def test_a_request_over_the_upload_limit_says_so(login, people, project, settings):
     """QA16: a pasted text over the limit got Django's bare "Bad Request (400)", no reason."""
-    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+    settings.CLAIMDESK_MAX_UPLOAD_BYTES = 1024 * 1024
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # as in settings: the limit and a megabyte for the form
     client = login(people["admin"])
     text = "Officials said it works. " * 100_000  # 2.5 MB
     page = client.post(f"/projects/{project.pk}/import/", {"title": "Huge", "text": text})
     assert page.status_code == 413
-    assert "larger than the upload limit of 2 MB" in page.content.decode()
+    assert "larger than the upload limit of 1 MB. Split it into several" in page.content.decode()
     api = client.post(f"/api/projects/{project.pk}/documents/", {"text": text}, content_type="application/json")
-    assert api.status_code == 413 and "upload limit of 2 MB" in api.json()["detail"]
+    assert api.status_code == 413 and "upload limit of 1 MB" in api.json()["detail"]
     assert not Document.objects.exists()
 
 
@@ -304,3 +305,16 @@ def test_the_project_page_lists_documents_a_page_at_a_time_with_the_progress_of_
     second = client.get(f"/projects/{project.pk}/?page=2").content.decode()
     assert ">Doc 2</a>" in second and ">Doc 0</a>" not in second
     assert client.get(f"/projects/{project.pk}/?page=oops").status_code == 200  # the first page
+
+
+def test_a_form_whose_session_changed_in_another_tab_says_so(people, project):
+    """QA16: a form sent after a log out and log in in another tab got Django's bare CSRF page."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(people["admin"])
+    page = client.post(f"/projects/{project.pk}/import/", {"title": "T", "text": "Officials said yes.",
+                                                          "csrfmiddlewaretoken": "stale"})
+    assert page.status_code == 403
+    assert "your session changed since this page was loaded" in page.content.decode()
+    assert "<header" in page.content.decode()  # the app's own page, with its header and links

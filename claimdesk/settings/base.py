@@ -185,6 +185,8 @@ CLAIMDESK_BACKGROUND_IMPORT_OVER = int(os.environ.get("CLAIMDESK_BACKGROUND_IMPO
 # A background import or training run silent this long lost its worker: it is closed as failed,
 # with a message saying what to do (annotate/services/jobs.py).
 CLAIMDESK_STALLED_JOB_MINUTES = int(os.environ.get("CLAIMDESK_STALLED_JOB_MINUTES", "30"))
+# A form whose CSRF token went stale (a log out or in, in another tab) gets a page that says so.
+CSRF_FAILURE_VIEW = "annotate.views.csrf_failure"
 DATA_UPLOAD_MAX_MEMORY_SIZE = CLAIMDESK_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
