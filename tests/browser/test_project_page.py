@@ -42,3 +42,21 @@ def test_admin_pages_ask_for_no_favicon_and_keep_their_branding(page, document, 
     expect(page.locator('head link[rel="icon"]')).to_have_attribute("href", "data:,")
     page.wait_for_load_state("networkidle")
     assert not [url for url in requested if url.endswith("/favicon.ico")]
+
+
+def test_a_double_click_on_import_sends_the_form_once_and_says_it_imported(page, project, people):
+    """QA16: the second request's answer ("skipped: already in the project") replaced the first's."""
+    from annotate.models import Document
+
+    posts = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+    log_in(page, "admin")
+    page.goto(f"/projects/{project.pk}/")
+    page.get_by_label("Title").fill("Pasted")
+    page.get_by_label("Text").fill("Officials said the plan works.")
+    # Two clicks 50 ms apart, as a hasty double click makes them (Chromium's own dblclick sends one).
+    page.get_by_role("button", name="Import and pre-annotate").evaluate(
+        "(button) => { button.click(); setTimeout(() => button.click(), 50); }")
+    expect(page.get_by_role("status")).to_contain_text("Imported 1 document(s)")
+    assert sum("/import/" in url for url in posts) == 1
+    assert Document.objects.filter(project=project).count() == 1
