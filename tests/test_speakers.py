@@ -311,3 +311,19 @@ def test_a_sentence_saved_while_the_refresh_ran_keeps_what_its_annotator_was_sho
     assert Suggestion.objects.get(pk=shown.pk).stance_id == shown.stance_id
     other = Suggestion.objects.filter(sentence__document=document).exclude(sentence=sentence).first()
     assert other.stance.value == other_side
+
+
+@pytest.mark.parametrize("selected", ["Critics \U0001F621", "\U0001F44D\ufe0f Critics", "critics"])
+def test_a_mention_with_an_emoji_at_its_edge_is_the_speaker_without_it(document, people, selected):
+    """QA16: selecting "Critics 😡" made a second speaker beside "Critics"."""
+    from annotate.services.speakers import speaker_named
+
+    critics = speaker_named(document, "Critics", by=people["annotator"])
+    assert speaker_named(document, selected, by=people["annotator"]) == critics
+
+
+@pytest.mark.parametrize("name", ["\u0939\u093f\u0902\u0926\u0942", "\U0001F389"])
+def test_a_name_keeps_its_own_marks_and_a_name_of_symbols_stays(document, people, name):
+    from annotate.services.speakers import speaker_named
+
+    assert speaker_named(document, name, by=people["annotator"]).name == name

@@ -6,6 +6,8 @@ one transaction and one audit event.
 """
 from __future__ import annotations
 
+import unicodedata
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
@@ -35,10 +37,27 @@ class SpeakerNameTaken(SpeakerChangeInvalid):
         self.existing = existing
 
 
+EMOJI_MODIFIERS = frozenset("\ufe0e\ufe0f\u20e3")  # text / emoji presentation selectors, the keycap
+
+
+def _without_edge_symbols(name: str) -> str:
+    """A selected mention without the emoji or symbols at its edges ("Critics 😡"): the same
+    speaker as "Critics", not a second one beside it (QA16). A name of symbols alone stays."""
+    def edge(char: str) -> bool:  # not a mark in general: Indic names end in vowel signs
+        return char.isspace() or unicodedata.category(char) in ("So", "Sk", "Cf") or char in EMOJI_MODIFIERS
+
+    start, end = 0, len(name)
+    while start < end and edge(name[start]):
+        start += 1
+    while end > start and edge(name[end - 1]):
+        end -= 1
+    return name[start:end] if start < end and any(c.isalnum() for c in name[start:end]) else name
+
+
 def speaker_named(document: Document, name: str, *, by: AbstractBaseUser | None) -> Speaker:
     """The document's speaker of that name (case, spacing and Unicode form aside, see
     `speaker_key`), created if there is none. The name must have something visible."""
-    name = tidy_speaker_name(name)[:NAME_MAX_LENGTH]
+    name = _without_edge_symbols(tidy_speaker_name(name))[:NAME_MAX_LENGTH]
     # By key, so "ÉMILE ZOLA" finds "émile zola" on every database (SQLite's iexact folds only ASCII).
     speaker, _ = Speaker.objects.get_or_create(document=document, name_key=speaker_key(name),
                                                defaults={"name": name, "created_by": by})
