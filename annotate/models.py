@@ -454,6 +454,9 @@ class SentenceAnnotation(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.ANNOTATION)
     status = models.CharField(max_length=20, choices=AnnotationStatus.choices)
     version = models.PositiveIntegerField(default=1)
+    # The target its stances were given toward (the document's, else the project's, at the save):
+    # a target changed later leaves the work as it was, and the export says toward what.
+    stance_target = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -220,3 +220,24 @@ def test_the_json_export_names_people_in_its_agreement_as_in_their_work(labelled
     assert data["agreement"]["annotators"] == ["renamed"]
     named = {a["annotator"] for d in data["documents"] for s in d["sentences"] for a in s["annotations"]}
     assert named == {"renamed"}
+
+
+def test_work_says_the_target_its_stances_were_given_toward(document, people):
+    """A target changed after work was saved: the export said only today's target beside stances
+    given toward the old one. Saving the same work again gives it toward the new target."""
+    project = document.project
+    sentence = document.sentences.get(index=1)
+    claims = [ClaimInput(claim=(sentence.start, sentence.end), stance="oppose")]
+    save_sentence_annotation(sentence=sentence, user=people["annotator"], status="corrected", claims=claims,
+                             expected_version=None)
+    before = project.stance_target
+    document.stance_target = "A target set later"
+    document.save()
+    line = json.loads(read(project, "jsonl").splitlines()[1])
+    assert line["stance_target"] == "A target set later"
+    assert line["annotations"][0]["annotated_target"] == before
+    row = next(r for r in csv.DictReader(io.StringIO(read(project, "csv"))) if r["sentence_index"] == "1")
+    assert (row["stance_target"], row["annotated_target"]) == ("A target set later", before)
+    again = save_sentence_annotation(sentence=sentence, user=people["annotator"], status="corrected", claims=claims,
+                                     expected_version=1)
+    assert (again.version, again.stance_target) == (2, "A target set later")

@@ -290,3 +290,19 @@ def test_an_audit_event_says_what_it_records(project):
 
     event = AuditEvent.objects.create(project=project, action="label.change", object_type="StanceLabel", object_id="7")
     assert str(event).startswith("label.change of StanceLabel 7 (")
+
+
+def test_the_target_migration_gives_saved_work_its_documents_target(migrations):
+    apps = migrations("0014_job_heartbeat")
+    user = apps.get_model("auth", "User").objects.create(username="annotator")
+    project = apps.get_model("annotate", "Project").objects.create(name="Old project", stance_target="Project target")
+    Document = apps.get_model("annotate", "Document")
+    own = Document.objects.create(project=project, title="a", text="A said.", text_sha256="a", stance_target="Own")
+    follows = Document.objects.create(project=project, title="b", text="B said.", text_sha256="b")
+    Sentence = apps.get_model("annotate", "Sentence")
+    SentenceAnnotation = apps.get_model("annotate", "SentenceAnnotation")
+    works = [SentenceAnnotation.objects.create(sentence=Sentence.objects.create(document=d, index=0, start=0, end=7),
+                                               annotator=user, status="no_claim") for d in (own, follows)]
+    apps = migrations("0015_annotation_stance_target")
+    stored = apps.get_model("annotate", "SentenceAnnotation").objects.in_bulk([w.pk for w in works])
+    assert [stored[w.pk].stance_target for w in works] == ["Own", "Project target"]

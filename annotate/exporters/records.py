@@ -54,6 +54,8 @@ def annotation_record(text: str, annotation: SentenceAnnotation) -> dict[str, An
         "status": annotation.status,
         "version": annotation.version,
         "annotated_at": annotation.updated_at.isoformat(),
+        # The target the stances were given toward, which `stance_target` (today's) may not be.
+        "annotated_target": annotation.stance_target,
         "claims": [
             {**claim_record(text, claim), "suggestion_id": claim.suggestion_id} for claim in annotation.claims.all()
         ],

@@ -21,7 +21,7 @@ SENTENCE_FIELDS = ("document_id", "document_title", "document_url", "stance_targ
                    "sentence_end", "sentence_text")
 # What makes a spreadsheet read a cell as a formula, tab and carriage return included.
 FORMULA_STARTS = frozenset("=+-@\t\r")
-ANNOTATION_FIELDS = ("annotator", "kind", "status", "version", "annotated_at")
+ANNOTATION_FIELDS = ("annotator", "kind", "status", "version", "annotated_at", "annotated_target")
 
 
 class Writer:

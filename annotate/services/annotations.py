@@ -174,6 +174,7 @@ def save_sentence_annotation(
 
     document = sentence.document
     text_length = len(document.text)
+    target = document.stance_target or document.project.stance_target  # what the stances are given toward
     stances = {label.value: label for label in StanceLabel.objects.filter(project_id=document.project_id)}
     speaker_ids = set(Speaker.objects.filter(document=document).values_list("pk", flat=True))
     # A typed name of nothing visible (a stray zero-width space) is no name, as a blank one is.
@@ -230,21 +231,22 @@ def save_sentence_annotation(
                 current_version = current.version if current else None
                 if current_version != expected_version:
                     raise StaleAnnotation(current)
-                if current is not None and _unchanged(current, status, claims):
+                if current is not None and _unchanged(current, status, claims, target):
                     # Saving what is stored (Enter after t took a version as gold) writes nothing: a
                     # second version and event identical to the first would only blur the history.
                     return current
                 before = annotation_snapshot(current)
                 if current is None:
                     annotation = SentenceAnnotation.objects.create(
-                        sentence=sentence, annotator=user, kind=kind, status=status,
+                        sentence=sentence, annotator=user, kind=kind, status=status, stance_target=target,
                         version=_first_version(sentence, kind, user),
                     )
                 else:
                     # The version check in the WHERE clause makes the write itself refuse a
                     # concurrent save, even on databases without row locks (SQLite).
                     updated = SentenceAnnotation.objects.filter(pk=current.pk, version=current.version).update(
-                        status=status, version=current.version + 1, annotator=user, updated_at=timezone.now()
+                        status=status, version=current.version + 1, annotator=user, updated_at=timezone.now(),
+                        stance_target=target,
                     )
                     if updated != 1:
                         raise StaleAnnotation(SentenceAnnotation.objects.filter(pk=current.pk).first())
@@ -288,8 +290,11 @@ def save_sentence_annotation(
 
 
 
-def _unchanged(current: SentenceAnnotation, status: str, claims: list[ClaimInput]) -> bool:
-    if current.status != status or any(claim.speaker_id is None and claim.speaker_name for claim in claims):
+def _unchanged(current: SentenceAnnotation, status: str, claims: list[ClaimInput], target: str) -> bool:
+    # A save toward a target changed since is no repeat: it gives the stances toward the new one.
+    if current.status != status or current.stance_target != target:
+        return False
+    if any(claim.speaker_id is None and claim.speaker_name for claim in claims):
         return False
     stored = [(a.claim_span, a.speaker_span, a.cue_span, a.stance.value if a.stance_id else None, a.speaker_id,
                a.suggestion_id) for a in current.claims.select_related("stance").order_by("position")]
