@@ -254,7 +254,7 @@ def test_only_disagreements_and_flags_hides_the_other_rows(browser, live_server,
     reviewer.get_by_label("only disagreements and flags").check()
     expect(rows.locator("visible=true")).to_have_count(1)
     expect(row(reviewer, 2)).to_be_visible()
-    expect(reviewer.locator("#filter-count")).to_have_text(f"showing 1 of {total} sentences")
+    expect(reviewer.locator("#filter-count")).to_have_text(f"1 of {total} sentences disagree or are flagged")
     expect(reviewer.locator("#sentences > li.sentence.current")).to_have_attribute("data-index", "2")
     reviewer.get_by_label("only disagreements and flags").uncheck()
     expect(rows.locator("visible=true")).to_have_count(total)

@@ -155,7 +155,7 @@ function hideFilteredOut() {
   const kept = new Set(order);
   filteredOut = new Set(sentences.map((_, i) => i).filter((i) => !kept.has(i)));
   [...listEl.children].forEach((li, i) => { li.hidden = isHiddenRow(i); });
-  if (filterCountEl) filterCountEl.textContent = filteredOut.size ? `showing ${order.length} of ${sentences.length} sentences` : "";
+  if (filterCountEl) filterCountEl.textContent = filteredOut.size ? `${order.length} of ${sentences.length} sentences disagree or are flagged` : "";
 }
 computeOrder();
 hideFilteredOut();
