@@ -574,6 +574,11 @@ class JobStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+# A run still going: queued or running (and, for a stance model, activated but still re-making
+# the project's suggestions, whose end sets its progress to 1.0).
+GOING_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
 class StanceModel(models.Model):
     """A stance classifier trained for one project, with its training job's progress and result.
 
@@ -582,6 +587,7 @@ class StanceModel(models.Model):
     """
 
     Status = JobStatus
+    GOING = Q(status__in=GOING_STATUSES) | Q(status=JobStatus.DONE, is_active=True, progress__lt=1.0)
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="stance_models")
     version = models.PositiveIntegerField()
@@ -612,6 +618,11 @@ class StanceModel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} stance model v{self.version}"
+
+    @property
+    def is_going(self) -> bool:
+        """In `GOING`: a new run would race it, and the project page follows it."""
+        return self.status in GOING_STATUSES or self.status == JobStatus.DONE and self.is_active and self.progress < 1.0
 
     # The trained pipeline's own name and version: `name` is then what its suggestions record.
     @property
@@ -659,3 +670,7 @@ class ImportJob(models.Model):
             models.CheckConstraint(condition=Q(processed__lte=F("total")), name="importjob_processed_within_total"),
             models.CheckConstraint(condition=Q(status__in=JobStatus.values), name="importjob_status"),
         ]
+
+    @property
+    def is_going(self) -> bool:
+        return self.status in GOING_STATUSES

@@ -22,7 +22,7 @@ from annotate.models import Document, ImportJob, LabelMeaning, Project, Role
 from annotate.nlp.stance_rules import RULES_MODEL_NAME
 from annotate.permissions import ROLES_AT_LEAST
 from annotate.services.imports import ImportRejected, import_or_queue, parse_text, parse_upload
-from annotate.services.jobs import close_stalled_jobs, is_stalled
+from annotate.services.jobs import runs_shown
 from annotate.services.stance_models import TrainingRefused, start_stance_training
 from annotate.services.workflow import WorkflowError, assign_automatically, assign_documents
 
@@ -76,7 +76,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if role == Role.ADMIN:
         context["annotators"] = selectors.project_annotators(project)
         context["all_documents"] = project.documents.order_by("id").values_list("pk", "title")  # to assign by hand
-        context["stance_models"] = list(project.stance_models.order_by("-version")[:5])
+        context["stance_models"] = runs_shown(project, lambda: project.stance_models.order_by("-version")[:5])
         context["rules_model"] = RULES_MODEL_NAME
         outcomes = selectors.stance_rule_outcomes(project, labels, count_suggestions=True)
         choices = selectors.rules_labels(labels)
@@ -86,15 +86,8 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["meanings_missing"] = [LabelMeaning(m).label for m in (LabelMeaning.SUPPORT, LabelMeaning.OPPOSE)
                                        if m not in choices]
         context["stance_rules"] = [o for o in outcomes if o.suggested or o.reviewed]
-        context["import_jobs"] = list(project.import_jobs.defer("documents")[:5])
-        if any(map(is_stalled, [*context["stance_models"], *context["import_jobs"]])):
-            close_stalled_jobs(project)  # runs whose worker died are shown closed, with what to do
-            context["stance_models"] = list(project.stance_models.order_by("-version")[:5])
-            context["import_jobs"] = list(project.import_jobs.defer("documents")[:5])
-        context["training"] = any(m.status in ("queued", "running") or m.is_active and m.progress < 1.0
-                                  for m in context["stance_models"]) or any(
-            job.status in ("queued", "running") for job in context["import_jobs"]
-        )
+        context["import_jobs"] = runs_shown(project, lambda: project.import_jobs.defer("documents")[:5])
+        context["training"] = any(run.is_going for run in [*context["stance_models"], *context["import_jobs"]])
     return render(request, "annotate/project_detail.html", context)
 
 
@@ -308,9 +301,7 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
         status = 413
     else:
         message, status = "The request could not be read.", 400
-    if request.path.startswith("/api/"):
-        return JsonResponse({"detail": message}, status=status)
-    return render(request, "400.html", {"message": message}, status=status)
+    return _refused(request, message, status)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
@@ -318,6 +309,11 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     session changed in another tab (a log out, a log in) after this page was loaded (QA16)."""
     message = ("The form was not sent: your session changed since this page was loaded (you logged out or in, "
                "perhaps in another tab). Nothing was done; reload the page and fill it in again.")
+    return _refused(request, message, 403, title="Form not sent")
+
+
+def _refused(request: HttpRequest, message: str, status: int, title: str = "") -> HttpResponse:
+    """A request refused before any view ran: JSON as the API answers, else the app's own page."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": message}, status=403)
-    return render(request, "400.html", {"message": message, "title": "Form not sent"}, status=403)
+        return JsonResponse({"detail": message}, status=status)
+    return render(request, "400.html", {"message": message, "title": title}, status=status)

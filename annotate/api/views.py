@@ -50,7 +50,7 @@ from annotate.services.annotations import (
     save_sentence_annotation,
 )
 from annotate.services.imports import ImportRejected, import_or_queue, parse_text, parse_upload
-from annotate.services.jobs import close_stalled_jobs, is_stalled
+from annotate.services.jobs import runs_shown
 from annotate.services.speakers import (
     SpeakerChangeInvalid,
     SpeakerNameTaken,
@@ -517,10 +517,8 @@ class ProjectStanceModels(ProjectScopedMixin, APIView):
 
     @extend_schema(responses={200: OpenApiResponse(description="The project's stance models, newest first")})
     def get(self, request, project_pk: int):
-        models = list(StanceModel.objects.filter(project=self.get_permission_project()).order_by("-version"))
-        if any(map(is_stalled, models)):  # a run whose worker died is said so, not "running"
-            close_stalled_jobs(self.get_permission_project())
-            models = list(StanceModel.objects.filter(project=self.get_permission_project()).order_by("-version"))
+        project = self.get_permission_project()
+        models = runs_shown(project, lambda: StanceModel.objects.filter(project=project).order_by("-version"))
         return Response([stance_model_data(m) for m in models])
 
     @extend_schema(request=None, responses={202: OpenApiResponse(description="The queued training run"),
@@ -549,10 +547,8 @@ class ProjectImportJobs(ProjectScopedMixin, APIView):
 
     @extend_schema(responses={200: OpenApiResponse(description="Background imports, newest first")})
     def get(self, request, project_pk: int):
-        jobs = list(ImportJob.objects.filter(project=self.get_permission_project()).defer("documents"))
-        if any(map(is_stalled, jobs)):
-            close_stalled_jobs(self.get_permission_project())
-            jobs = list(ImportJob.objects.filter(project=self.get_permission_project()).defer("documents"))
+        project = self.get_permission_project()
+        jobs = runs_shown(project, lambda: ImportJob.objects.filter(project=project).defer("documents"))
         return Response([import_job_data(job) for job in jobs])
 
 

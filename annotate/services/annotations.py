@@ -73,14 +73,15 @@ def retry_on_deadlock(write: Callable[[], T]) -> T:
     standard remedy: two annotators naming the same new speaker at the same moment deadlocked
     on its unique index, a 500 (QA16). Only outside a caller's transaction, which the error has
     already spoilt."""
-    for attempt in range(DEADLOCK_ATTEMPTS):
+    attempts = 1
+    while True:
         try:
             return write()
         except OperationalError as error:
             deadlock = getattr(error.__cause__, "sqlstate", None) == "40P01"
-            if not deadlock or attempt + 1 == DEADLOCK_ATTEMPTS or transaction.get_connection().in_atomic_block:
+            if not deadlock or attempts == DEADLOCK_ATTEMPTS or transaction.get_connection().in_atomic_block:
                 raise
-    raise AssertionError("unreachable")
+            attempts += 1
 
 
 def _overlaps(span: Span, sentence: Sentence) -> bool:
@@ -287,7 +288,6 @@ def save_sentence_annotation(
         return annotation
 
     return retry_on_deadlock(write)
-
 
 
 def _unchanged(current: SentenceAnnotation, status: str, claims: list[ClaimInput], target: str) -> bool:

@@ -5,35 +5,51 @@ kept the project page refreshing and refused every new training run (QA16). Each
 here, with a message that says what to do."""
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from annotate.models import ImportJob, Project, StanceModel
+from annotate.models import GOING_STATUSES, ImportJob, Project, StanceModel
 from annotate.services.audit import audit_record
 from annotate.services.preannotation import resuggest_documents
 
-ACTIVE = (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING)
+Run = TypeVar("Run", ImportJob, StanceModel)
+
+
+def _silent_since() -> datetime:
+    """A run last heard of before this has lost its worker."""
+    return timezone.now() - timedelta(minutes=settings.CLAIMDESK_STALLED_JOB_MINUTES)
 
 
 def is_stalled(run: ImportJob | StanceModel) -> bool:
-    """Whether `close_stalled_jobs` would close this run: a page that has loaded its runs asks
-    this first, and spends no query on the common case where none is."""
-    going = run.status in ACTIVE or isinstance(run, StanceModel) and run.is_active and run.progress < 1.0
-    return going and run.updated_at < timezone.now() - timedelta(minutes=settings.CLAIMDESK_STALLED_JOB_MINUTES)
+    """Whether `close_stalled_jobs` would close this run."""
+    return run.is_going and run.updated_at < _silent_since()
+
+
+def runs_shown(project: Project, load: Callable[[], Sequence[Run]]) -> list[Run]:
+    """The runs `load()` gives, with those whose worker died closed first: a page or the API
+    shows them with what to do, not "running" for good. No query more unless one is stalled."""
+    runs = list(load())
+    if any(map(is_stalled, runs)):
+        close_stalled_jobs(project)
+        runs = list(load())
+    return runs
 
 
 def close_stalled_jobs(project: Project) -> int:
     """Close the project's runs silent for too long; return how many. Called where runs are
     shown or started, so a stalled one is found without a scheduler of its own."""
     minutes = settings.CLAIMDESK_STALLED_JOB_MINUTES
-    cutoff = timezone.now() - timedelta(minutes=minutes)
+    cutoff = _silent_since()
     silent = f"no progress for {minutes} minutes (did its worker stop?)"
     closed = 0
     with transaction.atomic():
-        for job in ImportJob.objects.select_for_update().filter(project=project, status__in=ACTIVE, updated_at__lt=cutoff):
+        for job in ImportJob.objects.select_for_update().filter(project=project, status__in=GOING_STATUSES,
+                                                                  updated_at__lt=cutoff):
             job.message = (f"Stopped after {job.processed} of {job.total} documents: {silent}. Import the file again "
                            "to finish: documents already stored are skipped." if job.status == ImportJob.Status.RUNNING
                            else f"Never started: {silent}. Start a worker (manage.py db_worker) and import the file again.")
@@ -41,7 +57,8 @@ def close_stalled_jobs(project: Project) -> int:
             job.updated_at = job.finished_at
             job.save(update_fields=["status", "finished_at", "documents", "message", "updated_at"])
             closed += 1
-        for run in StanceModel.objects.select_for_update().filter(project=project, status__in=ACTIVE, updated_at__lt=cutoff):
+        for run in StanceModel.objects.select_for_update().filter(project=project, status__in=GOING_STATUSES,
+                                                                    updated_at__lt=cutoff):
             run.status, run.finished_at = StanceModel.Status.FAILED, timezone.now()
             run.message = f"Stopped: {silent}. Train again."
             run.updated_at = run.finished_at

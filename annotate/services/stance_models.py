@@ -18,7 +18,7 @@ from typing import TypeVar
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
@@ -213,9 +213,7 @@ def start_stance_training(*, project: Project, by: AbstractBaseUser | None = Non
     _refuse_unless_trainable(training_split_sizes(project))
     close_stalled_jobs(project)  # a run whose worker died would refuse this one for good
     with transaction.atomic():
-        busy = StanceModel.objects.select_for_update().filter(
-            Q(status__in=[StanceModel.Status.QUEUED, StanceModel.Status.RUNNING]) | REFRESHING, project=project,
-        )
+        busy = StanceModel.objects.select_for_update().filter(StanceModel.GOING, project=project)
         if busy.exists():
             raise TrainingRefused("a training run for this project is already queued or running, "
                                   "or the model just trained is still re-making the suggestions")
@@ -250,11 +248,6 @@ def _refresh_after_activation(stance_model: StanceModel) -> None:
     audit_record(project=project, actor=None, action="suggestions.refresh", obj=stance_model,
                  after={"documents": len(documents), "stance_model": stance_model.version})
     _update(stance_model, progress=1.0)
-
-
-# An activated model whose refresh of the project's suggestions is still running (progress
-# is set to 1.0 when it ends): another run now would race it.
-REFRESHING = Q(status="done", is_active=True, progress__lt=1.0)
 
 
 def _update(stance_model: StanceModel, **fields) -> None:
