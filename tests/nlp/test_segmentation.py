@@ -149,13 +149,13 @@ def test_a_closing_quotation_mark_alone_starts_no_sentence(nlp):
         "He said \u201cyes\u201d and left.", "She said: \u201cNo.\u201d", "Then she left."]
 
 
-@pytest.mark.parametrize("text", [
-    'قال الرئيس إن المفاوضات ستستمر. وأضاف المتحدث باسم الحكومة أن "التعاون مع باكستان مهم جداً".',
-    "Путин заявил, что переговоры продолжатся. Песков добавил, что Кремль доволен.",
-    '他说："我们希望关系继续改善。"他走了。',
+@pytest.mark.parametrize("first, second", [
+    ("قال الرئيس إن المفاوضات ستستمر.", 'وأضاف المتحدث باسم الحكومة أن "التعاون مع باكستان مهم جداً".'),
+    ("Путин заявил, что переговоры продолжатся.", "Песков добавил, что Кремль доволен."),
+    ('他说："我们希望关系继续改善。"', "他走了。"),
 ])
-def test_text_the_parser_cannot_read_is_cut_only_at_full_stops(nlp, text):
+def test_text_the_parser_cannot_read_is_cut_only_at_full_stops(nlp, first, second):
     """QA16: the English parser cut an Arabic sentence in two at its "أن"."""
+    text = f"{first} {second}" if not first.endswith('"') else first + second
     (prediction,) = preannotate(nlp, [text], targets=[""])
-    pieces = [text[start:end] for start, end in prediction.sentences]
-    assert len(pieces) == 2 and "".join(pieces).replace(" ", "") == text.replace(" ", "")
+    assert [text[start:end] for start, end in prediction.sentences] == [first, second]
