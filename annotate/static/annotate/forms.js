@@ -9,3 +9,9 @@ for (const form of document.querySelectorAll("form[method=post]")) {
     }, 0);
   });
 }
+
+// Back to the page from the browser's back/forward cache: its buttons as they were before sending.
+window.addEventListener("pageshow", (event) => {
+  if (!event.persisted) return;
+  for (const button of document.querySelectorAll("form[method=post] button")) button.disabled = false;
+});

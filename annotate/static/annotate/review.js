@@ -147,8 +147,8 @@ function computeOrder() {
 // it shows is said beside it. The current sentence always shows, even one z went back to.
 const filterCountEl = document.getElementById("filter-count");
 let filteredOut = new Set();
-// The row a click moved away from stays shown until the next key moves on: hidden at once, the
-// rows below would shift under the pointer before a double click's second click (QA16).
+// The row a click moved away from stays shown until the next move: hidden at once, the rows
+// below would shift under the pointer before a double click's second click (QA16).
 let clickedAway = null;
 const isHiddenRow = (i) => filteredOut.has(i) && i !== current && i !== clickedAway;
 function hideFilteredOut() {
@@ -324,9 +324,8 @@ function rowClick(event, i) {
   clickMove = null;
   if (!window.getSelection().isCollapsed || i === current) return;
   clickMove = { from: current, to: i };
-  clickedAway = current;
   // Not scrolled: the row is where it was clicked, and a second click must find the same word there.
-  move(i, false);
+  move(i, false, true);
   event.stopPropagation();
 }
 
@@ -504,7 +503,8 @@ function describeClaims(claims) {
 // people have kept what it suggests (the figure its confidence now rests on).
 // Who suggested the stance, and why; once a person chose another, also what it was.
 function suggestedBy(suggestion, kept = true) {
-  const what = kept ? "suggested" : `suggested ${stanceName(suggestion.stance)}`;
+  // The stance as the machine gave it, a retired one included (`asSuggested`), not as the page offers it.
+  const what = kept ? "suggested" : `suggested ${stanceName(asSuggested(suggestion).stance)}`;
   const rule = suggestion.stance_model === data.stance_rules_model ? data.stance_rules[suggestion.stance_rule] : null;
   if (!rule) return `${what} by ${suggestion.stance_model || suggestion.model}`;
   // No record in a blind project: how often others kept it is part of their work.
@@ -850,8 +850,8 @@ function followMerge(from, to) {
   sentences.forEach((s) => {
     repoint(s.draft.claims);
     s.work.forEach((w) => repoint(w.claims || []));
-    undoSteps.forEach((step) => repoint(step.draft.claims));
   });
+  undoSteps.forEach((step) => repoint(step.draft.claims));
 }
 
 // Reviewers curate the document's canonical speakers: rename one, or merge a duplicate
@@ -863,20 +863,21 @@ function renderSpeakerRows() {
   const rows = curated.map((speaker) => {
     const kind = el("select", { "aria-label": `kind of ${speaker.name}` },
       speakerKinds.map(([value, label]) => el("option", { value, selected: value === speaker.kind ? "selected" : null }, label)));
+    const rename = () => renameSpeaker(speaker, name.value, kind.value);
     // Enter in the name renames, as the row's button does (the field is in no form to submit).
     const name = el("input", {
       type: "text", value: speaker.name, "aria-label": `name of ${speaker.name}`, maxlength: 300,
       onkeydown: (event) => {
         if (event.key !== "Enter" || event.isComposing) return;
         event.preventDefault();
-        renameSpeaker(speaker, name.value, kind.value);
+        rename();
       },
     });
     const into = el("select", { "aria-label": `merge ${speaker.name} into` }, el("option", { value: "" }, "—"),
       curated.filter((other) => other.id !== speaker.id).map((other) => el("option", { value: other.id }, other.name)));
     return el("tr", { dataset: { speaker: speaker.id } },
       el("td", {}, name), el("td", {}, kind),
-      el("td", {}, el("button", { type: "button", onclick: () => renameSpeaker(speaker, name.value, kind.value) }, "Rename")),
+      el("td", {}, el("button", { type: "button", onclick: rename }, "Rename")),
       el("td", {}, into),
       el("td", {}, el("button", { type: "button", onclick: () => mergeSpeaker(speaker, into.value) }, "Merge")));
   });
@@ -1250,21 +1251,21 @@ function undo() {
   });
 }
 
-function move(i, scroll = true) {
+function move(i, scroll = true, byClick = false) {
   if (i === current || i < 0 || i >= sentences.length) return;
   atLastSentence = false;
   const previous = current;
+  const sticky = clickedAway;
+  clickedAway = byClick ? previous : null;  // see `clickedAway`: shown until the next move
   current = i;
   renderRow(previous);
+  if (sticky !== null && sticky !== previous && sticky !== i) renderRow(sticky);
   renderRow(current);
   renderPanel();
   if (scroll) listEl.children[current].scrollIntoView({ block: "nearest" });
 }
 
 function step(delta) {
-  const sticky = clickedAway;
-  clickedAway = null;
-  if (sticky !== null && sticky !== current) renderRow(sticky);
   let position = order.indexOf(current) + delta;
   if (order.indexOf(current) < 0) {
     // The current row is one the filter hides (z, or a click, went back to it): on to the
