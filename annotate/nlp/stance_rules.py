@@ -323,7 +323,6 @@ def profile_target(tokens: Sequence[Token]) -> TargetProfile:
     else:
         has_verb = any(w in FINITE_AUXILIARIES for w in words)
     is_proposition = not (is_motion or is_normative) and (len(content) > 3 or has_verb)
-    against_words = [t for t in tokens if t.lower_ in AGAINST_TOPIC_VERBS]
     copula = next((i for i, w in enumerate(words) if w in COPULA_WORDS), None)
     predicate_sentiment = sum(SENTIMENT_LEXICON.get(w, 0.0) for w in words[copula + 1 :]) if copula is not None else 0.0
     return TargetProfile(
@@ -333,7 +332,7 @@ def profile_target(tokens: Sequence[Token]) -> TargetProfile:
         is_motion=is_motion,
         # "IBM will cut jobs" reports an event; only motions and topics take a direction.
         against_topic=not is_proposition
-        and (bool(against_words) or ((is_motion or is_normative) and predicate_sentiment < 0)),
+        and (any(t.lower_ in AGAINST_TOPIC_VERBS for t in tokens) or ((is_motion or is_normative) and predicate_sentiment < 0)),
         is_proposition=is_proposition,
         is_normative=is_normative,
     )

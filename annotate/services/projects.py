@@ -18,7 +18,9 @@ def project_create(
     created_by: AbstractBaseUser | None = None,
 ) -> Project:
     """A project with the default stance labels; its creator becomes its admin."""
-    project = Project(name=name, stance_target=stance_target, description=description, guidelines=guidelines)
+    # Stripped, so that a name of spaces alone is refused as blank, as every caller needs.
+    project = Project(name=name.strip(), stance_target=stance_target.strip(), description=description,
+                      guidelines=guidelines)
     project.full_clean()
     project.save()
     give_project_defaults(project, created_by=created_by)

@@ -73,11 +73,10 @@ class Command(BaseCommand):
 
     @staticmethod
     def _check_creatable(name: str, target: str) -> None:
-        """The reasons `project_create` would refuse these, as a message rather than a traceback."""
-        if not name.strip():
-            raise CommandError(f"Cannot create the project: {PROJECT_FIELDS['name']}: This field cannot be blank.")
+        """The reasons `project_create` would refuse these (as it checks them), as a message rather
+        than a traceback."""
         try:
-            Project(name=name, stance_target=target).full_clean()
+            Project(name=name.strip(), stance_target=target.strip()).full_clean()
         except ValidationError as error:
             reasons = [f"{PROJECT_FIELDS.get(field, field)}: {message}"
                        for field, messages in error.message_dict.items() for message in messages]

@@ -102,8 +102,10 @@ class Command(BaseCommand):
             if options["stance_model"]:
                 load_stance_classifier(options["stance_model"])  # a bad folder fails here, not at the first line
         except (OSError, ValueError) as error:
-            # A path from the environment is no flag the user typed: say where it came from.
-            where = " (CLAIMDESK_ATTRIBUTION_MODEL)" if attribution_model and not options["attribution_model"] else ""
+            # A path from the environment is no flag the user typed: say where it came from, when
+            # it is that file the error is about (the attribution model's errors name it).
+            from_setting = attribution_model and not options["attribution_model"] and attribution_model in str(error)
+            where = " (CLAIMDESK_ATTRIBUTION_MODEL)" if from_setting else ""
             raise CommandError(f"Could not load the pipeline: {error}{where}") from None
         if _same_file(options["input"], options["output"]):
             # Opening the output empties it before a line of the input is read.
