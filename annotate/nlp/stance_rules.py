@@ -27,7 +27,7 @@ from typing import NamedTuple
 from spacy.tokens import Span, Token
 
 SUPPORT, OPPOSE, NEUTRAL = "support", "oppose", "neutral"
-RULES_MODEL_NAME = "rules-7"  # bumped whenever the rules decide differently
+RULES_MODEL_NAME = "rules-8"  # bumped whenever the rules decide differently
 
 # --- Word lists (lowercased surface forms) ---------------------------------------
 
@@ -40,7 +40,23 @@ REFUTATION_WORDS = frozenset("""
     misleading nonsense lie lies lied quit quits
     dispute disputes disputed contest contests contested contradict contradicts contradicted
     rebut rebuts rebutted
+    rebuff rebuffs rebuffed unsubstantiated dispel dispels dispelled discredit discredits
+    discredited disprove disproves disproved disproven falsehood untruth
 """.split())
+
+# What is said, named as such: "shuts down rumors", "laughs off the claim" dismiss it.
+REPORT_NOUNS = frozenset("""
+    rumor rumors rumour rumours report reports claim claims speculation speculations assertion
+    assertions allegation allegations story stories talk suggestion suggestions
+""".split())
+# A verb's particle that, with a report noun as its object, dismisses it ("shoot down", "brush off").
+DISMISSING_PARTICLES = frozenset("down off aside away".split())
+# Verbs that dismiss a report noun they take without a particle ("quells rumors").
+# Each also has other senses ("nixed the wedding", "killed 10 militants"): only with a report noun.
+DISMISSING_VERBS = frozenset("quell squash quash nix scotch silence slam scoff laugh mock ridicule".split())
+# Adjectives that call what was said untrue, said of it ("reports are incorrect", "an
+# inaccurate report"), not of anything ("erroneous address data").
+FALSITY_ADJECTIVES = frozenset("incorrect inaccurate erroneous wrong".split())
 
 # The text reports or speculates without committing to the claim.
 HEDGE_WORDS = frozenset("""
@@ -201,21 +217,21 @@ RESTATE_SHARE = 0.75
 # rule decides that it gets right, measured on the three stance dev sets pooled (Emergent,
 # IBM Claim Stance, FNC-1 related rows; 3,576 texts), rounded down to 0.05.
 DECISION_ORDER: tuple[tuple[str, str, float], ...] = (
-    ("is_question", NEUTRAL, 0.65),  # 63 of 91 right
-    ("has_refutation", OPPOSE, 0.8),  # 103 of 124
-    ("negation_mismatch", OPPOSE, 0.55),  # 49 of 85
-    ("has_hedge", NEUTRAL, 0.8),  # 499 of 608
-    ("sentiment_against_target", OPPOSE, 0.55),  # 321 of 561
-    ("sentiment_for_target", SUPPORT, 0.6),  # 429 of 664
-    ("mentions_target", SUPPORT, 0.65),  # 502 of 762
+    ("is_question", NEUTRAL, 0.65),  # 63 of 91 right (rules-8)
+    ("has_refutation", OPPOSE, 0.8),  # 109 of 129
+    ("negation_mismatch", OPPOSE, 0.6),  # 50 of 83
+    ("has_hedge", NEUTRAL, 0.8),  # 496 of 601
+    ("sentiment_against_target", OPPOSE, 0.55),  # 322 of 551
+    ("sentiment_for_target", SUPPORT, 0.6),  # 426 of 657
+    ("mentions_target", SUPPORT, 0.65),  # 520 of 790
 )
 # A claim whose cue denies it ("Officials denied that the bridge will reopen") takes the
 # other side of what its words would take; these rules record that, one per side. No dev
 # set has cues, so their confidence is not measured: it is that of a negation that
 # contradicts a proposition (`negation_mismatch`), a reading of the same kind.
 DENIAL_RULES: tuple[tuple[str, str, float], ...] = (
-    ("denies_support", OPPOSE, 0.55),
-    ("denies_opposition", SUPPORT, 0.55),
+    ("denies_support", OPPOSE, 0.6),
+    ("denies_opposition", SUPPORT, 0.6),
 )
 # Cue verbs by which a speaker denies what the claim says.
 DENYING_CUE_LEMMAS = frozenset("""
@@ -228,7 +244,7 @@ CUE_NEGATING_WORDS = frozenset("not n't never no nobody none failed fails fail".
 # no side, whatever the claim says.
 CUE_WITHHOLDING_WORDS = frozenset("neither nor refused refuses refuse declined declines decline".split())
 CUE_NEGATION_WINDOW = 4
-WITHHELD_RULE: tuple[str, str, float] = ("withholds", NEUTRAL, 0.55)  # unmeasured, as the denials'
+WITHHELD_RULE: tuple[str, str, float] = ("withholds", NEUTRAL, 0.6)  # unmeasured, as the denials'
 # What the words around a denying verb make of it (`denial_effect`).
 DENIES, WITHHOLDS, TAKEN_BACK = "denies", "withholds", "taken back"
 # "The mayor criticised the tram extension": the cue is the claim's only verb, and its tone is
@@ -442,11 +458,6 @@ def root_depth(token: Token) -> int:
     return depth
 
 
-def _nearest_depth(tokens: Sequence[Token], words: frozenset[str]) -> int | None:
-    depths = [root_depth(t) for t in tokens if t.lower_ in words]
-    return min(depths) if depths else None
-
-
 def is_denying_verb(token: Token) -> bool:
     return token.lemma_.lower() in DENYING_CUE_LEMMAS or token.lower_ in DENYING_CUE_LEMMAS
 
@@ -587,7 +598,8 @@ def gather_evidence(tokens: Sequence[Token], target: TargetProfile, *, is_docume
         sentiment += valence
     share = len(target.content_stems & stems) / len(target.content_stems) if target.content_stems else 0.0
     hedges = [t for t in tokens if is_hedge(t)]
-    refuting = [i for i, w in enumerate(words) if w in REFUTATION_WORDS and not own[i]]
+    refuting = sorted({i for i, w in enumerate(words) if w in REFUTATION_WORDS and not own[i]}
+                      | (dismissals(tokens) if parsed else set()))
     # "did not deny" takes the denial back; "refused to deny", "would neither confirm nor deny"
     # withhold it, which hedges: as a claim's cue is read (`denial_effect`). Only a verb of
     # denying: "did not lie" is no denial taken back, its "not" negates the text (QA10).
@@ -606,10 +618,34 @@ def gather_evidence(tokens: Sequence[Token], target: TargetProfile, *, is_docume
         sentiment=sentiment,
         target=target,
         hedge_depth=min((root_depth(t) for t in hedges), default=None) if parsed else None,
-        refutation_depth=_nearest_depth(tokens, REFUTATION_WORDS) if parsed else None,
+        refutation_depth=min((root_depth(tokens[i]) for i in refuting), default=None) if parsed else None,
         is_document=is_document,
         root_negated=parsed and any(t.lower_ in NEGATION_WORDS and t.dep_ == "neg" and t.head.dep_ == "ROOT" for t in tokens),
     )
+
+
+def dismissals(tokens: Sequence[Token]) -> set[int]:
+    """Positions of verbs that dismiss what was said: "shuts down rumors", "brushes off the
+    claims", "scoffs at reports" (a report noun as object, with a particle or a dismissing verb)."""
+    found: set[int] = set()
+    for index, token in enumerate(tokens):
+        if token.lower_ in FALSITY_ADJECTIVES and (
+            (token.dep_ == "amod" and token.head.lower_ in REPORT_NOUNS)
+            or (token.dep_ in ("acomp", "attr") and any(c.dep_ == "nsubj" and c.lower_ in REPORT_NOUNS for c in token.head.children))
+        ):
+            found.add(index)
+            continue
+        if token.pos_ != "VERB":
+            continue
+        objects = [c for c in token.children if c.dep_ == "dobj"]
+        objects += [g for c in token.children if c.dep_ == "prep" and c.lower_ in ("at", "on") for g in c.children if g.dep_ == "pobj"]
+        if not any(o.lower_ in REPORT_NOUNS for o in objects):
+            continue
+        # The parser takes "aside" for an adverb where "off" is a particle; either is the particle here.
+        particle = any(c.dep_ in ("prt", "advmod") and c.lower_ in DISMISSING_PARTICLES for c in token.children)
+        if particle or token.lemma_.lower() in DISMISSING_VERBS:
+            found.add(index)
+    return found
 
 
 def _refused_harms(tokens: Sequence[Token], target: TargetProfile) -> set[int]:

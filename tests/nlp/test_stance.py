@@ -98,6 +98,18 @@ def doc_stance(nlp: Language, text: str, target: str) -> tuple[str | None, float
         ("The US will not support cooperation with Pakistan", "US–Pakistan cooperation", "oppose"),
         # "without" turns over what it governs, but negates no clause (QA16)
         ("The tram extension should go ahead without further delay", "The tram extension should go ahead", "support"),
+        # dismissing what was said refutes it: a report noun taken by a verb with "down", "off",
+        # "aside" or by a dismissing verb, or called untrue (rules-8) ...
+        ("The ministry shot down reports that the bridge collapsed", "The bridge collapsed", "oppose"),
+        ("The club laughed off rumours that the coach will resign", "The coach will resign", "oppose"),
+        ("The club brushed aside claims that the coach will resign", "The coach will resign", "oppose"),
+        ("The mayor scoffed at reports that the bridge collapsed", "The bridge collapsed", "oppose"),
+        ("The mayor quashed rumours that the bridge collapsed", "The bridge collapsed", "oppose"),
+        ("The report that the bridge collapsed was wrong, the mayor said", "The bridge collapsed", "oppose"),
+        # ... but those verbs and adjectives said of anything else refute nothing
+        ("The council nixed the wedding after the bridge collapsed", "The bridge collapsed", "support"),
+        ("The update corrected erroneous address data after the bridge collapsed", "The bridge collapsed", "support"),
+        ("Rescuers shut down the road after the bridge collapsed", "The bridge collapsed", "support"),
     ],
 )
 def test_rules_label_document(nlp: Language, text: str, target: str, expected: str) -> None:
