@@ -177,14 +177,16 @@ def documents_with_progress(project: Project, user: AbstractBaseUser, role: str 
 class SentenceTotals:
     sentences: int  # in the documents the user may open
     done: int  # of those, done by the user (`_done_filter`)
+    gold: int  # of those, adjudicated
 
 
 def sentence_totals(project: Project, user: AbstractBaseUser, role: str | None) -> SentenceTotals:
     """The sums of `documents_with_progress` over every document, in one query: the project
     page shows a page of documents but the progress of all of them."""
     found = Sentence.objects.filter(document__in=visible_documents(project, user, role).values("pk")).aggregate(
-        sentences=Count("pk", distinct=True), done=Count("pk", filter=_done_filter(user), distinct=True))
-    return SentenceTotals(sentences=found["sentences"], done=found["done"])
+        sentences=Count("pk", distinct=True), done=Count("pk", filter=_done_filter(user), distinct=True),
+        gold=Count("pk", filter=Q(annotations__kind=SentenceAnnotation.Kind.ADJUDICATION), distinct=True))
+    return SentenceTotals(**found)
 
 
 def next_unfinished_document(

@@ -67,8 +67,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "page": page,
         "labels": labels,
         "guidelines_html": _markdown.render(project.guidelines) if project.guidelines else "",
-        "done_total": totals.done,
-        "sentence_total": totals.sentences,
+        "totals": totals,
     }
     if is_reviewer:
         context["agreement"] = selectors.project_agreement_summary(project, max_age=selectors.AGREEMENT_SHOWN_MAX_AGE)

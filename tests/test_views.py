@@ -202,6 +202,24 @@ def test_continue_takes_annotators_to_their_next_unfinished_document(login, peop
     assert "Nothing left to do" in response.content.decode()
 
 
+def test_reviewers_see_the_projects_adjudication_and_their_own_work_apart(login, people, document):
+    """QA16: a reviewer, who is assigned nothing, read "0/N sentences done by you" and "Continue
+    where you left off" as if the whole project were their annotation queue."""
+    from annotate.services.annotations import save_sentence_annotation
+
+    first, *rest = document.sentences.order_by("index")
+    save_sentence_annotation(sentence=first, user=people["reviewer"], status="no_claim", claims=[], expected_version=None,
+                             kind="adjudication")
+    page = login(people["reviewer"]).get(f"/projects/{document.project_id}/").content.decode()
+    total = 1 + len(rest)
+    assert f"1/{total} sentences adjudicated · 0 annotated by you (you may annotate any document)" in page
+    assert "Annotate the next document you have not finished" in page and "Continue where you left off" not in page
+    assert f'<progress max="{total}" value="1" aria-label="adjudication of Sample">' in page
+    mine = login(people["annotator"]).get(f"/projects/{document.project_id}/").content.decode()
+    assert f"0/{total} sentences done by you" in mine and "Continue where you left off" in mine
+    assert "adjudicated" not in mine.split("<section")[0]
+
+
 def test_the_project_page_says_when_the_rules_can_suggest_none_of_its_labels(login, people, document):
     """QA13: labels with no meaning for the rules got no suggestion at all, and nothing said why."""
     document.project.labels.update(meaning="")
@@ -300,7 +318,7 @@ def test_the_project_page_lists_documents_a_page_at_a_time_with_the_progress_of_
     first = client.get(f"/projects/{project.pk}/").content.decode()
     assert "Doc 0" in first and "Doc 1" in first and ">Doc 2</a>" not in first
     assert "documents 1–2 of 3" in first and 'rel="next"' in first
-    assert "0/3 sentences done by you" in first
+    assert "0/3 sentences adjudicated · 0 annotated by you" in first
     assert first.count('<option value="') >= 3  # assigning by hand still offers every document
     second = client.get(f"/projects/{project.pk}/?page=2").content.decode()
     assert ">Doc 2</a>" in second and ">Doc 0</a>" not in second
