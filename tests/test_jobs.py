@@ -65,3 +65,23 @@ def test_the_project_page_shows_a_dead_import_closed_and_lets_training_start(cli
     page = client.get(f"/projects/{project.pk}/").content.decode()
     assert "Stopped after 256 of 400 documents" in page
     assert 'http-equiv="refresh"' not in page  # no longer reloading every 5 s for good
+
+
+def test_the_command_closes_stalled_runs_without_anyone_looking(project):
+    """Closing happened only where runs are shown; a scheduler calls this command instead."""
+    import io
+
+    import pytest
+    from django.core.management import CommandError, call_command
+
+    job = _import_job(project, "running", processed=8)
+    ImportJob.objects.filter(pk=job.pk).update(updated_at=LONG_AGO)
+    out = io.StringIO()
+    call_command("close_stalled_jobs", stdout=out)
+    assert out.getvalue() == f"{project.name}: closed 1 run with no progress for 30 minutes.\n"
+    assert ImportJob.objects.get(pk=job.pk).status == "failed"
+    out = io.StringIO()
+    call_command("close_stalled_jobs", "--project", project.name, stdout=out)
+    assert out.getvalue() == "No run has gone 30 minutes without progress.\n"
+    with pytest.raises(CommandError, match="no project named 'nope'"):
+        call_command("close_stalled_jobs", "--project", "nope")

@@ -1,0 +1,33 @@
+"""Close background runs whose worker stopped, in every project (or one): for cron or a timer.
+
+The project page and the API close a project's stalled runs when they show them; run this every
+few minutes beside `db_worker` so that they are closed, and a refresh that died is started
+again, whether or not anyone looks.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from annotate.models import Project
+from annotate.services.jobs import close_stalled_jobs
+
+
+class Command(BaseCommand):
+    help = "Close imports and stance training runs with no progress for CLAIMDESK_STALLED_JOB_MINUTES."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--project", help="only this project (by name)")
+
+    def handle(self, *args, project: str | None = None, **options) -> None:
+        projects = Project.objects.order_by("pk")
+        if project is not None:
+            projects = projects.filter(name=project)
+            if not projects.exists():
+                raise CommandError(f"no project named {project!r}")
+        closed = {p.name: n for p in projects if (n := close_stalled_jobs(p))}
+        minutes = settings.CLAIMDESK_STALLED_JOB_MINUTES
+        if not closed:
+            self.stdout.write(f"No run has gone {minutes} minutes without progress.")
+        for name, count in closed.items():
+            self.stdout.write(f"{name}: closed {count} run{'s' if count != 1 else ''} with no progress for {minutes} minutes.")
