@@ -24,6 +24,7 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORT = {"width": 1280, "height": 800}
 TIMEOUT_MS = 10_000  # actions and expect(); generous for a loaded CI machine
+SETTLE_POLLS, SETTLE_POLL_MS = 50, 100  # up to 5 s for the last requests of a test
 expect.set_options(timeout=TIMEOUT_MS)
 
 
@@ -86,9 +87,29 @@ def browser_errors() -> BrowserErrors:
 def context(browser: Browser, live_server, transactional_db, browser_errors: BrowserErrors) -> Iterator[BrowserContext]:
     context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT, accept_downloads=True)
     context.set_default_timeout(TIMEOUT_MS)
+    in_flight: set[object] = set()
+    context.on("request", lambda request: in_flight.add(request))
+    context.on("requestfinished", lambda request: in_flight.discard(request))
+    context.on("requestfailed", lambda request: in_flight.discard(request))
     yield context
+    _settle(context, in_flight)
     context.close()
     assert not browser_errors.unexpected, "browser console errors:\n" + "\n".join(browser_errors.unexpected)
+
+
+def _settle(context: BrowserContext, in_flight: set[object]) -> None:
+    """Let the page's last requests (a save, the refresh a few seconds after it) finish before the
+    database is flushed: a server thread still at work then failed the teardown ("cannot open
+    savepoint - SQL statements in progress"). Waiting through a page pumps Playwright's events."""
+    pages = [page for page in context.pages if not page.is_closed()]
+    if not pages:
+        return
+    for _ in range(SETTLE_POLLS):
+        if not in_flight:
+            break
+        pages[0].wait_for_timeout(SETTLE_POLL_MS)
+    # The server's thread closes its connection after the response it sent.
+    pages[0].wait_for_timeout(SETTLE_POLL_MS)
 
 
 @pytest.fixture
