@@ -166,7 +166,7 @@ def _widen_to_quotations(span: CharSpan, quotes: Sequence[CharSpan]) -> CharSpan
 class Candidate:
     """One possible attribution, before scoring."""
 
-    rule: str  # "verb", "noun", "according_to", "colon" or "quotation"
+    rule: str  # "verb", "noun", "according_to", "colon", "back_reference" or "quotation"
     content: CharSpan
     cue: CharSpan | None
     speaker: CharSpan | None
@@ -677,6 +677,57 @@ def _colon_candidates(doc: Doc, quotes: Sequence[CharSpan]) -> Iterable[Candidat
         )
 
 
+def _back_reference_candidates(doc: Doc, sentences_tok: Sequence[tuple[int, int]]) -> Iterable[Candidate]:
+    """A sentence that says whose words the one before it was: '"Mutual respect" must guide
+    relations. This was the message given by Pakistani officials to ...' (`P.BACK_REFERENCE_*`).
+    The content is the sentence before; the cue runs from the noun to the holder's preposition."""
+    for (previous_start, previous_end), (start, end) in zip(sentences_tok, sentences_tok[1:]):
+        # The sentence opens with the pronoun, the subject of "be" ("This was"); not always its
+        # root: a quotation after a colon may take the root ('This was the message ...: "X"').
+        subject = next((t for t in doc[start:end] if not (t.is_punct or t.is_space)), None)
+        if (subject is None or subject.lower_ not in P.BACK_REFERENCE_SUBJECTS or subject.dep_ != "nsubj"
+                or any(subject.children) or subject.head.lemma_.lower() != "be"):
+            continue
+        nouns = [c for c in subject.head.children if c.dep_ == "attr" and c.pos_ == "NOUN" and c.i > subject.head.i]
+        if len(nouns) != 1 or nouns[0].lemma_.lower() not in P.BACK_REFERENCE_NOUNS:
+            continue
+        noun = nouns[0]
+        holder, cue_end = _back_reference_holder(noun)
+        content = _trimmed(doc, previous_start, previous_end)
+        if holder is None or content is None:
+            continue
+        yield Candidate(
+            rule="back_reference",
+            content=_chars(doc, *content),
+            cue=_chars(doc, noun.i, cue_end),
+            speaker=_chars(doc, *holder),
+            cue_token=noun.i,
+            features={"shape=back_reference": 1.0, "speaker_how=back_reference": 1.0},
+        )
+
+
+def _back_reference_holder(noun: Token) -> tuple[tuple[int, int] | None, int]:
+    """Who holds the noun of a back reference, and where its cue ends: "the message given by X"
+    (the cue ends after "by"), "the view of X" (after "of"), "Pakistan's message" (the noun)."""
+    for child in noun.children:
+        if child.dep_ == "poss":
+            start, end = _subtree(child)
+            if noun.doc[end - 1].tag_ == "POS" and end - 1 > start:
+                end -= 1
+            return (start, end), noun.i + 1
+    for child in noun.children:
+        if child.dep_ == "prep" and child.lower_ in P.BACK_REFERENCE_HOLDER_PREPOSITIONS:
+            objects = [c for c in child.children if c.dep_ == "pobj"]
+            if objects:
+                return _subtree(objects[0]), child.i + 1
+        if child.dep_ == "acl" and child.tag_ == "VBN":
+            for agent in (c for c in child.children if c.dep_ == "agent"):
+                objects = [c for c in agent.children if c.dep_ == "pobj"]
+                if objects:
+                    return _subtree(objects[0]), agent.i + 1
+    return None, noun.i + 1
+
+
 def _quotation_candidates(doc: Doc, quotes: Sequence[CharSpan], taken: Sequence[CharSpan]) -> Iterable[Candidate]:
     """Quotations no other claim covers: reported speech whose speaker is implied."""
     for quote in quotes:
@@ -991,6 +1042,8 @@ def candidates_for(doc: Doc, lexicon: Callable[[str], bool],
     # Not clipped: their content is the quotation in the sentence before the cue's.
     found.extend(_preceding_quote_candidates(doc, text, lexicon, quotes, sentences_tok))
     found = [cand for cand in found if _fit_to_quotations(doc, text, cand, quotes)]
+    # A whole sentence before the cue's, quotations inside it and all.
+    found.extend(_back_reference_candidates(doc, sentences_tok))
     taken = [c.content for c in found if c.features.get("shape=ccomp") or c.rule not in ("verb", "noun")]
     found.extend(_quotation_candidates(doc, quotes, taken))
     for cand in found:
@@ -1082,7 +1135,10 @@ def extract(doc: Doc, model: AttributionModel, quote_convention: str = "joined")
     ]
     covered = [c.content for c in kept] + [c.cue for c in kept if c.cue]
     for index, (start, end) in enumerate(sentences):
-        if not any(s <= start and end <= e for s, e in covered) and not any(
+        core_end = end
+        while core_end > start and (text[core_end - 1].isspace() or text[core_end - 1] in SENTENCE_END_PUNCTUATION):
+            core_end -= 1  # a content that leaves out only the full stop covers the sentence
+        if not any(s <= start and core_end <= e for s, e in covered) and not any(
                 sentence_of(c.cue[0] if c.cue else c.content[0]) == index for c in kept):
             claims.append(ClaimPrediction(claim=(start, end), claim_confidence=AUTHOR_CLAIM_CONFIDENCE,
                                           sentence_index=index))
@@ -1090,6 +1146,8 @@ def extract(doc: Doc, model: AttributionModel, quote_convention: str = "joined")
     return DocumentPrediction(sentences=sentences, claims=claims, speakers=speakers)
 
 
+# What a sentence's claim may leave out at its end and still be the whole sentence.
+SENTENCE_END_PUNCTUATION = ".!?;:,…"
 # Left over at a speaker's edges by the parse: "The mayor\t", "Karl Jensen, who led it,".
 SPEAKER_EDGE_JUNK = " \t\n\r,;:"
 

@@ -187,4 +187,15 @@ MIN_QUOTE_TOKENS_FOR_STANDALONE = 6
 # and a quotation (`Trump's 1 January tweet: "..."`); "nested_passive_report" is an agentless
 # passive of a speech verb with a clausal content, itself reported by a speech verb ("Sources
 # revealed that Wells was informed that X": the informing party is not named).
-CONSTRUCTION_PRIORS: dict[str, float] = {"colon_quote_possessor": 0.6, "nested_passive_report": 0.5}
+# "shape=back_reference" is a sentence that names the one before it as somebody's words
+# ("This was the message given by X", "That is the view of X"; `BACK_REFERENCE_*`).
+CONSTRUCTION_PRIORS: dict[str, float] = {"colon_quote_possessor": 0.6, "nested_passive_report": 0.5,
+                                         "shape=back_reference": 0.6}
+
+# "X. This was the message given by Y": a pronoun subject, a copula and a noun of saying or
+# judging with its holder (an agent, "of"/"from", or a possessor) attribute the sentence before.
+BACK_REFERENCE_SUBJECTS: frozenset[str] = frozenset({"this", "that", "such", "these", "those"})
+BACK_REFERENCE_NOUNS: frozenset[str] = SPEECH_NOUNS | frozenset({
+    "position", "stance", "verdict", "line", "thinking", "reasoning", "advice", "demand", "request", "proposal",
+})
+BACK_REFERENCE_HOLDER_PREPOSITIONS: frozenset[str] = frozenset({"of", "from"})

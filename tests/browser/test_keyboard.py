@@ -17,7 +17,9 @@ def seed_document(project):
 
 
 def open_attributed_sentence(page, project, people):
-    """The seed article, assigned to the annotator and open on its first attributed sentence."""
+    """The seed article, assigned to the annotator and open on its first attributed sentence (its
+    second: the first is attributed by it, "This was the message given by ...", so it holds two
+    claims, and the picker is its first claim's)."""
     document = seed_document(project)
     assign_documents(project=project, documents=[document], annotators=[people["annotator"]])
     attributed = document.sentences.filter(suggestions__speaker__isnull=False).order_by("index").first()
@@ -61,13 +63,13 @@ def test_pick_a_canonical_speaker_with_the_keyboard_alone(page, project, people)
     expect(picker).not_to_be_focused()
     expect(picker).to_have_value(values[position + 2])
     assert len(puts) == 1
-    saved = Annotation.objects.get(sentence_annotation__sentence=attributed)
+    saved = Annotation.objects.get(sentence_annotation__sentence=attributed, position=0)
     assert str(saved.speaker_id or "") == values[position + 2]
 
     picker.select_option(before)  # a choice with the mouse saves at once
     wait_saved(page, attributed.index)
     assert len(puts) == 2
-    assert str(Annotation.objects.get(sentence_annotation__sentence=attributed).speaker_id or "") == before
+    assert str(Annotation.objects.get(sentence_annotation__sentence=attributed, position=0).speaker_id or "") == before
     page.keyboard.press("j")  # the keys work
     expect(current).not_to_have_attribute("data-index", str(attributed.index))
 
@@ -95,7 +97,7 @@ def test_a_save_landing_while_picking_keeps_the_picker(page, project, people):
     expect(page.locator("#sentences > li.sentence.current")).to_have_attribute("data-index", str(attributed.index))
     expect(picker).not_to_be_focused()
     page.wait_for_function("() => !document.querySelector('#sentences .save-saving')")
-    saved = Annotation.objects.get(sentence_annotation__sentence=attributed)
+    saved = Annotation.objects.get(sentence_annotation__sentence=attributed, position=0)
     assert str(saved.speaker_id or "") == wanted and saved.sentence_annotation.version == 2
 
 

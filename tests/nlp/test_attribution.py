@@ -534,3 +534,39 @@ def test_two_claims_of_one_speaker_mention_list_it_once(nlp):
     assert entity_of[0] == entity_of[1] is not None and entity_of[2] is None
     assert speakers[entity_of[0]].mentions == [ambassador]
     assert speakers[entity_of[0]].name == "Ambassador Alice Wells"
+
+
+@pytest.mark.parametrize(
+    ("text", "claim", "speaker", "cue"),
+    [
+        # The reference article's opening: its first sentence is the officials' message, said
+        # by the next sentence, whose colon then introduces the tweet.
+        ('"Mutual respect" and "mutual trust" must guide relations. This was the message given by '
+         'Pakistani officials to US officials during her visit: "No more!"',
+         '"Mutual respect" and "mutual trust" must guide relations', "Pakistani officials", "message given by"),
+        ("The talks must resume in March. That is the view of the finance ministry.",
+         "The talks must resume in March", "the finance ministry", "view of"),
+        ("Prices will rise next year. This was the central bank's warning to lenders.",
+         "Prices will rise next year", "the central bank", "warning"),
+    ],
+)
+def test_a_sentence_naming_the_one_before_as_somebodys_words_attributes_it(nlp, text, claim, speaker, cue):
+    prediction = predict(nlp, text)
+    found = claim_with_cue(text, prediction, cue)
+    assert (found.claim, found.speaker) == (span_of(text, claim), span_of(text, speaker))
+    assert found.sentence_index == 1  # filed with its cue, as a claim attributed afterwards is
+    # The first sentence is no claim of the writer's besides.
+    assert not [c for c in prediction.claims if c.sentence_index == 0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The bridge is safe. This is the bridge that was repaired.",  # a noun of no saying
+        "The bridge is safe. This was the message.",  # no holder named
+        "The bridge is safe. This message was given by the mayor.",  # "this" is no pronoun subject
+    ],
+)
+def test_a_back_reference_needs_a_noun_of_saying_and_its_holder(nlp, text):
+    prediction = predict(nlp, text)
+    assert all(c.speaker is None for c in prediction.claims)
