@@ -72,6 +72,13 @@ def _done_filter(user: AbstractBaseUser, prefix: str = "") -> Q:
     ) & ~Q(**{f"{prefix}annotations__status": AnnotationStatus.SKIPPED})
 
 
+def _gold_filter(prefix: str = "") -> Q:
+    """A sentence's gold version: a reviewer's decision. A skipped adjudication is none: the
+    sentence still waits for one (QA17: skips counted as adjudicated and left the queue)."""
+    return Q(**{f"{prefix}annotations__kind": SentenceAnnotation.Kind.ADJUDICATION}) & ~Q(
+        **{f"{prefix}annotations__status": AnnotationStatus.SKIPPED})
+
+
 def project_annotators(project: Project) -> QuerySet:
     """The project's annotators (users with the annotator role), by username."""
     from django.contrib.auth import get_user_model
@@ -165,7 +172,7 @@ def documents_with_progress(project: Project, user: AbstractBaseUser, role: str 
                 project=project).values("user_id")), distinct=True),
             gold_count=Count(
                 "sentences",
-                filter=Q(sentences__annotations__kind=SentenceAnnotation.Kind.ADJUDICATION),
+                filter=_gold_filter("sentences__"),
                 distinct=True,
             ),
         )
@@ -185,7 +192,7 @@ def sentence_totals(project: Project, user: AbstractBaseUser, role: str | None) 
     page shows a page of documents but the progress of all of them."""
     found = Sentence.objects.filter(document__in=visible_documents(project, user, role).values("pk")).aggregate(
         sentences=Count("pk", distinct=True), done=Count("pk", filter=_done_filter(user), distinct=True),
-        gold=Count("pk", filter=Q(annotations__kind=SentenceAnnotation.Kind.ADJUDICATION), distinct=True))
+        gold=Count("pk", filter=_gold_filter(), distinct=True))
     return SentenceTotals(**found)
 
 
@@ -207,7 +214,8 @@ def next_document_to_adjudicate(project: Project, *, after: int | None = None) -
     a skip) that has no gold version yet; with `after`, the first such after it, wrapping round."""
     waiting = SentenceAnnotation.objects.filter(
         sentence__document=OuterRef("pk"), kind=SentenceAnnotation.Kind.ANNOTATION,
-    ).exclude(status=AnnotationStatus.SKIPPED).exclude(sentence__annotations__kind=SentenceAnnotation.Kind.ADJUDICATION)
+    ).exclude(status=AnnotationStatus.SKIPPED).exclude(Exists(SentenceAnnotation.objects.filter(
+        sentence=OuterRef("sentence"), kind=SentenceAnnotation.Kind.ADJUDICATION).exclude(status=AnnotationStatus.SKIPPED)))
     documents = project.documents.filter(Exists(waiting)).order_by("pk")
     if after is not None:
         return documents.filter(pk__gt=after).first() or documents.first()
@@ -231,7 +239,7 @@ def document_statuses(documents: list[Document]) -> dict[int, str]:
         .annotate(
             done=Count("annotations", filter=Q(annotations__kind=SentenceAnnotation.Kind.ANNOTATION)
                        & ~Q(annotations__status=AnnotationStatus.SKIPPED)),
-            gold=Count("annotations", filter=Q(annotations__kind=SentenceAnnotation.Kind.ADJUDICATION)),
+            gold=Count("annotations", filter=_gold_filter()),
         )
         .values_list("document_id", "done", "gold")
     )
@@ -608,8 +616,8 @@ def export_sentences(
     )
     if annotator is not None:
         annotations = annotations.filter(annotator=annotator, kind=SentenceAnnotation.Kind.ANNOTATION)
-    if gold_only:
-        annotations = annotations.filter(kind=SentenceAnnotation.Kind.ADJUDICATION)
+    if gold_only:  # a skipped adjudication is no gold version
+        annotations = annotations.filter(kind=SentenceAnnotation.Kind.ADJUDICATION).exclude(status=AnnotationStatus.SKIPPED)
     sentences = Sentence.objects.filter(document__project=project)
     if annotator is not None:
         sentences = sentences.filter(document__in=visible_documents(project, annotator, Role.ANNOTATOR))

@@ -62,6 +62,20 @@ def test_a_labelled_claim_is_compared_as_it_is_suggested_after_its_cue(project, 
     assert rules == ["oppose"] and models == []
 
 
+def test_a_skipped_adjudication_leaves_the_annotators_labels_to_train_on(project, people):
+    """QA17: a reviewer's skip counted as the sentence's gold version and hid the annotator's label."""
+    text = "Officials said the cooperation is working well."
+    document = import_documents(project=project, documents=parse_text(text)).created[0]
+    sentence = document.sentences.get()
+    claim = (text.index("the cooperation"), len(text) - 1)
+    save_sentence_annotation(sentence=sentence, user=people["annotator"], status="corrected", expected_version=None,
+                             claims=[ClaimInput(claim=claim, stance="support")])
+    save_sentence_annotation(sentence=sentence, user=people["reviewer"], status="skipped", expected_version=None,
+                             claims=[], kind="adjudication")
+    (labelled,) = project_stance_examples(project)
+    assert (labelled.example.text, labelled.example.label) == ("the cooperation is working well", "support")
+
+
 def _train(project, admin, capture) -> StanceModel:
     with capture(execute=True):
         record = start_stance_training(project=project, by=admin)

@@ -250,6 +250,32 @@ def test_continue_adjudicating_goes_to_the_next_document_waiting_for_gold(login,
     assert login(people["annotator"]).get(f"/projects/{document.project_id}/next-adjudication/").status_code == 403
 
 
+def test_a_skipped_adjudication_is_no_gold_and_the_sentence_keeps_waiting(login, people, document):
+    """QA17: pressing x while adjudicating counted the sentence as adjudicated, took it out of
+    "Continue adjudicating" and exported it as gold without a decision."""
+    from annotate.services.annotations import save_sentence_annotation
+
+    sentence = document.sentences.order_by("index").first()
+    save_sentence_annotation(sentence=sentence, user=people["annotator"], status="no_claim", claims=[], expected_version=None)
+    save_sentence_annotation(sentence=sentence, user=people["reviewer"], status="skipped", claims=[], expected_version=None,
+                             kind="adjudication")
+    reviewer = login(people["reviewer"])
+    total = document.sentences.count()
+    page = reviewer.get(f"/projects/{document.project_id}/").content.decode()
+    assert f"0/{total} sentences adjudicated" in page
+    waiting = reviewer.get(f"/projects/{document.project_id}/next-adjudication/")
+    assert waiting["Location"] == f"/documents/{document.pk}/adjudicate/"
+    row = reviewer.get(f"/api/projects/{document.project_id}/documents/").json()["results"][0]
+    assert row["gold_count"] == 0 and row["status"] != "adjudicated"
+    gold = reviewer.get(f"/projects/{document.project_id}/export/jsonl/?scope=gold").content.decode()
+    assert '"skipped"' not in gold
+
+    save_sentence_annotation(sentence=sentence, user=people["reviewer"], status="no_claim", claims=[],
+                             expected_version=sentence.annotations.get(kind="adjudication").version, kind="adjudication")
+    assert f"1/{total} sentences adjudicated" in reviewer.get(f"/projects/{document.project_id}/").content.decode()
+    assert reviewer.get(f"/projects/{document.project_id}/next-adjudication/")["Location"] == f"/projects/{document.project_id}/"
+
+
 def test_the_project_page_says_which_side_no_label_means(login, people, document):
     """QA15: "Supportive / Critical / Neutral" without meanings for the first two made every claim
     neutral, and the page warned only when no label at all had a meaning."""

@@ -83,7 +83,7 @@ def project_stance_claims(project: Project) -> list[LabelledClaim]:
     gold_sentences = set(
         SentenceAnnotation.objects.filter(
             sentence__document__project=project, kind=SentenceAnnotation.Kind.ADJUDICATION
-        ).values_list("sentence_id", flat=True)
+        ).exclude(status=AnnotationStatus.SKIPPED).values_list("sentence_id", flat=True)  # a skip decides nothing
     )
     return [
         LabelledClaim(document_id, document_key, label, start, end,
