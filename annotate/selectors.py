@@ -128,6 +128,12 @@ def can_open_document(user: AbstractBaseUser, document: Document, role: str | No
     return role == Role.ANNOTATOR and visible_documents(document.project, user, role).filter(pk=document.pk).exists()
 
 
+def project_by_name(name: str) -> Project | None:
+    """The project a command names, looked up as names are stored: without the spaces around
+    them (QA17: "  QA Spaces  " was created as "QA Spaces" and then never found)."""
+    return Project.objects.filter(name=name.strip()).first()
+
+
 def visible_documents(project: Project, user: AbstractBaseUser, role: str | None) -> QuerySet[Document]:
     documents = Document.objects.filter(project=project)
     if role not in (Role.ADMIN, Role.REVIEWER):

@@ -433,3 +433,22 @@ def test_predict_refuses_a_file_that_is_not_an_attribution_model(tmp_path, setti
     with pytest.raises(CommandError, match=r"not an attribution model .*\(CLAIMDESK_ATTRIBUTION_MODEL\)"):
         call_command("predict", str(source), str(tmp_path / "out.jsonl"), no_progress=True)
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_commands_find_a_project_by_its_name_as_stored_without_surrounding_spaces(db, tmp_path):
+    """QA17: "  QA Spaces  " was created as "QA Spaces", then no command could find it again."""
+    text = tmp_path / "a.txt"
+    text.write_text("Officials said the bridge will reopen.", encoding="utf-8")
+    call_command("import_documents", "  QA Spaces  ", str(text), create=True, stdout=StringIO(), stderr=StringIO())
+    more = tmp_path / "b.txt"
+    more.write_text("Critics said it will not.", encoding="utf-8")
+    out = StringIO()
+    call_command("import_documents", "  QA Spaces  ", str(more), stdout=out, stderr=StringIO())
+    assert "1 imported" in out.getvalue()
+    assert Project.objects.get().name == "QA Spaces" and Project.objects.get().documents.count() == 2
+    exported = tmp_path / "out.jsonl"
+    call_command("export_corpus", " QA Spaces ", "--format", "jsonl", "--output", str(exported), stdout=StringIO())
+    assert exported.read_text(encoding="utf-8").count("\n") == 2
+    out = StringIO()
+    call_command("close_stalled_jobs", "--project", "QA Spaces ", stdout=out)
+    assert "No run has gone" in out.getvalue()

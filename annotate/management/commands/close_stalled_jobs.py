@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from annotate.models import Project
+from annotate.selectors import project_by_name
 from annotate.services.jobs import close_stalled_jobs
 
 
@@ -22,9 +23,10 @@ class Command(BaseCommand):
     def handle(self, *args, project: str | None = None, **options) -> None:
         projects = Project.objects.order_by("pk")
         if project is not None:
-            projects = projects.filter(name=project)
-            if not projects.exists():
+            found = project_by_name(project)
+            if found is None:
                 raise CommandError(f"no project named {project!r}")
+            projects = projects.filter(pk=found.pk)
         closed = {p.name: n for p in projects if (n := close_stalled_jobs(p))}
         minutes = settings.CLAIMDESK_STALLED_JOB_MINUTES
         if not closed:

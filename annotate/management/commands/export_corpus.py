@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from annotate.exporters import WRITERS, export_project
 from annotate.management.pipes import stdout_reader_left
-from annotate.models import Project
+from annotate.selectors import project_by_name
 
 
 class Command(BaseCommand):
@@ -28,7 +28,7 @@ class Command(BaseCommand):
                             help="everyone's labels (default) or the adjudicated gold versions only, as ?scope=gold")
 
     def handle(self, *args, project: str, format: str, output: str, annotator: str | None, scope: str, **options):
-        found = Project.objects.filter(name=project).first()
+        found = project_by_name(project)
         if found is None:
             raise CommandError(f"No project named {project!r}.")
         user = None

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from annotate.models import Project
+from annotate.selectors import project_by_name
 from annotate.services.imports import ImportRejected, import_documents, parse_upload
 from annotate.services.projects import project_create
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
                                  "that gives none of its own (as with a file on the project page)")
 
     def handle(self, *args, project: str, files: list[str], create: bool, target: str, **options):
-        found = Project.objects.filter(name=project).first()
+        found = project_by_name(project)
         document_target = target  # QA12: for a project that exists, --target was dropped without a word
         if found is None:
             if not create:

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from annotate.management.jsonl import jsonl_lines, open_text
-from annotate.models import Project, StanceModel
+from annotate.models import StanceModel
 from annotate.nlp.stance_training import (
     StanceExample,
     check_output_dir,
@@ -15,6 +15,7 @@ from annotate.nlp.stance_training import (
     parse_label_map,
     train_stance_model,
 )
+from annotate.selectors import project_by_name
 from annotate.services.stance_models import TrainingRefused, run_stance_training, start_stance_training
 
 
@@ -89,7 +90,7 @@ class Command(BaseCommand):
         return examples
 
     def _train_project(self, name: str) -> None:
-        project = Project.objects.filter(name=name).first()
+        project = project_by_name(name)
         if project is None:
             raise CommandError(f"No project named {name!r}.")
         try:
