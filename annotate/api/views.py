@@ -227,8 +227,12 @@ class DocumentSpeakers(ReviewReadMixin, APIView):
 
 
 def _stale_response(stale: StaleAnnotation) -> Response:
-    """409 with the version stored meanwhile, which the page shows beside the user's own."""
-    return Response({"detail": str(stale), "current": annotation_snapshot(stale.current)}, status=status.HTTP_409_CONFLICT)
+    """409 with the version stored meanwhile, which the page shows beside the user's own, and who
+    saved it (the same user on another page, or someone else: the page says which)."""
+    current = annotation_snapshot(stale.current)
+    if current is not None:
+        current["annotator"] = stale.current.annotator.get_username()
+    return Response({"detail": str(stale), "current": current}, status=status.HTTP_409_CONFLICT)
 
 
 def _save_response(request, sentence: Sentence, kind: str) -> Response:

@@ -271,3 +271,18 @@ def test_only_disagreements_and_flags_hides_the_other_rows(browser, live_server,
     reviewer.keyboard.press("k")
     expect(reviewer.locator("#sentences > li.sentence.current")).to_have_attribute("data-index", "2")
     reviewer.context.close()
+
+
+def test_a_gold_version_saved_by_another_reviewer_is_said_to_be_someone_elses(browser, live_server, transactional_db,
+                                                                               browser_errors, officials, people):
+    """QA17: the conflict box said "someone else" also for the same person on another page; the
+    409 now says who saved, and another reviewer's version is still someone else's."""
+    browser_errors.expect(r"status of 409 \(Conflict\)")
+    annotate_as(people["annotator"], officials, "corrected", "support")
+    reviewer = adjudicate(browser, live_server, browser_errors, officials)
+    save_sentence_annotation(sentence=officials, user=people["admin"], status="no_claim", claims=[], expected_version=None,
+                             kind="adjudication")
+    reviewer.keyboard.press("2")
+    expect(row(reviewer, officials.index).locator("span.save")).to_have_text("⚠ someone else saved first")
+    expect(reviewer.locator("#panel .conflict")).to_contain_text("Someone else saved this sentence first. Their version: no claim")
+    assert gold(officials) == ("no_claim", [])

@@ -233,9 +233,10 @@ def test_stale_edit_shows_conflict_and_keeps_the_first_save(open_page, document,
     assert [c.stance.value for c in first.claims.select_related("stance")] == ["support"]
 
     page_b.keyboard.press("2")  # B still believes nobody has saved this sentence
-    expect(row(page_b, 0).locator("span.save")).to_have_text("⚠ someone else saved first")
+    # The same person on another page, and the page says so (QA17: it blamed "someone else").
+    expect(row(page_b, 0).locator("span.save")).to_have_text("⚠ you saved it first on another page")
     conflict = page_b.locator("#panel .conflict")
-    expect(conflict).to_contain_text("Someone else saved this sentence first")
+    expect(conflict).to_contain_text("You saved this sentence first on another page. That version: corrected")
     first.refresh_from_db()
     assert first.version == 1
     assert [c.stance.value for c in first.claims.select_related("stance")] == ["support"]
@@ -391,7 +392,7 @@ def test_the_conflict_box_shows_their_claims(open_page, document, people, browse
     wait_saved(theirs, 1)
     mine.keyboard.press("3")
     conflict = mine.locator("#panel .conflict")
-    expect(conflict).to_contain_text("Someone else saved this sentence first")
+    expect(conflict).to_contain_text("You saved this sentence first on another page")
     claim = conflict.locator("li")
     expect(claim).to_have_count(1)
     expect(claim).to_contain_text(text[suggestion.speaker_start : suggestion.speaker_end])
@@ -555,13 +556,13 @@ def test_z_in_a_conflict_does_not_show_the_sentence_as_untouched(open_page, docu
     browser_errors.expect(r"status of 409 \(Conflict\)")
     _, mine = conflicting_tabs(open_page, document)
     mine.keyboard.press("2")
-    expect(row(mine, 0).locator("span.save")).to_have_text("⚠ someone else saved first")
+    expect(row(mine, 0).locator("span.save")).to_have_text("⚠ you saved it first on another page")
     mine.keyboard.press("z")
     expect(mine.locator("#panel .hint")).to_have_text(
-        "Someone else saved this sentence first: choose “Use theirs” or “Keep mine and save again” first.")
+        "You saved this sentence first on another page: choose “Use theirs” or “Keep mine and save again” first.")
     expect(mine.locator("#panel .conflict")).to_be_visible()
     expect(row(mine, 0).locator("span.status")).to_have_text("corrected")
-    expect(row(mine, 0).locator("span.save")).to_have_text("⚠ someone else saved first")
+    expect(row(mine, 0).locator("span.save")).to_have_text("⚠ you saved it first on another page")
 
     mine.locator("#panel .conflict").get_by_role("button", name="Use theirs").click()
     wait_saved(mine, 0)
@@ -636,7 +637,7 @@ def test_z_while_the_losing_save_is_on_its_way_keeps_the_conflict(open_page, doc
     mine.keyboard.press("z")  # undone before the 409 comes back: back to untouched on the page
     held[0].continue_()
     expect(mine.locator("#panel .conflict")).to_be_visible()
-    expect(row(mine, 0).locator("span.save")).to_have_text("⚠ someone else saved first")
+    expect(row(mine, 0).locator("span.save")).to_have_text("⚠ you saved it first on another page")
     assert len(held) == 1  # nothing else was sent
     assert stored_stance(document, 0) == (1, "support")
 

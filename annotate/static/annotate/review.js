@@ -259,8 +259,17 @@ function saveText(s) {
     suggested: "", saving: "saving…", saved: "✓ saved", offline: "⚠ offline — will retry",
     "logged-out": "⚠ logged out — kept, saved once you log in again",
     "other-user": `⚠ kept — log in as ${data.user.username} to save`,
-    error: `⚠ not saved: ${s.message}`, conflict: "⚠ someone else saved first",
+    error: `⚠ not saved: ${s.message}`, conflict: `⚠ ${savedFirst(s).short}`,
   }[s.saveState];
+}
+
+// Who saved the version that won: this very user on another page (the usual case for an
+// annotator, whose version nobody else writes) or someone else (QA17: it always said someone else).
+function savedFirst(s) {
+  if (!s.theirs) return { short: "withdrawn meanwhile", long: "This work was withdrawn meanwhile", version: "Now" };
+  return s.theirs.annotator === data.user.username
+    ? { short: "you saved it first on another page", long: "You saved this sentence first on another page", version: "That version" }
+    : { short: "someone else saved first", long: "Someone else saved this sentence first", version: "Their version" };
 }
 
 function renderRow(i) {
@@ -411,7 +420,7 @@ function renderPanel() {
   const children = [el("h2", {}, `Sentence ${s.index + 1} — ${statusText(s)}`)];
   if (s.saveState === "conflict") {
     children.push(el("div", { class: "conflict" },
-      el("p", {}, "Someone else saved this sentence first. Their version: ",
+      el("p", {}, `${savedFirst(s).long}. ${savedFirst(s).version}: `,
         el("strong", {}, s.theirs ? STATUS_NAMES[s.theirs.status] : "withdrawn (suggested again)"),
         s.theirs && s.theirs.claims.length ? "; yours is below." : ""),
       s.theirs && s.theirs.claims.length ? renderTheirClaims(s.theirs.claims) : null,
@@ -1238,7 +1247,7 @@ function undo() {
   // before (even untouched) while the server keeps theirs. The conflict box decides first.
   if (s.saveState === "conflict") {
     move(i);
-    hint("Someone else saved this sentence first: choose “Use theirs” or “Keep mine and save again” first.");
+    hint(`${savedFirst(s).long}: choose “Use theirs” or “Keep mine and save again” first.`);
     return;
   }
   undoSteps.pop();
