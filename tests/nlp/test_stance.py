@@ -106,6 +106,12 @@ def doc_stance(nlp: Language, text: str, target: str) -> tuple[str | None, float
         ("The mayor scoffed at reports that the bridge collapsed", "The bridge collapsed", "oppose"),
         ("The mayor quashed rumours that the bridge collapsed", "The bridge collapsed", "oppose"),
         ("The report that the bridge collapsed was wrong, the mayor said", "The bridge collapsed", "oppose"),
+        # ... also in a headline the parser misreads ("Slams" taken for a name), and "casts doubt on"
+        ("Mayor Slams Rumors That Bridge Collapsed", "The bridge collapsed", "oppose"),
+        ("Ministry shoots down reports bridge collapsed", "The bridge collapsed", "oppose"),
+        ("Engineers cast doubt on claims that the bridge collapsed", "The bridge collapsed", "oppose"),
+        # ... while one taken back is none (QA17)
+        ("The ministry did not shoot down reports that the bridge collapsed", "The bridge collapsed", "neutral"),
         # ... but those verbs and adjectives said of anything else refute nothing
         ("The council nixed the wedding after the bridge collapsed", "The bridge collapsed", "support"),
         ("The update corrected erroneous address data after the bridge collapsed", "The bridge collapsed", "support"),
@@ -116,6 +122,25 @@ def test_rules_label_document(nlp: Language, text: str, target: str, expected: s
     label, confidence, model = doc_stance(nlp, text, target)
     assert (label, model) == (expected, RULES_MODEL_NAME)
     assert 0.0 < confidence <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "cue", "expected"),
+    [
+        ("The ministry shot down reports that the bridge collapsed.", "shot down reports", "oppose"),
+        ("The governor brushed aside claims that the bridge collapsed.", "brushed aside claims", "oppose"),
+        ("The ministry laughed off claims that the bridge collapsed.", "laughed off claims", "oppose"),
+        ("The ministry did not shoot down reports that the bridge collapsed.", "shoot down reports", "support"),
+    ],
+)
+def test_a_cue_that_dismisses_what_was_said_denies_its_claim(text: str, cue: str, expected: str) -> None:
+    """QA17: the text read oppose, but its claim ("that the bridge collapsed") support, which is
+    what the review page shows: the cue dismissing the reports was not read as a denial."""
+    from annotate.nlp.pipeline import load_pipeline, preannotate
+
+    (prediction,) = preannotate(load_pipeline(BASE_MODEL), [text], targets=["The bridge collapsed"])
+    (claim,) = [c for c in prediction.claims if c.cue]
+    assert (text[slice(*claim.cue)], claim.stance) == (cue, expected)
 
 
 def test_empty_target_gives_no_stance(nlp: Language) -> None:
