@@ -85,6 +85,10 @@ def test_a_request_over_the_upload_limit_says_so(login, people, project, setting
     assert "larger than the upload limit of 1 MB. Split it into several" in page.content.decode()
     api = client.post(f"/api/projects/{project.pk}/documents/", {"text": text}, content_type="application/json")
     assert api.status_code == 413 and "upload limit of 1 MB" in api.json()["detail"]
+    # QA17: a file over the limit, sent as a form, was a 400
+    big = SimpleUploadedFile("big.txt", ("Officials said it works. " * 50_000).encode())  # 1.25 MB
+    upload = client.post(f"/api/projects/{project.pk}/documents/", {"file": big})
+    assert upload.status_code == 413 and "the limit is 1,048,576" in upload.json()["detail"]
     assert not Document.objects.exists()
 
 

@@ -156,7 +156,8 @@ class DocumentListImport(ProjectScopedMixin, generics.ListAPIView):
             return Response(
                 {"detail": str(rejected),
                  "problems": [{"source": p.source, "line": p.line, "reason": p.reason} for p in rejected.problems]},
-                status=status.HTTP_400_BAD_REQUEST,
+                # QA17: a file over the limit got 400, a body over it 413; both are too large.
+                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE if rejected.too_large else status.HTTP_400_BAD_REQUEST,
             )
         source = data["file"].name if data.get("file") else "pasted text"
         result = import_or_queue(project=self.get_permission_project(), documents=documents, source=source, user=request.user)

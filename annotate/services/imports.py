@@ -51,8 +51,9 @@ class ImportProblem:
 class ImportRejected(Exception):
     """The whole upload was refused; `problems` says where and why."""
 
-    def __init__(self, problems: list[ImportProblem]):
+    def __init__(self, problems: list[ImportProblem], *, too_large: bool = False):
         self.problems = problems
+        self.too_large = too_large  # over CLAIMDESK_MAX_UPLOAD_BYTES: the API answers 413, as for a body
         shown = "; ".join(str(problem) for problem in problems[:10])
         more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
         super().__init__(f"Upload rejected, nothing was stored: {shown}{more}")
@@ -418,7 +419,8 @@ def parse_upload(name: str, data: bytes, *, title: str = "", target: str = "") -
     """
     if len(data) > settings.CLAIMDESK_MAX_UPLOAD_BYTES:
         raise ImportRejected(
-            [ImportProblem(name, None, f"the file is {len(data):,} bytes; the limit is {settings.CLAIMDESK_MAX_UPLOAD_BYTES:,}")]
+            [ImportProblem(name, None, f"the file is {len(data):,} bytes; the limit is {settings.CLAIMDESK_MAX_UPLOAD_BYTES:,}")],
+            too_large=True,
         )
     suffix = PurePath(name).suffix.lower()
     if suffix not in SUPPORTED_EXTENSIONS:
