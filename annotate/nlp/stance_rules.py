@@ -44,6 +44,10 @@ REFUTATION_WORDS = frozenset("""
     discredited disprove disproves disproved disproven falsehood untruth
 """.split())
 
+# Refutation words that are also nouns of no denial: "ending a dispute", "a close contest". As
+# nouns they refute nothing (QA17: the demo's "ending a dispute" was read as opposing repairs).
+VERB_ONLY_REFUTATIONS = frozenset("dispute disputes contest contests".split())
+
 # What is said, named as such: "shuts down rumors", "laughs off the claim" dismiss it.
 REPORT_NOUNS = frozenset("""
     rumor rumors rumour rumours report reports claim claims speculation speculations assertion
@@ -115,6 +119,10 @@ MEASURE_WORDS = frozenset("ban bans abolition prohibition restriction restrictio
 # they take; where that is harm, the refusal speaks well ("will not support any effort against
 # Pakistan"), not ill as a negated "support" alone would.
 PERMITTING_VERBS = frozenset("allow permit tolerate support accept back condone let endorse fund".split())
+# Verbs that end or lessen what they take. Ending harm speaks well ("ending a dispute",
+# "curbing violence"): the harm's ill words count for, and the verb against nothing (QA17: the
+# demo's "released funds for repairs, ending a dispute" read as opposing repairs).
+ENDING_VERBS = frozenset("end stop halt resolve settle curb ease defuse reduce prevent combat fight".split())
 # "used against Pakistan", "an effort against the deal": harm to what the preposition governs.
 HARM_PREPOSITIONS = frozenset({"against"})
 # What refusing harm counts for, where the verb itself has no valence ("tolerate").
@@ -222,11 +230,11 @@ RESTATE_SHARE = 0.75
 # IBM Claim Stance, FNC-1 related rows; 3,576 texts), rounded down to 0.05.
 DECISION_ORDER: tuple[tuple[str, str, float], ...] = (
     ("is_question", NEUTRAL, 0.65),  # 63 of 91 right (rules-8)
-    ("has_refutation", OPPOSE, 0.8),  # 116 of 136
+    ("has_refutation", OPPOSE, 0.8),  # 113 of 132
     ("negation_mismatch", OPPOSE, 0.6),  # 50 of 83
     ("has_hedge", NEUTRAL, 0.8),  # 496 of 596
-    ("sentiment_against_target", OPPOSE, 0.55),  # 322 of 551
-    ("sentiment_for_target", SUPPORT, 0.6),  # 426 of 657
+    ("sentiment_against_target", OPPOSE, 0.55),  # 330 of 560
+    ("sentiment_for_target", SUPPORT, 0.6),  # 426 of 652
     ("mentions_target", SUPPORT, 0.65),  # 520 of 788
 )
 # A claim whose cue denies it ("Officials denied that the bridge will reopen") takes the
@@ -587,10 +595,16 @@ def gather_evidence(tokens: Sequence[Token], target: TargetProfile, *, is_docume
     judged = {i: m for i, t in enumerate(tokens) if (m := _judged_measure(t)) is not None} if target.against_topic and parsed else {}
     judging, measures = set(judged), {m.i for m in judged.values()}
     refusals = _refused_harms(tokens, target) if parsed else set()
+    enders, ended, lasting = _ended_harms(tokens, target) if parsed else (set(), set(), set())
     sentiment = 0.0
     for i, word in enumerate(words):
         if i in refusals:
             sentiment += abs(SENTIMENT_LEXICON.get(word, 0.0)) or REFUSED_HARM_VALENCE
+            continue
+        if i in enders:
+            continue
+        if i in ended or i in lasting:  # its negation is the ender's, already read
+            sentiment += abs(SENTIMENT_LEXICON.get(word, 0.0)) * (1 if i in ended else -1)
             continue
         # Toward a motion against its topic, the measure it proposes ("a ban") is named, not judged.
         named_measure = target.against_topic and word in MEASURE_WORDS
@@ -607,7 +621,8 @@ def gather_evidence(tokens: Sequence[Token], target: TargetProfile, *, is_docume
     share = len(target.content_stems & stems) / len(target.content_stems) if target.content_stems else 0.0
     hedges = [t for t in tokens if is_hedge(t)]
     dismissed = (dismissals(tokens) if parsed else set()) | worded_dismissals(words)
-    refuting = sorted({i for i, w in enumerate(words) if w in REFUTATION_WORDS and not own[i]} | dismissed)
+    refuting = sorted({i for i, w in enumerate(words) if w in REFUTATION_WORDS and not own[i]
+                       and not (w in VERB_ONLY_REFUTATIONS and tokens[i].pos_ == "NOUN")} | dismissed)
     # "did not deny" takes the denial back; "refused to deny", "would neither confirm nor deny"
     # withhold it, which hedges: as a claim's cue is read (`denial_effect`). Only a verb of
     # denying: "did not lie" is no denial taken back, its "not" negates the text (QA10).
@@ -676,6 +691,28 @@ def worded_dismissals(words: Sequence[str]) -> set[int]:
         if any(w in REPORT_NOUNS for w in words[after:after + DISMISSAL_GAP + 1]):
             found.add(index)
     return found
+
+
+def _ended_harms(tokens: Sequence[Token], target: TargetProfile) -> tuple[set[int], set[int], set[int]]:
+    """(positions of verbs that end harm, of the harm's ill words, of those of harm a negated verb
+    leaves: "did not stop the violence"): "ending a dispute" speaks well, the verb itself says
+    nothing either way. Not a verb that ends something the target names ("ending the tram
+    extension" speaks against it)."""
+    position = {token.i: k for k, token in enumerate(tokens)}
+    verbs: set[int] = set()
+    ended: set[int] = set()
+    lasting: set[int] = set()
+    for k, verb in enumerate(tokens):
+        if verb.pos_ != "VERB" or verb.lemma_.lower() not in ENDING_VERBS:
+            continue
+        taken = [x for child in verb.children if child.i > verb.i and child.dep_ == "dobj" for x in child.subtree]
+        if any(is_content_word(x) and token_stem(x) in target.content_stems for x in taken):
+            continue
+        ill = [position[x.i] for x in taken if x.i in position and SENTIMENT_LEXICON.get(x.lower_, 0.0) < 0]
+        if ill:
+            verbs.add(k)
+            (lasting if any(child.dep_ == "neg" for child in verb.children) else ended).update(ill)
+    return verbs, ended, lasting
 
 
 def _refused_harms(tokens: Sequence[Token], target: TargetProfile) -> set[int]:

@@ -98,6 +98,12 @@ def doc_stance(nlp: Language, text: str, target: str) -> tuple[str | None, float
         ("The US will not support cooperation with Pakistan", "US–Pakistan cooperation", "oppose"),
         # "without" turns over what it governs, but negates no clause (QA16)
         ("The tram extension should go ahead without further delay", "The tram extension should go ahead", "support"),
+        # ending or lessening harm speaks well; ending what the target names, ill (QA17: the
+        # demo's "ending a dispute" read as opposing the repairs, and "dispute" as a denial)
+        ("The council released funds for the bridge repairs, ending a dispute", "Repairing the bridge now", "support"),
+        ("The ceasefire ended the fighting", "The ceasefire agreement", "support"),
+        ("The council voted to end the bridge repairs", "Repairing the bridge now", "oppose"),
+        ("The ceasefire did not stop the fighting", "The ceasefire agreement", "oppose"),
         # dismissing what was said refutes it: a report noun taken by a verb with "down", "off",
         # "aside" or by a dismissing verb, or called untrue (rules-8) ...
         ("The ministry shot down reports that the bridge collapsed", "The bridge collapsed", "oppose"),
