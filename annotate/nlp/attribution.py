@@ -428,7 +428,9 @@ def _verb_candidates(doc: Doc, lexicon: Callable[[str], bool]) -> Iterable[Candi
             shape=shape,
             features={f"shape={shape}": 1.0, f"speaker_how={how}": 1.0, f"dep={verb.dep_}": 1.0,
                       f"tag={verb.tag_}": 1.0, "negated": float(any(c.dep_ == "neg" for c in verb.children)),
-                      "nested_passive_report": float(_nested_passive_report(verb, shape, how))},
+                      "nested_passive_report": float(_nested_passive_report(verb, shape, how)),
+                      "extraposed_passive_agent": float(how == "agent" and shape == "ccomp" and any(
+                          c.dep_ in ("expl", "nsubjpass") and c.lower_ == "it" for c in verb.children))},
         )
 
 

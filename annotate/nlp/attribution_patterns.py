@@ -189,8 +189,10 @@ MIN_QUOTE_TOKENS_FOR_STANDALONE = 6
 # revealed that Wells was informed that X": the informing party is not named).
 # "shape=back_reference" is a sentence that names the one before it as somebody's words
 # ("This was the message given by X", "That is the view of X"; `BACK_REFERENCE_*`).
+# "extraposed_passive_agent" is "It was claimed by the ministry that X": a passive speech verb
+# with its agent and an extraposed clause, which names speaker, cue and content exactly.
 CONSTRUCTION_PRIORS: dict[str, float] = {"colon_quote_possessor": 0.6, "nested_passive_report": 0.5,
-                                         "shape=back_reference": 0.6}
+                                         "shape=back_reference": 0.6, "extraposed_passive_agent": 0.5}
 
 # "X. This was the message given by Y": a pronoun subject, a copula and a noun of saying or
 # judging with its holder (an agent, "of"/"from", or a possessor) attribute the sentence before.
