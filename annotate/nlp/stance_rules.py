@@ -62,6 +62,9 @@ DISMISSING_VERBS = frozenset("quell squash quash nix scotch silence slam blast s
 DOUBTING_PHRASES: tuple[tuple[str, ...], ...] = (("cast", "doubt"), ("throw", "doubt"), ("pour", "cold", "water"))
 # Words a dismissing verb may have between it and its report noun in a headline ("Slams Rape Rumor").
 DISMISSAL_GAP = 2
+# Words that end the object a dismissal's report noun must be in ("... after reports that").
+DISMISSAL_BREAKS = frozenset("""after before on upon over amid following despite about in at for from with by to
+    of as than that because since while when , ; : .""".split())
 # Adjectives that call what was said untrue, said of it ("reports are incorrect", "an
 # inaccurate report"), not of anything ("erroneous address data").
 FALSITY_ADJECTIVES = frozenset("incorrect inaccurate erroneous wrong".split())
@@ -661,13 +664,13 @@ def dismissals(tokens: Sequence[Token]) -> set[int]:
             continue
         if token.pos_ != "VERB":
             continue
-        objects = [c for c in token.children if c.dep_ == "dobj"]
-        objects += [g for c in token.children if c.dep_ == "prep" and c.lower_ in ("at", "on") for g in c.children if g.dep_ == "pobj"]
-        if not any(o.lower_ in REPORT_NOUNS for o in objects):
-            continue
+        direct = any(c.dep_ == "dobj" and c.lower_ in REPORT_NOUNS for c in token.children)
+        # "scoffs at reports" with a dismissing verb only: "went down on reports" dismisses nothing (QA18).
+        through = any(g.dep_ == "pobj" and g.lower_ in REPORT_NOUNS
+                      for c in token.children if c.dep_ == "prep" and c.lower_ in ("at", "on") for g in c.children)
         # The parser takes "aside" for an adverb where "off" is a particle; either is the particle here.
         particle = any(c.dep_ in ("prt", "advmod") and c.lower_ in DISMISSING_PARTICLES for c in token.children)
-        if particle or token.lemma_.lower() in DISMISSING_VERBS:
+        if (particle and direct) or (token.lemma_.lower() in DISMISSING_VERBS and (direct or through)):
             found.add(index)
     return found
 
@@ -688,8 +691,14 @@ def worded_dismissals(words: Sequence[str]) -> set[int]:
             if after >= len(words) or words[after] not in DISMISSING_PARTICLES:
                 continue
             after += 1  # "shoot down", "laugh off"
-        if any(w in REPORT_NOUNS for w in words[after:after + DISMISSAL_GAP + 1]):
-            found.add(index)
+        # The report noun is its object: words of its noun phrase may come between ("the", "Rape"),
+        # a preposition may not ("slowed down after reports", "set off on reports": QA18).
+        for following in words[after:after + DISMISSAL_GAP + 1]:
+            if following in REPORT_NOUNS:
+                found.add(index)
+                break
+            if following in DISMISSAL_BREAKS:
+                break
     return found
 
 

@@ -122,6 +122,10 @@ def doc_stance(nlp: Language, text: str, target: str) -> tuple[str | None, float
         ("The council nixed the wedding after the bridge collapsed", "The bridge collapsed", "support"),
         ("The update corrected erroneous address data after the bridge collapsed", "The bridge collapsed", "support"),
         ("Rescuers shut down the road after the bridge collapsed", "The bridge collapsed", "support"),
+        # ... nor a verb with "down" or "off" before a report it does not take (QA18)
+        ("Traffic slowed down after reports that the bridge collapsed", "The bridge collapsed", "neutral"),
+        ("Rescue teams set off after reports that the bridge collapsed", "The bridge collapsed", "neutral"),
+        ("Shares went down on reports that the bridge collapsed", "The bridge collapsed", "neutral"),
     ],
 )
 def test_rules_label_document(nlp: Language, text: str, target: str, expected: str) -> None:
