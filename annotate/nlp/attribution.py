@@ -682,7 +682,9 @@ def _colon_candidates(doc: Doc, quotes: Sequence[CharSpan]) -> Iterable[Candidat
 def _back_reference_candidates(doc: Doc, sentences_tok: Sequence[tuple[int, int]]) -> Iterable[Candidate]:
     """A sentence that says whose words the one before it was: '"Mutual respect" must guide
     relations. This was the message given by Pakistani officials to ...' (`P.BACK_REFERENCE_*`).
-    The content is the sentence before; the cue runs from the noun to the holder's preposition."""
+    The content is the sentence before; the cue runs from the noun to the holder's preposition.
+    Not "This was not the view of X" (QA18); `_select` drops one whose sentence reports someone
+    itself."""
     for (previous_start, previous_end), (start, end) in zip(sentences_tok, sentences_tok[1:]):
         # The sentence opens with the pronoun, the subject of "be" ("This was"); not always its
         # root: a quotation after a colon may take the root ('This was the message ...: "X"').
@@ -690,6 +692,8 @@ def _back_reference_candidates(doc: Doc, sentences_tok: Sequence[tuple[int, int]
         if (subject is None or subject.lower_ not in P.BACK_REFERENCE_SUBJECTS or subject.dep_ != "nsubj"
                 or any(subject.children) or subject.head.lemma_.lower() != "be"):
             continue
+        if any(c.dep_ == "neg" for c in subject.head.children):
+            continue  # "This was not the view of the minister"
         nouns = [c for c in subject.head.children if c.dep_ == "attr" and c.pos_ == "NOUN" and c.i > subject.head.i]
         if len(nouns) != 1 or nouns[0].lemma_.lower() not in P.BACK_REFERENCE_NOUNS:
             continue
@@ -1080,6 +1084,11 @@ def _select(candidates: list[Candidate], threshold: float) -> list[Candidate]:
         if any(jaccard(cand.content, k.content) >= 0.5 and not _nested(cand, k) for k in kept):
             continue
         kept.append(cand)
+    # A sentence that reports someone itself ('"We will win," the mayor said. This was the message
+    # of her party'): which of its words "this" points back to is anybody's guess (QA18).
+    reported = [k.cue for k in kept if k.rule != "back_reference" and k.speaker is not None and k.cue is not None]
+    kept = [k for k in kept if k.rule != "back_reference"
+            or not any(k.content[0] <= cue[0] < k.content[1] for cue in reported)]
     return sorted(kept, key=lambda c: c.content)
 
 

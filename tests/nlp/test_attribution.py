@@ -565,11 +565,27 @@ def test_a_sentence_naming_the_one_before_as_somebodys_words_attributes_it(nlp, 
         "The bridge is safe. This is the bridge that was repaired.",  # a noun of no saying
         "The bridge is safe. This was the message.",  # no holder named
         "The bridge is safe. This message was given by the mayor.",  # "this" is no pronoun subject
+        "The plan is dead. This was not the view of the finance minister.",  # QA18: denied
     ],
 )
 def test_a_back_reference_needs_a_noun_of_saying_and_its_holder(nlp, text):
     prediction = predict(nlp, text)
     assert all(c.speaker is None for c in prediction.claims)
+    assert any(c.sentence_index == 0 for c in prediction.claims)  # the first sentence stays the writer's
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"We will win," the mayor said. This was the message given by her party to voters.',
+        "The mayor said the bridge would reopen. That is the view of the council.",
+    ],
+)
+def test_a_back_reference_to_a_sentence_that_reports_someone_itself_is_left_alone(nlp, text):
+    """QA18: the claim took in the sentence's own speaker and cue ('"We will win," the mayor said'),
+    given to the party; which words "this" points back to is not clear."""
+    prediction = predict(nlp, text)
+    assert [text[slice(*c.speaker)].lower() for c in prediction.claims if c.speaker] == ["the mayor"]
 
 
 def test_an_extraposed_passive_with_its_agent_names_speaker_cue_and_content(nlp):
