@@ -307,3 +307,18 @@ def test_closing_the_picker_opened_with_the_mouse_gives_the_keys_back(page, proj
     wait_saved(page, attributed.index)
     expect(row(page, attributed.index).locator("span.status")).to_have_text("accepted")
     expect(current).not_to_have_attribute("data-index", str(attributed.index))
+
+
+def test_a_sentence_whose_claim_is_filed_with_the_next_says_where_it_is(page, project, people):
+    """QA18: the seed article's first sentence is highlighted as a claim, which the next sentence
+    attributes ("This was the message given by ..."), but its panel said "No claim suggested"."""
+    document = seed_document(project)
+    assign_documents(project=project, documents=[document], annotators=[people["annotator"]])
+    log_in(page, "annotator")
+    page.goto(f"/documents/{document.pk}/")
+    expect(page.locator("#sentences > li.sentence.current")).to_have_attribute("data-index", "0")
+    expect(page.locator("#no-claim-note")).to_have_text(
+        "No claim of its own. The claim over it is filed with sentence 2, where its cue is.")
+    page.keyboard.press("j")
+    expect(page.locator("#panel .claim")).to_have_count(2)  # the officials' message and the tweet
+    expect(page.locator("#no-claim-note")).to_have_count(0)

@@ -430,7 +430,12 @@ function renderPanel() {
     children.push(el("p", { class: "error" }, saveText(s)));
   }
   if (!claims.length) {
-    children.push(el("p", { class: "muted" }, s.draft.status ? `Marked ${statusText(s)}.` : "No claim suggested."));
+    // A claim drawn here may belong to another sentence, filed with its cue there ("X. This was
+    // the message given by Y."): say so, rather than "No claim suggested" under a highlight (QA18).
+    const holder = sentences.find((o) => o !== s && claimsShown(o).some((c) => c.claim && c.claim[0] < s.end && c.claim[1] > s.start));
+    const filed = holder ? `The claim over it is filed with sentence ${holder.index + 1}, where its cue is.` : "";
+    const own = s.draft.status ? `Marked ${statusText(s)}.` : holder ? "No claim of its own." : "No claim suggested.";
+    children.push(el("p", { class: "muted", id: "no-claim-note" }, filed ? `${own} ${filed}` : own));
   }
   claims.forEach((claim, c) => {
     // An annotator's untouched version is theirs, even where it started from the suggestion.
