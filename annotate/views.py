@@ -289,12 +289,19 @@ def project_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     return export_response(request, project, fmt, role)
 
 
+def _size(limit: int) -> str:
+    """A byte count as the README and the settings give it: "20 MB", or "200,000 bytes" under a
+    megabyte (QA18: a small limit read "0 MB")."""
+    megabytes = limit / (1024 * 1024)
+    return f"{megabytes:g} MB" if megabytes >= 1 else f"{limit:,} bytes"
+
+
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """Django's own 400 page says nothing of why. The commonest reason is innocent and worth
     saying: a body over the upload limit (a huge pasted text, QA16); that one is a 413."""
     if isinstance(exception, RequestDataTooBig):
-        limit = settings.CLAIMDESK_MAX_UPLOAD_BYTES / (1024 * 1024)  # what the README and file uploads say
-        message = (f"The request is larger than the upload limit of {limit:.0f} MB. Split it into several "
+        message = (f"The request is larger than the upload limit of {_size(settings.CLAIMDESK_MAX_UPLOAD_BYTES)}. "
+                   "Split it into several "
                    f"requests or files; a single text may have at most {settings.CLAIMDESK_MAX_DOCUMENT_CHARS:,} "
                    "characters.")
         status = 413

@@ -83,5 +83,5 @@ def test_the_command_closes_stalled_runs_without_anyone_looking(project):
     out = io.StringIO()
     call_command("close_stalled_jobs", "--project", project.name, stdout=out)
     assert out.getvalue() == "No run has gone 30 minutes without progress.\n"
-    with pytest.raises(CommandError, match="no project named 'nope'"):
+    with pytest.raises(CommandError, match="No project named 'nope'"):
         call_command("close_stalled_jobs", "--project", "nope")

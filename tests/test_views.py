@@ -92,6 +92,15 @@ def test_a_request_over_the_upload_limit_says_so(login, people, project, setting
     assert not Document.objects.exists()
 
 
+def test_a_limit_under_a_megabyte_is_said_in_bytes(login, people, project, settings):
+    """QA18: with a limit of 200,000 bytes the message said "upload limit of 0 MB"."""
+    settings.CLAIMDESK_MAX_UPLOAD_BYTES = 200_000
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 300_000
+    api = login(people["admin"]).post(f"/api/projects/{project.pk}/documents/", {"text": "Officials said so. " * 20_000},
+                                       content_type="application/json")
+    assert api.status_code == 413 and "upload limit of 200,000 bytes" in api.json()["detail"]
+
+
 def test_annotators_cannot_import_or_assign(login, people, project):
     client = login(people["annotator"])
     assert client.post(f"/projects/{project.pk}/import/", {"text": "x said y."}).status_code == 403

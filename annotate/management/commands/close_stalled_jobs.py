@@ -25,7 +25,7 @@ class Command(BaseCommand):
         if project is not None:
             found = project_by_name(project)
             if found is None:
-                raise CommandError(f"no project named {project!r}")
+                raise CommandError(f"No project named {project!r}.")
             projects = projects.filter(pk=found.pk)
         closed = {p.name: n for p in projects if (n := close_stalled_jobs(p))}
         minutes = settings.CLAIMDESK_STALLED_JOB_MINUTES
