@@ -683,8 +683,8 @@ def _back_reference_candidates(doc: Doc, sentences_tok: Sequence[tuple[int, int]
     """A sentence that says whose words the one before it was: '"Mutual respect" must guide
     relations. This was the message given by Pakistani officials to ...' (`P.BACK_REFERENCE_*`).
     The content is the sentence before; the cue runs from the noun to the holder's preposition.
-    Not "This was not the view of X" (QA18); `_select` drops one whose sentence reports someone
-    itself."""
+    Not "This was not the view of X" (QA18); `_select` leaves out one whose sentence reports
+    someone itself."""
     for (previous_start, previous_end), (start, end) in zip(sentences_tok, sentences_tok[1:]):
         # The sentence opens with the pronoun, the subject of "be" ("This was"); not always its
         # root: a quotation after a colon may take the root ('This was the message ...: "X"').
@@ -1078,17 +1078,19 @@ def _select(candidates: list[Candidate], threshold: float) -> list[Candidate]:
     """Best first, one claim per content: a candidate whose content mostly repeats a kept
     claim's content is the same claim found twice."""
     kept: list[Candidate] = []
-    for cand in sorted(candidates, key=lambda c: -c.p_e2e):
+    # Back references come last: one to a sentence that reports someone itself ('"We will win,"
+    # the mayor said. This was the message of her party') is dropped, as which of its words
+    # "this" points back to is anybody's guess (QA18), and must not push out that report.
+    ranked = sorted(candidates, key=lambda c: (c.rule == "back_reference", -c.p_e2e))
+    for cand in ranked:
         if cand.p_e2e < threshold:
-            break
+            continue
         if any(jaccard(cand.content, k.content) >= 0.5 and not _nested(cand, k) for k in kept):
             continue
+        if cand.rule == "back_reference" and any(
+                k.speaker is not None and k.cue is not None and cand.content[0] <= k.cue[0] < cand.content[1] for k in kept):
+            continue
         kept.append(cand)
-    # A sentence that reports someone itself ('"We will win," the mayor said. This was the message
-    # of her party'): which of its words "this" points back to is anybody's guess (QA18).
-    reported = [k.cue for k in kept if k.rule != "back_reference" and k.speaker is not None and k.cue is not None]
-    kept = [k for k in kept if k.rule != "back_reference"
-            or not any(k.content[0] <= cue[0] < k.content[1] for cue in reported)]
     return sorted(kept, key=lambda c: c.content)
 
 
