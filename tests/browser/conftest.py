@@ -83,17 +83,42 @@ def browser_errors() -> BrowserErrors:
     return BrowserErrors()
 
 
-@pytest.fixture
-def context(browser: Browser, live_server, transactional_db, browser_errors: BrowserErrors) -> Iterator[BrowserContext]:
+def _new_context(browser: Browser, live_server) -> tuple[BrowserContext, set[object]]:
+    """A context on the live server, with the set of its requests in flight (for `_settle`)."""
     context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT, accept_downloads=True)
     context.set_default_timeout(TIMEOUT_MS)
     in_flight: set[object] = set()
     context.on("request", lambda request: in_flight.add(request))
     context.on("requestfinished", lambda request: in_flight.discard(request))
     context.on("requestfailed", lambda request: in_flight.discard(request))
+    return context, in_flight
+
+
+@pytest.fixture
+def context(browser: Browser, live_server, transactional_db, browser_errors: BrowserErrors) -> Iterator[BrowserContext]:
+    context, in_flight = _new_context(browser, live_server)
     yield context
     _settle(context, in_flight)
     context.close()
+    assert not browser_errors.unexpected, "browser console errors:\n" + "\n".join(browser_errors.unexpected)
+
+
+@pytest.fixture
+def person_context(browser: Browser, live_server, transactional_db, browser_errors: BrowserErrors):
+    """person_context() -> a context of its own (so each person has their own session), settled and
+    closed after the test like `context`; they were left open, still polling the next test's server."""
+    opened: list[tuple[BrowserContext, set[object]]] = []
+
+    def open_() -> BrowserContext:
+        opened.append(_new_context(browser, live_server))
+        return opened[-1][0]
+
+    yield open_
+    for context, in_flight in opened:
+        if not context.pages or all(page.is_closed() for page in context.pages):
+            continue  # closed by the test
+        _settle(context, in_flight)
+        context.close()
     assert not browser_errors.unexpected, "browser console errors:\n" + "\n".join(browser_errors.unexpected)
 
 

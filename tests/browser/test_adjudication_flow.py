@@ -6,14 +6,13 @@ import io
 
 import pytest
 from django.contrib.auth import get_user_model
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from annotate.models import Role, SentenceAnnotation, StanceLabel, Suggestion
 from annotate.services.annotations import ClaimInput, save_sentence_annotation
 from annotate.services.imports import import_documents, parse_text, parse_upload
 from annotate.services.projects import membership_set
 from annotate.services.workflow import assign_documents, comment_add
-from tests.browser.conftest import TIMEOUT_MS, VIEWPORT
 from tests.browser.test_review_flow import SEED, log_in, row, wait_saved
 
 pytestmark = pytest.mark.browser
@@ -29,11 +28,9 @@ def team_document(project, people, make_user):
     return document
 
 
-def as_user(browser: Browser, live_server, browser_errors, username: str) -> Page:
+def as_user(person_context, browser_errors, username: str) -> Page:
     """A page in a context of its own, so each person has their own session."""
-    context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT, accept_downloads=True)
-    context.set_default_timeout(TIMEOUT_MS)
-    page = browser_errors.watch(context.new_page())
+    page = browser_errors.watch(person_context().new_page())
     log_in(page, username)
     return page
 
@@ -45,16 +42,16 @@ def label_stance(page: Page, document_id: int, key: str) -> None:
     wait_saved(page, 0)
 
 
-def test_two_annotators_disagree_and_the_reviewer_decides(browser, live_server, transactional_db, browser_errors, team_document):
+def test_two_annotators_disagree_and_the_reviewer_decides(person_context, browser_errors, team_document):
     for username, key in (("annotator", "1"), ("ann2", "2")):
-        page = as_user(browser, live_server, browser_errors, username)
+        page = as_user(person_context, browser_errors, username)
         label_stance(page, team_document.pk, key)
         page.context.close()
     assert set(
         SentenceAnnotation.objects.filter(sentence__index=0).values_list("annotator__username", "claims__stance__value")
     ) == {("annotator", "support"), ("ann2", "oppose")}
 
-    reviewer = as_user(browser, live_server, browser_errors, "reviewer")
+    reviewer = as_user(person_context, browser_errors, "reviewer")
     reviewer.goto(f"/projects/{team_document.project_id}/")
     reviewer.get_by_role("link", name="Adjudicate").click()
     expect(reviewer.locator("h1")).to_contain_text("Adjudicating:")
@@ -105,8 +102,8 @@ def annotate_as(user, sentence, status: str, stance: str | None = None) -> None:
     save_sentence_annotation(sentence=sentence, user=user, status=status, claims=claims, expected_version=None)
 
 
-def adjudicate(browser, live_server, browser_errors, sentence) -> Page:
-    reviewer = as_user(browser, live_server, browser_errors, "reviewer")
+def adjudicate(person_context, browser_errors, sentence) -> Page:
+    reviewer = as_user(person_context, browser_errors, "reviewer")
     reviewer.goto(f"/documents/{sentence.document_id}/adjudicate/")
     row(reviewer, sentence.index).locator(".idx").click()
     expect(reviewer.locator("#sentences > li.sentence.current")).to_have_attribute("data-index", str(sentence.index))
@@ -118,10 +115,10 @@ def gold(sentence) -> tuple[str, list[str | None]]:
     return stored.status, [c.stance.value if c.stance_id else None for c in stored.claims.select_related("stance")]
 
 
-def test_a_skipped_version_is_not_taken_as_gold(browser, live_server, transactional_db, browser_errors, officials, people):
+def test_a_skipped_version_is_not_taken_as_gold(person_context, browser_errors, officials, people):
     annotate_as(people["annotator"], officials, "skipped")
     annotate_as(User.objects.get(username="ann2"), officials, "corrected", "oppose")
-    reviewer = adjudicate(browser, live_server, browser_errors, officials)
+    reviewer = adjudicate(person_context, browser_errors, officials)
     versions = reviewer.locator("#panel .work .version")
     expect(versions.filter(has_text="annotator:")).to_contain_text("skipped")
     expect(versions.filter(has_text="annotator:").get_by_role("button", name="Take")).to_have_count(0)
@@ -135,10 +132,10 @@ def test_a_skipped_version_is_not_taken_as_gold(browser, live_server, transactio
     reviewer.context.close()
 
 
-def test_the_first_t_takes_the_version_after_the_one_shown(browser, live_server, transactional_db, browser_errors, officials, people):
+def test_the_first_t_takes_the_version_after_the_one_shown(person_context, browser_errors, officials, people):
     annotate_as(User.objects.get(username="ann2"), officials, "corrected", "oppose")  # listed first, so shown first
     annotate_as(people["annotator"], officials, "corrected", "support")
-    reviewer = adjudicate(browser, live_server, browser_errors, officials)
+    reviewer = adjudicate(person_context, browser_errors, officials)
     expect(reviewer.locator("#panel button.stance.chosen")).to_contain_text("Oppose")
     reviewer.keyboard.press("t")
     wait_saved(reviewer, officials.index)
@@ -150,10 +147,10 @@ def test_the_first_t_takes_the_version_after_the_one_shown(browser, live_server,
     reviewer.context.close()
 
 
-def test_t_after_undo_takes_the_same_version_again(browser, live_server, transactional_db, browser_errors, officials, people):
+def test_t_after_undo_takes_the_same_version_again(person_context, browser_errors, officials, people):
     annotate_as(User.objects.get(username="ann2"), officials, "corrected", "oppose")  # shown first
     annotate_as(people["annotator"], officials, "corrected", "support")
-    reviewer = adjudicate(browser, live_server, browser_errors, officials)
+    reviewer = adjudicate(person_context, browser_errors, officials)
     reviewer.keyboard.press("t")
     wait_saved(reviewer, officials.index)
     assert gold(officials) == ("corrected", ["support"])
@@ -167,10 +164,10 @@ def test_t_after_undo_takes_the_same_version_again(browser, live_server, transac
     reviewer.context.close()
 
 
-def test_before_gold_a_row_says_whose_version_it_shows(browser, live_server, transactional_db, browser_errors, officials, people):
+def test_before_gold_a_row_says_whose_version_it_shows(person_context, browser_errors, officials, people):
     annotate_as(User.objects.get(username="ann2"), officials, "corrected", "oppose")
     annotate_as(people["annotator"], officials, "corrected", "support")
-    reviewer = adjudicate(browser, live_server, browser_errors, officials)
+    reviewer = adjudicate(person_context, browser_errors, officials)
     shown = row(reviewer, officials.index)
     expect(shown.locator("span.status")).to_have_text("from ann2")
     expect(shown.locator(".badge")).to_have_text("Oppose")
@@ -186,14 +183,14 @@ def test_before_gold_a_row_says_whose_version_it_shows(browser, live_server, tra
     reviewer.context.close()
 
 
-def test_the_machine_line_names_a_stance_retired_since(browser, live_server, transactional_db, browser_errors, officials, people):
+def test_the_machine_line_names_a_stance_retired_since(person_context, browser_errors, officials, people):
     """Review: a suggestion made before its label was retired read "[no stance]" on the machine's
     line; it names the label, retired, as stored work does."""
     oppose = StanceLabel.objects.get(project=officials.document.project, value="oppose")
     Suggestion.objects.filter(sentence=officials).update(stance=oppose)
     annotate_as(User.objects.get(username="ann2"), officials, "corrected", "oppose")
     StanceLabel.objects.filter(pk=oppose.pk).update(retired=True)
-    reviewer = adjudicate(browser, live_server, browser_errors, officials)
+    reviewer = adjudicate(person_context, browser_errors, officials)
     versions = reviewer.locator("#panel .work .version")
     machine = versions.filter(has_text="machine:")
     expect(machine).to_contain_text("[Oppose (retired)]")
@@ -202,9 +199,9 @@ def test_the_machine_line_names_a_stance_retired_since(browser, live_server, tra
     reviewer.context.close()
 
 
-def test_the_history_tells_comments_in_words(browser, live_server, transactional_db, browser_errors, document, people):
+def test_the_history_tells_comments_in_words(person_context, browser_errors, document, people):
     sentence = document.sentences.get(index=1)
-    annotator = as_user(browser, live_server, browser_errors, "annotator")
+    annotator = as_user(person_context, browser_errors, "annotator")
     annotator.goto(f"/documents/{document.pk}/")
     row(annotator, 1).locator(".idx").click()
     annotator.keyboard.press("f")
@@ -213,7 +210,7 @@ def test_the_history_tells_comments_in_words(browser, live_server, transactional
     expect(row(annotator, 1).locator(".flag", has_text="flagged")).to_have_count(1)
     annotator.context.close()
 
-    reviewer = adjudicate(browser, live_server, browser_errors, sentence)
+    reviewer = adjudicate(person_context, browser_errors, sentence)
     reviewer.locator("#panel .comment").get_by_role("button", name="Resolve").click()
     expect(reviewer.locator("#panel .comment.resolved")).to_have_count(1)
     reviewer.keyboard.press("h")
@@ -225,14 +222,14 @@ def test_the_history_tells_comments_in_words(browser, live_server, transactional
     reviewer.context.close()
 
 
-def test_j_on_the_last_sentence_goes_on_to_the_next_document_to_adjudicate(browser, live_server, transactional_db,
+def test_j_on_the_last_sentence_goes_on_to_the_next_document_to_adjudicate(person_context,
                                                                           browser_errors, document, people):
     """QA13: a reviewer's "continue" led to their own annotating; adjudicating, j at the end said
     only to go back to the project page. It now goes on to the next document waiting for gold."""
     second = import_documents(project=document.project, documents=parse_text("Officials said the talks went well.")).created[0]
     annotate_as(people["annotator"], second.sentences.get(), "no_claim")
     last = document.sentences.order_by("index").last()
-    reviewer = adjudicate(browser, live_server, browser_errors, last)
+    reviewer = adjudicate(person_context, browser_errors, last)
     reviewer.keyboard.press("j")
     expect(reviewer.locator("#panel .hint")).to_have_text(
         "Last sentence of this document. Press j again to go on to the next document waiting for adjudication.")
@@ -242,12 +239,12 @@ def test_j_on_the_last_sentence_goes_on_to_the_next_document_to_adjudicate(brows
     reviewer.context.close()
 
 
-def test_only_disagreements_and_flags_hides_the_other_rows(browser, live_server, transactional_db, browser_errors,
+def test_only_disagreements_and_flags_hides_the_other_rows(person_context, browser_errors,
                                                            document, people):
     """QA16: the filter changed only the order of j / k; every row stayed on screen."""
     comment_add(sentence=document.sentences.get(index=2), author=people["annotator"], text="Who says this?")
     total = document.sentences.count()
-    reviewer = as_user(browser, live_server, browser_errors, "reviewer")
+    reviewer = as_user(person_context, browser_errors, "reviewer")
     reviewer.goto(f"/documents/{document.pk}/adjudicate/")
     rows = reviewer.locator("#sentences > li.sentence")
     expect(rows.locator("visible=true")).to_have_count(total)
@@ -273,13 +270,13 @@ def test_only_disagreements_and_flags_hides_the_other_rows(browser, live_server,
     reviewer.context.close()
 
 
-def test_a_gold_version_saved_by_another_reviewer_is_said_to_be_someone_elses(browser, live_server, transactional_db,
+def test_a_gold_version_saved_by_another_reviewer_is_said_to_be_someone_elses(person_context,
                                                                                browser_errors, officials, people):
     """QA17: the conflict box said "someone else" also for the same person on another page; the
     409 now says who saved, and another reviewer's version is still someone else's."""
     browser_errors.expect(r"status of 409 \(Conflict\)")
     annotate_as(people["annotator"], officials, "corrected", "support")
-    reviewer = adjudicate(browser, live_server, browser_errors, officials)
+    reviewer = adjudicate(person_context, browser_errors, officials)
     save_sentence_annotation(sentence=officials, user=people["admin"], status="no_claim", claims=[], expected_version=None,
                              kind="adjudication")
     reviewer.keyboard.press("2")
