@@ -322,3 +322,22 @@ def test_a_sentence_whose_claim_is_filed_with_the_next_says_where_it_is(page, pr
     page.keyboard.press("j")
     expect(page.locator("#panel .claim")).to_have_count(2)  # the officials' message and the tweet
     expect(page.locator("#no-claim-note")).to_have_count(0)
+
+
+def test_a_cue_moved_out_of_a_sentence_whose_claim_lies_outside_it_is_refused_on_the_page(page, project, people):
+    """QA18: on sentence 2, whose claim is sentence 1 (filed here with its cue, "message given by"),
+    u on a word of sentence 1 left the claim nothing in its sentence; the server refused the save."""
+    from tests.browser.test_selection import point_of
+
+    document = seed_document(project)
+    assign_documents(project=project, documents=[document], annotators=[people["annotator"]])
+    log_in(page, "annotator")
+    page.goto(f"/documents/{document.pk}/")
+    page.keyboard.press("j")
+    expect(page.locator("#sentences > li.sentence.current")).to_have_attribute("data-index", "1")
+    word = point_of(page, 0, document.text.index("respect") + 1)
+    page.mouse.dblclick(word["x"], word["y"])
+    page.keyboard.press("u")
+    expect(page.locator("#panel .hint")).to_contain_text("A claim's cue must overlap the current sentence")
+    page.wait_for_timeout(300)
+    assert not SentenceAnnotation.objects.exists()

@@ -1161,6 +1161,11 @@ function setSpan(role) {
   if (role === "claim" && !inSentence(span) && !(active && inSentence(active.cue))) {
     hint("A claim must overlap the current sentence (or its cue must); select text in the framed sentence."); return;
   }
+  // ... so a cue moved out of the sentence leaves a claim outside it nothing to stand on (QA18:
+  // the server refused it after the fact).
+  if (role === "cue" && !inSentence(span) && !(active && inSentence(active.claim))) {
+    hint("A claim's cue must overlap the current sentence when its claim does not; select the cue in the framed sentence."); return;
+  }
   edit(s, () => {
     const claim = ensureClaim(s);
     claim[role] = span;
