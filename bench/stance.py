@@ -1,7 +1,7 @@
 """Stance on the shared dev sets: majority class, rules, and a trained model (textcat + LR) on two thirds.
 
     python bench/stance.py [--data DIR] [--work DIR] [--datasets emergent,ibm_claim_stance,fnc1]
-                           [--test-data HELDOUT_DIR]
+                           [--test-data HELDOUT_DIR] [--seeds N]
 
 For each dataset (fnc1: only rows that are not "unrelated") the rows are split by group:
 `int(sha256(group_id)[:8], 16) % 3 != 0` trains, the rest is the test third. Every
@@ -79,6 +79,9 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=None,
                         help="where the trained models go (default: a new temporary folder, printed)")
     parser.add_argument("--datasets", default=",".join(DATASETS))
+    parser.add_argument("--seeds", type=int, default=1,
+                        help="train the test-third model with this many seeds and also print their mean: one "
+                             "seed's figure moves by a few rows with the seed alone")
     parser.add_argument("--test-data", type=Path, default=None,
                         help="a held-out folder (DIR/<dataset>/test.jsonl): also train on all of dev and score there")
     args = parser.parse_args()
@@ -105,13 +108,17 @@ def main() -> None:
         train_majority = Counter(r["stance"] for r in train).most_common(1)[0][0]
         # The rules choose among the labels a project for this data would have (IBM: no neutral).
         rules_all = predict(rows, labels=sorted(set(label_maps[dataset][r["stance"]] for r in rows)))
-        model = train_stance_model(
-            [StanceExample(r["text"], r["target"], r["stance"]) for r in train],
-            args.work / dataset,
-            seed=SEED,
-            name=f"stance_{dataset}_bench",
-        )
-        trained = predict(test, str(model.output_dir))
+        seed_scores = []
+        for seed in range(SEED, SEED + max(1, args.seeds)):
+            model_seed = train_stance_model(
+                [StanceExample(r["text"], r["target"], r["stance"]) for r in train],
+                args.work / (dataset if seed == SEED else f"{dataset}-seed{seed}"),
+                seed=seed,
+                name=f"stance_{dataset}_bench",
+            )
+            seed_scores.append(score(test, predict(test, str(model_seed.output_dir)), {}))
+            if seed == SEED:
+                model = model_seed
 
         table.append((dataset, f"majority ({full_majority}), all dev", *score(rows, constant(rows, full_majority), {})))
         table.append((dataset, f"{RULES_MODEL_NAME}, all dev", *score(rows, rules_all, to_dataset)))
@@ -119,7 +126,12 @@ def main() -> None:
                       *score(test, constant(test, train_majority), {})))
         table.append((dataset, f"{RULES_MODEL_NAME}, test third", *score(test, {r["id"]: rules_all[r["id"]] for r in test}, to_dataset)))
         table.append((dataset, f"textcat+LR on {len(train)} train rows ({model.seconds:.0f}s), test third",
-                      *score(test, trained, {})))
+                      *seed_scores[0]))
+        if len(seed_scores) > 1:
+            accuracies = [accuracy for _, accuracy, _ in seed_scores]
+            table.append((dataset, f"  mean of {len(seed_scores)} seeds (accuracy {min(accuracies):.3f}–{max(accuracies):.3f})",
+                          len(test), sum(accuracies) / len(accuracies),
+                          sum(f1 for _, _, f1 in seed_scores) / len(seed_scores)))
 
         held_out_path = args.test_data / dataset / "test.jsonl" if args.test_data else None
         if held_out_path is None:
