@@ -135,6 +135,7 @@ class DocumentListImport(ProjectScopedMixin, generics.ListAPIView):
                    202: OpenApiResponse(description="A large upload, checked and queued: the import job with its "
                                                     "progress (GET /api/projects/<id>/imports/)"),
                    400: OpenApiResponse(description="Rejected upload: problems with file, line and reason"),
+                   413: OpenApiResponse(description="A body or a file over CLAIMDESK_MAX_UPLOAD_BYTES, saying the limit"),
                    **FORBIDDEN},
     )
     def post(self, request, *args, **kwargs):
@@ -227,6 +228,10 @@ class DocumentSpeakers(ReviewReadMixin, APIView):
         return Response(selectors.review_speakers(document, request.user, adjudicate=self.is_adjudicating()))
 
 
+STALE_DESCRIPTION = ("Stale version: `current` holds the stored one (null if withdrawn) with the `annotator` who "
+                     "saved it, the same user on another page or someone else")
+
+
 def _stale_response(stale: StaleAnnotation) -> Response:
     """409 with the version stored meanwhile, which the page shows beside the user's own, and who
     saved it (the same user on another page, or someone else: the page says which)."""
@@ -279,13 +284,13 @@ class SentenceAnnotationSave(SentenceScopedMixin, APIView):
 
     @extend_schema(request=SentenceAnnotationSerializer,
                    responses={200: OpenApiResponse(description="Saved annotation"), **INVALID, **FORBIDDEN,
-                              409: OpenApiResponse(description="Stale version; `current` holds the stored one")})
+                              409: OpenApiResponse(description=STALE_DESCRIPTION)})
     def put(self, request, pk: int):
         return _save_response(request, self.get_sentence(), SentenceAnnotation.Kind.ANNOTATION)
 
     @extend_schema(parameters=[AnnotationDeleteSerializer],
                    responses={204: OpenApiResponse(description="Withdrawn"), **INVALID, **FORBIDDEN,
-                              409: OpenApiResponse(description="Stale version; `current` holds the stored one")})
+                              409: OpenApiResponse(description=STALE_DESCRIPTION)})
     def delete(self, request, pk: int):
         return _delete_response(request, self.get_sentence(), SentenceAnnotation.Kind.ANNOTATION)
 
@@ -298,13 +303,13 @@ class SentenceAdjudicationSave(SentenceScopedMixin, APIView):
 
     @extend_schema(request=SentenceAnnotationSerializer,
                    responses={200: OpenApiResponse(description="Saved gold annotation"), **INVALID, **FORBIDDEN,
-                              409: OpenApiResponse(description="Stale version")})
+                              409: OpenApiResponse(description=STALE_DESCRIPTION)})
     def put(self, request, pk: int):
         return _save_response(request, self.get_sentence(), SentenceAnnotation.Kind.ADJUDICATION)
 
     @extend_schema(parameters=[AnnotationDeleteSerializer],
                    responses={204: OpenApiResponse(description="Withdrawn"), **INVALID, **FORBIDDEN,
-                              409: OpenApiResponse(description="Stale version")})
+                              409: OpenApiResponse(description=STALE_DESCRIPTION)})
     def delete(self, request, pk: int):
         return _delete_response(request, self.get_sentence(), SentenceAnnotation.Kind.ADJUDICATION)
 
