@@ -196,6 +196,14 @@ def _subtree(tok: Token) -> tuple[int, int]:
     return tok.left_edge.i, tok.right_edge.i + 1
 
 
+def _possessor_range(possessor: Token) -> tuple[int, int]:
+    """A possessor's words without the possessive marker: "Trump's tweet" -> "Trump"."""
+    start, end = _subtree(possessor)
+    if possessor.doc[end - 1].tag_ == "POS" and end - 1 > start:
+        end -= 1
+    return start, end
+
+
 def _verb_content(verb: Token) -> tuple[tuple[int, int] | None, str, Token | None]:
     """Token range of what a verb cue reports, the shape it was found in, and a
     preposition that belongs in the cue ("called for", "warned of")."""
@@ -512,7 +520,6 @@ def _noun_content(noun: Token) -> tuple[tuple[int, int] | None, str, Token | Non
 
 def _noun_speaker(noun: Token) -> tuple[tuple[int, int] | None, str]:
     """Who holds a noun cue (`P.NOUN_AGENT_PREPOSITIONS`, `P.LIGHT_VERB_OBJECT_DEPS`)."""
-    doc = noun.doc
     # The verb the noun is the object of, directly ("X voiced confidence that") or through a
     # preposition ("X spoke in support of", "X responded with an attack on").
     verb = noun.head
@@ -528,10 +535,7 @@ def _noun_speaker(noun: Token) -> tuple[tuple[int, int] | None, str]:
                 speaker, how = _speaker_of(verb)
                 if speaker is not None:
                     return _speaker_range(speaker, _subtree(noun), how), "possessor_subject"
-            start, end = _subtree(child)
-            if doc[end - 1].tag_ == "POS" and end - 1 > start:  # "Trump's" -> "Trump"
-                end -= 1
-            return (start, end), "possessor"
+            return _possessor_range(child), "possessor"
     for prep in noun.children:
         if prep.dep_ == "prep" and prep.lower_ in P.NOUN_AGENT_PREPOSITIONS:
             objects = [c for c in prep.children if c.dep_ == "pobj"]
@@ -653,10 +657,7 @@ def _colon_candidates(doc: Doc, quotes: Sequence[CharSpan]) -> Iterable[Candidat
         speaker_range = None
         possessors = [c for c in before.children if c.dep_ == "poss"]
         if speech_noun and possessors:
-            speaker_range = _subtree(possessors[0])
-            # "Trump's tweet" -> "Trump": the possessive marker is not part of the speaker.
-            if doc[speaker_range[1] - 1].tag_ == "POS" and speaker_range[1] - 1 > speaker_range[0]:
-                speaker_range = speaker_range[0], speaker_range[1] - 1
+            speaker_range = _possessor_range(possessors[0])
         elif named:
             speaker_range = (named[0].start, named[0].end)
         end_tok = colon.sent.end
@@ -717,20 +718,16 @@ def _back_reference_holder(noun: Token) -> tuple[tuple[int, int] | None, int]:
     (the cue ends after "by"), "the view of X" (after "of"), "Pakistan's message" (the noun)."""
     for child in noun.children:
         if child.dep_ == "poss":
-            start, end = _subtree(child)
-            if noun.doc[end - 1].tag_ == "POS" and end - 1 > start:
-                end -= 1
-            return (start, end), noun.i + 1
+            return _possessor_range(child), noun.i + 1
     for child in noun.children:
         if child.dep_ == "prep" and child.lower_ in P.BACK_REFERENCE_HOLDER_PREPOSITIONS:
             objects = [c for c in child.children if c.dep_ == "pobj"]
             if objects:
                 return _subtree(objects[0]), child.i + 1
         if child.dep_ == "acl" and child.tag_ == "VBN":
-            for agent in (c for c in child.children if c.dep_ == "agent"):
-                objects = [c for c in agent.children if c.dep_ == "pobj"]
-                if objects:
-                    return _subtree(objects[0]), agent.i + 1
+            speaker, how = _speaker_of(child)  # "given by X": the agent, as for any passive cue
+            if how == "agent":
+                return _subtree(speaker), speaker.head.i + 1
     return None, noun.i + 1
 
 
