@@ -668,11 +668,15 @@ def dismissals(tokens: Sequence[Token]) -> set[int]:
         # "scoffs at reports" with a dismissing verb only: "went down on reports" dismisses nothing (QA18).
         through = any(g.dep_ == "pobj" and g.lower_ in REPORT_NOUNS
                       for c in token.children if c.dep_ == "prep" and c.lower_ in ("at", "on") for g in c.children)
-        # The parser takes "aside" for an adverb where "off" is a particle; either is the particle here.
-        particle = any(c.dep_ in ("prt", "advmod") and c.lower_ in DISMISSING_PARTICLES for c in token.children)
-        if (particle and direct) or (token.lemma_.lower() in DISMISSING_VERBS and (direct or through)):
+        if (has_dismissing_particle(token) and direct) or (token.lemma_.lower() in DISMISSING_VERBS and (direct or through)):
             found.add(index)
     return found
+
+
+def has_dismissing_particle(verb: Token) -> bool:
+    """"shoot down", "laugh off", "brush aside": the parser takes "aside" for an adverb where
+    "off" is a particle; either is the particle here."""
+    return any(c.dep_ in ("prt", "advmod") and c.lower_ in DISMISSING_PARTICLES for c in verb.children)
 
 
 def worded_dismissals(words: Sequence[str]) -> set[int]:
@@ -1027,7 +1031,7 @@ def is_dismissing_cue(cue: Span) -> bool:
     words = [token.lower_ for token in cue]
     return not any(word in NEGATION_WORDS for word in words) and any(
         token.lemma_.lower() in DISMISSING_VERBS
-        or any(c.dep_ in ("prt", "advmod") and c.lower_ in DISMISSING_PARTICLES for c in token.children)
+        or has_dismissing_particle(token)
         for token in cue if token.pos_ == "VERB")
 
 
