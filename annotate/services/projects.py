@@ -18,13 +18,20 @@ def project_create(
     created_by: AbstractBaseUser | None = None,
 ) -> Project:
     """A project with the default stance labels; its creator becomes its admin."""
+    project = project_new(name=name, stance_target=stance_target, description=description, guidelines=guidelines)
+    project.save()
+    give_project_defaults(project, created_by=created_by)
+    audit_record(project=project, actor=created_by, action="project.create", obj=project, after={"name": name})
+    return project
+
+
+def project_new(*, name: str, stance_target: str = "", description: str = "", guidelines: str = "") -> Project:
+    """The project `project_create` would save, checked (ValidationError) and not saved yet: a
+    caller may ask whether it can be made before the slow part."""
     # Stripped, so that a name of spaces alone is refused as blank, as every caller needs.
     project = Project(name=name.strip(), stance_target=stance_target.strip(), description=description,
                       guidelines=guidelines)
     project.full_clean()
-    project.save()
-    give_project_defaults(project, created_by=created_by)
-    audit_record(project=project, actor=created_by, action="project.create", obj=project, after={"name": name})
     return project
 
 

@@ -6,10 +6,9 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from annotate.models import Project
 from annotate.selectors import project_by_name
 from annotate.services.imports import ImportRejected, import_documents, parse_upload
-from annotate.services.projects import project_create
+from annotate.services.projects import project_create, project_new
 
 # What the user typed for each field of a project this command creates.
 PROJECT_FIELDS = {"name": "the project name", "stance_target": "--target"}
@@ -77,7 +76,7 @@ class Command(BaseCommand):
         """The reasons `project_create` would refuse these (as it checks them), as a message rather
         than a traceback."""
         try:
-            Project(name=name.strip(), stance_target=target.strip()).full_clean()
+            project_new(name=name, stance_target=target)
         except ValidationError as error:
             reasons = [f"{PROJECT_FIELDS.get(field, field)}: {message}"
                        for field, messages in error.message_dict.items() for message in messages]
