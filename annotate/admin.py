@@ -311,7 +311,7 @@ class ResuggestsTowardNewTarget:
             return
         documents = self.documents_toward(obj)
         with_work = resuggest_toward_new_target(documents, by=request.user)
-        target = obj.stance_target or (obj.project.stance_target if isinstance(obj, Document) else "")
+        target = obj.effective_target if isinstance(obj, Document) else obj.stance_target
         message = (f"The stance target is now “{target}”: the suggestions of {len(documents)} document(s) are re-made "
                    "toward it (by the task worker, if one runs).")
         if with_work:

@@ -460,6 +460,14 @@ class SentenceAnnotation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    @staticmethod
+    def gold_q(prefix: str = "") -> Q:
+        """A sentence's gold version, as a filter on annotations (through `prefix`, e.g.
+        "annotations__" from a sentence): a reviewer's decision. A skipped adjudication decides
+        nothing; the sentence still waits for one (QA17)."""
+        return Q(**{f"{prefix}kind": SentenceAnnotation.Kind.ADJUDICATION}) & ~Q(
+            **{f"{prefix}status": AnnotationStatus.SKIPPED})
+
     class Meta:
         ordering = ["sentence", "annotator"]
         constraints = [

@@ -73,10 +73,8 @@ def _done_filter(user: AbstractBaseUser, prefix: str = "") -> Q:
 
 
 def _gold_filter(prefix: str = "") -> Q:
-    """A sentence's gold version: a reviewer's decision. A skipped adjudication is none: the
-    sentence still waits for one (QA17: skips counted as adjudicated and left the queue)."""
-    return Q(**{f"{prefix}annotations__kind": SentenceAnnotation.Kind.ADJUDICATION}) & ~Q(
-        **{f"{prefix}annotations__status": AnnotationStatus.SKIPPED})
+    """Sentences with a gold version (`SentenceAnnotation.gold_q`), through `prefix` to them."""
+    return SentenceAnnotation.gold_q(f"{prefix}annotations__")
 
 
 def project_annotators(project: Project) -> QuerySet:
@@ -221,7 +219,7 @@ def next_document_to_adjudicate(project: Project, *, after: int | None = None) -
     waiting = SentenceAnnotation.objects.filter(
         sentence__document=OuterRef("pk"), kind=SentenceAnnotation.Kind.ANNOTATION,
     ).exclude(status=AnnotationStatus.SKIPPED).exclude(Exists(SentenceAnnotation.objects.filter(
-        sentence=OuterRef("sentence"), kind=SentenceAnnotation.Kind.ADJUDICATION).exclude(status=AnnotationStatus.SKIPPED)))
+        SentenceAnnotation.gold_q(), sentence=OuterRef("sentence"))))
     documents = project.documents.filter(Exists(waiting)).order_by("pk")
     if after is not None:
         return documents.filter(pk__gt=after).first() or documents.first()
@@ -622,8 +620,8 @@ def export_sentences(
     )
     if annotator is not None:
         annotations = annotations.filter(annotator=annotator, kind=SentenceAnnotation.Kind.ANNOTATION)
-    if gold_only:  # a skipped adjudication is no gold version
-        annotations = annotations.filter(kind=SentenceAnnotation.Kind.ADJUDICATION).exclude(status=AnnotationStatus.SKIPPED)
+    if gold_only:
+        annotations = annotations.filter(SentenceAnnotation.gold_q())
     sentences = Sentence.objects.filter(document__project=project)
     if annotator is not None:
         sentences = sentences.filter(document__in=visible_documents(project, annotator, Role.ANNOTATOR))
@@ -671,7 +669,8 @@ def _per_state_of_work(project: Project, name: str, compute: Callable[[], T], *,
     if found is None:
         found = compute()
         cache.set(key, found, timeout=24 * 3600)
-        cache.set(recent_key, found, timeout=AGREEMENT_SHOWN_MAX_AGE)
+        if max_age:  # only a caller that may read it writes it
+            cache.set(recent_key, found, timeout=max_age)
     return found
 
 

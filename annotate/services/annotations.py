@@ -175,7 +175,7 @@ def save_sentence_annotation(
 
     document = sentence.document
     text_length = len(document.text)
-    target = document.stance_target or document.project.stance_target  # what the stances are given toward
+    target = document.effective_target  # what the stances are given toward
     stances = {label.value: label for label in StanceLabel.objects.filter(project_id=document.project_id)}
     speaker_ids = set(Speaker.objects.filter(document=document).values_list("pk", flat=True))
     # A typed name of nothing visible (a stray zero-width space) is no name, as a blank one is.
@@ -232,11 +232,12 @@ def save_sentence_annotation(
                 current_version = current.version if current else None
                 if current_version != expected_version:
                     raise StaleAnnotation(current)
-                if current is not None and _unchanged(current, status, claims, target):
+                stored = list(current.claims.select_related("stance").order_by("position")) if current else []
+                if current is not None and _unchanged(current, stored, status, claims, target):
                     # Saving what is stored (Enter after t took a version as gold) writes nothing: a
                     # second version and event identical to the first would only blur the history.
                     return current
-                before = annotation_snapshot(current)
+                before = annotation_snapshot(current, stored)
                 if current is None:
                     annotation = SentenceAnnotation.objects.create(
                         sentence=sentence, annotator=user, kind=kind, status=status, stance_target=target,
@@ -290,15 +291,16 @@ def save_sentence_annotation(
     return retry_on_deadlock(write)
 
 
-def _unchanged(current: SentenceAnnotation, status: str, claims: list[ClaimInput], target: str) -> bool:
+def _unchanged(current: SentenceAnnotation, stored: list[Annotation], status: str, claims: list[ClaimInput],
+               target: str) -> bool:
     # A save toward a target changed since is no repeat: it gives the stances toward the new one.
     if current.status != status or current.stance_target != target:
         return False
     if any(claim.speaker_id is None and claim.speaker_name for claim in claims):
         return False
-    stored = [(a.claim_span, a.speaker_span, a.cue_span, a.stance.value if a.stance_id else None, a.speaker_id,
-               a.suggestion_id) for a in current.claims.select_related("stance").order_by("position")]
-    return stored == [(c.claim, c.speaker, c.cue, c.stance, c.speaker_id, c.suggestion_id) for c in claims]
+    return [(a.claim_span, a.speaker_span, a.cue_span, a.stance.value if a.stance_id else None, a.speaker_id,
+             a.suggestion_id) for a in stored] == [(c.claim, c.speaker, c.cue, c.stance, c.speaker_id, c.suggestion_id)
+                                                   for c in claims]
 
 
 def delete_sentence_annotation(

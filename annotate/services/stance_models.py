@@ -81,9 +81,8 @@ def project_stance_claims(project: Project) -> list[LabelledClaim]:
         )
     )
     gold_sentences = set(
-        SentenceAnnotation.objects.filter(
-            sentence__document__project=project, kind=SentenceAnnotation.Kind.ADJUDICATION
-        ).exclude(status=AnnotationStatus.SKIPPED).values_list("sentence_id", flat=True)  # a skip decides nothing
+        SentenceAnnotation.objects.filter(SentenceAnnotation.gold_q(), sentence__document__project=project)
+        .values_list("sentence_id", flat=True)
     )
     return [
         LabelledClaim(document_id, document_key, label, start, end,
