@@ -203,6 +203,9 @@ function claimsShown(s) {
 
 // ---------- rendering ----------
 
+// Whether a span ([start, end] in the page's units, or null) reaches into a sentence's row.
+const overlaps = (span, row) => Boolean(span) && span[0] < row.end && span[1] > row.start;
+
 function marksFor(rowIndex) {
   // Every role span that falls in this row: its own claims, plus claims of other
   // sentences that reach into it (multi-sentence claims, speakers in the previous sentence).
@@ -212,7 +215,7 @@ function marksFor(rowIndex) {
     claimsShown(s).forEach((claim, c) => {
       for (const role of ROLE_PRIORITY) {
         const span = claim[role];
-        if (span && span[0] < row.end && span[1] > row.start) {
+        if (overlaps(span, row)) {
           marks.push({ role, start: Math.max(span[0], row.start), end: Math.min(span[1], row.end),
             active: i === current && c === s.activeClaim });
         }
@@ -432,7 +435,7 @@ function renderPanel() {
   if (!claims.length) {
     // A claim drawn here may belong to another sentence, filed with its cue there ("X. This was
     // the message given by Y."): say so, rather than "No claim suggested" under a highlight (QA18).
-    const holder = sentences.find((o) => o !== s && claimsShown(o).some((c) => c.claim && c.claim[0] < s.end && c.claim[1] > s.start));
+    const holder = sentences.find((o) => o !== s && claimsShown(o).some((c) => overlaps(c.claim, s)));
     const filed = holder ? `The claim over it is filed with sentence ${holder.index + 1}, where its cue is.` : "";
     const own = s.draft.status ? `Marked ${statusText(s)}.` : holder ? "No claim of its own." : "No claim suggested.";
     children.push(el("p", { class: "muted", id: "no-claim-note" }, filed ? `${own} ${filed}` : own));
@@ -686,25 +689,27 @@ function eventText(e) {
   return `${e.action}: ${after}`;
 }
 
+// The sentence's history, or null when it could not be had (`getJson`).
 async function fetchHistory(s) {
-  const response = await fetch(data.urls.history.replace("/0/", `/${s.id}/`), { credentials: "same-origin" });
+  const events = await getJson(data.urls.history.replace("/0/", `/${s.id}/`));
   // Only an event's claims after the change are shown (eventText): only they are converted.
   const inUnits = (e) => (e.after && e.after.claims ? { ...e, after: annotationInUnits(e.after) } : e);
-  return response.ok ? (await response.json()).map(inUnits) : [];
+  return events && events.map(inUnits);
 }
 
 async function toggleHistory() {
   const s = sentences[current];
   if (s.events) { s.events = null; renderPanel(); return; }
-  s.events = await fetchHistory(s);
+  s.events = (await fetchHistory(s)) ?? [];
   renderPanel();
 }
 
 // An open history shows what was just saved: it is fetched again once a save is in. Not while
-// offline (it would say nothing new), and only if it is still open when the answer comes.
+// offline (it would say nothing new), and only if it is still open when the answer comes; a
+// refused fetch leaves the list shown as it was.
 async function refreshHistory(s) {
   if (!s.events) return;
-  const events = await fetchHistory(s).catch(() => null);
+  const events = await fetchHistory(s);
   if (!events || !s.events) return;
   s.events = events;
   if (sentences.indexOf(s) === current) renderPanel();
@@ -766,9 +771,9 @@ async function send(s, i) {
     if (s.pending <= 1) {
       s.saveState = "suggested";
       s.message = "";
+      refreshHistory(s);  // once the last queued save is in, not after each
     }
     if (alreadyWithdrawn) s.panelMessage = "This work was already withdrawn (in another tab, or by someone else); the sentence is suggested again.";
-    refreshHistory(s);
   } else if (response.ok) {
     s.version = payload.version;
     // A claim's speaker came back as another: it was merged meanwhile, and the server followed
@@ -789,9 +794,9 @@ async function send(s, i) {
       if (payload.status !== "skipped") s.draft.claims = editable(convertClaims(payload.claims, toUnits));
       s.saveState = "saved";
       s.message = "";
+      refreshHistory(s);  // once the last queued save is in, not after each
     }
     scheduleRuleRecords();
-    refreshHistory(s);
   } else if (response.status === 409) {
     s.saveState = "conflict";
     s.theirs = annotationInUnits(payload.current);
@@ -1046,7 +1051,7 @@ function rowsReachedBy(s) {
   const reached = new Set();
   claimsShown(s).forEach((claim) => ROLE_PRIORITY.forEach((role) => {
     const span = claim[role];
-    if (span) sentences.forEach((row, k) => { if (span[0] < row.end && span[1] > row.start) reached.add(k); });
+    if (span) sentences.forEach((row, k) => { if (overlaps(span, row)) reached.add(k); });
   }));
   return reached;
 }
@@ -1156,7 +1161,7 @@ function setSpan(role) {
   if (!span) { hint(`Select text in the document first, then press ${key}.`); return; }
   // A claim overlaps its sentence, or its cue does (a quotation in the sentence before "…, she
   // said."), as the server checks.
-  const inSentence = (x) => Boolean(x) && x[0] < s.end && x[1] > s.start;
+  const inSentence = (x) => overlaps(x, s);
   const active = claimsShown(s).length ? ensureClaim(s) : null;
   if (role === "claim" && !inSentence(span) && !(active && inSentence(active.cue))) {
     hint("A claim must overlap the current sentence (or its cue must); select text in the framed sentence."); return;
