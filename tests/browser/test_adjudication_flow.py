@@ -123,9 +123,12 @@ def test_a_skipped_version_is_not_taken_as_gold(person_context, browser_errors, 
     expect(versions.filter(has_text="annotator:")).to_contain_text("skipped")
     expect(versions.filter(has_text="annotator:").get_by_role("button", name="Take")).to_have_count(0)
     expect(versions.filter(has_text="ann2:").get_by_role("button", name="Take")).to_have_count(1)
-    for _ in range(2):  # t goes round the decided versions only: ann2's, twice
+    puts = []
+    reviewer.on("request", lambda request: puts.append(request) if request.method == "PUT" else None)
+    for attempt in range(2):  # t goes round the decided versions only: ann2's, twice
         reviewer.keyboard.press("t")
         wait_saved(reviewer, officials.index)
+        assert len(puts) == attempt + 1  # each t takes it (and sends it), skipping annotator's
         assert gold(officials) == ("corrected", ["oppose"])
         # Saved the first time; the second takes the same version again, which writes nothing new.
         assert SentenceAnnotation.objects.get(sentence=officials, kind="adjudication").version == 1
