@@ -302,7 +302,8 @@ class ResuggestsTowardNewTarget:
     one, and Enter would have saved a stance given toward it (QA16). Saved work keeps its stances,
     and the admin is told how much of it there is."""
 
-    def documents_toward(self, obj) -> list[Document]:
+    def documents_toward(self, obj) -> list[int]:
+        """Ids of the documents whose stance target is `obj`'s."""
         raise NotImplementedError
 
     def save_model(self, request, obj, form, change) -> None:
@@ -310,7 +311,8 @@ class ResuggestsTowardNewTarget:
         if not (change and "stance_target" in form.changed_data):
             return
         documents = self.documents_toward(obj)
-        with_work = resuggest_toward_new_target(documents, by=request.user)
+        project = obj.project if isinstance(obj, Document) else obj
+        with_work = resuggest_toward_new_target(project, documents, by=request.user)
         target = obj.effective_target if isinstance(obj, Document) else obj.stance_target
         message = (f"The stance target is now “{target}”: the suggestions of {len(documents)} document(s) are re-made "
                    "toward it (by the task worker, if one runs).")
@@ -334,8 +336,8 @@ class ProjectAdmin(ResuggestsTowardNewTarget, AuditedAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # a project's history is kept for good; export it, then remove its members
 
-    def documents_toward(self, obj: Project) -> list[Document]:
-        return list(obj.documents.filter(stance_target="").select_related("project"))  # the others have their own
+    def documents_toward(self, obj: Project) -> list[int]:
+        return list(obj.documents.filter(stance_target="").values_list("pk", flat=True))  # the others have their own
 
 
 @admin.register(Membership)
@@ -361,8 +363,8 @@ class DocumentAdmin(ResuggestsTowardNewTarget, AuditedAdmin):
     def has_add_permission(self, request) -> bool:
         return False  # documents come in through the import, which splits and pre-annotates them
 
-    def documents_toward(self, obj: Document) -> list[Document]:
-        return [obj]
+    def documents_toward(self, obj: Document) -> list[int]:
+        return [obj.pk]
 
 
 class DeletedOnlyWithTheirDocument:

@@ -72,7 +72,7 @@ def close_stalled_jobs(project: Project) -> int:
             run.progress, run.updated_at = 1.0, timezone.now()
             run.message = f"{run.message} Re-making the suggestions was interrupted ({silent}); it has been started again."
             run.save(update_fields=["progress", "message", "updated_at"])
-            resuggest_documents(list(project.documents.all()), reason="stance model activated; refresh interrupted")
+            resuggest_documents(project, list(project.documents.values_list("pk", flat=True)), reason="stance model activated; refresh interrupted")
             closed += 1
         if closed:
             audit_record(project=project, actor=None, action="jobs.close_stalled", obj=project,

@@ -255,27 +255,29 @@ def _unit(value: float) -> float:
     return min(1.0, max(0.0, float(value)))
 
 
-def resuggest_toward_new_target(documents: Sequence[Document], *, by: object | None = None) -> int:
-    """After the stance target of `documents` changed (theirs, or their project's): queue the
-    re-making of their suggestions (`resuggest_documents`), so that no sentence goes on offering
-    a stance judged toward the old target. Saved work is not touched: its stances were given
-    toward the earlier target, and the returned number of sentences with work is what the admin
-    is told of."""
-    documents = list(documents)
-    if not documents:
+def resuggest_toward_new_target(project: Project, document_ids: Sequence[int], *, by: object | None = None) -> int:
+    """After the stance target of these documents of `project` changed (theirs, or their
+    project's): queue the re-making of their suggestions (`resuggest_documents`), so that no
+    sentence goes on offering a stance judged toward the old target. Saved work is not
+    touched: its stances were given toward the earlier target, and the returned number of
+    sentences with work is what the admin is told of."""
+    document_ids = list(document_ids)
+    if not document_ids:
         return 0
-    resuggest_documents(documents, reason="stance target changed", by=by)
-    return SentenceAnnotation.objects.filter(sentence__document__in=documents).values("sentence_id").distinct().count()
+    resuggest_documents(project, document_ids, reason="stance target changed", by=by)
+    return (SentenceAnnotation.objects.filter(sentence__document_id__in=document_ids)
+            .values("sentence_id").distinct().count())
 
 
-def resuggest_documents(documents: Sequence[Document], *, reason: str, by: object | None = None) -> None:
-    """Queue `refresh_suggestions` of `documents` for the task worker, once the current
-    transaction commits, and record why."""
+def resuggest_documents(project: Project, document_ids: Sequence[int], *, reason: str, by: object | None = None) -> None:
+    """Queue `refresh_suggestions` of these documents of `project` for the task worker, once
+    the current transaction commits, and record why. Ids, not documents: a project's
+    documents may be many and long, and only the worker reads their texts."""
     from annotate.tasks import refresh_suggestions_task  # tasks import this module
 
-    if not documents:
+    ids = list(document_ids)
+    if not ids:
         return
-    ids = [document.pk for document in documents]
-    audit_record(project=documents[0].project, actor=by, action="suggestions.resuggest", obj=documents[0].project,
+    audit_record(project=project, actor=by, action="suggestions.resuggest", obj=project,
                  after={"documents": ids, "reason": reason})
     transaction.on_commit(lambda: refresh_suggestions_task.enqueue(ids))
