@@ -167,6 +167,33 @@ def test_t_after_undo_takes_the_same_version_again(person_context, browser_error
     reviewer.context.close()
 
 
+def test_x_on_a_gold_version_asks_before_it_skips(person_context, browser_errors, officials, people):
+    annotate_as(people["annotator"], officials, "corrected", "support")
+    reviewer = adjudicate(person_context, browser_errors, officials)
+    reviewer.keyboard.press("t")
+    wait_saved(reviewer, officials.index)
+    current = reviewer.locator("#sentences > li.sentence.current")
+    reviewer.keyboard.press("x")  # only says what a skip would do
+    expect(reviewer.locator("#panel")).to_contain_text("Press x again to skip it instead")
+    expect(current).to_have_attribute("data-index", str(officials.index))
+    assert gold(officials) == ("corrected", ["support"])
+    reviewer.keyboard.press("j")  # moving away disarms it: x back here asks again
+    reviewer.keyboard.press("k")
+    expect(current).to_have_attribute("data-index", str(officials.index))
+    reviewer.keyboard.press("x")
+    expect(reviewer.locator("#panel")).to_contain_text("Press x again to skip it instead")
+    assert gold(officials) == ("corrected", ["support"])
+    reviewer.keyboard.press("x")  # the second x skips, and moves on
+    wait_saved(reviewer, officials.index)
+    expect(row(reviewer, officials.index).locator("span.status")).to_have_text("skipped")
+    assert gold(officials) == ("skipped", [])
+    reviewer.keyboard.press("z")  # and z brings the gold back
+    expect(row(reviewer, officials.index).locator("span.status")).to_have_text("corrected")
+    wait_saved(reviewer, officials.index)
+    assert gold(officials) == ("corrected", ["support"])
+    reviewer.context.close()
+
+
 def test_before_gold_a_row_says_whose_version_it_shows(person_context, browser_errors, officials, people):
     annotate_as(User.objects.get(username="ann2"), officials, "corrected", "oppose")
     annotate_as(people["annotator"], officials, "corrected", "support")

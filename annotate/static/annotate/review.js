@@ -1029,6 +1029,11 @@ function refresh(i) {
 // goes on to the next document.
 let atLastSentence = false;
 
+// On a sentence with a gold version, a first x only says what a skip would do to it; a second
+// x, with nothing changed or moved in between, skips. A skip replaces the gold, and the
+// export and stance training lose it until the sentence is adjudicated again.
+let skipArmed = false;
+
 // The changes made on this page, oldest first, each with the sentence as it was before it:
 // z undoes the last change wherever it was made, since Enter, n and x move on to the next
 // sentence at once. One list for the page, so that the order of changes is kept in one place.
@@ -1036,6 +1041,7 @@ const undoSteps = [];
 
 function edit(s, change, status = "corrected") {
   atLastSentence = false;  // "press j again" was about leaving as things were; a change needs a new j
+  skipArmed = false;
   undoSteps.push({ sentence: s, draft: clone(s.draft), activeClaim: s.activeClaim, taken: s.taken });
   return redrawingReach(s, () => {
     change();
@@ -1207,6 +1213,13 @@ function noClaim() {
 
 function skip() {
   const s = sentences[current];
+  const gold = adjudicating && s.draft.status && s.draft.status !== "skipped";
+  if (gold && !skipArmed) {
+    skipArmed = true;
+    hint(`This sentence has a gold version (${STATUS_NAMES[s.draft.status]}). Press x again to skip it instead: `
+      + "the gold version is then withdrawn, out of the export and stance training until you adjudicate the sentence again (z undoes).");
+    return;
+  }
   edit(s, () => {}, "skipped");
   next();
 }
@@ -1254,6 +1267,7 @@ function switchClaim() {
 
 function undo() {
   atLastSentence = false;
+  skipArmed = false;
   const step = undoSteps[undoSteps.length - 1];
   if (!step) { hint("Nothing to undo on this page."); return; }
   const s = step.sentence;
@@ -1278,6 +1292,7 @@ function undo() {
 function move(i, scroll = true, byClick = false) {
   if (i === current || i < 0 || i >= sentences.length) return;
   atLastSentence = false;
+  skipArmed = false;
   const previous = current;
   const sticky = clickedAway;
   clickedAway = byClick ? previous : null;  // see `clickedAway`: shown until the next move
