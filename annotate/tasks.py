@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from annotate.models import Document
 from annotate.services.imports import run_import_job
-from annotate.services.preannotation import refresh_suggestions
+from annotate.services.preannotation import refresh_documents
 from annotate.services.stance_models import run_stance_training
 
 
@@ -25,6 +24,4 @@ def import_job_task(import_job_id: int) -> str:
 @task()
 def refresh_suggestions_task(document_ids: list[int]) -> int:
     """Re-make the suggestions of these documents (a new stance target); returns how many."""
-    documents = list(Document.objects.filter(pk__in=document_ids).select_related("project"))
-    refresh_suggestions(documents)
-    return len(documents)
+    return refresh_documents(document_ids)

@@ -317,7 +317,7 @@ def test_a_queued_run_is_trained_once_even_if_two_processes_pick_it_up(project, 
 def test_a_failed_refresh_leaves_the_run_done_and_says_so(project, people, django_capture_on_commit_callbacks, settings, tmp_path, monkeypatch):
     """The model is active once it wins; a refresh that then fails must not mark the run
     failed (an active model is a finished one, a database constraint) but say what happened."""
-    from annotate.services import stance_models
+    from annotate.services import preannotation
 
     settings.CLAIMDESK_MODEL_DIR = tmp_path
     review_stances(project, people["reviewer"], praise_is="oppose")
@@ -325,10 +325,58 @@ def test_a_failed_refresh_leaves_the_run_done_and_says_so(project, people, djang
     def broken(documents):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(stance_models, "refresh_suggestions", broken)
+    monkeypatch.setattr(preannotation, "refresh_suggestions", broken)
     record = _train(project, people["admin"], django_capture_on_commit_callbacks)
     assert record.is_active and record.progress == 1.0
     assert "Refreshing the existing suggestions failed (disk full)" in record.message
+
+
+def test_a_run_tells_its_progress_while_it_trains_and_re_suggests(project, people, django_capture_on_commit_callbacks,
+                                                                  settings, tmp_path, monkeypatch):
+    """Training went from 0.2 to 0.7 with nothing said in between, and the refresh after it was
+    one step: a long run showed no progress, and `close_stalled_jobs` (which reads the row's
+    last update) could take it for a dead one."""
+    from annotate.services import preannotation, stance_models
+
+    settings.CLAIMDESK_MODEL_DIR = tmp_path
+    review_stances(project, people["reviewer"], praise_is="oppose")
+    documents = project.documents.count()
+    assert documents > 1
+    monkeypatch.setattr(preannotation, "REFRESH_CHUNK", 1)
+    told = []
+    update = stance_models._update
+
+    def recording(stance_model, **fields):
+        told.append((fields.get("progress"), fields.get("message")))
+        update(stance_model, **fields)
+
+    monkeypatch.setattr(stance_models, "_update", recording)
+    record = _train(project, people["admin"], django_capture_on_commit_callbacks)
+    assert record.is_active
+    progress = [p for p, _ in told if p is not None]
+    assert progress == sorted(progress) and progress[-1] == 1.0
+    messages = [m for _, m in told if m]
+    assert any(m.endswith("epoch 12 of 12") for m in messages), messages
+    assert any("parsed" in m for m in messages)
+    refreshing = [m for m in messages if "Re-making the suggestions" in m]
+    assert refreshing[-1].endswith(f"{documents} of {documents} documents.")
+    assert len(refreshing) == documents, "one step per chunk of one document"
+    assert record.message == messages[-1] and "Re-making" not in record.message  # done, it says only the outcome
+
+
+def test_refreshing_goes_a_chunk_at_a_time(project, people, monkeypatch):
+    from annotate.services import preannotation
+
+    review_stances(project, people["reviewer"])
+    ids = list(project.documents.order_by("pk").values_list("pk", flat=True))[:3]
+    monkeypatch.setattr(preannotation, "REFRESH_CHUNK", 2)
+    chunks, told = [], []
+    refresh = preannotation.refresh_suggestions
+    monkeypatch.setattr(preannotation, "refresh_suggestions", lambda documents: (chunks.append([d.pk for d in documents]), refresh(documents)))
+    gone = ids[1] + 10_000  # no such document: passed over
+    assert preannotation.refresh_documents([*ids, gone], on_chunk=lambda done, total: told.append((done, total))) == 3
+    assert chunks == [ids[:2], [ids[2]]]
+    assert told == [(2, 4), (4, 4)]
 
 
 def test_a_project_naming_its_labels_its_own_way_gets_the_rules_suggestions(db, people):

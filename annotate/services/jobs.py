@@ -67,8 +67,8 @@ def close_stalled_jobs(project: Project) -> int:
         refreshing = StanceModel.objects.select_for_update().filter(
             project=project, status=StanceModel.Status.DONE, is_active=True, progress__lt=1.0, updated_at__lt=cutoff)
         for run in refreshing:
-            # Activated, but its refresh of the suggestions died with the worker (it is one
-            # transaction, so none was written): make them again.
+            # Activated, but its refresh of the suggestions died with the worker (some documents
+            # may have been refreshed, chunk by chunk): make them all again.
             run.progress, run.updated_at = 1.0, timezone.now()
             run.message = f"{run.message} Re-making the suggestions was interrupted ({silent}); it has been started again."
             run.save(update_fields=["progress", "message", "updated_at"])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import bisect
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from django.conf import settings
 from django.db import transaction
@@ -94,6 +94,30 @@ def store_predictions(documents: Sequence[Document], predictions: Sequence[Docum
         ]
         Sentence.objects.bulk_create(sentences)
         _store_suggestions(documents, predictions, sentences, speakers={})
+
+
+# Documents re-suggested per transaction: a project's whole refresh in one transaction held
+# SQLite's write lock for as long as its writes took, and a large one gave no sign of life
+# to `close_stalled_jobs` until it ended.
+REFRESH_CHUNK = 32
+
+
+def refresh_documents(document_ids: Sequence[int], *, on_chunk: Callable[[int, int], None] | None = None) -> int:
+    """`refresh_suggestions` of these documents, `REFRESH_CHUNK` at a time, each chunk in a
+    transaction of its own; `on_chunk(done, total)` after each. Only a chunk's documents are
+    in memory at once. Returns how many documents were refreshed (deleted ones are passed over).
+
+    Stopped half-way, some documents have new suggestions and the others old ones; running it
+    again makes the same suggestions for all (human work is never touched)."""
+    ids = list(document_ids)
+    done = 0
+    for start in range(0, len(ids), REFRESH_CHUNK):
+        chunk = list(Document.objects.filter(pk__in=ids[start:start + REFRESH_CHUNK]).select_related("project").order_by("pk"))
+        refresh_suggestions(chunk)
+        done += len(chunk)
+        if on_chunk is not None:
+            on_chunk(min(start + REFRESH_CHUNK, len(ids)), len(ids))
+    return done
 
 
 def refresh_suggestions(documents: Sequence[Document]) -> None:

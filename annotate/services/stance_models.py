@@ -30,7 +30,7 @@ from annotate.nlp.types import ClaimPrediction, DocumentPrediction
 from annotate.selectors import rules_labels
 from annotate.services.audit import actor_or_none, audit_record
 from annotate.services.jobs import close_stalled_jobs
-from annotate.services.preannotation import app_pipeline, refresh_suggestions, usable_stance_model_dir
+from annotate.services.preannotation import app_pipeline, refresh_documents, usable_stance_model_dir
 
 logger = logging.getLogger(__name__)
 
@@ -230,23 +230,30 @@ def start_stance_training(*, project: Project, by: AbstractBaseUser | None = Non
 
 
 def _refresh_after_activation(stance_model: StanceModel) -> None:
-    """Re-suggest the project's documents with the model just activated. The run itself is
-    done and stays so (an active model is a finished one); a refresh that fails is said in
-    its message, and new imports use the model anyway."""
+    """Re-suggest the project's documents with the model just activated, a chunk at a time,
+    the progress going from 0.9 to 1.0 (each chunk is also the heartbeat `close_stalled_jobs`
+    reads). The run itself is done and stays so (an active model is a finished one); a
+    refresh that fails is said in its message, and new imports use the model anyway."""
     project = stance_model.project
-    documents = list(Document.objects.filter(project=project).select_related("project"))
+    ids = list(Document.objects.filter(project=project).order_by("pk").values_list("pk", flat=True))
+    done_message = stance_model.message
+
+    def advance(done: int, total: int) -> None:
+        _update(stance_model, progress=min(0.99, 0.9 + 0.1 * done / total),
+                message=f"{done_message} Re-making the suggestions: {done} of {total} documents.")
+
     try:
-        refresh_suggestions(documents)
+        refresh_documents(ids, on_chunk=advance)
     except Exception as error:
         logger.exception("refreshing the suggestions of project %s failed", project.pk)
         _update(stance_model, progress=1.0,
-                message=f"{stance_model.message} Refreshing the existing suggestions failed ({error}); "
+                message=f"{done_message} Refreshing the existing suggestions failed ({error}); "
                         "new imports use the model, and the next training run refreshes them.")
         return
     # Recorded after the fact too: the history (and the cached agreement) sees the new suggestions.
     audit_record(project=project, actor=None, action="suggestions.refresh", obj=stance_model,
-                 after={"documents": len(documents), "stance_model": stance_model.version})
-    _update(stance_model, progress=1.0)
+                 after={"documents": len(ids), "stance_model": stance_model.version})
+    _update(stance_model, progress=1.0, message=done_message)
 
 
 def _update(stance_model: StanceModel, **fields) -> None:
@@ -270,7 +277,8 @@ def run_stance_training(stance_model_id: int) -> StanceModel:
     project = stance_model.project
     try:
         train, held_out = training_split(project)  # the labels may have changed since it was queued
-        _update(stance_model, progress=0.2, message=f"Training on {len(train)} claims")
+        training = f"Training on {len(train)} claims"
+        _update(stance_model, progress=0.2, message=training)
         output = Path(settings.CLAIMDESK_MODEL_DIR) / f"project-{project.pk}" / f"stance-v{stance_model.version}"
         if output.exists():
             shutil.rmtree(output)
@@ -279,6 +287,8 @@ def run_stance_training(stance_model_id: int) -> StanceModel:
             parse_model=settings.CLAIMDESK_SPACY_MODEL,
             meanings={label.value: label.meaning for label in project.labels.all() if label.meaning},
             labels=[label.value for label in project.labels.all() if not label.retired],
+            # Also the heartbeat `close_stalled_jobs` reads: a long run is not a dead one.
+            on_progress=lambda fraction, stage: _update(stance_model, progress=0.2 + 0.5 * fraction, message=f"{training}: {stage}"),
         )
         # The model in use, if any, is scored on today's held-out claims too: a new model must
         # beat whatever makes the suggestions now, not only the rules.
