@@ -212,6 +212,26 @@ def test_a_retired_label_takes_no_new_claims_but_stored_work_keeps_it(attributed
                                  claims=[ClaimInput(claim=(other.start, other.end), stance="oppose")], expected_version=None)
 
 
+def test_an_earlier_version_with_a_retired_label_may_be_put_back(attributed_sentence, people):
+    """QA19: z after changing a claim away from a label retired since was refused, and the label
+    was lost. Putting back one's own earlier version is not a new use of the label; another
+    person's earlier versions still count for nothing."""
+    from annotate.models import StanceLabel
+
+    sentence = attributed_sentence
+    claim = ClaimInput(claim=(sentence.start, sentence.end), stance="oppose")
+    save_sentence_annotation(sentence=sentence, user=people["annotator"], status="corrected", claims=[claim], expected_version=None)
+    StanceLabel.objects.filter(project=sentence.document.project, value="oppose").update(retired=True)
+    save_sentence_annotation(sentence=sentence, user=people["annotator"], status="corrected",
+                             claims=[ClaimInput(claim=(sentence.start, sentence.end), stance="neutral")], expected_version=1)
+    undone = save_sentence_annotation(sentence=sentence, user=people["annotator"], status="corrected", claims=[claim],
+                                      expected_version=2)
+    assert undone.claims.get().stance.value == "oppose"
+    with pytest.raises(AnnotationInvalid, match="'Oppose' is retired"):
+        save_sentence_annotation(sentence=sentence, user=people["reviewer"], status="corrected",
+                                 claims=[claim], expected_version=None)
+
+
 def test_claim_must_overlap_its_sentence(document, people):
     sentence = document.sentences.get(index=0)
     other = document.sentences.get(index=2)

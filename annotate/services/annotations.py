@@ -89,15 +89,24 @@ def _overlaps(span: Span, sentence: Sentence) -> bool:
 
 
 def _stances_stored_for(sentence: Sentence, user: AbstractBaseUser, kind: str) -> set[str]:
-    """The stance values the work this save replaces or draws on holds. A retired label takes
-    no new claims, but work that already has it may be saved again (a speaker corrected beside
-    it) without being forced to relabel, and gold may take any version of the sentence, as the
-    reviewer sees them all. An annotator's own work only: another's would let a blind
-    annotator learn, from a save being refused or not, what the others chose."""
+    """The stance values the work this save replaces or draws on holds, or held in an earlier
+    version. A retired label takes no new claims, but work that already has it may be saved
+    again (a speaker corrected beside it) without being forced to relabel, an earlier version
+    may be put back (z after a change away from it: QA19 found the undo refused and the old
+    label lost), and gold may take any version of the sentence, as the reviewer sees them all.
+    An annotator's own work only: another's would let a blind annotator learn, from a save
+    being refused or not, what the others chose."""
     claims = Annotation.objects.filter(sentence_annotation__sentence=sentence, stance__isnull=False)
+    # Earlier versions are in the audit trail: each save and withdrawal records the version before it.
+    earlier = AuditEvent.objects.filter(sentence=sentence, action__in=(f"{kind}.save", f"{kind}.delete"))
     if kind == SentenceAnnotation.Kind.ANNOTATION:
         claims = claims.filter(sentence_annotation__kind=kind, sentence_annotation__annotator=user)
-    return set(claims.values_list("stance__value", flat=True))
+        earlier = earlier.filter(actor=user)
+    stored = set(claims.values_list("stance__value", flat=True))
+    for before in earlier.exclude(before=None).values_list("before", flat=True):
+        claims_before = before.get("claims") if isinstance(before, dict) else None
+        stored.update(c["stance"] for c in claims_before or () if isinstance(c, dict) and c.get("stance"))
+    return stored
 
 
 def _first_version(sentence: Sentence, kind: str, user: AbstractBaseUser) -> int:
