@@ -4,6 +4,8 @@
 
 Builds a throwaway project of synthetic documents (suggestions included, written in bulk
 so the NLP does not dominate the set-up), then prints:
+- the project page (first and last page of documents) for its annotator and an admin:
+  milliseconds and SQL queries per request;
 - the review payload of the largest document: milliseconds and SQL queries per request;
 - annotation saves through the REST API: median and 95th percentile milliseconds;
 - each export format over the whole project: sentences per second, and the peak Python
@@ -33,7 +35,11 @@ def setup_django(database_url: str | None) -> None:
     os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver"
     os.environ["DATABASE_URL"] = database_url or f"sqlite:///{scratch}/bench.sqlite3"
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
+
+    # Pages are rendered without `collectstatic`: plain static URLs, not the manifest's.
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 
     call_command("migrate", verbosity=0)
 
@@ -106,6 +112,26 @@ def main() -> None:
     total = args.documents * args.sentences
     print(f"corpus: {args.documents} documents x {args.sentences} sentences = {total} sentences "
           f"(built in {time.perf_counter() - built:.1f} s, {connection.vendor})")
+
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from annotate.models import Role
+    from annotate.services.projects import membership_set
+    from annotate.views import DOCUMENTS_PER_PAGE
+
+    admin = get_user_model().objects.create_user(f"bench-admin-{time.time_ns()}", password="x")
+    membership_set(project=project, user=admin, role=Role.ADMIN)
+    last_page = -(-args.documents // DOCUMENTS_PER_PAGE)
+    for person, who in ((annotator, "annotator"), (admin, "admin")):
+        browser = Client()
+        browser.force_login(person)
+        for page in (1, last_page):
+            url = f"/projects/{project.pk}/?page={page}"
+            assert browser.get(url).status_code == 200  # warm up
+            with CaptureQueriesContext(connection) as queries:
+                page_ms = statistics.median(timed_ms(lambda url=url, browser=browser: browser.get(url)) for _ in range(5))
+            print(f"project page {page} of {last_page} ({who}): {page_ms:.1f} ms median, {len(queries) // 5} queries per request")
 
     client = APIClient()
     client.force_authenticate(annotator)
