@@ -7,7 +7,8 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from annotate.agreement import AgreementReport, LabelledClaim, MachineClaim, SentenceWork, compute_agreement
 from annotate.models import (
@@ -161,6 +162,15 @@ def document_position(document: Document, user: AbstractBaseUser, role: str | No
     return DocumentPosition(visible=found["here"] > 0, previous_id=found["previous_id"], next_id=found["next_id"])
 
 
+def _count_per_document(rows: QuerySet) -> Coalesce:
+    """The number of `rows` (sentences, assignments) of the outer query's document, as a
+    correlated subquery: the database counts only for the documents it returns (a page of
+    them, or up to the first unfinished one), where joins and GROUP BY counted them all
+    before the LIMIT, and a page count stays a plain COUNT(*)."""
+    counted = rows.filter(document=OuterRef("pk")).order_by().values("document").annotate(n=Count("pk", distinct=True))
+    return Coalesce(Subquery(counted.values("n")), 0)
+
+
 def documents_with_progress(project: Project, user: AbstractBaseUser, role: str | None = Role.ADMIN) -> QuerySet[Document]:
     """The documents the user may open, with `sentence_count`, `done_count` (their own work),
     `assigned_count` and `gold_count` (adjudicated sentences)."""
@@ -168,17 +178,13 @@ def documents_with_progress(project: Project, user: AbstractBaseUser, role: str 
         visible_documents(project, user, role)
         .defer("text")
         .annotate(
-            sentence_count=Count("sentences", distinct=True),
-            done_count=Count("sentences", filter=_done_filter(user, "sentences__"), distinct=True),
+            sentence_count=_count_per_document(Sentence.objects.all()),
+            done_count=_count_per_document(Sentence.objects.filter(_done_filter(user))),
             # People still in the project only: a member removed keeps their assignment rows
             # (and their work), but no longer annotates the document (QA16).
-            assigned_count=Count("assignments", filter=Q(assignments__annotator_id__in=Membership.objects.filter(
-                project=project).values("user_id")), distinct=True),
-            gold_count=Count(
-                "sentences",
-                filter=_gold_filter("sentences__"),
-                distinct=True,
-            ),
+            assigned_count=_count_per_document(Assignment.objects.filter(
+                annotator_id__in=Membership.objects.filter(project=project).values("user_id"))),
+            gold_count=_count_per_document(Sentence.objects.filter(_gold_filter())),
         )
         .order_by("id")
     )
