@@ -272,6 +272,17 @@ def test_predict_refuses_to_write_over_its_input(tmp_path):
     assert source.read_text(encoding="utf-8") == '{"id": "a", "text": "Officials said yes."}\n'
 
 
+@pytest.mark.parametrize("batch_size", [0, -3])
+def test_predict_refuses_a_batch_size_under_one_and_keeps_the_output(tmp_path, batch_size):
+    """QA19: --batch-size 0 was a traceback, after the output file had been emptied."""
+    source, output = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_text('{"id": "a", "text": "Officials said yes."}\n', encoding="utf-8")
+    output.write_text("earlier predictions\n", encoding="utf-8")
+    with pytest.raises(CommandError, match=f"--batch-size must be at least 1, not {batch_size}"):
+        call_command("predict", str(source), str(output), batch_size=batch_size, no_progress=True, stderr=StringIO())
+    assert output.read_text(encoding="utf-8") == "earlier predictions\n"
+
+
 def test_predict_follows_the_quote_convention(tmp_path):
     text = '"We will build it," the mayor said. "It will be ready in May."'
     source = tmp_path / "in.jsonl"

@@ -253,6 +253,16 @@ def test_train_stance_command_from_a_gold_file_with_a_label_map(tmp_path):
         call_command("predict", str(source), str(sink), stance_model=str(tmp_path / "gone"), no_progress=True, stderr=StringIO())
 
 
+def test_train_stance_refuses_a_map_naming_a_label_no_line_has(tmp_path):
+    """QA19: "againts=oppose" trained with "against" left unmapped, and said nothing."""
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("\n".join(json.dumps({"text": f"The plan {p}.", "target": "the plan", "stance": stance})
+                              for p, stance in zip(SUPPORT + OPPOSE, ["for"] * len(SUPPORT) + ["against"] * len(OPPOSE))) + "\n")
+    with pytest.raises(CommandError, match="--map names 'againts', which no line of .* has; its labels are against, for"):
+        call_command("train_stance", str(gold), output=str(tmp_path / "m"), map="for=support,againts=oppose", epochs=1)
+    assert not (tmp_path / "m").exists()
+
+
 def test_train_stance_command_reports_malformed_gold(tmp_path):
     gold = tmp_path / "gold.jsonl"
     gold.write_text('{"text": "ok", "stance": "for"}\n{"text": "no stance"}\n')

@@ -96,6 +96,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
     def handle(self, *args, **options):
+        if options["batch_size"] < 1:  # checked before the output is opened (and emptied)
+            raise CommandError(f"--batch-size must be at least 1, not {options['batch_size']}")
         attribution_model = options["attribution_model"] or settings.CLAIMDESK_ATTRIBUTION_MODEL or None
         try:
             nlp = load_pipeline(options["model"] or settings.CLAIMDESK_SPACY_MODEL, attribution_model)

@@ -56,6 +56,11 @@ class Command(BaseCommand):
             mapping = parse_label_map(map)
         except ValueError as error:
             raise CommandError(str(error)) from None
+        found = sorted({e.label for e in examples})
+        unused = [label for label in mapping if label not in found]
+        if unused:  # a typo ("againts=oppose") would leave the real label unmapped without a word
+            raise CommandError(f"--map names {', '.join(repr(label) for label in unused)}, which no line of {gold} has; "
+                               f"its labels are {', '.join(found)}")
         examples = map_labels(examples, mapping)
         try:
             result = train_stance_model(examples, output, seed=seed, epochs=epochs, parse_model=settings.CLAIMDESK_SPACY_MODEL)
