@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import itertools
 import json
 import math
 import unicodedata
@@ -49,7 +50,7 @@ from spacy.tokens import Doc, Token
 from . import attribution_patterns as P
 from .calibration import IsotonicTable, LogisticModel, fit_isotonic, fit_logistic
 from .segmentation import is_capitals_word, is_line_break
-from .speakers import is_edge_symbol, normalise_speakers
+from .speakers import entities_in, entity_at, is_edge_symbol, normalise_speakers
 from .types import CharSpan, ClaimPrediction, DocumentPrediction
 
 DEFAULT_MODEL_PATH = Path(__file__).parent / "models" / "attribution" / "attribution_model.json"
@@ -648,7 +649,8 @@ def _colon_candidates(doc: Doc, quotes: Sequence[CharSpan]) -> Iterable[Candidat
         quote = quote_starts.get(after.idx)
         speech_noun = before.lemma_.lower() in P.SPEECH_NOUNS
         # A name holds no number: "MAY 5:" or "JUNE 2024:" is a dateline the tagger took for a name (QA12).
-        named = [ent for ent in doc.ents if ent.end == colon.i and ent.label_ in ("PERSON", "ORG")
+        ending = entity_at(before)
+        named = [ent for ent in (ending,) if ent is not None and ent.end == colon.i and ent.label_ in ("PERSON", "ORG")
                  and not any(token.like_num for token in ent)]
         # "Bernie Sanders: I'm not much of a socialist" (headline or interview line).
         line_initial = bool(named) and (named[0].start == 0 or "\n" in doc[named[0].start - 1].text_with_ws)
@@ -767,7 +769,7 @@ def _speaker_kind_feature(doc: Doc, speaker: CharSpan | None) -> str:
     root = span.root
     if root.lower_ in P.PERSONAL_PRONOUNS:
         return "pronoun"
-    labels = {ent.label_ for ent in span.ents}
+    labels = {ent.label_ for ent in entities_in(span)}
     if "PERSON" in labels:
         return "person"
     if labels & {"ORG", "NORP", "GPE"}:
@@ -1071,10 +1073,22 @@ def _nested(a: Candidate, b: Candidate) -> bool:
         b.cue is not None and a.content[0] <= b.cue[0] < a.content[1])
 
 
+SELECT_BUCKET_CHARS = 2000
+
+
 def _select(candidates: list[Candidate], threshold: float) -> list[Candidate]:
     """Best first, one claim per content: a candidate whose content mostly repeats a kept
     claim's content is the same claim found twice."""
     kept: list[Candidate] = []
+    # Only kept claims near a candidate can clash with it: they are looked up by the stretches
+    # of text (`SELECT_BUCKET_CHARS` long) their content and cue touch, not all compared with
+    # each (a long document's thousands of claims made that quadratic).
+    near: dict[int, list[Candidate]] = {}
+
+    def buckets(*spans: CharSpan | None) -> set[int]:
+        return {b for span in spans if span is not None
+                for b in range(span[0] // SELECT_BUCKET_CHARS, max(span[0], span[1] - 1) // SELECT_BUCKET_CHARS + 1)}
+
     # Back references come last: one to a sentence that reports someone itself ('"We will win,"
     # the mayor said. This was the message of her party') is dropped, as which of its words
     # "this" points back to is anybody's guess (QA18), and must not push out that report.
@@ -1082,12 +1096,15 @@ def _select(candidates: list[Candidate], threshold: float) -> list[Candidate]:
     for cand in ranked:
         if cand.p_e2e < threshold:
             continue
-        if any(jaccard(cand.content, k.content) >= 0.5 and not _nested(cand, k) for k in kept):
+        around = {id(k): k for b in buckets(cand.content) for k in near.get(b, ())}.values()
+        if any(jaccard(cand.content, k.content) >= 0.5 and not _nested(cand, k) for k in around):
             continue
         if cand.rule == "back_reference" and any(
-                k.speaker is not None and k.cue is not None and cand.content[0] <= k.cue[0] < cand.content[1] for k in kept):
+                k.speaker is not None and k.cue is not None and cand.content[0] <= k.cue[0] < cand.content[1] for k in around):
             continue
         kept.append(cand)
+        for b in buckets(cand.content, cand.cue):
+            near.setdefault(b, []).append(cand)
     return sorted(kept, key=lambda c: c.content)
 
 
@@ -1143,13 +1160,18 @@ def extract(doc: Doc, model: AttributionModel, quote_convention: str = "joined")
         for c in kept
         for content, speaker in _claim_pieces(c, quote_convention)
     ]
-    covered = [c.content for c in kept] + [c.cue for c in kept if c.cue]
+    # Whether a sentence is covered by a claim's content or cue: the furthest end among the
+    # spans starting at or before it, by bisection (not every span compared with every sentence).
+    covered = sorted([c.content for c in kept] + [c.cue for c in kept if c.cue])
+    covered_starts = [s for s, _ in covered]
+    furthest_end = list(itertools.accumulate((e for _, e in covered), max))
+    filed = {sentence_of(c.cue[0] if c.cue else c.content[0]) for c in kept}
     for index, (start, end) in enumerate(sentences):
         core_end = end
         while core_end > start and (text[core_end - 1].isspace() or text[core_end - 1] in SENTENCE_END_PUNCTUATION):
             core_end -= 1  # a content that leaves out only the full stop covers the sentence
-        if not any(s <= start and core_end <= e for s, e in covered) and not any(
-                sentence_of(c.cue[0] if c.cue else c.content[0]) == index for c in kept):
+        reach = bisect.bisect_right(covered_starts, start)
+        if not (reach and furthest_end[reach - 1] >= core_end) and index not in filed:
             claims.append(ClaimPrediction(claim=(start, end), claim_confidence=AUTHOR_CLAIM_CONFIDENCE,
                                           sentence_index=index))
     claims.sort(key=lambda c: (c.sentence_index, c.claim))
