@@ -203,6 +203,39 @@ def test_large_uploads_are_imported_in_the_background(project, people, settings,
     assert listed[0]["message"].startswith("Imported 40 document(s)")
 
 
+def test_a_few_long_texts_are_imported_in_the_background(project, settings, django_capture_on_commit_callbacks):
+    """QA19: one 200,000-character text, under the document count, held its request for 53 s."""
+    from annotate.models import ImportJob
+    from annotate.services.imports import import_or_queue
+
+    settings.CLAIMDESK_BACKGROUND_IMPORT_CHARS = 60
+    short = parse_upload("short.jsonl", _jsonl(1))
+    assert sum(len(d.text) for d in short) <= 60
+    assert not isinstance(import_or_queue(project=project, documents=short, source="short.jsonl"), ImportJob)
+    long = parse_upload("long.jsonl", _jsonl(4)[len(_jsonl(1)):])  # three new texts, over 60 characters in all
+    with django_capture_on_commit_callbacks(execute=True):
+        job = import_or_queue(project=project, documents=long, source="long.jsonl")
+    assert isinstance(job, ImportJob) and job.total == 3
+    job.refresh_from_db()
+    assert (job.status, job.created_count) == ("done", 3)
+
+
+def test_a_file_imported_again_is_answered_at_once(project, people, client, settings):
+    """QA19: a large file imported a second time said "Importing 30 documents ... in the
+    background", then the job found every one of them stored already."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from annotate.models import ImportJob
+
+    settings.CLAIMDESK_BACKGROUND_IMPORT_OVER = 3
+    import_documents(project=project, documents=parse_upload("many.jsonl", _jsonl(5)))
+    client.force_login(people["admin"])
+    response = client.post(f"/projects/{project.pk}/import/", {"file": SimpleUploadedFile("many.jsonl", _jsonl(5))}, follow=True)
+    page = response.content.decode()
+    assert "in the background" not in page and "Skipped 5" in page
+    assert not ImportJob.objects.exists()
+
+
 def test_a_failing_background_import_keeps_whole_chunks_and_can_be_rerun(project, settings, monkeypatch):
     from annotate.models import ImportJob
     from annotate.services import imports
@@ -517,7 +550,7 @@ def test_a_text_stored_with_its_newline_before_is_still_found(project, settings)
     result = import_documents(project=project, documents=parse_upload("talks.txt", old.encode()))
     assert result.created == [] and result.duplicates == ["talks"]
 
-    settings.CLAIMDESK_BACKGROUND_IMPORT_OVER = 1
+    settings.CLAIMDESK_BACKGROUND_IMPORT_OVER = 0  # in the background, with one new text
     documents = parse_upload("talks.jsonl", (json.dumps({"text": old}) + "\n" + json.dumps({"text": "New said so."})).encode())
     job = run_import_job(import_or_queue(project=project, documents=documents, source="talks.jsonl").pk)
     assert (job.status, job.created_count, job.duplicate_count) == ("done", 1, 1)

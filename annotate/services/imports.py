@@ -461,15 +461,9 @@ def _headline(content: str) -> str:
     return ""
 
 
-def import_documents(
-    *, project: Project, documents: Iterable[DocumentInput], user: AbstractBaseUser | None = None
-) -> ImportResult:
-    """Pre-annotate the new documents, then store them with their sentences and suggestions at once.
-
-    Texts the project already holds (or that repeat within the upload) are skipped and
-    reported, so importing the same file twice creates nothing twice.
-    """
-    documents = list(documents)
+def _split_known(project: Project, documents: list[DocumentInput]) -> tuple[list[DocumentInput], list[str]]:
+    """(the documents whose texts are new to the project, the titles of those it already holds
+    or that repeat an earlier one of the upload)."""
     hashes = [digest for d in documents for digest in (d.sha256, d.unstripped_sha256) if digest]
     known = set(
         Document.objects.filter(project=project, text_sha256__in=hashes).values_list("text_sha256", flat=True)
@@ -482,6 +476,18 @@ def import_documents(
         else:
             known.add(document.sha256)
             new.append(document)
+    return new, duplicates
+
+
+def import_documents(
+    *, project: Project, documents: Iterable[DocumentInput], user: AbstractBaseUser | None = None
+) -> ImportResult:
+    """Pre-annotate the new documents, then store them with their sentences and suggestions at once.
+
+    Texts the project already holds (or that repeat within the upload) are skipped and
+    reported, so importing the same file twice creates nothing twice.
+    """
+    new, duplicates = _split_known(project, list(documents))
 
     rows = [
         Document(
@@ -539,9 +545,14 @@ def import_or_queue(
 ) -> ImportResult | ImportJob:
     """Import small uploads at once; queue larger ones as an ImportJob for the task worker.
 
+    Small is what is new to the project: few documents (`CLAIMDESK_BACKGROUND_IMPORT_OVER`)
+    of few characters in all (`CLAIMDESK_BACKGROUND_IMPORT_CHARS`: one long text also holds a
+    request for seconds). A file imported again, all of it stored already, is answered at once.
     Either way every document was already checked, so a queued job never fails on bad input.
     """
-    if len(documents) <= settings.CLAIMDESK_BACKGROUND_IMPORT_OVER:
+    new, _ = _split_known(project, documents)
+    if (len(new) <= settings.CLAIMDESK_BACKGROUND_IMPORT_OVER
+            and sum(len(d.text) for d in new) <= settings.CLAIMDESK_BACKGROUND_IMPORT_CHARS):
         return import_documents(project=project, documents=documents, user=user)
     from annotate.tasks import import_job_task  # tasks import this module
 

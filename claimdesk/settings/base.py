@@ -182,6 +182,9 @@ CLAIMDESK_MAX_UPLOAD_BYTES = int(os.environ.get("CLAIMDESK_MAX_UPLOAD_BYTES", st
 CLAIMDESK_MAX_DOCUMENT_CHARS = int(os.environ.get("CLAIMDESK_MAX_DOCUMENT_CHARS", "200000"))
 # Uploads with more documents than this are pre-annotated by the task worker, not in the request.
 CLAIMDESK_BACKGROUND_IMPORT_OVER = int(os.environ.get("CLAIMDESK_BACKGROUND_IMPORT_OVER", "20"))
+# ... and so are uploads whose new texts hold more characters than this in all (about 5 s of
+# pre-annotation on one core).
+CLAIMDESK_BACKGROUND_IMPORT_CHARS = int(os.environ.get("CLAIMDESK_BACKGROUND_IMPORT_CHARS", "100000"))
 # A background import or training run silent this long lost its worker: it is closed as failed,
 # with a message saying what to do (annotate/services/jobs.py).
 CLAIMDESK_STALLED_JOB_MINUTES = int(os.environ.get("CLAIMDESK_STALLED_JOB_MINUTES", "30"))
