@@ -241,3 +241,46 @@ def test_work_says_the_target_its_stances_were_given_toward(document, people):
     again = save_sentence_annotation(sentence=sentence, user=people["annotator"], status="corrected", claims=claims,
                                      expected_version=1)
     assert (again.version, again.stance_target) == (2, "A target set later")
+
+
+def test_every_format_carries_the_documents_author_date_and_meta(project):
+    """QA: no export carried `author`, `published` or `meta` (the extra keys of an imported line,
+    such as the source row's id), so an exported corpus could not be joined back to its source rows."""
+    from annotate.services.imports import import_documents, parse_text, parse_upload
+
+    line = {"text": "The minister said the plan works.", "title": "With meta", "author": "=Jane Doe",
+            "published": "2018-01-16", "row_id": "src-42", "meta": {"batch": 3, "tags": ["a", "é"]}}
+    import_documents(project=project, documents=parse_upload("rows.jsonl", (json.dumps(line) + "\n").encode()))
+    import_documents(project=project, documents=parse_text("Officials said the bridge opens.", title="Without"))
+    meta = {"row_id": "src-42", "batch": 3, "tags": ["a", "é"]}
+    expected = {"With meta": ("=Jane Doe", "2018-01-16", meta), "Without": (None, None, {})}
+    fields = ("document_author", "document_published", "document_meta")
+
+    documents = json.loads(read(project, "json"))["documents"]
+    assert {d["document_title"]: tuple(d[f] for f in fields) for d in documents} == expected
+    assert not any(f in s for d in documents for s in d["sentences"] for f in fields)  # once per document
+    lines = [json.loads(line) for line in read(project, "jsonl").splitlines()]
+    assert {line["document_title"]: tuple(line[f] for f in fields) for line in lines} == expected
+
+    text = read(project, "csv")
+    header = next(csv.reader(io.StringIO(text)))
+    at = header.index("document_url")
+    assert header[at + 1 : at + 4] == list(fields)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    # Meta is compact JSON text (the key order is the database's: PostgreSQL's jsonb sorts keys).
+    assert {row["document_title"]: (row["document_author"], row["document_published"], json.loads(row["document_meta"]))
+            for row in rows} == {"With meta": ("'=Jane Doe", "2018-01-16", meta), "Without": ("", "", {})}
+    assert {row["document_meta"] for row in rows if row["document_title"] == "Without"} == {"{}"}
+    assert all(", " not in row["document_meta"] and ": " not in row["document_meta"] and "é" in row["document_meta"]
+               for row in rows if row["document_title"] == "With meta")
+
+
+def test_document_fields_follow_the_annotator_scope(labelled, people):
+    """An annotator's own export carries the same document fields as everyone's."""
+    labelled.author, labelled.meta = "A. Writer", {"row_id": 7}
+    labelled.save()
+    for scope in ({}, {"annotator": people["annotator"]}, {"gold_only": True}):
+        line = json.loads(read(labelled.project, "jsonl", **scope).splitlines()[0])
+        assert (line["document_author"], line["document_published"], line["document_meta"]) == ("A. Writer", None, {"row_id": 7})
+        row = next(csv.DictReader(io.StringIO(read(labelled.project, "csv", **scope))))
+        assert (row["document_author"], row["document_meta"]) == ("A. Writer", '{"row_id":7}')

@@ -70,6 +70,11 @@ def sentence_record(sentence: Sentence, project_target: str = "") -> dict[str, A
         "document_id": document.pk,
         "document_title": document.title,
         "document_url": document.source_url,
+        # What joins an exported corpus back to the researcher's source rows (meta holds the
+        # extra keys of the imported line, such as the row's own id).
+        "document_author": document.author or None,
+        "document_published": document.published.isoformat() if document.published else None,
+        "document_meta": document.meta or {},
         "stance_target": document.stance_target or project_target,
         "sentence_index": sentence.index,
         "sentence_start": sentence.start,

@@ -17,8 +17,9 @@ SUGGESTION_FIELDS = (
     *CLAIM_FIELDS, "speaker_confidence", "cue_confidence", "claim_confidence", "stance_confidence", "model",
     "stance_model", "stance_rule",
 )
-SENTENCE_FIELDS = ("document_id", "document_title", "document_url", "stance_target", "sentence_index", "sentence_start",
-                   "sentence_end", "sentence_text")
+DOCUMENT_FIELDS = ("document_id", "document_title", "document_url", "document_author", "document_published",
+                   "document_meta", "stance_target")
+SENTENCE_FIELDS = (*DOCUMENT_FIELDS, "sentence_index", "sentence_start", "sentence_end", "sentence_text")
 # What makes a spreadsheet read a cell as a formula, tab and carriage return included.
 FORMULA_STARTS = frozenset("=+-@\t\r")
 ANNOTATION_FIELDS = ("annotator", "kind", "status", "version", "annotated_at", "annotated_target")
@@ -46,7 +47,7 @@ class JsonlWriter(Writer):
 
 
 class JsonWriter(Writer):
-    """{"documents": [{"document_id", "document_title", "sentences": [...]}, ...], "agreement": {...}},
+    """{"documents": [{"document_id", "document_title", ..., "sentences": [...]}, ...], "agreement": {...}},
     streamed document by document."""
 
     name, content_type, extension = "json", "application/json; charset=utf-8", "json"
@@ -59,13 +60,12 @@ class JsonWriter(Writer):
             if record["document_id"] != current_id:
                 if current_id is not None:
                     yield "]}"
-                header = {"document_id": record["document_id"], "document_title": record["document_title"],
-                          "document_url": record["document_url"], "stance_target": record["stance_target"]}
+                header = {field: record[field] for field in DOCUMENT_FIELDS}
                 yield ("" if first_document else ", ") + json.dumps(header, ensure_ascii=False)[:-1] + ', "sentences": ['
                 first_document = False
                 current_id = record["document_id"]
                 first_sentence = True
-            sentence = {k: v for k, v in record.items() if k not in ("document_title", "document_url", "stance_target")}
+            sentence = {k: v for k, v in record.items() if k == "document_id" or k not in DOCUMENT_FIELDS}
             yield ("" if first_sentence else ", ") + json.dumps(sentence, ensure_ascii=False)
             first_sentence = False
         if current_id is not None:
@@ -100,6 +100,8 @@ class CsvWriter(Writer):
     @staticmethod
     def _rows(record: Record) -> Iterator[Record]:
         base = {field: record[field] for field in SENTENCE_FIELDS}
+        # A cell holds text: meta as compact JSON, "{}" when empty (README, "Export fields").
+        base["document_meta"] = json.dumps(record["document_meta"], ensure_ascii=False, separators=(",", ":"))
         suggestions = record["suggestions"]
         by_id = {s["suggestion_id"]: s for s in suggestions}
 
