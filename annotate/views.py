@@ -210,7 +210,11 @@ def document_import(request: HttpRequest, pk: int) -> HttpResponse:
     source = upload.name if upload is not None else "pasted text"
     result = import_or_queue(project=project, documents=documents, source=source, user=request.user)
     if isinstance(result, ImportJob):
-        messages.success(request, f"Importing {result.total} documents from {source} in the background; progress is shown below.")
+        result.refresh_from_db()  # an in-process worker has already run it
+        if result.status == ImportJob.Status.DONE:
+            messages.success(request, f"{source}: {result.message}")
+        else:
+            messages.success(request, f"Importing {result.total} documents from {source} in the background; progress is shown below.")
         return redirect("annotate:project-detail", pk=project.pk)
     if result.created:
         messages.success(request, f"Imported {len(result.created)} document(s) and pre-annotated them.")

@@ -271,6 +271,25 @@ def test_ui_import_of_a_large_file_says_it_runs_in_the_background(project, peopl
     assert "Importing 5 documents from many.jsonl in the background" in page and "Background imports" in page
 
 
+@pytest.mark.django_db(transaction=True)  # committed for real, so the in-process worker runs in the request
+def test_an_import_an_in_process_worker_ran_at_once_is_answered_as_done(project, people, client, settings):
+    """QA19: the API's 202 said "queued", 0 processed, for a job the worker had already done."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from rest_framework.test import APIClient
+
+    settings.CLAIMDESK_BACKGROUND_IMPORT_OVER = 3
+    api = APIClient()
+    api.force_authenticate(people["admin"])
+    response = api.post(f"/api/projects/{project.pk}/documents/", {"file": SimpleUploadedFile("many.jsonl", _jsonl(5))},
+                        format="multipart")
+    assert response.status_code == 202 and (response.json()["status"], response.json()["created"]) == ("done", 5)
+    client.force_login(people["admin"])
+    response = client.post(f"/projects/{project.pk}/import/", {"file": SimpleUploadedFile("more.jsonl", _jsonl(9))})
+    page = client.get(response.url).content.decode()
+    assert "more.jsonl: Imported 4 document(s); 5 were already in the project." in page
+    assert "in the background" not in page
+
+
 def test_ui_import_refuses_a_file_and_a_pasted_text_together(project, people, client):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
