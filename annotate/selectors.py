@@ -127,6 +127,13 @@ def can_open_document(user: AbstractBaseUser, document: Document, role: str | No
     return role == Role.ANNOTATOR and visible_documents(document.project, user, role).filter(pk=document.pk).exists()
 
 
+def has_part_in(user: AbstractBaseUser, project: Project) -> bool:
+    """Whether `user` is a member of `project`, or was one and has assignments there (a member
+    removed keeps their assignments and work)."""
+    return Membership.objects.filter(project=project, user=user).exists() or Assignment.objects.filter(
+        document__project=project, annotator=user).exists()
+
+
 def project_by_name(name: str) -> Project | None:
     """The project a command names, looked up as names are stored: without the spaces around
     them (QA17: "  QA Spaces  " was created as "QA Spaces" and then never found)."""

@@ -144,6 +144,22 @@ def test_export_command_writes_gold_only_as_the_api_does(document, people, tmp_p
         call_command("export_corpus", document.project.name, scope="gold", annotator="annotator", output=str(target))
 
 
+def test_export_command_refuses_an_annotator_with_no_part_in_the_project(document, people, make_user, tmp_path):
+    """QA19: --annotator naming someone outside the project wrote a header-only file, exit 0."""
+    from annotate.models import Membership
+
+    make_user("stranger")
+    target = tmp_path / "theirs.csv"
+    with pytest.raises(CommandError, match="'stranger' is not a member of .* and has no work in it"):
+        call_command("export_corpus", document.project.name, format="csv", annotator="stranger", output=str(target))
+    assert not target.exists()
+    # A member removed since keeps their assignments and work, which can still be exported.
+    Membership.objects.filter(project=document.project, user=people["annotator"]).delete()  # as the admin does
+    call_command("export_corpus", document.project.name, format="csv", annotator="annotator", output=str(target),
+                 stderr=StringIO())
+    assert target.read_text().startswith("document_id,")
+
+
 @pytest.fixture
 def close_stdout(monkeypatch):
     """Call it to make standard output a pipe whose reader (`head`) has read its lines and
@@ -422,6 +438,25 @@ def test_without_a_secret_key_commands_stop_with_the_hint_not_a_traceback(settin
     settings.DEBUG, settings.SECRET_KEY = False, ""
     (error,) = secret_key_required(None)
     assert error.id == "claimdesk.E001" and "./dev.sh start" in error.hint
+
+
+@pytest.mark.parametrize("value, said", [
+    ("abc", "CLAIMDESK_MAX_UPLOAD_BYTES='abc' is not a whole number"),
+    ("-5", "CLAIMDESK_MAX_UPLOAD_BYTES=-5 is under its minimum, 1"),
+])
+def test_a_bad_number_in_the_environment_stops_start_up_saying_which(value, said):
+    """QA19: CLAIMDESK_MAX_UPLOAD_BYTES=abc was a bare ValueError from int(), naming no setting;
+    a negative CLAIMDESK_MAX_DOCUMENT_CHARS was taken."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "CLAIMDESK_MAX_UPLOAD_BYTES": value, "DJANGO_SECRET_KEY": "test-only",
+           "DJANGO_SETTINGS_MODULE": "claimdesk.settings.base"}
+    done = subprocess.run([sys.executable, "manage.py", "check"], cwd=Path(__file__).resolve().parent.parent,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0 and done.stderr.strip().splitlines()[-1].endswith(said)
 
 
 @pytest.mark.parametrize("content, reason", [

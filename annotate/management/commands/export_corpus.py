@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from annotate.exporters import WRITERS, export_project
 from annotate.management.pipes import stdout_reader_left
-from annotate.selectors import project_by_name
+from annotate.selectors import has_part_in, project_by_name
 
 
 class Command(BaseCommand):
@@ -36,6 +36,8 @@ class Command(BaseCommand):
             user = get_user_model().objects.filter(username=annotator).first()
             if user is None:
                 raise CommandError(f"No user named {annotator!r}.")
+            if not has_part_in(user, found):  # an empty file, and exit 0, said nothing of the typo
+                raise CommandError(f"{annotator!r} is not a member of {found.name!r} and has no work in it.")
         if user is not None and scope == "gold":
             raise CommandError("--annotator exports that person's own work; gold is everyone's, adjudicated.")
         chunks = export_project(found, format, annotator=user, gold_only=scope == "gold")
