@@ -6,7 +6,7 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
-from annotate.models import AuditEvent, Comment, Document, Role, SentenceAnnotation, Speaker
+from annotate.models import AuditEvent, Comment, Document, Role, SentenceAnnotation, Speaker, Suggestion
 from annotate.services.annotations import save_sentence_annotation
 from annotate.services.imports import import_documents, parse_text
 from annotate.services.projects import membership_set
@@ -128,6 +128,26 @@ def test_save_then_stale_save_gets_409_with_the_stored_version(document, people)
     assert stale.status_code == 409
     assert stale.json()["current"]["status"] == "skipped"
     assert SentenceAnnotation.objects.get().status == "skipped"
+
+
+def test_a_claim_naming_its_suggestion_keeps_its_speaker_unless_told_otherwise(document, people):
+    """QA19: a scripted accept that named the suggestion but left out speaker_id was stored as a
+    correction without the canonical speaker."""
+    suggestion = Suggestion.objects.filter(sentence__document=document, speaker_id__isnull=False).exclude(stance=None).first()
+    client = client_for(people, "annotator")
+    url = f"/api/sentences/{suggestion.sentence_id}/annotation/"
+    claim = {"claim": list(suggestion.claim_span), "speaker": list(suggestion.speaker_span),
+             "cue": list(suggestion.cue_span) if suggestion.cue_span else None, "stance": suggestion.stance.value,
+             "suggestion_id": suggestion.pk}
+    saved = client.put(url, {"status": "accepted", "version": None, "claims": [claim]}, format="json").json()
+    assert (saved["status"], saved["claims"][0]["speaker_id"]) == ("accepted", suggestion.speaker_id)
+    # Said to be none: none, and so a correction.
+    saved = client.put(url, {"status": "accepted", "version": 1, "claims": [{**claim, "speaker_id": None}]}, format="json").json()
+    assert (saved["status"], saved["claims"][0]["speaker_id"]) == ("corrected", None)
+    # Another speaker span is another speaker: the suggestion's canonical one is not carried over.
+    other = [suggestion.speaker_span[0], suggestion.speaker_span[1] - 1]
+    saved = client.put(url, {"status": "corrected", "version": 2, "claims": [{**claim, "speaker": other}]}, format="json").json()
+    assert saved["claims"][0]["speaker_id"] is None
 
 
 def test_invalid_claims_get_400_with_a_reason(document, people):

@@ -117,7 +117,10 @@ class ClaimSerializer(serializers.Serializer):
     speaker = SpanField(required=False, allow_null=True)
     cue = SpanField(required=False, allow_null=True)
     stance = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-    speaker_id = serializers.IntegerField(max_value=MAX_DB_INTEGER, required=False, allow_null=True)
+    speaker_id = serializers.IntegerField(
+        max_value=MAX_DB_INTEGER, required=False, allow_null=True,
+        help_text="The claim's canonical speaker (null: none). Left out, a claim that names its suggestion_id and "
+                  "keeps the suggestion's speaker span keeps the suggestion's canonical speaker.")
     speaker_name = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=300)
     suggestion_id = serializers.IntegerField(max_value=MAX_DB_INTEGER, required=False, allow_null=True)
 
@@ -130,6 +133,7 @@ class ClaimSerializer(serializers.Serializer):
             speaker_id=data.get("speaker_id"),
             speaker_name=data.get("speaker_name") or None,
             suggestion_id=data.get("suggestion_id"),
+            speaker_id_given="speaker_id" in data,
         )
 
 

@@ -51,6 +51,10 @@ class ClaimInput:
     speaker_id: int | None = None  # a canonical Speaker of the document
     speaker_name: str | None = None  # a new canonical speaker to create
     suggestion_id: int | None = None
+    # False when a client left `speaker_id` out (the API): a claim that names its suggestion and
+    # keeps its speaker span then keeps the suggestion's canonical speaker (QA19: a scripted
+    # accept lost it, and was counted as a correction).
+    speaker_id_given: bool = True
 
 
 def _check_span(name: str, span: Span | None, text_length: int) -> None:
@@ -190,6 +194,12 @@ def save_sentence_annotation(
     # A typed name of nothing visible (a stray zero-width space) is no name, as a blank one is.
     claims = [replace(claim, speaker_name=None) if claim.speaker_name and not speaker_key(claim.speaker_name) else claim
               for claim in claims]
+    suggestions = list(sentence.suggestions.all())
+    suggested = {s.pk: s for s in suggestions}
+    claims = [replace(claim, speaker_id=suggested[claim.suggestion_id].speaker_id)
+              if not claim.speaker_id_given and claim.speaker_name is None and claim.suggestion_id in suggested
+              and claim.speaker == suggested[claim.suggestion_id].speaker_span else claim
+              for claim in claims]
     # A page opened before a reviewer merged a speaker still names the merged one: its claims
     # go where the merge moved everyone else's, instead of losing the user's edit to an error.
     gone = {claim.speaker_id for claim in claims if claim.speaker_id is not None} - speaker_ids
@@ -204,8 +214,7 @@ def save_sentence_annotation(
     for claim in claims:
         distinct.setdefault((claim.claim, claim.speaker, claim.cue, claim.stance, claim.speaker_id, claim.speaker_name), claim)
     claims = list(distinct.values())
-    suggestions = list(sentence.suggestions.all())
-    suggestion_ids = {s.pk for s in suggestions}
+    suggestion_ids = set(suggested)
     stored: set[str] | None = None  # read once, and only if a claim has a retired label
     for claim in claims:
         _check_span("claim", claim.claim, text_length)
