@@ -249,6 +249,17 @@ def test_predict_given_plain_text_says_what_it_reads_and_writes_nothing(tmp_path
     assert "python3 -c" in str(error.value) and not sink.exists()
 
 
+@pytest.mark.parametrize("command", ["predict", "train_stance"])
+def test_a_utf16_file_is_said_to_be_utf16(tmp_path, command):
+    """QA19: it was "line 1: not UTF-8 (byte 0xff at column 1)", then a reason per line."""
+    source = tmp_path / "in.jsonl"
+    source.write_bytes('{"id": "a", "text": "Officials said yes.", "stance": "for"}\n'.encode("utf-16"))
+    args = [str(source), str(tmp_path / "out.jsonl")] if command == "predict" else [str(source)]
+    options = {"no_progress": True} if command == "predict" else {"output": str(tmp_path / "model")}
+    with pytest.raises(CommandError, match=r"in.jsonl: the file is UTF-16; save it as UTF-8"):
+        call_command(command, *args, stderr=StringIO(), **options)
+
+
 def test_predict_reports_a_line_that_is_not_utf8_and_goes_on(tmp_path):
     source, sink = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     source.write_bytes(b'{"id": "a", "text": "Officials said yes."}\n{"id": "b", "text": "caf\xe9"}\n'

@@ -25,6 +25,9 @@ def open_text(path: str, mode: str = "r") -> IO[str]:
     (`jsonl_lines` reports it) instead of stopping the whole command."""
     try:
         if mode == "r":
+            with open(path, "rb") as raw:
+                if raw.read(2) in (b"\xff\xfe", b"\xfe\xff"):  # as imports say (QA19: "not UTF-8 (byte 0xff)")
+                    raise CommandError(f"{path}: the file is UTF-16; save it as UTF-8")
             return open(path, mode, encoding="utf-8-sig", errors="surrogateescape")
         return open(path, mode, encoding="utf-8")
     except OSError as error:

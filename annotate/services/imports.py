@@ -263,7 +263,10 @@ def _document_from_fields(values: dict[str, Any], source: str, line: int | None)
         try:
             meta = loads_json(meta)
         except json.JSONDecodeError:
-            problem("'meta' is not valid JSON")
+            # A JSONL string or a CSV cell: either way, what is wanted is an object (QA19: "not
+            # valid JSON" for the JSONL string "notobj", which is valid JSON).
+            problem(f"'meta' must be a JSON object (in a CSV cell, written as JSON text such as "
+                    f"{{\"source_id\": 7}}), not {meta[:40]!r}")
             meta = {}
         if reason := json_value_problem(meta):
             problem(f"'meta' {reason}")
