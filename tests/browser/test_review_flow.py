@@ -424,6 +424,26 @@ def test_no_confidence_for_fields_an_author_suggestion_has_not(page: Page, docum
     expect(fields.nth(3).locator(".conf")).to_have_text(re.compile(r"^conf \d\.\d\d$"))
 
 
+def test_a_quotation_in_the_conflict_box_is_not_quoted_twice(open_page, project, people, browser_errors):
+    """QA19: a claim in quotation marks of its own showed as “"This bridge … any longer,"”."""
+    browser_errors.expect(r"status of 409 \(Conflict\)")
+    quote = '"This bridge cannot carry trucks any longer," the mayor said. The council met on Monday.'
+    document = import_documents(project=project, documents=parse_text(quote, title="Bridge")).created[0]
+    assign_documents(project=project, documents=[document], annotators=[people["annotator"]])
+    pages = [open_page(), open_page()]
+    log_in(pages[0], "annotator")
+    for page in pages:
+        page.goto(f"/documents/{document.pk}/")
+        expect(row(page, 0)).to_have_class(re.compile(r"\bcurrent\b"))
+    theirs, mine = pages
+    theirs.keyboard.press("2")
+    wait_saved(theirs, 0)
+    mine.keyboard.press("3")
+    claim = mine.locator("#panel .conflict li")
+    expect(claim).to_contain_text('claim "This bridge cannot carry trucks any longer')
+    expect(claim).not_to_contain_text("“")
+
+
 def test_undo_of_work_already_withdrawn_elsewhere_is_no_conflict(page: Page, document, people, browser_errors):
     browser_errors.expect(r"status of 409 \(Conflict\)")  # the DELETE finds nothing to withdraw
     sentence = document.sentences.get(index=1)

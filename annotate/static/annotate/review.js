@@ -174,6 +174,12 @@ const snippet = (span, max = 140) => {
   const value = text.slice(span[0], span[1]);
   return value.length > max ? `${value.slice(0, max - 1)}…` : value;
 };
+// A claim in quotation marks of its own is shown as it is, not quoted again (“"This bridge…"”).
+const QUOTE_MARKS = new Set(['"', "“", "”", "‘", "’", "'", "«", "»"]);
+const quoted = (span, max) => {
+  const value = snippet(span, max);
+  return QUOTE_MARKS.has(value[0]) ? value : `“${value}”`;
+};
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
@@ -504,7 +510,7 @@ function renderTheirClaims(claims) {
       el("span", { class: "hl-speaker" }, "speaker"), ` ${mention}`,
       canonical && speakerKey(canonical.name) !== speakerKey(mention) ? ` (${canonical.name})` : "", " · ",
       el("span", { class: "hl-cue" }, "cue"), ` ${snippet(c.cue, 60)} · `,
-      el("span", { class: "hl-claim" }, "claim"), ` “${snippet(c.claim)}” · stance `, el("strong", {}, stanceName(c.stance)));
+      el("span", { class: "hl-claim" }, "claim"), ` ${quoted(c.claim)} · stance `, el("strong", {}, stanceName(c.stance)));
   }));
 }
 
@@ -512,7 +518,7 @@ function describeClaims(claims) {
   if (!claims.length) return "no claim";
   return claims.map((c) => {
     const who = c.speaker ? snippet(c.speaker, 40) : "author";
-    return `${who} → “${snippet(c.claim, 60)}” [${stanceName(c.stance)}]`;
+    return `${who} → ${quoted(c.claim, 60)} [${stanceName(c.stance)}]`;
   }).join("; ");
 }
 
