@@ -375,3 +375,17 @@ def test_a_form_whose_session_changed_in_another_tab_says_so(people, project):
     assert page.status_code == 403
     assert "your session changed since this page was loaded" in page.content.decode()
     assert "<header" in page.content.decode()  # the app's own page, with its header and links
+
+
+def test_pages_work_before_the_static_files_are_collected(client, settings, tmp_path):
+    """QA19: with DEBUG off and no `collectstatic`, the manifest storage made every page a 500;
+    the plain names are linked instead, and the system check says to collect them."""
+    from django.contrib.staticfiles.storage import staticfiles_storage
+    from django.core.checks import run_checks
+
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "annotate.storage.StaticFilesStorage"}}
+    settings.STATIC_ROOT = tmp_path
+    response = client.get("/login/")
+    assert response.status_code == 200 and 'href="/static/annotate/claimdesk.css"' in response.content.decode()
+    assert staticfiles_storage.url("annotate/forms.js") == "/static/annotate/forms.js"
+    assert [m.id for m in run_checks() if m.id.startswith("claimdesk.")] == ["claimdesk.W001"]

@@ -135,7 +135,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "annotate.storage.StaticFilesStorage"
     },
 }
 WHITENOISE_USE_FINDERS = True  # serve app static files without collectstatic on a laptop
