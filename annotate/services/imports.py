@@ -134,9 +134,20 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def loads_json(text: str) -> Any:
     """json.loads, but NaN, Infinity and -Infinity (which Python reads and JSON has not) all
-    become NaN, so that `json_value_problem` refuses them and any infinity left is an overflow (1e400)."""
+    become NaN, so that `json_value_problem` refuses them and any infinity left is an overflow (1e400);
+    and a key given twice in one object is an error, where json.loads keeps the last value
+    without a word (QA19: `{"text": "first", "text": "second"}` stored "second")."""
+
+    def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise json.JSONDecodeError(f"the key {key!r} is given twice", text, max(0, text.find(json.dumps(key))))
+            seen.add(key)
+        return dict(pairs)
+
     try:
-        return json.loads(text, parse_constant=lambda literal: math.nan)
+        return json.loads(text, parse_constant=lambda literal: math.nan, object_pairs_hook=unique_keys)
     except RecursionError:  # "[[[[…" thousands deep: a bad line, not a crash
         raise json.JSONDecodeError("nested too deeply", text, 0) from None
 
