@@ -164,6 +164,7 @@ def test_comments_flag_a_sentence_for_the_reviewer(document, people):
     response = client.post(f"/api/sentences/{sentence.pk}/comments/", {"text": "Is 'mutual trust' a claim?"}, format="json")
     assert response.status_code == 201
     assert client.post(f"/api/sentences/{sentence.pk}/comments/", {"text": "   "}, format="json").status_code == 400
+    assert client.post(f"/api/sentences/{sentence.pk}/comments/", {"text": "\u200b "}, format="json").status_code == 400
     payload = api(people["reviewer"]).get(f"/api/documents/{document.pk}/?mode=adjudicate").json()
     assert payload["sentences"][0]["comments"][0]["text"] == "Is 'mutual trust' a claim?"
     comment = Comment.objects.get()

@@ -185,7 +185,7 @@ _INVISIBLE = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp", "Mn", "Me"})
 _BLANK_CHARACTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 
 
-def _only_invisible(text: str) -> str:
+def only_invisible(text: str) -> str:
     """The text's first character that is not whitespace, if no character of it is visible; else ""."""
     if any(not char.isspace() and unicodedata.category(char) not in _INVISIBLE and char not in _BLANK_CHARACTERS
            for char in text):
@@ -232,7 +232,7 @@ def _document_from_fields(values: dict[str, Any], source: str, line: int | None)
         problem("'text' holds a NUL character (U+0000)")
     elif not text:
         problem("'text' is empty")
-    elif invisible := _only_invisible(text):
+    elif invisible := only_invisible(text):
         problem(f"'text' is empty: it holds only invisible characters (U+{ord(invisible):04X} and the like)")
     elif len(text) > settings.CLAIMDESK_MAX_DOCUMENT_CHARS:
         problem(f"'text' has {len(text):,} characters; the limit is {settings.CLAIMDESK_MAX_DOCUMENT_CHARS:,}")

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from annotate.models import Assignment, AuditEvent, Comment, Document, Membership, Project, Role, Sentence
 from annotate.services.audit import actor_or_none, audit_record
+from annotate.services.imports import only_invisible
 
 
 class WorkflowError(ValueError):
@@ -111,7 +112,7 @@ def assign_automatically(
 
 def comment_add(*, sentence: Sentence, author: AbstractBaseUser, text: str) -> Comment:
     text = text.strip()
-    if not text:
+    if not text or only_invisible(text):  # a zero-width space is no comment either (QA19)
         raise WorkflowError("a comment needs some text")
     with transaction.atomic():
         comment = Comment.objects.create(sentence=sentence, author=author, text=text[:5000])
