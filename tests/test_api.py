@@ -400,6 +400,19 @@ def test_the_openapi_schema_covers_every_view_without_warnings(tmp_path):
     review = paths["/api/documents/{id}/"]["get"]
     assert "mode" in {p["name"] for p in review["parameters"]} and "403" in review["responses"]
     assert {"201", "202", "400", "403"} <= set(paths["/api/projects/{project_pk}/documents/"]["post"]["responses"])
+    # QA19: the document list gave a `status` the schema did not declare.
+    schemas = yaml.safe_load(text)["components"]["schemas"]
+    assert "status" in schemas["DocumentList"]["properties"]
+    assert schemas["DocumentListStatusEnum"]["enum"] == ["unannotated", "in_progress", "annotated", "adjudicated"]
+
+
+def test_the_document_list_says_each_documents_status_and_a_bad_mode_is_refused(document, people):
+    client = client_for(people, "annotator")
+    (row,) = client.get(f"/api/projects/{document.project_id}/documents/").json()["results"]
+    assert row["status"] == "unannotated"
+    # QA19: "?mode=adjudication" (a typo) served the annotator's own page.
+    response = client_for(people, "reviewer").get(f"/api/documents/{document.pk}/?mode=adjudication")
+    assert response.status_code == 400 and "must be 'annotate' or 'adjudicate'" in response.json()["mode"][0]
 
 
 def test_review_page_links_the_neighbours_the_user_may_open(document, people, client):

@@ -36,11 +36,15 @@ class DocumentListSerializer(serializers.ModelSerializer):
     done_count = serializers.IntegerField(read_only=True, help_text="Sentences the requesting user has finished.")
     assigned_count = serializers.IntegerField(read_only=True, help_text="Annotators the document is assigned to.")
     gold_count = serializers.IntegerField(read_only=True, help_text="Adjudicated sentences.")
+    # Set on each document by the view, from the counts of the whole page at once (`document_statuses`).
+    status = serializers.ChoiceField(
+        choices=["unannotated", "in_progress", "annotated", "adjudicated"], read_only=True,
+        help_text="Where the document stands for the requesting user (as on the project page).")
 
     class Meta:
         model = Document
         fields = ["id", "title", "author", "published", "source_url", "stance_target", "sentence_count", "done_count",
-                  "assigned_count", "gold_count"]
+                  "assigned_count", "gold_count", "status"]
 
 
 class StringField(serializers.CharField):

@@ -124,10 +124,9 @@ class DocumentListImport(ProjectScopedMixin, generics.ListAPIView):
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         statuses = selectors.document_statuses(page)
-        data = self.get_serializer(page, many=True).data
-        for row in data:
-            row["status"] = statuses[row["id"]]
-        return self.get_paginated_response(data)
+        for document in page:
+            document.status = statuses[document.pk]
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(
         request=DocumentImportSerializer,
@@ -203,7 +202,10 @@ class ReviewReadMixin(DocumentScopedMixin):
 
     def is_adjudicating(self) -> bool:
         """Whether `?mode=adjudicate` was asked for; refused to annotators."""
-        adjudicate = self.request.query_params.get("mode") == "adjudicate"
+        mode = self.request.query_params.get("mode", "annotate")
+        if mode not in ("annotate", "adjudicate"):  # a typo ("adjudication") served the own page
+            raise ValidationError({"mode": [f"must be 'annotate' or 'adjudicate', not {mode[:40]!r}"]})
+        adjudicate = mode == "adjudicate"
         if adjudicate and role_of(self.request, self) not in (Role.ADMIN, Role.REVIEWER):
             raise PermissionDenied("Only reviewers adjudicate.")
         return adjudicate
@@ -483,7 +485,8 @@ class ProjectStanceRules(ProjectScopedMixin, APIView):
 
 
 class ProjectExport(ProjectScopedMixin, APIView):
-    """Download the corpus as json, jsonl or csv. Annotators get their own work only."""
+    """Download the corpus as json, jsonl, csv or attributions (reviewed spans in the format
+    `train_attribution` reads). Annotators get their own work only."""
 
     permission_classes = [IsProjectMember]
 
