@@ -246,6 +246,12 @@ def test_withdrawing_needs_the_current_version_and_is_recorded(document, people)
     assert gone.status_code == 409 and gone.json()["current"] is None and "withdrawn meanwhile" in gone.json()["detail"]
     # The sentence can be annotated afresh.
     assert client.put(url, {"status": "no_claim", "version": None, "claims": []}, format="json").status_code == 200
+    # Work that never was is not "withdrawn meanwhile" (QA19): there is nothing to withdraw.
+    other = document.sentences.exclude(pk=sentence.pk).first()
+    never = client.delete(f"/api/sentences/{other.pk}/annotation/?version=1")
+    assert never.status_code == 404 and never.json()["detail"] == "Nothing to withdraw: you have no work on this sentence to withdraw."
+    never = client_for(people, "reviewer").delete(f"/api/sentences/{other.pk}/adjudication/?version=1")
+    assert never.status_code == 404 and "no gold version of this sentence" in never.json()["detail"]
 
 
 def test_review_payload_shows_only_my_own_work(document, people):

@@ -44,6 +44,7 @@ from annotate.nlp.stance_rules import RULES_MODEL_NAME
 from annotate.permissions import CanOpenDocument, IsProjectAdmin, IsProjectMember, IsProjectReviewer, role_of
 from annotate.services.annotations import (
     AnnotationInvalid,
+    NothingToWithdraw,
     StaleAnnotation,
     annotation_snapshot,
     delete_sentence_annotation,
@@ -276,6 +277,8 @@ def _delete_response(request, sentence: Sentence, kind: str) -> Response:
                                    expected_version=serializer.validated_data["version"])
     except StaleAnnotation as stale:
         return _stale_response(stale)
+    except NothingToWithdraw as nothing:
+        return Response({"detail": f"Nothing to withdraw: {nothing}."}, status=status.HTTP_404_NOT_FOUND)
     return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -293,6 +296,7 @@ class SentenceAnnotationSave(SentenceScopedMixin, APIView):
 
     @extend_schema(parameters=[AnnotationDeleteSerializer],
                    responses={204: OpenApiResponse(description="Withdrawn"), **INVALID, **FORBIDDEN,
+                              404: OpenApiResponse(description="No such work was ever saved on the sentence"),
                               409: OpenApiResponse(description=STALE_DESCRIPTION)})
     def delete(self, request, pk: int):
         return _delete_response(request, self.get_sentence(), SentenceAnnotation.Kind.ANNOTATION)
@@ -312,6 +316,7 @@ class SentenceAdjudicationSave(SentenceScopedMixin, APIView):
 
     @extend_schema(parameters=[AnnotationDeleteSerializer],
                    responses={204: OpenApiResponse(description="Withdrawn"), **INVALID, **FORBIDDEN,
+                              404: OpenApiResponse(description="No such work was ever saved on the sentence"),
                               409: OpenApiResponse(description=STALE_DESCRIPTION)})
     def delete(self, request, pk: int):
         return _delete_response(request, self.get_sentence(), SentenceAnnotation.Kind.ADJUDICATION)

@@ -30,6 +30,10 @@ class AnnotationInvalid(ValueError):
     """The submitted claims do not fit the sentence or the project."""
 
 
+class NothingToWithdraw(Exception):
+    """There never was such work on the sentence (not: it was withdrawn meanwhile)."""
+
+
 class StaleAnnotation(Exception):
     """Someone saved this sentence after the version the client edited; `current` is theirs."""
 
@@ -340,6 +344,14 @@ def delete_sentence_annotation(
         lookup["annotator"] = user
     with transaction.atomic():
         current = SentenceAnnotation.objects.select_for_update().filter(**lookup).first()
+        if current is None:
+            saved = AuditEvent.objects.filter(sentence=sentence, action=f"{kind}.save")
+            if kind == SentenceAnnotation.Kind.ANNOTATION:
+                saved = saved.filter(actor=user)
+            if not saved.exists():  # QA19: "withdrawn meanwhile" for work that never was
+                raise NothingToWithdraw(
+                    "there is no gold version of this sentence to withdraw" if kind == SentenceAnnotation.Kind.ADJUDICATION
+                    else "you have no work on this sentence to withdraw")
         if current is None or current.version != expected_version:
             raise StaleAnnotation(current)
         before = annotation_snapshot(current)
