@@ -77,8 +77,10 @@ def test_assignment_api_for_admins_only(project, team, people):
     response = api(people["admin"]).post(f"/api/projects/{project.pk}/assignments/", body, format="json")
     assert response.status_code == 201 and response.json() == {"created": 6}
     bad = api(people["admin"]).post(f"/api/projects/{project.pk}/assignments/",
-                                    {"documents": [project.documents.first().pk], "annotators": ["nobody"]}, format="json")
-    assert bad.status_code == 400
+                                    {"documents": [project.documents.first().pk, 999_999], "annotators": ["nobody", "ann2"]},
+                                    format="json")
+    assert bad.status_code == 400 and bad.json() == {  # each one named (QA19)
+        "documents": ["no document of this project has the id 999999"], "annotators": ["no user is named 'nobody'"]}
 
 
 def _save(user, sentence, status="no_claim", claims=(), version=None, kind="annotation"):

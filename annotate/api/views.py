@@ -453,8 +453,16 @@ class ProjectAssignments(ProjectScopedMixin, APIView):
             else:
                 documents = list(Document.objects.filter(project=project, pk__in=data.get("documents", [])))
                 annotators = list(get_user_model().objects.filter(username__in=data.get("annotators", [])))
-                if len(documents) != len(set(data.get("documents", []))) or len(annotators) != len(set(data.get("annotators", []))):
-                    return Response({"detail": "unknown document id or username"}, status=status.HTTP_400_BAD_REQUEST)
+                # Say which (QA19: "unknown document id or username" left the caller guessing).
+                unknown_documents = sorted(set(data.get("documents", [])) - {d.pk for d in documents})
+                unknown_people = sorted(set(data.get("annotators", [])) - {a.get_username() for a in annotators})
+                if unknown_documents or unknown_people:
+                    problems = {}
+                    if unknown_documents:
+                        problems["documents"] = [f"no document of this project has the id {pk}" for pk in unknown_documents]
+                    if unknown_people:
+                        problems["annotators"] = [f"no user is named {name!r}" for name in unknown_people]
+                    return Response(problems, status=status.HTTP_400_BAD_REQUEST)
                 created = assign_documents(project=project, documents=documents, annotators=annotators, by=request.user)
         except WorkflowError as error:
             return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
