@@ -116,6 +116,22 @@ def test_pasted_text_must_be_a_string(project, people):
     assert response.status_code == 201 and Document.objects.get().stance_target == "Talks"
 
 
+
+def test_a_pasted_text_with_an_unknown_field_is_refused_and_null_is_none(project, people):
+    """QA19: {"text": ..., "foo": "bar"} was stored and "foo" dropped without a word; "title": null,
+    which a JSONL line may say, was refused."""
+    client = client_for(people, "admin")
+    url = f"/api/projects/{project.pk}/documents/"
+    response = client.post(url, {"text": "Officials said yes.", "foo": "bar"}, format="json")
+    assert response.status_code == 400 and "send what else to keep with the document in 'meta'" in response.json()["foo"][0]
+    assert not Document.objects.exists()
+    response = client.post(url, {"text": "Officials said yes.", "title": None, "author": None, "meta": {"foo": "bar"}},
+                           format="json")
+    assert response.status_code == 201
+    stored = Document.objects.get()
+    assert (stored.author, stored.meta) == ("", {"foo": "bar"}) and stored.title
+
+
 def test_save_then_stale_save_gets_409_with_the_stored_version(document, people):
     client = client_for(people, "annotator")
     sentence = document.sentences.first()

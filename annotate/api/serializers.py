@@ -83,20 +83,30 @@ class DocumentImportSerializer(serializers.Serializer):
     to a file of one document; the other fields describe a pasted text only."""
 
     TEXT_ONLY = ("url", "author", "published", "meta")
+    # What a browser's form post carries besides the fields.
+    FORM_EXTRAS = frozenset({"csrfmiddlewaretoken"})
 
     file = serializers.FileField(required=False)
     text = StringField(required=False, trim_whitespace=False)
-    title = StringField(required=False, allow_blank=True, max_length=300,
+    # null is "none", as in a JSONL line (QA19: a line took "title": null, the API refused it).
+    title = StringField(required=False, allow_blank=True, allow_null=True, max_length=300,
                         help_text="The document's title; with a file, the title of its one document.")
-    url = StringField(required=False, allow_blank=True)
-    author = StringField(required=False, allow_blank=True, max_length=300)
-    published = StringField(required=False, allow_blank=True)
-    target = StringField(required=False, allow_blank=True, max_length=300,
+    url = StringField(required=False, allow_blank=True, allow_null=True)
+    author = StringField(required=False, allow_blank=True, allow_null=True, max_length=300)
+    published = StringField(required=False, allow_blank=True, allow_null=True)
+    target = StringField(required=False, allow_blank=True, allow_null=True, max_length=300,
                          help_text="This document's stance target, if not the project's; with a file, that of "
                                    "every document that does not give its own.")
     meta = JSONObjectField(required=False, help_text="Anything else about the document, kept with it, as a JSONL line's meta.")
 
     def validate(self, attrs: dict) -> dict:
+        # A field the API does not know would be dropped without a word (QA19); a JSONL line's
+        # own extra keys go into meta, and here meta is a field of its own.
+        unknown = sorted(set(self.initial_data) - set(self.fields) - self.FORM_EXTRAS)
+        if unknown:
+            raise serializers.ValidationError({name: ["Unknown field: send what else to keep with the document in 'meta'."]
+                                               for name in unknown})
+        attrs = {name: "" if value is None else value for name, value in attrs.items()}
         if bool(attrs.get("file")) == bool(attrs.get("text")):
             raise serializers.ValidationError("Send either a file or a text, not both or neither.")
         if attrs.get("file"):  # ignoring them would drop them without a word
