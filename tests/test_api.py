@@ -529,3 +529,26 @@ def test_a_page_holds_at_most_a_thousand_documents(project, people, monkeypatch)
     import_documents(project=project, documents=[d for i in range(3) for d in parse_text(f"Official {i} said so.")])
     page = client_for(people, "admin").get(f"/api/projects/{project.pk}/documents/?limit=100000").json()
     assert len(page["results"]) == 2 and page["count"] == 3 and page["next"]
+
+
+@pytest.mark.parametrize("query, field, said", [
+    ("limit=abc", "limit", "must be a whole number, not 'abc'"),
+    ("limit=0", "limit", "must be at least 1, not 0"),
+    ("limit=-1", "limit", "must be at least 1, not -1"),
+    ("offset=abc", "offset", "must be a whole number, not 'abc'"),
+    ("offset=-5", "offset", "must be at least 0, not -5"),
+])
+def test_a_bad_limit_or_offset_is_a_400_naming_it(document, people, query, field, said):
+    """QA19: they were ignored, and the first page answered, where a bad ?ordering= is a 400."""
+    response = client_for(people, "admin").get(f"/api/projects/{document.project_id}/documents/?{query}")
+    assert response.status_code == 400 and response.json() == {field: [said]}
+
+
+def test_limit_and_offset_page_through_the_documents(project, people):
+    import_documents(project=project, documents=[d for i in range(3) for d in parse_text(f"Official {i} said so.")])
+    client = client_for(people, "admin")
+    first = client.get(f"/api/projects/{project.pk}/documents/?limit=2").json()
+    second = client.get(f"/api/projects/{project.pk}/documents/?limit=2&offset=2").json()
+    assert [len(first["results"]), len(second["results"])] == [2, 1] and first["next"] and not second["next"]
+    assert {r["id"] for r in first["results"]} | {r["id"] for r in second["results"]} == set(
+        project.documents.values_list("pk", flat=True))
