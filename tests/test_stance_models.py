@@ -263,6 +263,24 @@ def test_train_stance_refuses_a_map_naming_a_label_no_line_has(tmp_path):
     assert not (tmp_path / "m").exists()
 
 
+def test_train_stance_prints_no_line_twice(tmp_path):
+    """QA19: spaCy's "Created vocabulary" came out twice, through its handler and the root's."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("\n".join(json.dumps({"text": f"The plan {p}.", "target": "the plan", "stance": stance})
+                              for p, stance in [(SUPPORT[0], "for"), (OPPOSE[0], "against")]) + "\n")
+    done = subprocess.run([sys.executable, "manage.py", "train_stance", str(gold), "--output", str(tmp_path / "m"),
+                           "--epochs", "1"], cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "DJANGO_SETTINGS_MODULE": "claimdesk.settings.test"})
+    assert done.returncode == 0, done.stderr
+    lines = (done.stdout + done.stderr).splitlines()
+    assert lines and all(line.startswith("Trained ") for line in lines), lines
+
+
 def test_train_stance_command_reports_malformed_gold(tmp_path):
     gold = tmp_path / "gold.jsonl"
     gold.write_text('{"text": "ok", "stance": "for"}\n{"text": "no stance"}\n')

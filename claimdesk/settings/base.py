@@ -212,4 +212,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CLAIMDESK_LOG_LEVEL", "INFO")},
+    # spaCy logs through a handler of its own: passed on to the root as well, each of its lines
+    # came out twice (QA19), and its INFO lines ("Created vocabulary") say nothing to a user.
+    "loggers": {"spacy": {"level": "WARNING", "propagate": False}},
 }
