@@ -58,6 +58,13 @@ def test_a_url_longer_than_its_column_is_refused():
     assert parse_text(GOOD_TEXT, url="https://example.org/" + "a" * 1980)[0].source_url.endswith("a")
 
 
+def test_csv_field_columns_are_read_in_any_case_and_others_keep_theirs(project):
+    documents = parse_upload("rows.csv", b"Text,TITLE,SourceID\nOfficials said yes.,Yes,A-7\n")
+    assert [(d.text, d.title, d.meta) for d in documents] == [("Officials said yes.", "Yes", {"SourceID": "A-7"})]
+    with pytest.raises(ImportRejected, match="column 'text' appears twice"):
+        parse_upload("rows.csv", b"text,Text\na,b\n")
+
+
 def test_csv_with_optional_columns(project):
     data = b'text,title,published\n"Officials said, ""yes"".",Quote,2020-02-03\nPlain text here.,,\n'
     documents = parse_upload("rows.csv", data)

@@ -375,7 +375,10 @@ def _parse_csv(name: str, content: str, given: dict[str, str]) -> list[DocumentI
         raise ImportRejected([ImportProblem(name, 1, f"malformed CSV header: {_csv_reason(error)}")]) from None
     if not header:
         raise ImportRejected([ImportProblem(name, None, "the file is empty")])
+    # "Text" and "TITLE" are the fields (QA19: " text " was taken, "Text" was "missing column
+    # 'text'"); other columns keep their case, as the meta keys they become.
     header = [column.strip() for column in header]
+    header = [column.lower() if column.lower() in ("text", *OPTIONAL_FIELDS) else column for column in header]
     reader.fieldnames = header
     twice = [column for index, column in enumerate(header) if column in header[:index]]
     if twice:  # a row would keep only the last cell of the column
