@@ -430,14 +430,7 @@ def test_a_quotation_in_the_conflict_box_is_not_quoted_twice(open_page, project,
     quote = '"This bridge cannot carry trucks any longer," the mayor said. The council met on Monday.'
     document = import_documents(project=project, documents=parse_text(quote, title="Bridge")).created[0]
     assign_documents(project=project, documents=[document], annotators=[people["annotator"]])
-    pages = [open_page(), open_page()]
-    log_in(pages[0], "annotator")
-    for page in pages:
-        page.goto(f"/documents/{document.pk}/")
-        expect(row(page, 0)).to_have_class(re.compile(r"\bcurrent\b"))
-    theirs, mine = pages
-    theirs.keyboard.press("2")
-    wait_saved(theirs, 0)
+    _, mine = conflicting_tabs(open_page, document)
     mine.keyboard.press("3")
     claim = mine.locator("#panel .conflict li")
     expect(claim).to_contain_text('claim "This bridge cannot carry trucks any longer')
