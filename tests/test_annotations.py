@@ -230,6 +230,12 @@ def test_an_earlier_version_with_a_retired_label_may_be_put_back(attributed_sent
     with pytest.raises(AnnotationInvalid, match="'Oppose' is retired"):
         save_sentence_annotation(sentence=sentence, user=people["reviewer"], status="corrected",
                                  claims=[claim], expected_version=None)
+    # A second claim given it beside the one that had it is a new use (QA19).
+    second = ClaimInput(claim=(sentence.start, sentence.start + 10), stance="oppose")
+    with pytest.raises(AnnotationInvalid, match="'Oppose' is retired"):
+        save_sentence_annotation(sentence=sentence, user=people["annotator"], status="corrected",
+                                 claims=[claim, second], expected_version=3)
+    assert SentenceAnnotation.objects.get(sentence=sentence, annotator=people["annotator"]).version == 3
 
 
 def test_claim_must_overlap_its_sentence(document, people):

@@ -1,6 +1,7 @@
 """Saving a person's work on a sentence, with optimistic locking against lost updates."""
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TypeVar
@@ -96,25 +97,35 @@ def _overlaps(span: Span, sentence: Sentence) -> bool:
     return span[0] < sentence.end and span[1] > sentence.start
 
 
-def _stances_stored_for(sentence: Sentence, user: AbstractBaseUser, kind: str) -> set[str]:
-    """The stance values the work this save replaces or draws on holds, or held in an earlier
-    version. A retired label takes no new claims, but work that already has it may be saved
-    again (a speaker corrected beside it) without being forced to relabel, an earlier version
-    may be put back (z after a change away from it: QA19 found the undo refused and the old
-    label lost), and gold may take any version of the sentence, as the reviewer sees them all.
-    An annotator's own work only: another's would let a blind annotator learn, from a save
-    being refused or not, what the others chose."""
-    claims = Annotation.objects.filter(sentence_annotation__sentence=sentence, stance__isnull=False)
+def _retired_uses_allowed(sentence: Sentence, user: AbstractBaseUser, kind: str) -> Counter[str]:
+    """How many claims may carry each stance value, retired labels included: the most that any
+    one version of the work this save replaces or draws on held, now or before. A retired label
+    takes no new claims, but work that already has it may be saved again (a speaker corrected
+    beside it) without being forced to relabel, an earlier version may be put back (z after a
+    change away from it: QA19 found the undo refused and the old label lost), and gold may take
+    any version of the sentence, as the reviewer sees them all. A count, not a yes or no: a
+    second claim given the label beside the one that had it is a new use (QA19). An annotator's
+    own work only: another's would let a blind annotator learn, from a save being refused or
+    not, what the others chose."""
+    versions = SentenceAnnotation.objects.filter(sentence=sentence, kind=kind)
     # Earlier versions are in the audit trail: each save and withdrawal records the version before it.
     earlier = AuditEvent.objects.filter(sentence=sentence, action__in=(f"{kind}.save", f"{kind}.delete"))
     if kind == SentenceAnnotation.Kind.ANNOTATION:
-        claims = claims.filter(sentence_annotation__kind=kind, sentence_annotation__annotator=user)
+        versions = versions.filter(annotator=user)
         earlier = earlier.filter(actor=user)
-    stored = set(claims.values_list("stance__value", flat=True))
+    if kind == SentenceAnnotation.Kind.ADJUDICATION:  # gold may take any annotator's version
+        versions = SentenceAnnotation.objects.filter(sentence=sentence)
+    held: list[list[str]] = [
+        [claim.stance.value for claim in version.claims.all() if claim.stance_id]
+        for version in versions.prefetch_related("claims__stance")
+    ]
     for before in earlier.exclude(before=None).values_list("before", flat=True):
         claims_before = before.get("claims") if isinstance(before, dict) else None
-        stored.update(c["stance"] for c in claims_before or () if isinstance(c, dict) and c.get("stance"))
-    return stored
+        held.append([c["stance"] for c in claims_before or () if isinstance(c, dict) and c.get("stance")])
+    allowed: Counter[str] = Counter()
+    for stances in held:
+        allowed |= Counter(stances)  # the most of each in any one version
+    return allowed
 
 
 def _first_version(sentence: Sentence, kind: str, user: AbstractBaseUser) -> int:
@@ -219,7 +230,8 @@ def save_sentence_annotation(
         distinct.setdefault((claim.claim, claim.speaker, claim.cue, claim.stance, claim.speaker_id, claim.speaker_name), claim)
     claims = list(distinct.values())
     suggestion_ids = set(suggested)
-    stored: set[str] | None = None  # read once, and only if a claim has a retired label
+    allowed: Counter[str] | None = None  # read once, and only if a claim has a retired label
+    retired_uses: Counter[str] = Counter()
     for claim in claims:
         _check_span("claim", claim.claim, text_length)
         _check_span("speaker", claim.speaker, text_length)
@@ -233,10 +245,12 @@ def save_sentence_annotation(
             label = stances.get(claim.stance)
             if label is None:
                 raise AnnotationInvalid(f"unknown stance label {claim.stance!r}")
-            if label.retired and stored is None:
-                stored = _stances_stored_for(sentence, user, kind)
-            if label.retired and label.value not in stored:
-                raise AnnotationInvalid(f"the stance label {label.name!r} is retired: choose another")
+            if label.retired:
+                if allowed is None:
+                    allowed = _retired_uses_allowed(sentence, user, kind)
+                retired_uses[label.value] += 1
+                if retired_uses[label.value] > allowed[label.value]:
+                    raise AnnotationInvalid(f"the stance label {label.name!r} is retired: choose another")
         if claim.speaker_id is not None and claim.speaker_id not in speaker_ids:
             raise AnnotationInvalid(f"speaker {claim.speaker_id} is not a speaker of this document: reload the page")
         if claim.suggestion_id is not None and claim.suggestion_id not in suggestion_ids:
