@@ -132,6 +132,27 @@ def test_a_pasted_text_with_an_unknown_field_is_refused_and_null_is_none(project
     assert (stored.author, stored.meta) == ("", {"foo": "bar"}) and stored.title
 
 
+def test_a_key_or_field_given_twice_is_refused_naming_it(project, people):
+    """QA19: a JSON body's second "text" replaced the first without a word (and meta's "a"), as
+    did a form's second title, and a second file was dropped."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = client_for(people, "admin")
+    url = f"/api/projects/{project.pk}/documents/"
+    for body, key in (('{"text": "Officials said yes.", "text": "Critics said no."}', "text"),
+                      ('{"text": "Officials said yes.", "meta": {"a": 1, "a": 2}}', "a")):
+        response = client.post(url, body, content_type="application/json")
+        assert response.status_code == 400 and f"the key '{key}' is given twice" in response.json()["detail"], body
+    form = client.post(url, {"text": ["Officials said yes.", "Critics said no."]}, format="multipart")
+    assert form.status_code == 400 and form.json() == {"text": ["Given more than once: send it once."]}
+    files = client.post(url, {"file": [SimpleUploadedFile("a.txt", b"Officials said yes."),
+                                       SimpleUploadedFile("b.txt", b"Critics said no.")]}, format="multipart")
+    assert files.status_code == 400 and "file" in files.json()
+    meta = client.post(url, {"text": "Officials said yes.", "meta": '{"a": 1, "a": 2}'}, format="multipart")
+    assert meta.status_code == 400 and "the key 'a' is given twice" in meta.json()["meta"][0]
+    assert not Document.objects.exists()
+
+
 def test_save_then_stale_save_gets_409_with_the_stored_version(document, people):
     client = client_for(people, "annotator")
     sentence = document.sentences.first()

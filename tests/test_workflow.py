@@ -81,6 +81,12 @@ def test_assignment_api_for_admins_only(project, team, people):
                                     format="json")
     assert bad.status_code == 400 and bad.json() == {  # each one named (QA19)
         "documents": ["no document of this project has the id 999999"], "annotators": ["no user is named 'nobody'"]}
+    # auto gives out every unassigned document: documents or annotators sent with it would be
+    # ignored, unchecked (QA19); a misspelt field too.
+    for body in ({"auto": True, "annotators": ["ghost"]}, {"auto": True, "documents": [999_999]},
+                 {"auto": True, "per_documnet": 2}):
+        refused = api(people["admin"]).post(f"/api/projects/{project.pk}/assignments/", body, format="json")
+        assert refused.status_code == 400 and set(refused.json()) == set(body) - {"auto"}, body
 
 
 def _save(user, sentence, status="no_claim", claims=(), version=None, kind="annotation"):

@@ -1,6 +1,8 @@
 """Request and response shapes of the REST API."""
 from __future__ import annotations
 
+import json
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -68,8 +70,8 @@ class JSONObjectField(serializers.JSONField):
         if getattr(data, "is_json_string", False):  # form input (see JSONField.get_value)
             try:
                 data = loads_json(data)
-            except ValueError:
-                self.fail("invalid")
+            except json.JSONDecodeError as error:  # say why ("the key 'a' is given twice")
+                raise serializers.ValidationError(f"Value must be valid JSON: {error.msg}.") from None
         # A JSON body is parsed already; JSONField's own check would refuse 1e400 without a reason.
         if not isinstance(data, dict):
             self.fail("not_object")
@@ -97,7 +99,8 @@ class DocumentImportSerializer(serializers.Serializer):
     target = StringField(required=False, allow_blank=True, allow_null=True, max_length=300,
                          help_text="This document's stance target, if not the project's; with a file, that of "
                                    "every document that does not give its own.")
-    meta = JSONObjectField(required=False, help_text="Anything else about the document, kept with it, as a JSONL line's meta.")
+    meta = JSONObjectField(required=False, allow_null=True,
+                           help_text="Anything else about the document, kept with it, as a JSONL line's meta.")
 
     def validate(self, attrs: dict) -> dict:
         # A field the API does not know would be dropped without a word (QA19); a JSONL line's
@@ -106,7 +109,12 @@ class DocumentImportSerializer(serializers.Serializer):
         if unknown:
             raise serializers.ValidationError({name: ["Unknown field: send what else to keep with the document in 'meta'."]
                                                for name in unknown})
-        attrs = {name: "" if value is None else value for name, value in attrs.items()}
+        # A form field sent twice would keep its last value, and a second file would be dropped.
+        if hasattr(self.initial_data, "getlist"):
+            twice = sorted(name for name in self.initial_data if len(self.initial_data.getlist(name)) > 1)
+            if twice:
+                raise serializers.ValidationError({name: ["Given more than once: send it once."] for name in twice})
+        attrs = {name: ({} if name == "meta" else "") if value is None else value for name, value in attrs.items()}
         if bool(attrs.get("file")) == bool(attrs.get("text")):
             raise serializers.ValidationError("Send either a file or a text, not both or neither.")
         if attrs.get("file"):  # ignoring them would drop them without a word
@@ -178,7 +186,18 @@ class AssignmentSerializer(serializers.Serializer):
     per_document = serializers.IntegerField(required=False, min_value=1, max_value=MAX_DB_INTEGER, allow_null=True)
 
     def validate(self, attrs: dict) -> dict:
-        if not attrs.get("auto") and not (attrs.get("documents") and attrs.get("annotators")):
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:  # QA19: a misspelt field was ignored and the assignment made without it
+            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        if attrs.get("auto"):
+            # QA19: documents and annotators sent with auto were ignored, unchecked, and every
+            # unassigned document given out.
+            given = sorted(name for name in ("documents", "annotators") if attrs.get(name))
+            if given:
+                raise serializers.ValidationError(
+                    {name: ["auto: true gives out every unassigned document among all the project's annotators; "
+                            "send documents and annotators without auto to choose them."] for name in given})
+        elif not (attrs.get("documents") and attrs.get("annotators")):
             raise serializers.ValidationError("Send documents and annotators, or auto: true.")
         return attrs
 

@@ -9,13 +9,14 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotate import selectors
 from annotate.api.filters import DocumentFilter, StrictOrderingFilter
+from annotate.api.parsers import JSONParser
 from annotate.api.serializers import (
     AnnotationDeleteSerializer,
     AssignmentSerializer,

@@ -132,22 +132,34 @@ def _default_title(text: str) -> str:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+class RepeatedKey(ValueError):
+    """A JSON object gives one key twice."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(f"the key {key!r} is given twice")
+
+
+def object_of_unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """`object_pairs_hook` for json.load(s): a key given twice in one object is an error, where
+    json keeps the last value without a word (QA19: `{"text": "first", "text": "second"}`
+    stored "second"). The API's JSON parser uses it too."""
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise RepeatedKey(key)
+        seen.add(key)
+    return dict(pairs)
+
+
 def loads_json(text: str) -> Any:
     """json.loads, but NaN, Infinity and -Infinity (which Python reads and JSON has not) all
-    become NaN, so that `json_value_problem` refuses them and any infinity left is an overflow (1e400);
-    and a key given twice in one object is an error, where json.loads keeps the last value
-    without a word (QA19: `{"text": "first", "text": "second"}` stored "second")."""
-
-    def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise json.JSONDecodeError(f"the key {key!r} is given twice", text, max(0, text.find(json.dumps(key))))
-            seen.add(key)
-        return dict(pairs)
-
+    become NaN, so that `json_value_problem` refuses them and any infinity left is an overflow
+    (1e400); and a key given twice in one object is a JSONDecodeError (`object_of_unique_keys`)."""
     try:
-        return json.loads(text, parse_constant=lambda literal: math.nan, object_pairs_hook=unique_keys)
+        return json.loads(text, parse_constant=lambda literal: math.nan, object_pairs_hook=object_of_unique_keys)
+    except RepeatedKey as repeated:
+        raise json.JSONDecodeError(str(repeated), text, max(0, text.find(json.dumps(repeated.key)))) from None
     except RecursionError:  # "[[[[…" thousands deep: a bad line, not a crash
         raise json.JSONDecodeError("nested too deeply", text, 0) from None
 
