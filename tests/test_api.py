@@ -558,6 +558,7 @@ def test_a_page_holds_at_most_a_thousand_documents(project, people, monkeypatch)
     ("limit=-1", "limit", "must be at least 1, not -1"),
     ("offset=abc", "offset", "must be a whole number, not 'abc'"),
     ("offset=-5", "offset", "must be at least 0, not -5"),
+    ("limit=%D9%A3", "limit", "must be a whole number, not '٣'"),  # an Arabic-Indic 3, which int() reads
 ])
 def test_a_bad_limit_or_offset_is_a_400_naming_it(document, people, query, field, said):
     """QA19: they were ignored, and the first page answered, where a bad ?ordering= is a 400."""

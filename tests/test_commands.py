@@ -250,14 +250,27 @@ def test_predict_given_plain_text_says_what_it_reads_and_writes_nothing(tmp_path
 
 
 @pytest.mark.parametrize("command", ["predict", "train_stance"])
-def test_a_utf16_file_is_said_to_be_utf16(tmp_path, command):
+@pytest.mark.parametrize("encoding, said", [("utf-16", "the file is UTF-16"), ("utf-32", "the file is UTF-32"),
+                                            ("utf-16-le", "the file holds NUL bytes: UTF-16 or not a text file")])
+def test_a_utf16_file_is_said_to_be_utf16(tmp_path, command, encoding, said):
     """QA19: it was "line 1: not UTF-8 (byte 0xff at column 1)", then a reason per line."""
     source = tmp_path / "in.jsonl"
-    source.write_bytes('{"id": "a", "text": "Officials said yes.", "stance": "for"}\n'.encode("utf-16"))
+    source.write_bytes('{"id": "a", "text": "Officials said yes.", "stance": "for"}\n'.encode(encoding))
     args = [str(source), str(tmp_path / "out.jsonl")] if command == "predict" else [str(source)]
     options = {"no_progress": True} if command == "predict" else {"output": str(tmp_path / "model")}
-    with pytest.raises(CommandError, match=r"in.jsonl: the file is UTF-16; save it as UTF-8"):
+    with pytest.raises(CommandError, match=f"in.jsonl: {said}; save it as UTF-8"):
         call_command(command, *args, stderr=StringIO(), **options)
+
+
+def test_predict_reports_a_key_given_twice_on_its_first_line_as_a_bad_line(tmp_path):
+    """QA19: it was taken for a text file ("predict reads JSONL ...")."""
+    source, sink = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_text('{"id": "a", "id": "b", "text": "Officials said yes."}\n{"id": "c", "text": "Critics said no."}\n')
+    err = StringIO()
+    with pytest.raises(SystemExit):
+        call_command("predict", str(source), str(sink), no_progress=True, stderr=err)
+    assert "line 1: not valid JSON (the key 'id' is given twice" in err.getvalue()
+    assert [json.loads(line)["id"] for line in sink.read_text().splitlines()] == ["c"]
 
 
 def test_predict_reports_a_line_that_is_not_utf8_and_goes_on(tmp_path):
@@ -451,23 +464,24 @@ def test_without_a_secret_key_commands_stop_with_the_hint_not_a_traceback(settin
     assert error.id == "claimdesk.E001" and "./dev.sh start" in error.hint
 
 
-@pytest.mark.parametrize("value, said", [
-    ("abc", "CLAIMDESK_MAX_UPLOAD_BYTES='abc' is not a whole number"),
-    ("-5", "CLAIMDESK_MAX_UPLOAD_BYTES=-5 is under its minimum, 1"),
+@pytest.mark.parametrize("name, value, said", [
+    ("CLAIMDESK_MAX_UPLOAD_BYTES", "abc", "CLAIMDESK_MAX_UPLOAD_BYTES='abc' is not a whole number"),
+    ("CLAIMDESK_MAX_UPLOAD_BYTES", "-5", "CLAIMDESK_MAX_UPLOAD_BYTES=-5 is under its minimum, 1"),
+    ("CLAIMDESK_SECURE_COOKIES", "ture", "CLAIMDESK_SECURE_COOKIES='ture' is neither true nor false"),
 ])
-def test_a_bad_number_in_the_environment_stops_start_up_saying_which(value, said):
+def test_a_bad_setting_in_the_environment_stops_start_up_saying_which(name, value, said):
     """QA19: CLAIMDESK_MAX_UPLOAD_BYTES=abc was a bare ValueError from int(), naming no setting;
-    a negative CLAIMDESK_MAX_DOCUMENT_CHARS was taken."""
+    a negative CLAIMDESK_MAX_DOCUMENT_CHARS was taken; CLAIMDESK_SECURE_COOKIES=ture was off."""
     import os
     import subprocess
     import sys
     from pathlib import Path
 
-    env = {**os.environ, "CLAIMDESK_MAX_UPLOAD_BYTES": value, "DJANGO_SECRET_KEY": "test-only",
+    env = {**os.environ, name: value, "DJANGO_SECRET_KEY": "test-only",
            "DJANGO_SETTINGS_MODULE": "claimdesk.settings.base"}
     done = subprocess.run([sys.executable, "manage.py", "check"], cwd=Path(__file__).resolve().parent.parent,
                           env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode != 0 and done.stderr.strip().splitlines()[-1].endswith(said)
+    assert done.returncode != 0 and said in done.stderr.strip().splitlines()[-1]
 
 
 @pytest.mark.parametrize("content, reason", [

@@ -85,6 +85,7 @@ def test_csv_with_optional_columns(project):
         ("a.jsonl", b'{"text": "x", "meta": "notobj"}\n', 1, "), not 'notobj'"),
         ("a.jsonl", b'{"text": "first", "title": "t", "text": "second"}\n', 1, "the key 'text' is given twice"),
         ("a.jsonl", b'{"text": "x", "meta": {"id": 1, "id": 2}}\n', 1, "the key 'id' is given twice"),
+        ("a.csv", b'text,meta\nx,"{""id"": 1, ""id"": 2}"\n', 2, "'meta': the key 'id' is given twice"),
         ("a.csv", b'text,meta\nx,{broken\n', 2, "'meta' must be a JSON object (in a CSV cell, written as JSON text"),
         ("a.jsonl", b'{"text": "x", "target": ["a", "list"]}\n', 1, "'target' must be a string"),
         ("a.jsonl", b'{"text": "x", "target": "' + b"t" * 301 + b'"}\n', 1, "'target' (the document's stance target) is longer"),

@@ -261,6 +261,8 @@ def test_train_stance_refuses_a_map_naming_a_label_no_line_has(tmp_path):
     with pytest.raises(CommandError, match="--map names 'againts', which no line of .* has; its labels are against, for"):
         call_command("train_stance", str(gold), output=str(tmp_path / "m"), map="for=support,againts=oppose", epochs=1)
     assert not (tmp_path / "m").exists()
+    with pytest.raises(CommandError, match="the label 'for' is mapped twice"):
+        call_command("train_stance", str(gold), output=str(tmp_path / "m"), map="for=support,for=oppose", epochs=1)
 
 
 def test_train_stance_prints_no_line_twice(tmp_path):

@@ -19,10 +19,10 @@ class LimitOffsetWithMaximum(LimitOffsetPagination):
         value = request.query_params.get(name)
         if value is None:
             return None
-        try:
-            number = int(value)
-        except ValueError:
-            raise ValidationError({name: [f"must be a whole number, not {value[:40]!r}"]}) from None
+        # ASCII digits only: int() also reads "٣" and " 3 ".
+        if not (value.isascii() and value.lstrip("-").isdigit()):
+            raise ValidationError({name: [f"must be a whole number, not {value[:40]!r}"]})
+        number = int(value)
         if number < minimum:
             raise ValidationError({name: [f"must be at least {minimum}, not {number}"]})
         return number

@@ -26,8 +26,14 @@ def open_text(path: str, mode: str = "r") -> IO[str]:
     try:
         if mode == "r":
             with open(path, "rb") as raw:
-                if raw.read(2) in (b"\xff\xfe", b"\xfe\xff"):  # as imports say (QA19: "not UTF-8 (byte 0xff)")
-                    raise CommandError(f"{path}: the file is UTF-16; save it as UTF-8")
+                start = raw.read(4096)
+            # As imports say (QA19: "not UTF-8 (byte 0xff)", then a reason per line).
+            if start.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+                raise CommandError(f"{path}: the file is UTF-32; save it as UTF-8")
+            if start.startswith((b"\xff\xfe", b"\xfe\xff")):
+                raise CommandError(f"{path}: the file is UTF-16; save it as UTF-8")
+            if b"\x00" in start:  # text never holds NUL; UTF-16 without its BOM, or a binary file, does
+                raise CommandError(f"{path}: the file holds NUL bytes: UTF-16 or not a text file; save it as UTF-8")
             return open(path, mode, encoding="utf-8-sig", errors="surrogateescape")
         return open(path, mode, encoding="utf-8")
     except OSError as error:

@@ -405,6 +405,8 @@ def parse_label_map(spec: str) -> dict[str, str]:
         source, sep, dest = pair.partition("=")
         if not sep or not source.strip() or not dest.strip():
             raise ValueError(f"bad label mapping {pair!r}: expected FROM=TO")
+        if source.strip() in mapping:  # "for=support,for=oppose" kept the last without a word (QA19)
+            raise ValueError(f"the label {source.strip()!r} is mapped twice")
         mapping[source.strip()] = dest.strip()
     return mapping
 

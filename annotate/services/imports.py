@@ -285,10 +285,11 @@ def _document_from_fields(values: dict[str, Any], source: str, line: int | None)
     if isinstance(meta, str):  # CSV cells carry meta as JSON text
         try:
             meta = loads_json(meta)
-        except json.JSONDecodeError:
+        except json.JSONDecodeError as error:
             # A JSONL string or a CSV cell: either way, what is wanted is an object (QA19: "not
             # valid JSON" for the JSONL string "notobj", which is valid JSON).
-            problem(f"'meta' must be a JSON object (in a CSV cell, written as JSON text such as "
+            problem(f"'meta': {error.msg}" if "is given twice" in error.msg else
+                    f"'meta' must be a JSON object (in a CSV cell, written as JSON text such as "
                     f"{{\"source_id\": 7}}), not {meta[:40]!r}")
             meta = {}
         if reason := json_value_problem(meta):

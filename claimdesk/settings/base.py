@@ -15,10 +15,16 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
 def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None:
+    """A yes/no setting; anything else stops start-up saying which (QA19: a typo such as
+    CLAIMDESK_SECURE_COOKIES=ture turned secure cookies off without a word)."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name}={value!r} is neither true nor false (1/0, true/false, yes/no, on/off)")
 
 
 def env_int(name: str, default: int, minimum: int = 0) -> int:

@@ -165,7 +165,10 @@ class Command(BaseCommand):
         first = next(lines, None)
         if first is None:
             return iter(())
-        if first.problem is not None and first.problem.startswith(("not valid JSON", "not a JSON object")):
+        # A first line that is JSON but gives a key twice is a JSONL line with a mistake, not a
+        # text file (QA19): it is reported and skipped like any other bad line.
+        if (first.problem is not None and first.problem.startswith(("not valid JSON", "not a JSON object"))
+                and "is given twice" not in first.problem):
             raise CommandError(
                 f"{'standard input' if name == '-' else name}: line {first.number} is not a JSON object. predict reads "
                 'JSONL: one {"id": ..., "text": ...} object per line ("target" and "quote_convention" optional). '
