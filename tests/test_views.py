@@ -389,3 +389,26 @@ def test_pages_work_before_the_static_files_are_collected(client, settings, tmp_
     assert response.status_code == 200 and 'href="/static/annotate/claimdesk.css"' in response.content.decode()
     assert staticfiles_storage.url("annotate/forms.js") == "/static/annotate/forms.js"
     assert [m.id for m in run_checks() if m.id.startswith("claimdesk.")] == ["claimdesk.W001"]
+
+
+def test_the_stance_model_card_follows_the_refresh_and_says_which_model_was_replaced(login, people, project):
+    """QA19: an activated model re-making the suggestions showed "Done" with no bar, and a
+    model a later one replaced went on saying it "now makes this project's stance suggestions"."""
+    from django.utils import timezone
+
+    from annotate.models import StanceModel
+
+    won = "Macro-F1 on 20 held-out claims: model 0.9, rules 0.5. The model now makes this project's stance suggestions."
+    now = timezone.now()
+    StanceModel.objects.create(project=project, version=1, status="done", progress=1.0, message=won,
+                               metrics={"activated": True}, finished_at=now, updated_at=now)
+    StanceModel.objects.create(project=project, version=2, status="done", progress=0.95, is_active=True,
+                               message=f"{won} Re-making the suggestions: 19 of 20 documents.",
+                               metrics={"activated": True}, finished_at=now, updated_at=now)
+    page = login(people["admin"]).get(f"/projects/{project.pk}/").content.decode()
+    card = page[page.index('id="stance-models"'):]
+    card = card[:card.index("</table>")]
+    first, second = card.split("<tr><td>v")[1:]  # newest first
+    assert second.startswith("1") and "A later version has replaced it." in second and "<progress" not in second
+    assert first.startswith("2") and "A later version" not in first and '<progress max="1" value="0.95">' in first
+    assert '<meta http-equiv="refresh"' in page  # the page follows the refresh

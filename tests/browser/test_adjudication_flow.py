@@ -194,6 +194,30 @@ def test_x_on_a_gold_version_asks_before_it_skips(person_context, browser_errors
     reviewer.context.close()
 
 
+def test_a_hint_that_hides_the_skip_question_takes_it_back(person_context, browser_errors, officials, people):
+    """QA19: x, then a key that only shows a hint (a retired label's), then x skipped the gold
+    with no question on screen."""
+    annotate_as(people["annotator"], officials, "corrected", "support")
+    StanceLabel.objects.filter(project=officials.document.project, value="neutral").update(retired=True)
+    reviewer = adjudicate(person_context, browser_errors, officials)
+    reviewer.keyboard.press("t")
+    wait_saved(reviewer, officials.index)
+    panel = reviewer.locator("#panel")
+    reviewer.keyboard.press("x")
+    expect(panel).to_contain_text("Press x again to skip it instead")
+    reviewer.keyboard.press("3")  # Neutral, retired: a hint replaces the question
+    expect(panel).to_contain_text("“Neutral” is retired")
+    expect(panel).not_to_contain_text("Press x again")
+    reviewer.keyboard.press("x")  # asks again, skips nothing
+    expect(panel).to_contain_text("Press x again to skip it instead")
+    assert gold(officials) == ("corrected", ["support"])
+    reviewer.keyboard.press("j")  # and the question does not wait on the sentence for a return
+    reviewer.keyboard.press("k")
+    expect(reviewer.locator("#sentences > li.sentence.current")).to_have_attribute("data-index", str(officials.index))
+    expect(panel).not_to_contain_text("Press x again")
+    reviewer.context.close()
+
+
 def test_before_gold_a_row_says_whose_version_it_shows(person_context, browser_errors, officials, people):
     annotate_as(User.objects.get(username="ann2"), officials, "corrected", "oppose")
     annotate_as(people["annotator"], officials, "corrected", "support")

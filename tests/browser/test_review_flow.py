@@ -437,6 +437,27 @@ def test_a_quotation_in_the_conflict_box_is_not_quoted_twice(open_page, project,
     expect(claim).not_to_contain_text("“")
 
 
+
+def test_a_claim_ending_where_its_quotation_does_is_quoted_once(page: Page, project, people, browser_errors):
+    """QA19: a claim with a closing quotation mark only (its opening one outside the span) showed
+    as “No more!"”."""
+    from annotate.services.annotations import ClaimInput, save_sentence_annotation
+
+    browser_errors.expect(r"status of 409 \(Conflict\)")
+    text = 'The crowd shouted "No more!" at the mayor.'
+    document = import_documents(project=project, documents=parse_text(text, title="Crowd")).created[0]
+    assign_documents(project=project, documents=[document], annotators=[people["annotator"]])
+    log_in(page, "annotator")
+    page.goto(f"/documents/{document.pk}/")
+    expect(row(page, 0)).to_have_class(re.compile(r"\bcurrent\b"))
+    claim = (text.index("No more"), text.index('!"') + 2)  # 'No more!"'
+    save_sentence_annotation(sentence=document.sentences.get(index=0), user=people["annotator"], status="corrected",
+                             claims=[ClaimInput(claim=claim, stance="oppose")], expected_version=None)
+    page.keyboard.press("1")  # saved on a version that is gone: the conflict box shows theirs
+    shown = page.locator("#panel .conflict li")
+    expect(shown).to_contain_text("claim “No more!” · stance")
+
+
 def test_undo_of_work_already_withdrawn_elsewhere_is_no_conflict(page: Page, document, people, browser_errors):
     browser_errors.expect(r"status of 409 \(Conflict\)")  # the DELETE finds nothing to withdraw
     sentence = document.sentences.get(index=1)

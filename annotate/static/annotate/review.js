@@ -174,11 +174,17 @@ const snippet = (span, max = 140) => {
   const value = text.slice(span[0], span[1]);
   return value.length > max ? `${value.slice(0, max - 1)}…` : value;
 };
-// A claim in quotation marks of its own is shown as it is, not quoted again (“"This bridge…"”).
-const QUOTE_MARKS = new Set(['"', "“", "”", "‘", "’", "'", "«", "»"]);
+// A claim in quotation marks of its own is shown as it is, not quoted again (“"This bridge…"”);
+// a quotation mark at one end only, with no other in the claim (`No more!"`, the claim ending
+// where the quotation does), is left out, and the claim is quoted (QA19).
+const QUOTE_MARKS = new Set(['"', "“", "”", "«", "»"]);  // not ‘ ’: also apostrophes (“Pakistan’s”)
 const quoted = (span, max) => {
   const value = snippet(span, max);
-  return QUOTE_MARKS.has(value[0]) ? value : `“${value}”`;
+  const [opens, closes] = [QUOTE_MARKS.has(value[0]), QUOTE_MARKS.has(value[value.length - 1])];
+  if (opens && closes && value.length > 1) return value;
+  const marks = [...value].filter((c) => QUOTE_MARKS.has(c)).length;
+  const bare = marks === 1 && opens ? value.slice(1) : marks === 1 && closes ? value.slice(0, -1) : value;
+  return `“${bare}”`;
 };
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -1084,7 +1090,10 @@ function ensureClaim(s) {
   return s.draft.claims[s.activeClaim] || s.draft.claims[0];
 }
 
+// A hint replaces the one shown: a skip question it hides is taken back, or the next x would
+// skip with no question on screen (QA19).
 function hint(message) {
+  skipArmed = false;
   const s = sentences[current];
   s.panelMessage = message;
   renderPanel();
@@ -1221,9 +1230,10 @@ function skip() {
   const s = sentences[current];
   const gold = adjudicating && s.draft.status && s.draft.status !== "skipped";
   if (gold && !skipArmed) {
-    skipArmed = true;
     hint(`This sentence has a gold version (${STATUS_NAMES[s.draft.status]}). Press x again to skip it instead: `
       + "the gold version is then withdrawn, out of the export and stance training until you adjudicate the sentence again (z undoes).");
+    skipArmed = true;
+    atLastSentence = false;  // "press j again" was about leaving as things were; this x came between
     return;
   }
   edit(s, () => {}, "skipped");
@@ -1300,6 +1310,7 @@ function move(i, scroll = true, byClick = false) {
   atLastSentence = false;
   skipArmed = false;
   const previous = current;
+  sentences[previous].panelMessage = "";  // a hint is about what was just tried there
   const sticky = clickedAway;
   clickedAway = byClick ? previous : null;  // see `clickedAway`: shown until the next move
   current = i;
