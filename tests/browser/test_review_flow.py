@@ -784,6 +784,7 @@ def test_a_suggestion_whose_stance_was_retired_since_is_shown_without_one(page: 
     expect(stances).to_have_text(["1 Support", "3 Neutral"])
     expect(stances.and_(page.locator(".chosen"))).to_have_count(0)
     expect(page.locator("#panel .claim").first).to_contain_text("suggested “Oppose”, since retired")
+    expect(page.locator("#panel .claim").first).not_to_contain_text("Oppose (retired)")  # said once (QA19)
 
     page.keyboard.press("Enter")  # the suggestion's claim, without a stance: a correction
     wait_saved(page, 1)

@@ -479,7 +479,8 @@ function renderPanel() {
           disabled: label.retired, onclick: () => setStance(label.key),
         }, label.retired ? labelText(label) : [el("kbd", {}, label.key), ` ${label.name}`])),
         suggestion && suggestion.retiredStance ? el("span", { class: "conf" }, retiredText(suggestion)) : conf("stance"),
-        suggestion ? el("span", { class: "model" }, suggestedBy(suggestion, kept("stance"))) : null),
+        // Its retired stance is said once, beside it, not again in the model line (QA19).
+        suggestion ? el("span", { class: "model" }, suggestedBy(suggestion, kept("stance") || Boolean(suggestion.retiredStance))) : null),
     ));
   });
   if (adjudicating || s.work.length) children.push(renderWork(s));
