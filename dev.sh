@@ -1,6 +1,7 @@
 #!/bin/sh
 # ClaimDesk developer entry point. Works on a fresh Debian machine with only Python 3.11.
 #   ./dev.sh start   install everything, migrate, seed the demo, serve http://127.0.0.1:8000
+#                    (HOST=0.0.0.0 PORT=8080 ./dev.sh start to serve elsewhere)
 #   ./dev.sh test    install everything the tests need (Debian's chromium too), run the whole suite
 set -eu
 cd "$(dirname "$0")"
@@ -78,8 +79,9 @@ case "${1:-}" in
     DJANGO_SECRET_KEY="${DJANGO_SECRET_KEY:-$(secret_key)}"
     CLAIMDESK_TASK_BACKEND="${CLAIMDESK_TASK_BACKEND:-database}"
     export DJANGO_SECRET_KEY CLAIMDESK_TASK_BACKEND
-    "$PY" manage.py migrate --no-input -v0
+    # Static files first: migrate runs the system checks, and W001 would say they are missing.
     "$PY" manage.py collectstatic --no-input -v0
+    "$PY" manage.py migrate --no-input -v0
     "$PY" manage.py seed_demo
     if [ "$CLAIMDESK_TASK_BACKEND" = database ]; then
       # Background jobs (stance training) run in this worker; it stops with the server.
@@ -87,8 +89,8 @@ case "${1:-}" in
       worker=$!
       trap 'kill $worker 2>/dev/null' EXIT INT TERM
     fi
-    echo "ClaimDesk at http://127.0.0.1:${PORT:-8000}/ (log in with a demo account above; Ctrl-C stops)"
-    "$PY" manage.py runserver "127.0.0.1:${PORT:-8000}"
+    echo "ClaimDesk at http://${HOST:-127.0.0.1}:${PORT:-8000}/ (log in with a demo account above; Ctrl-C stops)"
+    "$PY" manage.py runserver "${HOST:-127.0.0.1}:${PORT:-8000}"
     ;;
   test)
     ensure_venv

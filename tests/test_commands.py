@@ -160,6 +160,13 @@ def test_export_command_refuses_an_annotator_with_no_part_in_the_project(documen
     assert target.read_text().startswith("document_id,")
 
 
+def test_an_empty_attributions_export_says_why(document, tmp_path):
+    """QA19: with no document wholly decided it wrote an empty file and said only "Wrote ..."."""
+    target, err = tmp_path / "attr.jsonl", StringIO()
+    call_command("export_corpus", document.project.name, format="attributions", output=str(target), stderr=err)
+    assert target.read_text() == "" and "empty: no document has every sentence decided yet" in err.getvalue()
+
+
 @pytest.fixture
 def close_stdout(monkeypatch):
     """Call it to make standard output a pipe whose reader (`head`) has read its lines and

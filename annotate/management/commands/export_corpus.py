@@ -53,6 +53,11 @@ class Command(BaseCommand):
             write_atomically(Path(output), chunks)
         except OSError as error:
             raise CommandError(f"{output}: {error.strerror}") from None
+        if format == "attributions" and Path(output).is_file() and Path(output).stat().st_size == 0:
+            # QA19: an empty file, said to be written, and no word why.
+            self.stderr.write(f"Wrote {output}, empty: no document has every sentence decided yet, and the "
+                              "attributions format holds only those.")
+            return
         self.stderr.write(f"Wrote {output}")
 
 
