@@ -98,3 +98,33 @@ def test_two_automatic_assignments_at_once_assign_each_document_once(project, pe
     assert not any(isinstance(r, Exception) for r in results), results
     assert sorted(len(r) for r in results) == [0, 16]
     assert Assignment.objects.filter(document__project=project).count() == 16
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_save_racing_a_merge_of_its_speaker_follows_the_merge(document, people):
+    """QA19: a save naming a speaker that a reviewer merged away at the same moment failed its
+    foreign key at commit, and was answered 409 "withdrawn meanwhile"; the README promises that a
+    page opened before a merge saves its claims to the speaker it was merged into."""
+    from annotate.models import Annotation, Speaker
+    from annotate.services.annotations import ClaimInput
+    from annotate.services.speakers import merge_speakers, speaker_named
+
+    suggestion = document.sentences.get(index=1).suggestions.first()  # "..., senior officials said."
+    sentence = suggestion.sentence
+    for round_ in range(ROUNDS):
+        source = speaker_named(document, f"Merged Person {round_}", by=people["reviewer"])
+        into = speaker_named(document, f"Kept Person {round_}", by=people["reviewer"])
+
+        def act(i: int, source=source, into=into):
+            if i == 0:
+                return merge_speakers(Speaker.objects.get(pk=source.pk), into=Speaker.objects.get(pk=into.pk),
+                                      by=people["reviewer"])
+            return save_sentence_annotation(
+                sentence=sentence, user=people["annotator"], status="corrected", expected_version=None,
+                claims=[ClaimInput(claim=suggestion.claim_span, speaker=suggestion.speaker_span, stance="support",
+                                   speaker_id=source.pk)])
+
+        results = _race(act)
+        assert not any(isinstance(r, Exception) for r in results), results
+        assert Annotation.objects.get(sentence_annotation__sentence=sentence).speaker_id == into.pk
+        SentenceAnnotation.objects.filter(sentence=sentence).delete()

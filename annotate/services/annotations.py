@@ -15,6 +15,7 @@ from annotate.models import (
     Annotation,
     AnnotationStatus,
     AuditEvent,
+    Document,
     Sentence,
     SentenceAnnotation,
     Speaker,
@@ -274,6 +275,7 @@ def save_sentence_annotation(
                     # second version and event identical to the first would only blur the history.
                     return current
                 before = annotation_snapshot(current, stored)
+                final_claims = _with_speakers_locked(document, claims)
                 if current is None:
                     annotation = SentenceAnnotation.objects.create(
                         sentence=sentence, annotator=user, kind=kind, status=status, stance_target=target,
@@ -292,7 +294,7 @@ def save_sentence_annotation(
                     annotation.claims.all().delete()
                 new_speakers: dict[str, Speaker] = {}
                 rows = []
-                for position, claim in enumerate(claims):
+                for position, claim in enumerate(final_claims):
                     speaker_id = claim.speaker_id
                     if speaker_id is None and claim.speaker_name:
                         key = speaker_key(claim.speaker_name)
@@ -325,6 +327,26 @@ def save_sentence_annotation(
         return annotation
 
     return retry_on_deadlock(write)
+
+
+def _with_speakers_locked(document: Document, claims: list[ClaimInput]) -> list[ClaimInput]:
+    """`claims`, with the canonical speakers they name locked until the save commits, as
+    `merge_speakers` locks them: a merge then waits for the save (and moves its claims too), or
+    the save waits for the merge and follows it here. Checked only before the transaction, a
+    speaker merged meanwhile failed the save's foreign key at commit, which read as a race of
+    two first saves: a 409 saying the work was withdrawn (QA19, on PostgreSQL)."""
+    named = {claim.speaker_id for claim in claims if claim.speaker_id is not None}
+    if not named:
+        return claims
+    present = set(Speaker.objects.select_for_update().filter(pk__in=named).values_list("pk", flat=True))
+    if not named - present:
+        return claims
+    moved = merged_into(document, named - present)
+    if named - present - set(moved):
+        gone = min(named - present - set(moved))
+        raise AnnotationInvalid(f"speaker {gone} is not a speaker of this document: reload the page")
+    return [replace(claim, speaker_id=moved[claim.speaker_id]) if claim.speaker_id in moved else claim
+            for claim in claims]
 
 
 def _unchanged(current: SentenceAnnotation, stored: list[Annotation], status: str, claims: list[ClaimInput],
