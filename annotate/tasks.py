@@ -6,7 +6,7 @@ from django_tasks import task
 
 from annotate.services.imports import run_import_job
 from annotate.services.preannotation import refresh_documents
-from annotate.services.stance_models import run_stance_training
+from annotate.services.stance_models import resume_refresh, run_stance_training
 
 
 @task()
@@ -25,3 +25,9 @@ def import_job_task(import_job_id: int) -> str:
 def refresh_suggestions_task(document_ids: list[int]) -> int:
     """Re-make the suggestions of these documents (a new stance target); returns how many."""
     return refresh_documents(document_ids)
+
+
+@task()
+def resume_refresh_task(stance_model_id: int, note: str = "") -> str:
+    """Re-make the suggestions of an activated model whose refresh died with its worker."""
+    return resume_refresh(stance_model_id, note).status

@@ -47,15 +47,27 @@ def test_a_run_with_recent_progress_goes_on(project):
 
 def test_an_activated_model_whose_refresh_died_has_its_suggestions_made_again(project, document,
                                                                                django_capture_on_commit_callbacks):
-    model = StanceModel.objects.create(project=project, version=1, status="done", progress=0.9, is_active=True,
-                                       message="The model now makes this project's stance suggestions.")
-    StanceModel.objects.filter(pk=model.pk).update(updated_at=LONG_AGO)
-    with django_capture_on_commit_callbacks() as queued:
-        assert close_stalled_jobs(project) == 1
+    """And the refresh started again is tracked as the first was: QA19 found it marked done
+    before it ran, so that a second death of its worker went unseen for good."""
+    metrics = {"activated": True, "held_out_examples": 20, "trained": {"macro_f1": 0.9}, "rules": {"macro_f1": 0.5}}
+    model = StanceModel.objects.create(project=project, version=1, status="done", progress=0.95, is_active=True,
+                                       metrics=metrics, message="Re-making the suggestions: 32 of 64 documents.")
+    for death in range(2):
+        StanceModel.objects.filter(pk=model.pk).update(updated_at=LONG_AGO)
+        with django_capture_on_commit_callbacks() as queued:
+            assert close_stalled_jobs(project) == 1, f"death {death + 1} not found"
+        model.refresh_from_db()
+        assert model.progress == 0.9 and model.updated_at > LONG_AGO
+        assert model.message == ("Macro-F1 on 20 held-out claims: model 0.900, rules 0.500. The model now makes this "
+                                 "project's stance suggestions. Re-making the suggestions had 30 minutes without "
+                                 "progress (did its worker stop?) and was started again.")
+        assert len(queued) == 1  # the tracked refresh, queued once committed
+    assert AuditEvent.objects.filter(action="suggestions.resuggest", project=project).count() == 2
+    queued[0]()  # this time the worker lives
     model.refresh_from_db()
-    assert model.progress == 1.0 and "it has been started again" in model.message
-    assert len(queued) == 1  # the refresh task, queued once committed
-    assert AuditEvent.objects.filter(action="suggestions.resuggest", project=project).exists()
+    assert model.progress == 1.0 and model.message.endswith("and was started again.")
+    assert AuditEvent.objects.filter(action="suggestions.refresh", project=project).exists()
+    assert close_stalled_jobs(project) == 0
 
 
 def test_the_project_page_shows_a_dead_import_closed_and_lets_training_start(client, people, project):

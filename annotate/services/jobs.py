@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from annotate.models import GOING_STATUSES, ImportJob, Project, StanceModel
 from annotate.services.audit import audit_record
-from annotate.services.preannotation import resuggest_documents
 
 Run = TypeVar("Run", ImportJob, StanceModel)
 
@@ -45,7 +44,8 @@ def close_stalled_jobs(project: Project) -> int:
     shown or started, so a stalled one is found without a scheduler of its own."""
     minutes = settings.CLAIMDESK_STALLED_JOB_MINUTES
     cutoff = _silent_since()
-    silent = f"no progress for {minutes} minutes (did its worker stop?)"
+    minutes_text = f"{minutes} minute{'' if minutes == 1 else 's'}"
+    silent = f"no progress for {minutes_text} (did its worker stop?)"
     closed = 0
     with transaction.atomic():
         for job in ImportJob.objects.select_for_update().filter(project=project, status__in=GOING_STATUSES,
@@ -68,11 +68,19 @@ def close_stalled_jobs(project: Project) -> int:
             project=project, status=StanceModel.Status.DONE, is_active=True, progress__lt=1.0, updated_at__lt=cutoff)
         for run in refreshing:
             # Activated, but its refresh of the suggestions died with the worker (some documents
-            # may have been refreshed, chunk by chunk): make them all again.
-            run.progress, run.updated_at = 1.0, timezone.now()
-            run.message = f"{run.message} Re-making the suggestions was interrupted ({silent}); it has been started again."
+            # may have been refreshed, chunk by chunk): make them all again, tracked on the run
+            # as the first refresh was, so that if it dies too it is found again (QA19: it was
+            # marked done and restarted untracked, and a second death went unseen).
+            from annotate.services.stance_models import outcome_message  # it imports this module
+            from annotate.tasks import resume_refresh_task  # tasks import the services
+
+            note = f" Re-making the suggestions had {minutes_text} without progress (did its worker stop?) and was started again."
+            run.progress, run.updated_at = 0.9, timezone.now()
+            run.message = outcome_message(run.metrics) + note
             run.save(update_fields=["progress", "message", "updated_at"])
-            resuggest_documents(project, list(project.documents.values_list("pk", flat=True)), reason="stance model activated; refresh interrupted")
+            audit_record(project=project, actor=None, action="suggestions.resuggest", obj=project,
+                         after={"stance_model": run.version, "reason": "stance model activated; refresh interrupted"})
+            transaction.on_commit(lambda pk=run.pk, note=note: resume_refresh_task.enqueue(pk, note))
             closed += 1
         if closed:
             audit_record(project=project, actor=None, action="jobs.close_stalled", obj=project,

@@ -229,31 +229,44 @@ def start_stance_training(*, project: Project, by: AbstractBaseUser | None = Non
     return stance_model
 
 
-def _refresh_after_activation(stance_model: StanceModel) -> None:
+def _refresh_after_activation(stance_model: StanceModel, note: str = "") -> None:
     """Re-suggest the project's documents with the model just activated, a chunk at a time,
     the progress going from 0.9 to 1.0 (each chunk is also the heartbeat `close_stalled_jobs`
     reads). The run itself is done and stays so (an active model is a finished one); a
-    refresh that fails is said in its message, and new imports use the model anyway."""
+    refresh that fails is said in its message, and new imports use the model anyway. `note`
+    follows the outcome in the message (a refresh started again after its worker died)."""
     project = stance_model.project
     ids = list(Document.objects.filter(project=project).order_by("pk").values_list("pk", flat=True))
-    done_message = stance_model.message
+    outcome = outcome_message(stance_model.metrics) + note
 
     def advance(done: int, total: int) -> None:
         _update(stance_model, progress=min(0.99, 0.9 + 0.1 * done / total),
-                message=f"{done_message} Re-making the suggestions: {done} of {total} documents.")
+                message=f"{outcome} Re-making the suggestions: {done} of {total} documents.")
 
     try:
         refresh_documents(ids, on_chunk=advance)
     except Exception as error:
         logger.exception("refreshing the suggestions of project %s failed", project.pk)
         _update(stance_model, progress=1.0,
-                message=f"{done_message} Refreshing the existing suggestions failed ({error}); "
+                message=f"{outcome} Refreshing the existing suggestions failed ({error}); "
                         "new imports use the model, and the next training run refreshes them.")
         return
     # Recorded after the fact too: the history (and the cached agreement) sees the new suggestions.
     audit_record(project=project, actor=None, action="suggestions.refresh", obj=stance_model,
                  after={"documents": len(ids), "stance_model": stance_model.version})
-    _update(stance_model, progress=1.0, message=done_message)
+    _update(stance_model, progress=1.0, message=outcome)
+
+
+def resume_refresh(stance_model_id: int, note: str = "") -> StanceModel:
+    """Re-make the suggestions of an activated model whose refresh died with its worker
+    (`close_stalled_jobs` queues this), tracked like the first one: if it dies too, it is found
+    and started again. Nothing is done for a model no longer in use, or already refreshed."""
+    stance_model = StanceModel.objects.select_related("project").get(pk=stance_model_id)
+    if stance_model.is_active and stance_model.progress < 1.0:
+        _refresh_after_activation(stance_model, note)
+    elif stance_model.progress < 1.0:
+        _update(stance_model, progress=1.0, message=outcome_message(stance_model.metrics))
+    return stance_model
 
 
 def _update(stance_model: StanceModel, **fields) -> None:
@@ -273,6 +286,20 @@ def takes_over(trained: float, rules: float, in_use: float | None) -> bool:
     """Whether a trained model, with these held-out macro-F1s, makes the project's suggestions
     from now on: it must beat the rules, and the model in use (if any) by `REPLACE_MARGIN`."""
     return trained > rules and (in_use is None or trained >= in_use + REPLACE_MARGIN)
+
+
+def outcome_message(metrics: dict) -> str:
+    """What a finished run says of itself: its held-out figures and which model now suggests."""
+    trained, rules, in_use = metrics["trained"], metrics["rules"], metrics.get("in_use")
+    figures = (f"Macro-F1 on {metrics['held_out_examples']} held-out claims: model {trained['macro_f1']:.3f}, "
+               f"rules {rules['macro_f1']:.3f}")
+    figures += f", version {in_use['version']} in use {in_use['macro_f1']:.3f}. " if in_use else ". "
+    if metrics["activated"]:
+        return figures + "The model now makes this project's stance suggestions."
+    if in_use:
+        return figures + (f"Version {in_use['version']} stays in use (a new model replaces it only when "
+                          f"{REPLACE_MARGIN:.2f} or more better).")
+    return figures + "The rules stay in use."
 
 
 def run_stance_training(stance_model_id: int) -> StanceModel:
@@ -337,13 +364,7 @@ def run_stance_training(stance_model_id: int) -> StanceModel:
                 metrics=metrics,
                 is_active=wins,
                 finished_at=timezone.now(),
-                message=(
-                    f"Macro-F1 on {len(held_out)} held-out claims: model {trained['macro_f1']:.3f}, rules {rules['macro_f1']:.3f}"
-                    + (f", version {in_use.version} in use {current['macro_f1']:.3f}. " if current else ". ")
-                    + ("The model now makes this project's stance suggestions." if wins
-                       else f"Version {in_use.version} stays in use (a new model replaces it only when "
-                            f"{REPLACE_MARGIN:.2f} or more better)." if current else "The rules stay in use.")
-                ),
+                message=outcome_message(metrics),
             )
             audit_record(project=project, actor=None, action="stance_model.finish", obj=stance_model,
                          after={"activated": wins, "trained_macro_f1": trained["macro_f1"], "rules_macro_f1": rules["macro_f1"],
