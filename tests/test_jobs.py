@@ -97,3 +97,21 @@ def test_the_command_closes_stalled_runs_without_anyone_looking(project):
     assert out.getvalue() == "No run has gone 30 minutes without progress.\n"
     with pytest.raises(CommandError, match="No project named 'nope'"):
         call_command("close_stalled_jobs", "--project", "nope")
+
+
+def test_a_queued_run_behind_a_busy_worker_waits(project):
+    """QA19: a third big import queued behind two was closed as "Never started" while the worker
+    worked through the second. Queued runs are closed only when no run anywhere reports."""
+    from annotate.services.projects import project_create
+
+    other = project_create(name="Busy elsewhere", stance_target="the plan")
+    busy = _import_job(other, "running", processed=64)  # reporting now
+    queued = _import_job(project, "queued")
+    queued_training = StanceModel.objects.create(project=project, version=1, status="queued")
+    ImportJob.objects.filter(pk=queued.pk).update(updated_at=LONG_AGO)
+    StanceModel.objects.filter(pk=queued_training.pk).update(updated_at=LONG_AGO)
+    assert close_stalled_jobs(project) == 0
+    assert {ImportJob.objects.get(pk=queued.pk).status, StanceModel.objects.get(pk=queued_training.pk).status} == {"queued"}
+    ImportJob.objects.filter(pk=busy.pk).update(updated_at=LONG_AGO)  # that worker is silent now too
+    assert close_stalled_jobs(project) == 2
+    assert ImportJob.objects.get(pk=queued.pk).message.startswith("Never started: no progress for 30 minutes")

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from annotate.models import GOING_STATUSES, ImportJob, Project, StanceModel
+from annotate.models import GOING_STATUSES, ImportJob, JobStatus, Project, StanceModel
 from annotate.services.audit import audit_record
 
 Run = TypeVar("Run", ImportJob, StanceModel)
@@ -39,6 +39,15 @@ def runs_shown(project: Project, load: Callable[[], Sequence[Run]]) -> list[Run]
     return runs
 
 
+def workers_busy(cutoff: datetime) -> bool:
+    """Whether some run, of any project, is being worked on and reported since `cutoff`: an
+    import or training running, or an activated model re-making its suggestions."""
+    return (ImportJob.objects.filter(status=JobStatus.RUNNING, updated_at__gte=cutoff).exists()
+            or StanceModel.objects.filter(status=JobStatus.RUNNING, updated_at__gte=cutoff).exists()
+            or StanceModel.objects.filter(status=JobStatus.DONE, is_active=True, progress__lt=1.0,
+                                          updated_at__gte=cutoff).exists())
+
+
 def close_stalled_jobs(project: Project) -> int:
     """Close the project's runs silent for too long; return how many. Called where runs are
     shown or started, so a stalled one is found without a scheduler of its own."""
@@ -47,8 +56,12 @@ def close_stalled_jobs(project: Project) -> int:
     minutes_text = f"{minutes} minute{'' if minutes == 1 else 's'}"
     silent = f"no progress for {minutes_text} (did its worker stop?)"
     closed = 0
+    # A queued run waits for a worker; one silent that long has none, unless the workers are
+    # busy with other runs that do report (QA19: a third big import queued behind two was
+    # closed as "Never started" while the worker worked through the second).
+    waiting = [JobStatus.RUNNING] if workers_busy(cutoff) else GOING_STATUSES
     with transaction.atomic():
-        for job in ImportJob.objects.select_for_update().filter(project=project, status__in=GOING_STATUSES,
+        for job in ImportJob.objects.select_for_update().filter(project=project, status__in=waiting,
                                                                   updated_at__lt=cutoff):
             job.message = (f"Stopped after {job.processed} of {job.total} documents: {silent}. Import the file again "
                            "to finish: documents already stored are skipped." if job.status == ImportJob.Status.RUNNING
@@ -57,7 +70,7 @@ def close_stalled_jobs(project: Project) -> int:
             job.updated_at = job.finished_at
             job.save(update_fields=["status", "finished_at", "documents", "message", "updated_at"])
             closed += 1
-        for run in StanceModel.objects.select_for_update().filter(project=project, status__in=GOING_STATUSES,
+        for run in StanceModel.objects.select_for_update().filter(project=project, status__in=waiting,
                                                                     updated_at__lt=cutoff):
             run.status, run.finished_at = StanceModel.Status.FAILED, timezone.now()
             run.message = f"Stopped: {silent}. Train again."
