@@ -267,7 +267,7 @@ def test_every_format_carries_the_documents_author_date_and_meta(project):
     at = header.index("document_url")
     assert header[at + 1 : at + 4] == list(fields)
     rows = list(csv.DictReader(io.StringIO(text)))
-    # Meta is compact JSON text (the key order is the database's: PostgreSQL's jsonb sorts keys).
+    # Meta is compact JSON text (the key order is the database's: PostgreSQL's jsonb puts shorter keys first).
     assert {row["document_title"]: (row["document_author"], row["document_published"], json.loads(row["document_meta"]))
             for row in rows} == {"With meta": ("'=Jane Doe", "2018-01-16", meta), "Without": ("", "", {})}
     assert {row["document_meta"] for row in rows if row["document_title"] == "Without"} == {"{}"}
