@@ -8,7 +8,7 @@ from io import StringIO
 
 import pytest
 
-from annotate.models import Document, Sentence, Suggestion
+from annotate.models import Document, ImportJob, Sentence, Suggestion
 from annotate.services.imports import ImportRejected, import_documents, parse_text, parse_upload
 
 GOOD_TEXT = "Officials said the talks went well. The weather was fine."
@@ -271,6 +271,28 @@ def test_a_failing_background_import_keeps_whole_chunks_and_can_be_rerun(project
     again = imports.import_documents(project=project, documents=documents)
     assert len(again.created) == 8 and len(again.duplicates) == 32
     assert ImportJob.objects.get().status == "failed"
+
+
+def test_a_background_import_of_long_texts_goes_a_few_at_a_time(project, settings, monkeypatch):
+    """QA19: a file of three long texts was one chunk, so its progress went from 0 to done."""
+    from annotate.services import imports
+
+    settings.CLAIMDESK_BACKGROUND_IMPORT_OVER = 0
+    monkeypatch.setattr(imports, "BACKGROUND_CHUNK_CHARS", 50)  # two of these texts hold more
+    documents = parse_upload("long.jsonl", _jsonl(5))
+    assert all(25 < len(d.text) <= 50 for d in documents)
+    job = imports.import_or_queue(project=project, documents=documents, source="long.jsonl")
+    steps = []
+    real_save = ImportJob.save
+
+    def recording(self, *args, **kwargs):
+        steps.append(self.processed)
+        real_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(ImportJob, "save", recording)
+    job = imports.run_import_job(job.pk)
+    assert job.status == "done" and job.created_count == 5
+    assert steps[:5] == [1, 2, 3, 4, 5], "a chunk of one text each, each a step of the progress"
 
 
 def test_ui_import_of_a_large_file_says_it_runs_in_the_background(project, people, client, settings):

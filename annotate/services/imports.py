@@ -567,7 +567,26 @@ def import_documents(
             rows, predictions = [rows[i] for i in kept], [predictions[i] for i in kept]
 
 
-BACKGROUND_CHUNK = 32  # documents pre-annotated and stored per transaction in a background import
+# A background import pre-annotates and stores this many documents per transaction, or fewer
+# when their texts hold more than BACKGROUND_CHUNK_CHARS (about 2 s of pre-annotation): each
+# chunk is a step of the progress shown and of the heartbeat `close_stalled_jobs` reads, and a
+# few long texts went from 0 to done in one step (QA19).
+BACKGROUND_CHUNK = 32
+BACKGROUND_CHUNK_CHARS = 40_000
+
+
+def _next_chunk(documents: list[dict], start: int) -> list[DocumentInput]:
+    """The documents of a job's chunk from `start`: at least one, at most BACKGROUND_CHUNK, and
+    no more than BACKGROUND_CHUNK_CHARS of text unless the first alone holds more."""
+    chunk: list[DocumentInput] = []
+    chars = 0
+    for data in documents[start:start + BACKGROUND_CHUNK]:
+        document = DocumentInput.from_json(data)
+        if chunk and chars + len(document.text) > BACKGROUND_CHUNK_CHARS:
+            break
+        chunk.append(document)
+        chars += len(document.text)
+    return chunk
 
 
 def import_or_queue(
@@ -604,7 +623,7 @@ def run_import_job(job_id: int) -> ImportJob:
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, updated_at=timezone.now())
     try:
         while job.processed < job.total:
-            chunk = [DocumentInput.from_json(data) for data in job.documents[job.processed:job.processed + BACKGROUND_CHUNK]]
+            chunk = _next_chunk(job.documents, job.processed)
             result = import_documents(project=job.project, documents=chunk, user=job.created_by)
             job.processed += len(chunk)
             job.created_count += len(result.created)
