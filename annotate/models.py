@@ -595,7 +595,9 @@ class StanceModel(models.Model):
     """
 
     Status = JobStatus
-    GOING = Q(status__in=GOING_STATUSES) | Q(status=JobStatus.DONE, is_active=True, progress__lt=1.0)
+    # Activated, and still re-making the project's suggestions (the refresh's end sets progress to 1.0).
+    REFRESHING = Q(status=JobStatus.DONE, is_active=True, progress__lt=1.0)
+    GOING = Q(status__in=GOING_STATUSES) | REFRESHING
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="stance_models")
     version = models.PositiveIntegerField()
@@ -628,9 +630,14 @@ class StanceModel(models.Model):
         return f"{self.project} stance model v{self.version}"
 
     @property
+    def is_refreshing(self) -> bool:
+        """In `REFRESHING`."""
+        return self.status == JobStatus.DONE and self.is_active and self.progress < 1.0
+
+    @property
     def is_going(self) -> bool:
         """In `GOING`: a new run would race it, and the project page follows it."""
-        return self.status in GOING_STATUSES or self.status == JobStatus.DONE and self.is_active and self.progress < 1.0
+        return self.status in GOING_STATUSES or self.is_refreshing
 
     # The trained pipeline's own name and version: `name` is then what its suggestions record.
     @property

@@ -11,6 +11,7 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from annotate.models import GOING_STATUSES, ImportJob, JobStatus, Project, StanceModel
@@ -43,9 +44,7 @@ def workers_busy(cutoff: datetime) -> bool:
     """Whether some run, of any project, is being worked on and reported since `cutoff`: an
     import or training running, or an activated model re-making its suggestions."""
     return (ImportJob.objects.filter(status=JobStatus.RUNNING, updated_at__gte=cutoff).exists()
-            or StanceModel.objects.filter(status=JobStatus.RUNNING, updated_at__gte=cutoff).exists()
-            or StanceModel.objects.filter(status=JobStatus.DONE, is_active=True, progress__lt=1.0,
-                                          updated_at__gte=cutoff).exists())
+            or StanceModel.objects.filter(Q(status=JobStatus.RUNNING) | StanceModel.REFRESHING, updated_at__gte=cutoff).exists())
 
 
 def close_stalled_jobs(project: Project) -> int:
@@ -77,8 +76,8 @@ def close_stalled_jobs(project: Project) -> int:
             run.updated_at = run.finished_at
             run.save(update_fields=["status", "finished_at", "message", "updated_at"])
             closed += 1
-        refreshing = StanceModel.objects.select_for_update().filter(
-            project=project, status=StanceModel.Status.DONE, is_active=True, progress__lt=1.0, updated_at__lt=cutoff)
+        refreshing = StanceModel.objects.select_for_update().filter(StanceModel.REFRESHING, project=project,
+                                                                    updated_at__lt=cutoff)
         for run in refreshing:
             # Activated, but its refresh of the suggestions died with the worker (some documents
             # may have been refreshed, chunk by chunk): make them all again, tracked on the run

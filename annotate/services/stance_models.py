@@ -262,7 +262,7 @@ def resume_refresh(stance_model_id: int, note: str = "") -> StanceModel:
     (`close_stalled_jobs` queues this), tracked like the first one: if it dies too, it is found
     and started again. Nothing is done for a model no longer in use, or already refreshed."""
     stance_model = StanceModel.objects.select_related("project").get(pk=stance_model_id)
-    if stance_model.is_active and stance_model.progress < 1.0:
+    if stance_model.is_refreshing:
         _refresh_after_activation(stance_model, note)
     elif stance_model.progress < 1.0:
         _update(stance_model, progress=1.0, message=outcome_message(stance_model.metrics))
