@@ -210,7 +210,6 @@ def document_import(request: HttpRequest, pk: int) -> HttpResponse:
     source = upload.name if upload is not None else "pasted text"
     result = import_or_queue(project=project, documents=documents, source=source, user=request.user)
     if isinstance(result, ImportJob):
-        result.refresh_from_db()  # an in-process worker has already run it
         if result.status == ImportJob.Status.DONE:
             messages.success(request, f"{source}: {result.message}")
         else:

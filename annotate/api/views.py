@@ -164,7 +164,6 @@ class DocumentListImport(ProjectScopedMixin, generics.ListAPIView):
         source = data["file"].name if data.get("file") else "pasted text"
         result = import_or_queue(project=self.get_permission_project(), documents=documents, source=source, user=request.user)
         if isinstance(result, ImportJob):
-            result.refresh_from_db()  # an in-process worker has already run it (QA19: it said "queued")
             return Response(import_job_data(result), status=status.HTTP_202_ACCEPTED)
         return Response(
             {"created": [d.pk for d in result.created], "duplicates": result.duplicates},

@@ -518,7 +518,12 @@ def import_documents(
     reported, so importing the same file twice creates nothing twice.
     """
     new, duplicates = _split_known(project, list(documents))
+    return _store_new(project, new, duplicates, user)
 
+
+def _store_new(project: Project, new: list[DocumentInput], duplicates: list[str],
+               user: AbstractBaseUser | None) -> ImportResult:
+    """`import_documents` of documents `_split_known` found new (`duplicates`: the others)."""
     rows = [
         Document(
             project=project,
@@ -599,10 +604,10 @@ def import_or_queue(
     request for seconds). A file imported again, all of it stored already, is answered at once.
     Either way every document was already checked, so a queued job never fails on bad input.
     """
-    new, _ = _split_known(project, documents)
+    new, duplicates = _split_known(project, documents)
     if (len(new) <= settings.CLAIMDESK_BACKGROUND_IMPORT_OVER
             and sum(len(d.text) for d in new) <= settings.CLAIMDESK_BACKGROUND_IMPORT_CHARS):
-        return import_documents(project=project, documents=documents, user=user)
+        return _store_new(project, new, duplicates, user)
     from annotate.tasks import import_job_task  # tasks import this module
 
     with transaction.atomic():
@@ -612,6 +617,9 @@ def import_or_queue(
             created_by=actor_or_none(user),
         )
         transaction.on_commit(lambda: import_job_task.enqueue(job.pk))
+    # As it stands now: an in-process worker has already run it (QA19: the API said "queued",
+    # 0 processed, and the page "Importing ... in the background", for a finished import).
+    job.refresh_from_db()
     return job
 
 
