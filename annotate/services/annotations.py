@@ -108,14 +108,12 @@ def _retired_uses_allowed(sentence: Sentence, user: AbstractBaseUser, kind: str)
     second claim given the label beside the one that had it is a new use (QA19). An annotator's
     own work only: another's would let a blind annotator learn, from a save being refused or
     not, what the others chose."""
-    versions = SentenceAnnotation.objects.filter(sentence=sentence, kind=kind)
+    versions = SentenceAnnotation.objects.filter(sentence=sentence)  # gold may take any of them
     # Earlier versions are in the audit trail: each save and withdrawal records the version before it.
     earlier = AuditEvent.objects.filter(sentence=sentence, action__in=(f"{kind}.save", f"{kind}.delete"))
     if kind == SentenceAnnotation.Kind.ANNOTATION:
-        versions = versions.filter(annotator=user)
+        versions = versions.filter(kind=kind, annotator=user)
         earlier = earlier.filter(actor=user)
-    if kind == SentenceAnnotation.Kind.ADJUDICATION:  # gold may take any annotator's version
-        versions = SentenceAnnotation.objects.filter(sentence=sentence)
     held: list[list[str]] = [
         [claim.stance.value for claim in version.claims.all() if claim.stance_id]
         for version in versions.prefetch_related("claims__stance")
@@ -218,11 +216,7 @@ def save_sentence_annotation(
               for claim in claims]
     # A page opened before a reviewer merged a speaker still names the merged one: its claims
     # go where the merge moved everyone else's, instead of losing the user's edit to an error.
-    gone = {claim.speaker_id for claim in claims if claim.speaker_id is not None} - speaker_ids
-    if gone:
-        moved = merged_into(document, gone)
-        claims = [replace(claim, speaker_id=moved[claim.speaker_id]) if claim.speaker_id in moved else claim
-                  for claim in claims]
+    claims = _following_merges(document, claims, speaker_ids)
     # A claim repeated in every part says nothing new, and would be exported and counted in
     # agreement twice (QA16). It is dropped rather than refused: the review page makes one
     # for a moment when a claim is added (a copy of the sentence-wide claim, to be narrowed).
@@ -339,12 +333,19 @@ def _with_speakers_locked(document: Document, claims: list[ClaimInput]) -> list[
     if not named:
         return claims
     present = set(Speaker.objects.select_for_update().filter(pk__in=named).values_list("pk", flat=True))
-    if not named - present:
+    followed = _following_merges(document, claims, present)
+    if gone := {claim.speaker_id for claim in followed if claim.speaker_id in named - present}:
+        raise AnnotationInvalid(f"speaker {min(gone)} is not a speaker of this document: reload the page")
+    return followed
+
+
+def _following_merges(document: Document, claims: list[ClaimInput], present: set[int]) -> list[ClaimInput]:
+    """`claims`, each naming a speaker not `present` that a reviewer merged away naming the one
+    it was merged into instead (`merged_into`); others as they were."""
+    gone = {claim.speaker_id for claim in claims if claim.speaker_id is not None} - present
+    if not gone:
         return claims
-    moved = merged_into(document, named - present)
-    if named - present - set(moved):
-        gone = min(named - present - set(moved))
-        raise AnnotationInvalid(f"speaker {gone} is not a speaker of this document: reload the page")
+    moved = merged_into(document, gone)
     return [replace(claim, speaker_id=moved[claim.speaker_id]) if claim.speaker_id in moved else claim
             for claim in claims]
 
