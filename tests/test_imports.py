@@ -94,6 +94,7 @@ def test_csv_with_optional_columns(project):
         ("a.csv", b"text\nok,extra\n", 2, "more cells than columns"),
         ("a.txt", "Caf\u00e9 au lait.".encode("latin-1"), 1, "not UTF-8"),
         ("a.txt", "text".encode("utf-16"), None, "UTF-16"),
+        ("a.txt", "text".encode("utf-32"), None, "the file is UTF-32"),  # its BOM starts as UTF-16's does
         ("a.txt", b"  \n ", None, "'text' is empty"),
         ("a.pdf", b"%PDF", None, "unsupported file type"),
         ("a.jsonl", b"\n\n", None, "holds no documents"),

@@ -9,7 +9,7 @@ from typing import IO, Any, NamedTuple
 
 from django.core.management.base import CommandError
 
-from annotate.services.imports import json_value_problem, loads_json
+from annotate.services.imports import json_value_problem, loads_json, not_utf8_text
 
 
 class JsonlLine(NamedTuple):
@@ -28,12 +28,8 @@ def open_text(path: str, mode: str = "r") -> IO[str]:
             with open(path, "rb") as raw:
                 start = raw.read(4096)
             # As imports say (QA19: "not UTF-8 (byte 0xff)", then a reason per line).
-            if start.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
-                raise CommandError(f"{path}: the file is UTF-32; save it as UTF-8")
-            if start.startswith((b"\xff\xfe", b"\xfe\xff")):
-                raise CommandError(f"{path}: the file is UTF-16; save it as UTF-8")
-            if b"\x00" in start:  # text never holds NUL; UTF-16 without its BOM, or a binary file, does
-                raise CommandError(f"{path}: the file holds NUL bytes: UTF-16 or not a text file; save it as UTF-8")
+            if problem := not_utf8_text(start):
+                raise CommandError(f"{path}: {problem[0]}")
             return open(path, mode, encoding="utf-8-sig", errors="surrogateescape")
         return open(path, mode, encoding="utf-8")
     except OSError as error:

@@ -102,17 +102,28 @@ class ImportResult:
     duplicates: list[str]  # titles of inputs whose text the project already had
 
 
+def not_utf8_text(data: bytes) -> tuple[str, int | None] | None:
+    """(why, the line it shows on or None) if these bytes, a file or its start, are plainly no
+    UTF-8 text: another Unicode encoding by its BOM, an archive, NUL bytes. Imports and the
+    commands' files (`management.jsonl.open_text`) say the same."""
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):  # before UTF-16's, which it starts with
+        return "the file is UTF-32; save it as UTF-8", None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "the file is UTF-16; save it as UTF-8", None
+    if data.startswith(b"PK\x03\x04"):
+        return "the file is a ZIP archive (a Word or OpenDocument file?), not text; save it as plain text (UTF-8)", None
+    if b"\x00" in data:  # text never holds NUL; UTF-16 without its BOM, or a binary file, does
+        return ("the file holds NUL bytes: UTF-16 or not a text file; save it as UTF-8",
+                data[: data.index(b"\x00")].count(b"\n") + 1)
+    return None
+
+
 def decode_upload(name: str, data: bytes) -> str:
     """UTF-8 with or without BOM; anything else is refused with the position of the first bad byte."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ImportRejected([ImportProblem(name, None, "the file is UTF-16; save it as UTF-8")])
-    if data.startswith(b"PK\x03\x04"):
-        raise ImportRejected([ImportProblem(name, None, "the file is a ZIP archive (a Word or OpenDocument file?), not text; save it as plain text (UTF-8)")])
+    if problem := not_utf8_text(data):
+        raise ImportRejected([ImportProblem(name, problem[1], problem[0])])
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    if b"\x00" in data:  # text never holds NUL; UTF-16 without its BOM, or a binary file, does
-        line = data[: data.index(b"\x00")].count(b"\n") + 1
-        raise ImportRejected([ImportProblem(name, line, "the file holds NUL bytes: UTF-16 or not a text file; save it as UTF-8")])
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
