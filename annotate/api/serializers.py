@@ -78,15 +78,30 @@ class JSONObjectField(serializers.JSONField):
         return data
 
 
-class DocumentImportSerializer(serializers.Serializer):
+class RefusesUnknownFields(serializers.Serializer):
+    """A body with a field the serializer does not know is a 400 naming it: DRF drops it without
+    a word, so a misspelt or misplaced field did nothing the caller could see (QA19)."""
+
+    UNKNOWN_FIELD = "Unknown field."
+    # What a browser's form post carries besides the fields.
+    FORM_EXTRAS = frozenset({"csrfmiddlewaretoken"})
+
+    def to_internal_value(self, data):
+        unknown = sorted(set(data) - set(self.fields) - self.FORM_EXTRAS) if hasattr(data, "keys") else []
+        if unknown:
+            raise serializers.ValidationError({name: [self.UNKNOWN_FIELD] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class DocumentImportSerializer(RefusesUnknownFields):
     """Either `file` (.txt, .jsonl, .csv; multipart) or `text` with optional metadata.
 
     With a file, `target` applies to every document that does not give its own, and `title`
     to a file of one document; the other fields describe a pasted text only."""
 
     TEXT_ONLY = ("url", "author", "published", "meta")
-    # What a browser's form post carries besides the fields.
-    FORM_EXTRAS = frozenset({"csrfmiddlewaretoken"})
+    # A JSONL line's own extra keys go into meta; here meta is a field of its own.
+    UNKNOWN_FIELD = "Unknown field: send what else to keep with the document in 'meta'."
 
     file = serializers.FileField(required=False)
     text = StringField(required=False, trim_whitespace=False)
@@ -103,12 +118,6 @@ class DocumentImportSerializer(serializers.Serializer):
                            help_text="Anything else about the document, kept with it, as a JSONL line's meta.")
 
     def validate(self, attrs: dict) -> dict:
-        # A field the API does not know would be dropped without a word (QA19); a JSONL line's
-        # own extra keys go into meta, and here meta is a field of its own.
-        unknown = sorted(set(self.initial_data) - set(self.fields) - self.FORM_EXTRAS)
-        if unknown:
-            raise serializers.ValidationError({name: ["Unknown field: send what else to keep with the document in 'meta'."]
-                                               for name in unknown})
         # A form field sent twice would keep its last value, and a second file would be dropped.
         if hasattr(self.initial_data, "getlist"):
             twice = sorted(name for name in self.initial_data if len(self.initial_data.getlist(name)) > 1)
@@ -179,16 +188,13 @@ class CommentSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=5000)
 
 
-class AssignmentSerializer(serializers.Serializer):
+class AssignmentSerializer(RefusesUnknownFields):
     documents = serializers.ListField(child=serializers.IntegerField(max_value=MAX_DB_INTEGER), required=False)
     annotators = serializers.ListField(child=serializers.CharField(), required=False)
     auto = serializers.BooleanField(required=False, default=False)
     per_document = serializers.IntegerField(required=False, min_value=1, max_value=MAX_DB_INTEGER, allow_null=True)
 
     def validate(self, attrs: dict) -> dict:
-        unknown = sorted(set(self.initial_data) - set(self.fields))
-        if unknown:  # QA19: a misspelt field was ignored and the assignment made without it
-            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
         if attrs.get("auto"):
             # QA19: documents and annotators sent with auto were ignored, unchecked, and every
             # unassigned document given out.
