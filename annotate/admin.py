@@ -315,7 +315,7 @@ class ResuggestsTowardNewTarget:
         with_work = resuggest_toward_new_target(project, documents, by=request.user)
         target = obj.effective_target if isinstance(obj, Document) else obj.stance_target
         message = (f"The stance target is now “{target}”: the suggestions of {len(documents)} document(s) are re-made "
-                   "toward it (by the task worker, if one runs).")
+                   "toward it (by the task worker, if one runs; the project page shows how far it is).")
         if with_work:
             message += (f" {with_work} sentence(s) with saved work keep their stances, given toward the earlier "
                         "target: review them if the change matters.")

@@ -689,3 +689,45 @@ class ImportJob(models.Model):
     @property
     def is_going(self) -> bool:
         return self.status in GOING_STATUSES
+
+
+class SuggestionRefresh(models.Model):
+    """The re-making of some documents' suggestions in the background, after their stance target
+    changed, tracked like an import: each chunk of documents is refreshed in a transaction of its
+    own and reported here. A run whose worker died is started again on the documents left
+    (refreshing one twice does no harm), up to `MAX_ATTEMPTS` times, by `close_stalled_jobs`."""
+
+    Status = JobStatus
+    MAX_ATTEMPTS = 3
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="suggestion_refreshes")
+    reason = models.CharField(max_length=200)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    documents = models.JSONField(default=list, blank=True, help_text="Ids of the documents still to refresh.")
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    # Which start of the run a task belongs to: a task of an earlier start (its worker thought
+    # dead, but only slow) stops at its next chunk instead of racing the new one.
+    attempt = models.PositiveSmallIntegerField(default=1)
+    message = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(default=timezone.now)  # the heartbeat, as on ImportJob
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["project", "-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(processed__lte=F("total")), name="suggestionrefresh_processed_within_total"),
+            models.CheckConstraint(condition=Q(status__in=JobStatus.values), name="suggestionrefresh_status"),
+            models.CheckConstraint(condition=Q(attempt__gte=1), name="suggestionrefresh_attempt_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project}: suggestions re-made ({self.reason})"
+
+    @property
+    def is_going(self) -> bool:
+        return self.status in GOING_STATUSES

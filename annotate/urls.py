@@ -13,6 +13,7 @@ urlpatterns = [
     path("projects/<int:pk>/next-adjudication/", views.project_next_adjudication, name="project-next-adjudication"),
     path("projects/<int:pk>/assign/", views.project_assign, name="project-assign"),
     path("projects/<int:pk>/stance-models/train/", views.stance_model_train, name="stance-model-train"),
+    path("projects/<int:pk>/suggestions/refresh/", views.suggestions_refresh, name="suggestions-refresh"),
     path("documents/<int:pk>/", views.document_review, name="document-review"),
     path("documents/<int:pk>/adjudicate/", views.document_adjudicate, name="document-adjudicate"),
 ]

@@ -23,6 +23,7 @@ from annotate.nlp.stance_rules import RULES_MODEL_NAME
 from annotate.permissions import ROLES_AT_LEAST
 from annotate.services.imports import ImportRejected, import_or_queue, parse_text, parse_upload
 from annotate.services.jobs import runs_shown
+from annotate.services.preannotation import RefreshRefused, resuggest_project
 from annotate.services.stance_models import TrainingRefused, start_stance_training
 from annotate.services.workflow import WorkflowError, assign_automatically, assign_documents
 
@@ -86,7 +87,9 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
                                        if m not in choices]
         context["stance_rules"] = [o for o in outcomes if o.suggested or o.reviewed]
         context["import_jobs"] = runs_shown(project, lambda: project.import_jobs.defer("documents")[:5])
-        context["training"] = any(run.is_going for run in [*context["stance_models"], *context["import_jobs"]])
+        context["suggestion_refreshes"] = runs_shown(project, lambda: project.suggestion_refreshes.defer("documents")[:5])
+        context["training"] = any(run.is_going for run in [*context["stance_models"], *context["import_jobs"],
+                                                           *context["suggestion_refreshes"]])
     return render(request, "annotate/project_detail.html", context)
 
 
@@ -176,6 +179,21 @@ def stance_model_train(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, f"Not started: {refused}")
     else:
         messages.success(request, f"Stance model v{record.version} queued for training.")
+    return redirect("annotate:project-detail", pk=project.pk)
+
+
+@login_required
+@posted_from_project_page
+def suggestions_refresh(request: HttpRequest, pk: int) -> HttpResponse:
+    project = get_object_or_404(Project, pk=pk)
+    _require_role(request, project, Role.ADMIN)
+    try:
+        refresh = resuggest_project(project, by=request.user)
+    except RefreshRefused as refused:
+        messages.error(request, f"Not started: {refused}.")
+    else:
+        messages.success(request, f"The suggestions of {refresh.total} document(s) are being re-made; saved work "
+                                  "keeps what it has.")
     return redirect("annotate:project-detail", pk=project.pk)
 
 

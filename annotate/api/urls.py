@@ -8,6 +8,8 @@ urlpatterns = [
     path("projects/<int:project_pk>/", views.ProjectDetail.as_view(), name="api-project-detail"),
     path("projects/<int:project_pk>/documents/", views.DocumentListImport.as_view(), name="api-document-list"),
     path("projects/<int:project_pk>/imports/", views.ProjectImportJobs.as_view(), name="api-project-imports"),
+    path("projects/<int:project_pk>/suggestion-refreshes/", views.ProjectSuggestionRefreshes.as_view(),
+         name="api-project-suggestion-refreshes"),
     path("projects/<int:project_pk>/assignments/", views.ProjectAssignments.as_view(), name="api-project-assignments"),
     path("projects/<int:project_pk>/stance-models/", views.ProjectStanceModels.as_view(), name="api-project-stance-models"),
     path("projects/<int:project_pk>/agreement/", views.ProjectAgreement.as_view(), name="api-project-agreement"),

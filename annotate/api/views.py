@@ -40,6 +40,7 @@ from annotate.models import (
     SentenceAnnotation,
     Speaker,
     StanceModel,
+    SuggestionRefresh,
 )
 from annotate.nlp.stance_rules import RULES_MODEL_NAME
 from annotate.permissions import CanOpenDocument, IsProjectAdmin, IsProjectMember, IsProjectReviewer, role_of
@@ -53,6 +54,7 @@ from annotate.services.annotations import (
 )
 from annotate.services.imports import ImportRejected, import_or_queue, parse_text, parse_upload
 from annotate.services.jobs import runs_shown
+from annotate.services.preannotation import RefreshRefused, resuggest_project
 from annotate.services.speakers import (
     SpeakerChangeInvalid,
     SpeakerNameTaken,
@@ -564,6 +566,38 @@ def stance_model_data(model: StanceModel) -> dict:
         "version": model.version, "name": model.name, "status": model.status, "progress": model.progress,
         "message": model.message, "metrics": model.metrics, "is_active": model.is_active,
         "created_at": model.created_at.isoformat(), "finished_at": model.finished_at.isoformat() if model.finished_at else None,
+    }
+
+
+class ProjectSuggestionRefreshes(ProjectScopedMixin, APIView):
+    """Admins: GET the project's re-makings of suggestions (after a stance target changed, or
+    asked for) with their progress, newest first; POST re-makes those of all its documents."""
+
+    permission_classes = [IsProjectAdmin]
+
+    @extend_schema(responses={200: OpenApiResponse(description="Refreshes of the suggestions, newest first")})
+    def get(self, request, project_pk: int):
+        project = self.get_permission_project()
+        refreshes = runs_shown(project, lambda: SuggestionRefresh.objects.filter(project=project).defer("documents"))
+        return Response([suggestion_refresh_data(refresh) for refresh in refreshes])
+
+    @extend_schema(request=None, responses={202: OpenApiResponse(description="The queued refresh"),
+                                            409: OpenApiResponse(description="One is already going, or no documents")})
+    def post(self, request, project_pk: int):
+        try:
+            refresh = resuggest_project(self.get_permission_project(), by=request.user)
+        except RefreshRefused as refused:
+            return Response({"detail": str(refused)}, status=status.HTTP_409_CONFLICT)
+        refresh.refresh_from_db()
+        return Response(suggestion_refresh_data(refresh), status=status.HTTP_202_ACCEPTED)
+
+
+def suggestion_refresh_data(refresh: SuggestionRefresh) -> dict:
+    return {
+        "refresh": refresh.pk, "reason": refresh.reason, "status": refresh.status, "total": refresh.total,
+        "processed": refresh.processed, "attempt": refresh.attempt, "message": refresh.message,
+        "created_at": refresh.created_at.isoformat(),
+        "finished_at": refresh.finished_at.isoformat() if refresh.finished_at else None,
     }
 
 

@@ -14,10 +14,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from annotate.models import GOING_STATUSES, ImportJob, JobStatus, Project, StanceModel
+from annotate.models import GOING_STATUSES, ImportJob, JobStatus, Project, StanceModel, SuggestionRefresh
 from annotate.services.audit import audit_record
 
-Run = TypeVar("Run", ImportJob, StanceModel)
+Run = TypeVar("Run", ImportJob, StanceModel, SuggestionRefresh)
 
 
 def _silent_since() -> datetime:
@@ -25,7 +25,7 @@ def _silent_since() -> datetime:
     return timezone.now() - timedelta(minutes=settings.CLAIMDESK_STALLED_JOB_MINUTES)
 
 
-def is_stalled(run: ImportJob | StanceModel) -> bool:
+def is_stalled(run: ImportJob | StanceModel | SuggestionRefresh) -> bool:
     """Whether `close_stalled_jobs` would close this run."""
     return run.is_going and run.updated_at < _silent_since()
 
@@ -42,8 +42,9 @@ def runs_shown(project: Project, load: Callable[[], Sequence[Run]]) -> list[Run]
 
 def workers_busy(cutoff: datetime) -> bool:
     """Whether some run, of any project, is being worked on and reported since `cutoff`: an
-    import or training running, or an activated model re-making its suggestions."""
+    import, training or refresh running, or an activated model re-making its suggestions."""
     return (ImportJob.objects.filter(status=JobStatus.RUNNING, updated_at__gte=cutoff).exists()
+            or SuggestionRefresh.objects.filter(status=JobStatus.RUNNING, updated_at__gte=cutoff).exists()
             or StanceModel.objects.filter(Q(status=JobStatus.RUNNING) | StanceModel.REFRESHING, updated_at__gte=cutoff).exists())
 
 
@@ -94,7 +95,32 @@ def close_stalled_jobs(project: Project) -> int:
                          after={"stance_model": run.version, "reason": "stance model activated; refresh interrupted"})
             transaction.on_commit(lambda pk=run.pk, note=note: resume_refresh_task.enqueue(pk, note))
             closed += 1
+        for refresh in SuggestionRefresh.objects.select_for_update().filter(project=project, status__in=waiting,
+                                                                           updated_at__lt=cutoff):
+            _restart_refresh(refresh, silent)
+            closed += 1
         if closed:
             audit_record(project=project, actor=None, action="jobs.close_stalled", obj=project,
                          after={"closed": closed, "minutes": minutes})
     return closed
+
+
+def _restart_refresh(refresh: SuggestionRefresh, silent: str) -> None:
+    """Start a refresh whose worker died again on the documents it had left (those done stay
+    done), or end it after `MAX_ATTEMPTS` starts: a refresh that kills its worker every time
+    must not be started for good. Inside `close_stalled_jobs`' transaction."""
+    from annotate.tasks import suggestion_refresh_task  # tasks import the services
+
+    left = f"{refresh.total - refresh.processed} of {refresh.total} documents left"
+    if refresh.attempt >= SuggestionRefresh.MAX_ATTEMPTS:
+        refresh.status = SuggestionRefresh.Status.FAILED
+        refresh.finished_at = timezone.now()
+        refresh.message = (f"Stopped with {left}: {silent}, {refresh.attempt} times. Those documents keep the "
+                           "suggestions they had; saved work is untouched.")
+    else:
+        refresh.attempt += 1
+        refresh.status = SuggestionRefresh.Status.QUEUED
+        refresh.message = f"Started again with {left}: {silent}."
+        transaction.on_commit(lambda pk=refresh.pk, attempt=refresh.attempt: suggestion_refresh_task.enqueue(pk, attempt))
+    refresh.updated_at = timezone.now()
+    refresh.save(update_fields=["attempt", "status", "message", "finished_at", "updated_at"])

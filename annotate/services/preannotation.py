@@ -6,10 +6,13 @@ import logging
 from collections.abc import Callable, Sequence
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 from spacy.language import Language
 
 from annotate.models import (
+    GOING_STATUSES,
     Document,
     Project,
     Sentence,
@@ -18,12 +21,13 @@ from annotate.models import (
     StanceLabel,
     StanceModel,
     Suggestion,
+    SuggestionRefresh,
 )
 from annotate.nlp.pipeline import load_pipeline, preannotate
 from annotate.nlp.stance import load_stance_classifier
 from annotate.nlp.types import CharSpan, ClaimPrediction, DocumentPrediction
 from annotate.selectors import rules_labels
-from annotate.services.audit import audit_record
+from annotate.services.audit import actor_or_none, audit_record
 from annotate.services.speakers import NAME_MAX_LENGTH, speaker_key, tidy_speaker_name
 
 logger = logging.getLogger(__name__)
@@ -279,7 +283,7 @@ def _unit(value: float) -> float:
     return min(1.0, max(0.0, float(value)))
 
 
-def resuggest_toward_new_target(project: Project, document_ids: Sequence[int], *, by: object | None = None) -> int:
+def resuggest_toward_new_target(project: Project, document_ids: Sequence[int], *, by: AbstractBaseUser | None = None) -> int:
     """After the stance target of these documents of `project` changed (theirs, or their
     project's): queue the re-making of their suggestions (`resuggest_documents`), so that no
     sentence goes on offering a stance judged toward the old target. Saved work is not
@@ -293,15 +297,96 @@ def resuggest_toward_new_target(project: Project, document_ids: Sequence[int], *
             .values("sentence_id").distinct().count())
 
 
-def resuggest_documents(project: Project, document_ids: Sequence[int], *, reason: str, by: object | None = None) -> None:
-    """Queue `refresh_suggestions` of these documents of `project` for the task worker, once
-    the current transaction commits, and record why. Ids, not documents: a project's
+def resuggest_documents(project: Project, document_ids: Sequence[int], *, reason: str,
+                        by: AbstractBaseUser | None = None) -> SuggestionRefresh | None:
+    """Queue the re-making of these documents' suggestions for the task worker, once the current
+    transaction commits, as a tracked `SuggestionRefresh` (the project page follows it, and one
+    whose worker dies is started again), and record why. Ids, not documents: a project's
     documents may be many and long, and only the worker reads their texts."""
-    from annotate.tasks import refresh_suggestions_task  # tasks import this module
+    from annotate.tasks import suggestion_refresh_task  # tasks import this module
 
-    ids = list(document_ids)
+    ids = list(dict.fromkeys(document_ids))
     if not ids:
-        return
+        return None
+    refresh = SuggestionRefresh.objects.create(project=project, reason=reason, documents=ids, total=len(ids),
+                                               created_by=actor_or_none(by))
     audit_record(project=project, actor=by, action="suggestions.resuggest", obj=project,
-                 after={"documents": ids, "reason": reason})
-    transaction.on_commit(lambda: refresh_suggestions_task.enqueue(ids))
+                 after={"documents": ids, "reason": reason, "refresh": refresh.pk})
+    transaction.on_commit(lambda: suggestion_refresh_task.enqueue(refresh.pk, refresh.attempt))
+    return refresh
+
+
+class RefreshRefused(Exception):
+    """A refresh asked for cannot start; the message says why."""
+
+
+def resuggest_project(project: Project, *, by: AbstractBaseUser | None = None) -> SuggestionRefresh:
+    """Re-make the suggestions of all the project's documents, as asked for by an admin: after
+    an upgrade of ClaimDesk's rules, or to finish a refresh that stopped. Saved work is kept, as
+    in every refresh. One such run at a time per project: a second would only repeat it."""
+    from annotate.services.jobs import close_stalled_jobs  # it imports the models this module does
+
+    close_stalled_jobs(project)  # a refresh whose worker died would refuse this one for good
+    with transaction.atomic():
+        Project.objects.select_for_update().get(pk=project.pk)  # two clicks at once start one run
+        if SuggestionRefresh.objects.filter(project=project, status__in=GOING_STATUSES).exists():
+            raise RefreshRefused("the suggestions are already being re-made; the project page shows how far")
+        ids = list(project.documents.order_by("pk").values_list("pk", flat=True))
+        if not ids:
+            raise RefreshRefused("the project has no documents yet")
+        refresh = resuggest_documents(project, ids, reason="asked for by an admin", by=by)
+    assert refresh is not None
+    return refresh
+
+
+class _Superseded(Exception):
+    """The run was started again (its worker thought dead); this task leaves it to the new one."""
+
+
+def run_suggestion_refresh(refresh_id: int, attempt: int) -> SuggestionRefresh:
+    """Re-make the suggestions of a queued `SuggestionRefresh`'s documents, `REFRESH_CHUNK` at a
+    time, keeping the documents left and the progress on its row after each chunk. Does nothing
+    for a run already ended or started again since this task was queued (`attempt`)."""
+    with transaction.atomic():
+        refresh = SuggestionRefresh.objects.select_for_update().get(pk=refresh_id)
+        if refresh.attempt != attempt or not refresh.is_going:
+            return refresh
+        refresh.status, refresh.updated_at = SuggestionRefresh.Status.RUNNING, timezone.now()
+        refresh.save(update_fields=["status", "updated_at"])
+    ids, done_before = list(refresh.documents), refresh.processed
+
+    def advance(done: int, total: int) -> None:
+        with transaction.atomic():
+            row = SuggestionRefresh.objects.select_for_update().get(pk=refresh_id)
+            if row.attempt != attempt:
+                raise _Superseded
+            row.documents, row.processed = ids[done:], done_before + done
+            row.updated_at = timezone.now()
+            row.save(update_fields=["documents", "processed", "updated_at"])
+
+    try:
+        refreshed = refresh_documents(ids, on_chunk=advance)
+    except _Superseded:
+        return SuggestionRefresh.objects.get(pk=refresh_id)
+    except Exception as error:  # the row must say what happened; refreshed chunks stay refreshed
+        logger.exception("suggestion refresh %s failed", refresh_id)
+        return _end_refresh(refresh_id, attempt, SuggestionRefresh.Status.FAILED, None,
+                            f"Stopped: {error}. The documents not reached keep the suggestions they had; saved "
+                            "work is untouched.")
+    audit_record(project=refresh.project, actor=None, action="suggestions.refresh", obj=refresh.project,
+                 after={"documents": done_before + refreshed, "reason": refresh.reason, "refresh": refresh.pk})
+    return _end_refresh(refresh_id, attempt, SuggestionRefresh.Status.DONE, [],
+                        f"Re-made the suggestions of {refresh.total} document(s) ({refresh.reason}).")
+
+
+def _end_refresh(refresh_id: int, attempt: int, status: str, documents: list[int] | None, message: str) -> SuggestionRefresh:
+    with transaction.atomic():
+        refresh = SuggestionRefresh.objects.select_for_update().get(pk=refresh_id)
+        if refresh.attempt != attempt:
+            return refresh
+        refresh.status, refresh.message = status, message
+        if documents is not None:
+            refresh.documents, refresh.processed = documents, refresh.total
+        refresh.finished_at = refresh.updated_at = timezone.now()
+        refresh.save(update_fields=["status", "message", "documents", "processed", "finished_at", "updated_at"])
+    return refresh

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from annotate.models import ImportJob
+from annotate.models import ImportJob, SuggestionRefresh
 from annotate.services.imports import import_documents, parse_text
 from tests.browser.test_review_flow import log_in
 
@@ -14,15 +14,17 @@ LONG_TITLE = "City council approves funding for harbour bridge repairs after yea
 
 @pytest.mark.parametrize("width", [1280, 1024])
 def test_the_admin_project_page_fits_the_screen(page, document, people, width):
-    """What widens the cards: a long title in the documents list, a finished background import."""
+    """What widens the cards: a long title in the documents list, a finished background import or refresh."""
     import_documents(project=document.project, documents=parse_text("The mayor said it is done.", title=LONG_TITLE))
     ImportJob.objects.create(project=document.project, source="many.jsonl", status="done", total=25, processed=25,
                              created_count=25, message="Imported 25 document(s); 0 were already in the project.")
+    SuggestionRefresh.objects.create(project=document.project, reason="stance target changed", status="done", total=25,
+                                     processed=25, message="Re-made the suggestions of 25 document(s) (stance target changed).")
     page.set_viewport_size({"width": width, "height": 800})
     log_in(page, "admin")
     page.goto(f"/projects/{document.project_id}/")
     cards = page.locator("section.row > .card")
-    expect(cards).to_have_count(4)  # export, assignment, stance model, import
+    expect(cards).to_have_count(5)  # export, assignment, stance model, suggestions, import
     assert page.evaluate("() => document.scrollingElement.scrollWidth") <= width
     for box in (card.bounding_box() for card in cards.all()):
         assert box["x"] >= 0 and box["x"] + box["width"] <= width

@@ -1,0 +1,197 @@
+"""Re-making suggestions in the background is a tracked run: the project page follows it, and a
+refresh whose worker died is started again on the documents it had left (it was a bare task,
+and a dead worker left suggestions judging the old stance target for good)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from annotate.models import AuditEvent, Suggestion, SuggestionRefresh
+from annotate.services import preannotation
+from annotate.services.imports import import_documents, parse_text
+from annotate.services.jobs import close_stalled_jobs
+from annotate.services.preannotation import (
+    RefreshRefused,
+    resuggest_documents,
+    resuggest_project,
+    run_suggestion_refresh,
+)
+
+LONG_AGO = timezone.now() - timedelta(hours=2)
+
+
+@pytest.fixture
+def bridge_documents(project):
+    """Two documents whose every suggestion opposes the project's target, until it changes."""
+    project.stance_target = "The bridge is unsafe"
+    project.save()
+    texts = ["Engineers said the bridge is safe.", "The mayor said the bridge is safe."]
+    return [import_documents(project=project, documents=parse_text(text, title=f"Bridge {i}")).created[0]
+            for i, text in enumerate(texts)]
+
+
+def _stances(document) -> list[str]:
+    return [s.stance.value for s in Suggestion.objects.filter(sentence__document=document).select_related("stance")]
+
+
+def _retarget(project, target: str = "The bridge is safe") -> None:
+    project.stance_target = target
+    project.save()
+
+
+def test_a_refresh_is_tracked_to_its_end(project, bridge_documents, people, django_capture_on_commit_callbacks):
+    assert {stance for d in bridge_documents for stance in _stances(d)} == {"oppose"}
+    _retarget(project)
+    with django_capture_on_commit_callbacks(execute=True):
+        refresh = resuggest_documents(project, [d.pk for d in bridge_documents], reason="stance target changed",
+                                      by=people["admin"])
+    refresh.refresh_from_db()
+    assert (refresh.status, refresh.processed, refresh.total, refresh.documents) == ("done", 2, 2, [])
+    assert refresh.message == "Re-made the suggestions of 2 document(s) (stance target changed)."
+    assert refresh.finished_at is not None and refresh.created_by == people["admin"]
+    assert {stance for d in bridge_documents for stance in _stances(d)} == {"support"}
+    [event] = AuditEvent.objects.filter(action="suggestions.refresh", project=project)
+    assert event.after == {"documents": 2, "reason": "stance target changed", "refresh": refresh.pk}
+
+
+def test_nothing_to_refresh_makes_no_run(project):
+    assert resuggest_documents(project, [], reason="stance target changed") is None
+    assert not SuggestionRefresh.objects.exists()
+
+
+def test_a_refresh_whose_worker_died_goes_on_with_the_documents_left(project, bridge_documents,
+                                                                     django_capture_on_commit_callbacks):
+    first, second = bridge_documents
+    _retarget(project)
+    # The worker refreshed the first document, then died: the row says one is left.
+    refresh = SuggestionRefresh.objects.create(project=project, reason="stance target changed", status="running",
+                                               documents=[second.pk], total=2, processed=1)
+    SuggestionRefresh.objects.filter(pk=refresh.pk).update(updated_at=LONG_AGO)
+    with django_capture_on_commit_callbacks() as queued:
+        assert close_stalled_jobs(project) == 1
+    refresh.refresh_from_db()
+    assert (refresh.status, refresh.attempt) == ("queued", 2)
+    assert refresh.message == ("Started again with 1 of 2 documents left: no progress for 30 minutes "
+                               "(did its worker stop?).")
+    assert len(queued) == 1
+    queued[0]()
+    refresh.refresh_from_db()
+    assert (refresh.status, refresh.processed, refresh.documents) == ("done", 2, [])
+    assert _stances(second) == ["support"]
+    assert _stances(first) == ["oppose"]  # counted as done by the dead worker, so not done again
+    assert close_stalled_jobs(project) == 0
+
+
+def test_a_refresh_that_keeps_dying_is_given_up(project, bridge_documents, django_capture_on_commit_callbacks):
+    refresh = SuggestionRefresh.objects.create(project=project, reason="stance target changed", status="running",
+                                               documents=[bridge_documents[1].pk], total=2, processed=1,
+                                               attempt=SuggestionRefresh.MAX_ATTEMPTS)
+    SuggestionRefresh.objects.filter(pk=refresh.pk).update(updated_at=LONG_AGO)
+    with django_capture_on_commit_callbacks() as queued:
+        assert close_stalled_jobs(project) == 1
+    refresh.refresh_from_db()
+    assert refresh.status == "failed" and not queued
+    assert refresh.message.startswith("Stopped with 1 of 2 documents left: no progress for 30 minutes")
+    assert refresh.message.endswith("3 times. Those documents keep the suggestions they had; saved work is untouched.")
+
+
+def test_a_task_of_an_earlier_start_leaves_the_run_alone(project, bridge_documents):
+    refresh = SuggestionRefresh.objects.create(project=project, reason="stance target changed", attempt=2,
+                                               documents=[d.pk for d in bridge_documents], total=2)
+    assert run_suggestion_refresh(refresh.pk, 1).status == "queued"
+    refresh.refresh_from_db()
+    assert (refresh.status, refresh.processed) == ("queued", 0)
+
+
+def test_a_slow_worker_taken_for_dead_stops_at_its_next_chunk(project, bridge_documents, monkeypatch):
+    """Started again meanwhile, the run belongs to the new start; the old task must not go on
+    writing its progress over the new one's."""
+    monkeypatch.setattr(preannotation, "REFRESH_CHUNK", 1)
+    refresh = SuggestionRefresh.objects.create(project=project, reason="stance target changed",
+                                               documents=[d.pk for d in bridge_documents], total=2)
+    refreshed = []
+    real = preannotation.refresh_suggestions
+
+    def refresh_then_be_restarted(documents):
+        real(documents)
+        refreshed.extend(documents)
+        SuggestionRefresh.objects.filter(pk=refresh.pk).update(attempt=2, status="queued")
+
+    monkeypatch.setattr(preannotation, "refresh_suggestions", refresh_then_be_restarted)
+    run_suggestion_refresh(refresh.pk, 1)
+    assert len(refreshed) == 1  # stopped after the first chunk
+    refresh.refresh_from_db()
+    assert (refresh.status, refresh.attempt, refresh.processed) == ("queued", 2, 0)
+
+
+def test_a_refresh_that_fails_says_so(project, bridge_documents, monkeypatch):
+    def broken(documents):
+        raise RuntimeError("the pipeline could not load")
+
+    monkeypatch.setattr(preannotation, "refresh_suggestions", broken)
+    refresh = SuggestionRefresh.objects.create(project=project, reason="stance target changed",
+                                               documents=[d.pk for d in bridge_documents], total=2)
+    run_suggestion_refresh(refresh.pk, 1)
+    refresh.refresh_from_db()
+    assert refresh.status == "failed" and refresh.finished_at is not None
+    assert refresh.message == ("Stopped: the pipeline could not load. The documents not reached keep the "
+                               "suggestions they had; saved work is untouched.")
+    assert refresh.documents == [d.pk for d in bridge_documents]  # what is left, to start again
+
+
+def test_an_admin_remakes_all_suggestions_once_at_a_time(project, bridge_documents, people,
+                                                         django_capture_on_commit_callbacks):
+    _retarget(project)
+    with django_capture_on_commit_callbacks() as queued:
+        refresh = resuggest_project(project, by=people["admin"])
+    assert (refresh.reason, refresh.total) == ("asked for by an admin", 2)
+    with pytest.raises(RefreshRefused, match="already being re-made"):
+        resuggest_project(project, by=people["admin"])
+    queued[0]()
+    assert {stance for d in bridge_documents for stance in _stances(d)} == {"support"}
+    assert resuggest_project(project).pk != refresh.pk  # once ended, another may start
+
+
+def test_a_project_without_documents_has_nothing_to_remake(project):
+    with pytest.raises(RefreshRefused, match="no documents yet"):
+        resuggest_project(project)
+
+
+def test_the_project_page_follows_a_refresh_and_starts_one(client, project, bridge_documents, people,
+                                                           django_capture_on_commit_callbacks):
+    client.force_login(people["admin"])
+    with django_capture_on_commit_callbacks():  # no worker: it stays queued
+        response = client.post(f"/projects/{project.pk}/suggestions/refresh/", follow=True)
+    page = response.content.decode()
+    assert "The suggestions of 2 document(s) are being re-made" in page
+    assert 'id="suggestion-refreshes"' in page and "Asked for by an admin" in page and "0/2" in page
+    assert 'http-equiv="refresh"' in page  # followed while it goes
+    page = client.post(f"/projects/{project.pk}/suggestions/refresh/", follow=True).content.decode()
+    assert "Not started: the suggestions are already being re-made" in page
+    assert client.get(f"/projects/{project.pk}/suggestions/refresh/", follow=True).status_code == 200  # GET does nothing
+    assert SuggestionRefresh.objects.count() == 1
+
+
+def test_only_admins_remake_suggestions(client, project, bridge_documents, people):
+    client.force_login(people["reviewer"])
+    assert client.post(f"/projects/{project.pk}/suggestions/refresh/").status_code == 403
+    assert client.get(f"/api/projects/{project.pk}/suggestion-refreshes/").status_code == 403
+    assert not SuggestionRefresh.objects.exists()
+
+
+def test_the_api_lists_and_starts_refreshes(client, project, bridge_documents, people,
+                                            django_capture_on_commit_callbacks):
+    client.force_login(people["admin"])
+    url = f"/api/projects/{project.pk}/suggestion-refreshes/"
+    assert client.get(url).json() == []
+    with django_capture_on_commit_callbacks():
+        started = client.post(url)
+    assert started.status_code == 202
+    body = started.json()
+    assert {k: body[k] for k in ("reason", "status", "total", "processed", "attempt", "finished_at")} == {
+        "reason": "asked for by an admin", "status": "queued", "total": 2, "processed": 0, "attempt": 1,
+        "finished_at": None}
+    assert client.post(url).status_code == 409
+    assert [row["refresh"] for row in client.get(url).json()] == [body["refresh"]]
