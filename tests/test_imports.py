@@ -9,7 +9,7 @@ from io import StringIO
 import pytest
 
 from annotate.models import Document, ImportJob, Sentence, Suggestion
-from annotate.services.imports import ImportRejected, import_documents, parse_text, parse_upload
+from annotate.services.imports import DocumentInput, ImportRejected, import_documents, parse_text, parse_upload
 
 GOOD_TEXT = "Officials said the talks went well. The weather was fine."
 
@@ -123,6 +123,21 @@ def test_jsonl_strings_may_hold_line_separators(project):
     documents = parse_upload("web.jsonl", data.encode())
     assert [d.text[:9] for d in documents] == ["The mayor", "Second."]
     assert "\u2028" in documents[0].text
+
+
+def test_each_input_knows_the_line_of_its_file_it_starts_on():
+    """Titles repeat (every row of a file may share one), so reports point at the line instead:
+    blank lines count, and a CSV record starts where its quoted newlines begin."""
+    jsonl = parse_upload("two.jsonl", b'{"text": "One said yes."}\n\n{"text": "Two said no."}\n')
+    assert [d.line for d in jsonl] == [1, 3]
+    csv_file = parse_upload("rows.csv", b'text,title\n"One said yes.\nOn two lines.",Same\nTwo said no.,Same\n')
+    assert [d.line for d in csv_file] == [2, 4]
+    assert [d.line for d in parse_upload("one.txt", b"One said yes.")] == [None]
+    assert [d.line for d in parse_text("One said yes.")] == [None]
+    # A background import keeps it with the queued upload; one queued before it has none.
+    (document,) = jsonl[1:]
+    assert DocumentInput.from_json(document.to_json()) == document
+    assert DocumentInput.from_json({k: v for k, v in document.to_json().items() if k != "line"}).line is None
 
 
 def test_json_errors_read_cleanly(project):
@@ -596,7 +611,7 @@ def test_a_text_stored_with_its_newline_before_is_still_found(project, settings)
     import hashlib
 
     from annotate.models import ImportJob
-    from annotate.services.imports import DocumentInput, import_or_queue, run_import_job
+    from annotate.services.imports import import_or_queue, run_import_job
 
     old = "Officials said the talks went well.\n"
     stored = Document.objects.create(project=project, title="old", text=old,

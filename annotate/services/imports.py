@@ -72,6 +72,9 @@ class DocumentInput:
     # changes (it keys the stance training split): the hash such a text had then, if it differs,
     # so that a document stored so is still found.
     unstripped_sha256: str = ""
+    # The line of its .jsonl or .csv file the input starts on, to point at it in reports;
+    # None for a text that is the whole upload (pasted, or a .txt file).
+    line: int | None = None
 
     @property
     def sha256(self) -> str:
@@ -80,7 +83,8 @@ class DocumentInput:
     def to_json(self) -> dict[str, Any]:
         return {"text": self.text, "title": self.title, "url": self.source_url, "author": self.author,
                 "published": self.published.isoformat() if self.published else None,
-                "target": self.stance_target, "meta": self.meta, "unstripped_sha256": self.unstripped_sha256}
+                "target": self.stance_target, "meta": self.meta, "unstripped_sha256": self.unstripped_sha256,
+                "line": self.line}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> DocumentInput:
@@ -89,7 +93,7 @@ class DocumentInput:
         unstripped = data.get("unstripped_sha256") or (_sha256(data["text"]) if text != data["text"] else "")
         return cls(text=text, title=data["title"], source_url=data["url"], author=data["author"],
                    published=published, stance_target=data.get("target", ""), meta=data["meta"],
-                   unstripped_sha256=unstripped)
+                   unstripped_sha256=unstripped, line=data.get("line"))
 
 
 def _sha256(text: str) -> str:
@@ -331,6 +335,7 @@ def _document_from_fields(values: dict[str, Any], source: str, line: int | None)
             stance_target=strings["target"],
             meta=meta,
             unstripped_sha256=_sha256(unstripped) if unstripped != text else "",
+            line=line,
         ),
         [],
     )
