@@ -12,6 +12,8 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from markdown_it import MarkdownIt
@@ -21,7 +23,7 @@ from annotate.api.views import export_response
 from annotate.models import Document, ImportJob, LabelMeaning, Project, Role
 from annotate.nlp.stance_rules import RULES_MODEL_NAME
 from annotate.permissions import ROLES_AT_LEAST
-from annotate.services.imports import ImportRejected, import_or_queue, parse_text, parse_upload
+from annotate.services.imports import Duplicate, ImportRejected, import_or_queue, parse_text, parse_upload
 from annotate.services.jobs import runs_shown
 from annotate.services.preannotation import RefreshRefused, resuggest_project
 from annotate.services.stance_models import TrainingRefused, start_stance_training
@@ -236,10 +238,27 @@ def document_import(request: HttpRequest, pk: int) -> HttpResponse:
     if result.created:
         messages.success(request, f"Imported {len(result.created)} document(s) and pre-annotated them.")
     if result.duplicates:
-        shown = ", ".join(result.duplicates[:5]) + (f" and {len(result.duplicates) - 5} more" if len(result.duplicates) > 5 else "")
-        messages.warning(request, f"Skipped {len(result.duplicates)} text(s) already in the project or repeated in the upload: "
-                                  f"{shown}")
+        messages.warning(request, _skipped_duplicates(result.duplicates))
     return redirect("annotate:project-detail", pk=project.pk)
+
+
+def _skipped_duplicates(duplicates: list[Duplicate], shown: int = 5) -> SafeString:
+    """Which inputs were skipped, by line (titles repeat), and what each duplicates: a stored
+    document, linked, or an earlier line. HTML, escaped by format_html; the page shows it as is."""
+
+    def where(line: int | None, position: int | None) -> str:
+        return f"line {line}" if line is not None else f"text {position}"
+
+    parts = [
+        format_html('{}“{}” (<a href="{}">document {}</a>)', f"line {d.line} " if d.line is not None else "",
+                    d.title, reverse("annotate:document-review", args=[d.document_id]), d.document_id)
+        if d.document_id is not None else
+        format_html("{} repeats {}", where(d.line, d.position), where(d.repeats_line, d.repeats))
+        for d in duplicates[:shown]
+    ]
+    more = f" and {len(duplicates) - shown} more" if len(duplicates) > shown else ""
+    return format_html("Skipped {} text(s) already in the project or repeated in the upload: {}{}",
+                       len(duplicates), format_html_join(", ", "{}", ((part,) for part in parts)), more)
 
 
 def _review_page(request: HttpRequest, pk: int, *, adjudicate: bool) -> HttpResponse:

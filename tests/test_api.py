@@ -95,6 +95,24 @@ def test_upload_through_the_api(project, people):
     assert len(response.json()["created"]) == 2
 
 
+def test_an_upload_through_the_api_says_which_inputs_it_skipped_and_why(project, people):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    old = import_documents(project=project, documents=parse_text("Old said so.", title="Old")).created[0]
+    upload = SimpleUploadedFile("rows.jsonl", b'{"text": "One said yes."}\n\n{"text": "Old said so.", "title": "Same"}\n'
+                                              b'{"text": "One said yes.", "title": "Same"}\n')
+    response = client_for(people, "admin").post(f"/api/projects/{project.pk}/documents/", {"file": upload}, format="multipart")
+    assert response.status_code == 201 and len(response.json()["created"]) == 1
+    assert response.json()["duplicates"] == [
+        {"position": 2, "line": 3, "title": "Same", "document": old.pk, "repeats": None, "repeats_line": None},
+        {"position": 3, "line": 4, "title": "Same", "document": None, "repeats": 1, "repeats_line": 1},
+    ]
+    response = client_for(people, "admin").post(f"/api/projects/{project.pk}/documents/", {"text": "Old said so."},
+                                                format="json")
+    assert response.json() == {"created": [], "duplicates": [
+        {"position": 1, "line": None, "title": "Old said so.", "document": old.pk, "repeats": None, "repeats_line": None}]}
+
+
 def test_rejected_upload_says_where_and_why(project, people):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -447,6 +465,11 @@ def test_the_openapi_schema_covers_every_view_without_warnings(tmp_path):
     schemas = yaml.safe_load(text)["components"]["schemas"]
     assert "status" in schemas["DocumentList"]["properties"]
     assert schemas["DocumentListStatusEnum"]["enum"] == ["unannotated", "in_progress", "annotated", "adjudicated"]
+    # The import's answer says what it skipped as records, no longer as titles.
+    imported = paths["/api/projects/{project_pk}/documents/"]["post"]["responses"]["201"]["content"]["application/json"]
+    assert imported["schema"]["$ref"].endswith("/DocumentImported")
+    assert schemas["DocumentImported"]["properties"]["duplicates"]["items"]["$ref"].endswith("/Duplicate")
+    assert set(schemas["Duplicate"]["properties"]) == {"position", "line", "title", "document", "repeats", "repeats_line"}
 
 
 def test_the_document_list_says_each_documents_status_and_a_bad_mode_is_refused(document, people):

@@ -9,7 +9,14 @@ from io import StringIO
 import pytest
 
 from annotate.models import Document, ImportJob, Sentence, Suggestion
-from annotate.services.imports import ImportRejected, import_documents, parse_text, parse_upload
+from annotate.services.imports import (
+    DocumentInput,
+    Duplicate,
+    ImportRejected,
+    import_documents,
+    parse_text,
+    parse_upload,
+)
 
 GOOD_TEXT = "Officials said the talks went well. The weather was fine."
 
@@ -125,6 +132,21 @@ def test_jsonl_strings_may_hold_line_separators(project):
     assert "\u2028" in documents[0].text
 
 
+def test_each_input_knows_the_line_of_its_file_it_starts_on():
+    """Titles repeat (every row of a file may share one), so reports point at the line instead:
+    blank lines count, and a CSV record starts where its quoted newlines begin."""
+    jsonl = parse_upload("two.jsonl", b'{"text": "One said yes."}\n\n{"text": "Two said no."}\n')
+    assert [d.line for d in jsonl] == [1, 3]
+    csv_file = parse_upload("rows.csv", b'text,title\n"One said yes.\nOn two lines.",Same\nTwo said no.,Same\n')
+    assert [d.line for d in csv_file] == [2, 4]
+    assert [d.line for d in parse_upload("one.txt", b"One said yes.")] == [None]
+    assert [d.line for d in parse_text("One said yes.")] == [None]
+    # A background import keeps it with the queued upload; one queued before it has none.
+    (document,) = jsonl[1:]
+    assert DocumentInput.from_json(document.to_json()) == document
+    assert DocumentInput.from_json({k: v for k, v in document.to_json().items() if k != "line"}).line is None
+
+
 def test_json_errors_read_cleanly(project):
     with pytest.raises(ImportRejected) as rejected:
         parse_upload("a.jsonl", b'{"text": "unterminated\n')
@@ -154,8 +176,23 @@ def test_too_long_document_is_refused(project, settings):
 def test_importing_the_same_text_twice_creates_nothing_twice(project):
     first = import_documents(project=project, documents=parse_text(GOOD_TEXT, title="A"))
     again = import_documents(project=project, documents=parse_text(GOOD_TEXT, title="A again"))
-    assert len(first.created) == 1 and again.created == [] and again.duplicates == ["A again"]
+    (stored,) = first.created
+    assert again.created == [] and again.duplicates == [Duplicate(1, None, "A again", document_id=stored.pk)]
     assert Document.objects.count() == 1
+
+
+def test_a_duplicate_says_where_it_is_and_what_it_duplicates(project):
+    """Titles alone could not tell them apart: here every row has the same one."""
+    old = import_documents(project=project, documents=parse_text("The mayor said the tram was late.")).created[0]
+    data = (b'text,title\n'
+            b'"Moss said the bus was early.\nShe was sure.",Same\n'  # a record of two lines
+            b'The mayor said the tram was late.,Same\n'
+            b'"Moss said the bus was early.\nShe was sure.",Same\n'
+            b'Brand new; nobody said anything.,Same\n')
+    result = import_documents(project=project, documents=parse_upload("rows.csv", data))
+    assert len(result.created) == 2
+    assert result.duplicates == [Duplicate(position=2, line=4, title="Same", document_id=old.pk),
+                                 Duplicate(position=3, line=5, title="Same", repeats=1, repeats_line=2)]
 
 
 def test_the_same_text_stored_meanwhile_by_another_upload_is_a_duplicate(project, monkeypatch):
@@ -172,10 +209,15 @@ def test_the_same_text_stored_meanwhile_by_another_upload_is_a_duplicate(project
         return predictions
 
     monkeypatch.setattr(imports, "predict_documents", meanwhile)
-    documents = parse_text(GOOD_TEXT, title="Mine") + parse_text("A second text, the minister said.", title="Other")
+    old = import_documents(project=project, documents=parse_text("An old text, the mayor said.", title="Old")).created[0]
+    documents = (parse_text(GOOD_TEXT, title="Mine") + parse_text("An old text, the mayor said.", title="Old again")
+                 + parse_text("A second text, the minister said.", title="Other"))
     result = import_documents(project=project, documents=documents)
-    assert [d.title for d in result.created] == ["Other"] and result.duplicates == ["Mine"]
-    assert sorted(Document.objects.values_list("title", flat=True)) == ["Other", "The other upload"]
+    other_upload = Document.objects.get(title="The other upload")
+    assert [d.title for d in result.created] == ["Other"]
+    assert result.duplicates == [Duplicate(1, None, "Mine", document_id=other_upload.pk),
+                                 Duplicate(2, None, "Old again", document_id=old.pk)], "by position, whenever found"
+    assert sorted(Document.objects.values_list("title", flat=True)) == ["Old", "Other", "The other upload"]
     assert Sentence.objects.filter(document__title="Other").exists()
 
 
@@ -323,6 +365,27 @@ def test_an_import_an_in_process_worker_ran_at_once_is_answered_as_done(project,
     page = client.get(response.url).content.decode()
     assert "more.jsonl: Imported 4 document(s); 5 were already in the project." in page
     assert "in the background" not in page
+
+
+def test_the_project_page_says_which_lines_were_skipped_and_links_what_they_duplicate(project, people, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    old = import_documents(project=project, documents=parse_text("The mayor said the tram was late.")).created[0]
+    lines = [{"text": "One said yes.", "title": "Same"}, {"text": "The mayor said the tram was late.", "title": "<b>Same</b>"},
+             {"text": "One said yes.", "title": "Same"}]
+    client.force_login(people["admin"])
+    upload = SimpleUploadedFile("rows.jsonl", "\n\n".join(json.dumps(line) for line in lines).encode())
+    page = client.post(f"/projects/{project.pk}/import/", {"file": upload}, follow=True).content.decode()
+    assert ("Skipped 2 text(s) already in the project or repeated in the upload: line 3 “&lt;b&gt;Same&lt;/b&gt;” "
+            f'(<a href="/documents/{old.pk}/">document {old.pk}</a>), line 5 repeats line 1</li>') in page
+    # A pasted text is no line of a file; and past five, the rest are counted.
+    page = client.post(f"/projects/{project.pk}/import/", {"text": "The mayor said the tram was late.", "title": "Again"},
+                       follow=True).content.decode()
+    assert f'the upload: “Again” (<a href="/documents/{old.pk}/">document {old.pk}</a>)</li>' in page
+    upload = SimpleUploadedFile("many.jsonl", "\n".join(json.dumps({"text": "One said yes."}) for _ in range(8)).encode())
+    page = client.post(f"/projects/{project.pk}/import/", {"file": upload}, follow=True).content.decode()
+    assert "Skipped 8 text(s)" in page and "line 5 “One said yes.” (" in page and ") and 3 more</li>" in page
+    assert "line 6" not in page
 
 
 def test_ui_import_refuses_a_file_and_a_pasted_text_together(project, people, client):
@@ -583,9 +646,9 @@ def test_a_text_is_the_same_with_or_without_its_last_newline(project):
     again = import_documents(project=project, documents=parse_text("Officials said the talks went well."))
     spaced = import_documents(project=project, documents=parse_upload(
         "talks.jsonl", json.dumps({"text": "\n  Officials said the talks went well. \r\n\r\n"}).encode()))
-    assert len(first.created) == 1 and again.duplicates == ["Officials said the talks went well."]
-    assert spaced.created == [] and len(spaced.duplicates) == 1
     (document,) = first.created
+    assert again.duplicates == [Duplicate(1, None, "Officials said the talks went well.", document_id=document.pk)]
+    assert spaced.created == [] and [(d.line, d.document_id) for d in spaced.duplicates] == [(1, document.pk)]
     assert document.text == "Officials said the talks went well.", "stored as hashed, without the newline"
     assert [document.text[s.start:s.end] for s in document.sentences.all()] == [document.text]
 
@@ -596,13 +659,13 @@ def test_a_text_stored_with_its_newline_before_is_still_found(project, settings)
     import hashlib
 
     from annotate.models import ImportJob
-    from annotate.services.imports import DocumentInput, import_or_queue, run_import_job
+    from annotate.services.imports import import_or_queue, run_import_job
 
     old = "Officials said the talks went well.\n"
     stored = Document.objects.create(project=project, title="old", text=old,
                                      text_sha256=hashlib.sha256(old.encode()).hexdigest())
     result = import_documents(project=project, documents=parse_upload("talks.txt", old.encode()))
-    assert result.created == [] and result.duplicates == ["talks"]
+    assert result.created == [] and result.duplicates == [Duplicate(1, None, "talks", document_id=stored.pk)]
 
     settings.CLAIMDESK_BACKGROUND_IMPORT_OVER = 0  # in the background, with one new text
     documents = parse_upload("talks.jsonl", (json.dumps({"text": old}) + "\n" + json.dumps({"text": "New said so."})).encode())

@@ -134,6 +134,29 @@ class DocumentImportSerializer(RefusesUnknownFields):
         return attrs
 
 
+class DuplicateSerializer(serializers.Serializer):
+    """An input of the upload skipped because its text is stored already or came earlier in it."""
+
+    position = serializers.IntegerField(help_text="Its place among the upload's inputs, from 1.")
+    line = serializers.IntegerField(allow_null=True, help_text="The line of the .jsonl or .csv file it starts on; "
+                                                               "null for a pasted text or a .txt file.")
+    title = serializers.CharField()
+    document = serializers.IntegerField(source="document_id", allow_null=True,
+                                        help_text="The id of the stored document with the same text; null if it "
+                                                  "repeats an earlier input of the upload instead.")
+    repeats = serializers.IntegerField(allow_null=True, help_text="The position of the earlier input it repeats; "
+                                                                  "null if it duplicates a stored document.")
+    repeats_line = serializers.IntegerField(allow_null=True, help_text="The line of that earlier input (null as for "
+                                                                       "`line`).")
+
+
+class DocumentImportedSerializer(serializers.Serializer):
+    """The answer to an upload imported at once."""
+
+    created = serializers.ListField(child=serializers.IntegerField(), help_text="Ids of the documents stored.")
+    duplicates = DuplicateSerializer(many=True, help_text="The inputs skipped, by position.")
+
+
 class SpanField(serializers.ListField):
     """[start, end] character offsets into the document text."""
 

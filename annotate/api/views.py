@@ -21,6 +21,7 @@ from annotate.api.serializers import (
     AnnotationDeleteSerializer,
     AssignmentSerializer,
     CommentSerializer,
+    DocumentImportedSerializer,
     DocumentImportSerializer,
     DocumentListSerializer,
     ProjectSerializer,
@@ -134,7 +135,10 @@ class DocumentListImport(ProjectScopedMixin, generics.ListAPIView):
 
     @extend_schema(
         request=DocumentImportSerializer,
-        responses={201: OpenApiResponse(description="Created document ids and skipped duplicates"),
+        responses={201: OpenApiResponse(DocumentImportedSerializer,
+                                        description="The documents created, and the inputs skipped as duplicates: "
+                                                    "each by position and line, with the stored document it "
+                                                    "duplicates or the earlier input it repeats"),
                    202: OpenApiResponse(description="A large upload, checked and queued: the import job with its "
                                                     "progress (GET /api/projects/<id>/imports/)"),
                    400: OpenApiResponse(description="Rejected upload: problems with file, line and reason"),
@@ -168,7 +172,7 @@ class DocumentListImport(ProjectScopedMixin, generics.ListAPIView):
         if isinstance(result, ImportJob):
             return Response(import_job_data(result), status=status.HTTP_202_ACCEPTED)
         return Response(
-            {"created": [d.pk for d in result.created], "duplicates": result.duplicates},
+            DocumentImportedSerializer({"created": [d.pk for d in result.created], "duplicates": result.duplicates}).data,
             status=status.HTTP_201_CREATED,
         )
 

@@ -72,6 +72,9 @@ class DocumentInput:
     # changes (it keys the stance training split): the hash such a text had then, if it differs,
     # so that a document stored so is still found.
     unstripped_sha256: str = ""
+    # The line of its .jsonl or .csv file the input starts on, to point at it in reports;
+    # None for a text that is the whole upload (pasted, or a .txt file).
+    line: int | None = None
 
     @property
     def sha256(self) -> str:
@@ -80,7 +83,8 @@ class DocumentInput:
     def to_json(self) -> dict[str, Any]:
         return {"text": self.text, "title": self.title, "url": self.source_url, "author": self.author,
                 "published": self.published.isoformat() if self.published else None,
-                "target": self.stance_target, "meta": self.meta, "unstripped_sha256": self.unstripped_sha256}
+                "target": self.stance_target, "meta": self.meta, "unstripped_sha256": self.unstripped_sha256,
+                "line": self.line}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> DocumentInput:
@@ -89,17 +93,30 @@ class DocumentInput:
         unstripped = data.get("unstripped_sha256") or (_sha256(data["text"]) if text != data["text"] else "")
         return cls(text=text, title=data["title"], source_url=data["url"], author=data["author"],
                    published=published, stance_target=data.get("target", ""), meta=data["meta"],
-                   unstripped_sha256=unstripped)
+                   unstripped_sha256=unstripped, line=data.get("line"))
 
 
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+@dataclass(frozen=True)
+class Duplicate:
+    """An input of an upload skipped because its text is stored already (`document_id`) or
+    came earlier in the same upload (`repeats`, `repeats_line`)."""
+
+    position: int  # 1-based, in the order of the inputs given to the import
+    line: int | None  # DocumentInput.line: where it is in its file, if it came from one of several
+    title: str
+    document_id: int | None = None
+    repeats: int | None = None  # the position of the earlier input
+    repeats_line: int | None = None  # and its line
+
+
 @dataclass
 class ImportResult:
     created: list[Document]
-    duplicates: list[str]  # titles of inputs whose text the project already had
+    duplicates: list[Duplicate]  # the skipped inputs, by position
 
 
 def not_utf8_text(data: bytes) -> tuple[str, int | None] | None:
@@ -331,6 +348,7 @@ def _document_from_fields(values: dict[str, Any], source: str, line: int | None)
             stance_target=strings["target"],
             meta=meta,
             unstripped_sha256=_sha256(unstripped) if unstripped != text else "",
+            line=line,
         ),
         [],
     )
@@ -502,21 +520,29 @@ def _headline(content: str) -> str:
     return ""
 
 
-def _split_known(project: Project, documents: list[DocumentInput]) -> tuple[list[DocumentInput], list[str]]:
-    """(the documents whose texts are new to the project, the titles of those it already holds
-    or that repeat an earlier one of the upload)."""
+def _split_known(project: Project, documents: list[DocumentInput]
+                 ) -> tuple[list[tuple[int, DocumentInput]], list[Duplicate]]:
+    """(the documents whose texts are new to the project, each with its position; the others:
+    those it already holds or that repeat an earlier one of the upload)."""
     hashes = [digest for d in documents for digest in (d.sha256, d.unstripped_sha256) if digest]
-    known = set(
-        Document.objects.filter(project=project, text_sha256__in=hashes).values_list("text_sha256", flat=True)
+    stored = dict(
+        Document.objects.filter(project=project, text_sha256__in=hashes).values_list("text_sha256", "pk")
     )
-    new: list[DocumentInput] = []
-    duplicates: list[str] = []
-    for document in documents:
-        if document.sha256 in known or document.unstripped_sha256 in known:
-            duplicates.append(document.title)
+    earlier: dict[str, tuple[int, int | None]] = {}  # (position, line) of a text's first input
+    new: list[tuple[int, DocumentInput]] = []
+    duplicates: list[Duplicate] = []
+    for position, document in enumerate(documents, 1):
+        digests = [digest for digest in (document.sha256, document.unstripped_sha256) if digest]
+        stored_id = next((stored[digest] for digest in digests if digest in stored), None)
+        first = next((earlier[digest] for digest in digests if digest in earlier), None)
+        if stored_id is not None:
+            duplicates.append(Duplicate(position, document.line, document.title, document_id=stored_id))
+        elif first is not None:
+            duplicates.append(Duplicate(position, document.line, document.title,
+                                        repeats=first[0], repeats_line=first[1]))
         else:
-            known.add(document.sha256)
-            new.append(document)
+            earlier[document.sha256] = (position, document.line)
+            new.append((position, document))
     return new, duplicates
 
 
@@ -526,13 +552,14 @@ def import_documents(
     """Pre-annotate the new documents, then store them with their sentences and suggestions at once.
 
     Texts the project already holds (or that repeat within the upload) are skipped and
-    reported, so importing the same file twice creates nothing twice.
+    reported by their position among `documents`, so importing the same file twice creates
+    nothing twice.
     """
     new, duplicates = _split_known(project, list(documents))
     return _store_new(project, new, duplicates, user)
 
 
-def _store_new(project: Project, new: list[DocumentInput], duplicates: list[str],
+def _store_new(project: Project, new: list[tuple[int, DocumentInput]], duplicates: list[Duplicate],
                user: AbstractBaseUser | None) -> ImportResult:
     """`import_documents` of documents `_split_known` found new (`duplicates`: the others)."""
     rows = [
@@ -548,7 +575,7 @@ def _store_new(project: Project, new: list[DocumentInput], duplicates: list[str]
             text_sha256=d.sha256,
             created_by=actor_or_none(user),
         )
-        for d in new
+        for _, d in new
     ]
     # The slow part (spaCy) runs before the transaction, so the database is locked only
     # for the writes; a failure anywhere leaves nothing of this upload behind.
@@ -570,17 +597,18 @@ def _store_new(project: Project, new: list[DocumentInput], duplicates: list[str]
                     )
                     for document in created
                 )
-            return ImportResult(created=created, duplicates=duplicates)
+            return ImportResult(created=created, duplicates=sorted(duplicates, key=lambda d: d.position))
         except IntegrityError:
             # The same text stored meanwhile by another upload (a double-clicked Import): it is
             # a duplicate like any other. Anything else breaking a constraint is not ours to hide.
-            stored = set(Document.objects.filter(project=project, text_sha256__in=[r.text_sha256 for r in rows])
-                         .values_list("text_sha256", flat=True))
+            stored = dict(Document.objects.filter(project=project, text_sha256__in=[r.text_sha256 for r in rows])
+                          .values_list("text_sha256", "pk"))
             if not stored:
                 raise
-            duplicates += [row.title for row in rows if row.text_sha256 in stored]
+            duplicates = duplicates + [Duplicate(position, d.line, d.title, document_id=stored[row.text_sha256])
+                                       for (position, d), row in zip(new, rows) if row.text_sha256 in stored]
             kept = [i for i, row in enumerate(rows) if row.text_sha256 not in stored]
-            rows, predictions = [rows[i] for i in kept], [predictions[i] for i in kept]
+            new, rows, predictions = [new[i] for i in kept], [rows[i] for i in kept], [predictions[i] for i in kept]
 
 
 # A background import pre-annotates and stores this many documents per transaction, or fewer
@@ -617,7 +645,7 @@ def import_or_queue(
     """
     new, duplicates = _split_known(project, documents)
     if (len(new) <= settings.CLAIMDESK_BACKGROUND_IMPORT_OVER
-            and sum(len(d.text) for d in new) <= settings.CLAIMDESK_BACKGROUND_IMPORT_CHARS):
+            and sum(len(d.text) for _, d in new) <= settings.CLAIMDESK_BACKGROUND_IMPORT_CHARS):
         return _store_new(project, new, duplicates, user)
     from annotate.tasks import import_job_task  # tasks import this module
 
