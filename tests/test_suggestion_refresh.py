@@ -195,3 +195,21 @@ def test_the_api_lists_and_starts_refreshes(client, project, bridge_documents, p
         "finished_at": None}
     assert client.post(url).status_code == 409
     assert [row["refresh"] for row in client.get(url).json()] == [body["refresh"]]
+
+
+def test_a_skipped_sentence_comes_back_with_suggestions_toward_the_new_target(project, bridge_documents, people,
+                                                                              django_capture_on_commit_callbacks):
+    """QA20: a sentence skipped before the target changed kept its suggestion toward the old one,
+    for Enter to save when its annotator came back; and the admin was told it held saved work."""
+    from annotate.services.annotations import save_sentence_annotation
+    from annotate.services.preannotation import resuggest_toward_new_target
+
+    skipped, untouched = bridge_documents
+    [sentence] = skipped.sentences.all()
+    save_sentence_annotation(sentence=sentence, user=people["annotator"], status="skipped", expected_version=None,
+                             claims=[])
+    _retarget(project)
+    with django_capture_on_commit_callbacks(execute=True):
+        with_work = resuggest_toward_new_target(project, [d.pk for d in bridge_documents], by=people["admin"])
+    assert with_work == 0
+    assert _stances(skipped) == _stances(untouched) == ["support"]

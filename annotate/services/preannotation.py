@@ -13,6 +13,7 @@ from spacy.language import Language
 
 from annotate.models import (
     GOING_STATUSES,
+    AnnotationStatus,
     Document,
     Project,
     Sentence,
@@ -128,7 +129,7 @@ def refresh_suggestions(documents: Sequence[Document]) -> None:
     """Re-run pre-annotation on already-split documents (e.g. after a new stance model).
 
     Sentence boundaries, canonical speakers and human work are kept, and so are the
-    suggestions of every sentence someone has worked on: they are what that person was
+    suggestions of every sentence someone has worked on (a skip is no work): they are what that person was
     shown, and the people-against-the-machine figures and the exports compare with them.
     For the other sentences, where the predicted claims keep their spans (a new stance
     model changes only stances), the suggestions are updated in place, keeping their ids
@@ -150,8 +151,7 @@ def refresh_suggestions(documents: Sequence[Document]) -> None:
             old.setdefault(suggestion.sentence_id, []).append(suggestion)
             if suggestion.speaker_id is not None and suggestion.speaker_span is not None:
                 curated[(document_of[suggestion.sentence_id], suggestion.speaker_span)] = suggestion.speaker_id
-        worked_on = set(SentenceAnnotation.objects.filter(sentence__document__in=documents)
-                        .values_list("sentence_id", flat=True))
+        worked_on = _worked_on(documents)
         labels = _active_labels(documents)
         kept: list[Suggestion] = []
         changed: set[int] = set()
@@ -176,14 +176,21 @@ def refresh_suggestions(documents: Sequence[Document]) -> None:
         # Read again just before writing: a sentence someone saved while the pipeline ran keeps
         # what they were shown (QA16: 1 of 153 accepted suggestions changed under its annotator).
         # What is left is the instant of the writes themselves.
-        late = set(SentenceAnnotation.objects.filter(sentence__document__in=documents)
-                   .values_list("sentence_id", flat=True)) - worked_on
+        late = _worked_on(documents) - worked_on
         kept = [suggestion for suggestion in kept if suggestion.sentence_id not in late]
         changed -= late
         Suggestion.objects.bulk_update(kept, fields=list(MACHINE_FIELDS), batch_size=500)
         Suggestion.objects.filter(sentence_id__in=changed).delete()
         speakers = {(s.document_id, s.name_key): s for s in Speaker.objects.filter(document__in=documents)}
         _store_suggestions(documents, predictions, [s for s in sentences if s.pk in changed], speakers, curated, labels)
+
+
+def _worked_on(documents: Sequence[Document]) -> set[int]:
+    """Ids of the sentences of `documents` that hold someone's work. A skip is none: it gives no
+    claim or stance, and a sentence skipped is to come back with the suggestion as it is now (QA20:
+    one skipped before a target change came back judging the old target, for Enter to save)."""
+    return set(SentenceAnnotation.objects.filter(sentence__document__in=documents)
+               .exclude(status=AnnotationStatus.SKIPPED).values_list("sentence_id", flat=True))
 
 
 def _file_under(claims: Sequence[ClaimPrediction], sentences: Sequence[Sentence]) -> None:
@@ -294,7 +301,7 @@ def resuggest_toward_new_target(project: Project, document_ids: Sequence[int], *
         return 0
     resuggest_documents(project, document_ids, reason="stance target changed", by=by)
     return (SentenceAnnotation.objects.filter(sentence__document_id__in=document_ids)
-            .values("sentence_id").distinct().count())
+            .exclude(status=AnnotationStatus.SKIPPED).values("sentence_id").distinct().count())
 
 
 def resuggest_documents(project: Project, document_ids: Sequence[int], *, reason: str,
