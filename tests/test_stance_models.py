@@ -494,3 +494,22 @@ def test_a_retired_label_is_not_trained_on_nor_stored_with_a_confidence(reviewed
     claim = ClaimPrediction(claim=(0, 4), stance="oppose", stance_confidence=0.73)
     fields = _machine_fields(claim, DocumentPrediction(sentences=[], claims=[claim], speakers=[]), {}, reviewed_project.pk)
     assert fields["stance"] is None and fields["stance_confidence"] == 0.0
+
+
+def test_a_trained_model_is_offered_only_the_labels_not_retired(project, document, monkeypatch):
+    """QA20: its claims of a label retired since training were stored with no stance; the
+    model is told which labels it may answer (`StanceClassifier.predict_claims(offered=...)`)."""
+    from annotate.models import StanceLabel
+    from annotate.services import preannotation
+
+    StanceLabel.objects.filter(project=project, value="neutral").update(retired=True)
+    seen = {}
+    real = preannotation.preannotate
+
+    def spy(*args, **kwargs):
+        seen["offered"] = kwargs["offered"]
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(preannotation, "preannotate", spy)
+    preannotation.predict_documents([document])
+    assert sorted(seen["offered"]) == ["oppose", "support"]

@@ -8,7 +8,7 @@ document, so every project shares one loaded pipeline.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -49,6 +49,7 @@ def preannotate(
     quote_conventions: Iterable[str | None] | None = None,
     labels: Sequence[str] | Mapping[str, str] = DEFAULT_STANCE_LABELS,
     stance_model: str | None = None,
+    offered: Collection[str] | None = None,
     batch_size: int = 16,
 ) -> Iterator[DocumentPrediction]:
     """Yield one `DocumentPrediction` per text, in order, running `nlp.pipe` in batches.
@@ -60,7 +61,8 @@ def preannotate(
     among which the rules choose; a trained model answers the labels it was trained on, and the
     app stores a suggestion's stance only if the project has that label. `stance_model` is the
     folder of a stance classifier trained by `train_stance`, used for every text (loaded on
-    first use and kept, see `stance.load_stance_classifier`); None: the rules.
+    first use and kept, see `stance.load_stance_classifier`); None: the rules. `offered`, if
+    given, are the labels that model may answer (a project's labels not retired since).
     """
     target_iter = iter(targets) if targets is not None else None
     convention_iter = iter(quote_conventions) if quote_conventions is not None else None
@@ -72,6 +74,7 @@ def preannotate(
             doc._.quote_convention = next(convention_iter, None) if convention_iter is not None else None
             doc._.stance_labels = dict(labels) if isinstance(labels, Mapping) else tuple(labels)
             doc._.stance_model_dir = stance_model
+            doc._.stance_offered = tuple(offered) if offered is not None else None
             yield doc
 
     # spaCy keeps the language apart from the name ("en" + "core_web_sm"): join them as installed.

@@ -44,6 +44,9 @@ if not Doc.has_extension("target"):
 # The labels the rules choose among: the rules' own words, or {meaning: the project's label}.
 if not Doc.has_extension("stance_labels"):
     Doc.set_extension("stance_labels", default=(SUPPORT, OPPOSE, NEUTRAL))
+if not Doc.has_extension("stance_offered"):
+    # The labels a trained model may answer (a project's labels not retired); None: all it knows.
+    Doc.set_extension("stance_offered", default=None)
 if not Doc.has_extension("stance_model_dir"):
     # Per-document stance model, for batches of any project; None (or ""): the rules.
     Doc.set_extension("stance_model_dir", default=None)
@@ -112,7 +115,7 @@ class StanceComponent:
         decisions: list[StanceDecision | tuple[str | None, float, str]]
         if classifier is not None:  # a trained model answers in the labels it was trained on
             decisions = [(label, confidence, "") for label, confidence in
-                         classifier.predict_claims(units, effects, self.profile(target))]
+                         classifier.predict_claims(units, effects, self.profile(target), doc._.stance_offered)]
         else:  # the rules choose among the project's labels, by what they mean to the rules
             profile = self.profile(target)
             choices = rules_choices(doc._.stance_labels)

@@ -32,7 +32,7 @@ import random
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -531,6 +531,10 @@ class StanceClassifier:
 
     def predict(self, units: Sequence[Span], target: TargetProfile) -> list[tuple[str, float]]:
         """(label, probability) for each text (a parsed span) toward one target."""
+        return [ranked[0] for ranked in self._ranked(units, target)]
+
+    def _ranked(self, units: Sequence[Span], target: TargetProfile) -> list[list[tuple[str, float]]]:
+        """For each text, every label toward the target with its probability, most probable first."""
         featurized = [featurize(unit, target) for unit in units]
         docs = [Doc(self.nlp.vocab, words=words or [TARGET_WORD]) for words, _ in featurized]
         weight = TEXTCAT_WEIGHT[target_kind(target)]
@@ -538,21 +542,28 @@ class StanceClassifier:
         for doc, (_, linear_features) in zip(self.textcat.pipe(docs), featurized):
             textcat = np.array([doc.cats[label] for label in self.labels])
             probabilities = weight * textcat + (1 - weight) * self.linear.probabilities(linear_features)
-            best = int(probabilities.argmax())
-            results.append((toward_topic(self.labels[best], target, self.swap), round(float(probabilities[best]), 4)))
+            order = np.argsort(-probabilities, kind="stable")  # ties: the first label, as argmax
+            results.append([(toward_topic(self.labels[i], target, self.swap), round(float(probabilities[i]), 4))
+                            for i in order])
         return results
 
-    def predict_claims(self, units: Sequence[Span], effects: Sequence[str | None], target: TargetProfile) -> list[tuple[str, float]]:
+    def predict_claims(self, units: Sequence[Span], effects: Sequence[str | None], target: TargetProfile,
+                       offered: Collection[str] | None = None) -> list[tuple[str | None, float]]:
         """`predict` for claims read after their cues (`stance_rules.claim_unit`): a denial turns
         the answer about the claim's own words over; a speaker who withholds a side ("refused to
-        deny") takes none, as the rules say, if the model has "neutral" (else its answer stands)."""
-        results = []
-        for (label, confidence), effect in zip(self.predict(units, target), effects):
+        deny") takes none, as the rules say, if the model has "neutral" (else its answer stands).
+        Only labels in `offered` are answered (a project's labels not retired; None: all): one
+        retired since training gives way to the next most probable (QA20: such claims got no
+        stance at all); (None, 0.0) if the model knows none of them."""
+        results: list[tuple[str | None, float]] = []
+        for ranked, effect in zip(self._ranked(units, target), effects):
+            if effect == WITHHOLDS and self.neutral is not None and (offered is None or self.neutral in offered):
+                results.append((self.neutral, WITHHELD_RULE[2]))
+                continue
             if effect == DENIES:
-                label = self.swap.get(label, label)
-            elif effect == WITHHOLDS and self.neutral is not None:
-                label, confidence = self.neutral, WITHHELD_RULE[2]
-            results.append((label, confidence))
+                ranked = [(self.swap.get(label, label), probability) for label, probability in ranked]
+            results.append(next(((label, probability) for label, probability in ranked
+                                 if offered is None or label in offered), (None, 0.0)))
         return results
 
 

@@ -71,8 +71,9 @@ def predict_documents(documents: Sequence[Document]) -> list[DocumentPrediction]
         by_project.setdefault(document.project_id, []).append(position)
     for positions in by_project.values():
         project = documents[positions[0]].project
+        project_labels = list(project.labels.all())
         # The rules choose among these by meaning (a project without a neutral label always gets a side).
-        labels = rules_labels(project.labels.all())
+        labels = rules_labels(project_labels)
         results = preannotate(
             app_pipeline(),
             (documents[p].text for p in positions),
@@ -80,6 +81,7 @@ def predict_documents(documents: Sequence[Document]) -> list[DocumentPrediction]
             quote_conventions=(project.quote_convention for _ in positions),
             labels=labels,
             stance_model=usable_stance_model_dir(project),
+            offered=[label.value for label in project_labels if not label.retired],
             batch_size=settings.CLAIMDESK_NLP_BATCH_SIZE,
         )
         for position, prediction in zip(positions, results, strict=True):

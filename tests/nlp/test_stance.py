@@ -511,6 +511,34 @@ def test_a_trained_model_also_gives_a_denied_claim_the_other_side(nlp: Language,
     assert (claims[1].stance, claims[1].stance_rule) == ("against", "")
 
 
+def test_a_trained_model_answers_only_the_labels_still_offered(nlp: Language, trained_model: Path) -> None:
+    """QA20: a label retired after training was still the model's answer, and the app stored those
+    claims with no stance at all; the next most probable label offered is the answer instead."""
+    text = "Engineers said the city will close the old bridge. Officials denied the city will close the old bridge."
+    claim = "the city will close the old bridge"
+    first, second = text.index(claim), text.rindex(claim)
+
+    def stances(offered: tuple[str, ...] | None) -> list[tuple[str | None, float]]:
+        with nlp.select_pipes(disable=["claimdesk_stance"]):
+            doc = nlp(text)
+        doc._.target, doc._.stance_model_dir = "The city will close the old bridge", str(trained_model)
+        doc._.stance_offered = offered
+        claims = [ClaimPrediction(claim=(first, first + len(claim)), cue=(10, 14)),
+                  ClaimPrediction(claim=(second, second + len(claim)), cue=(text.index("denied"), text.index("denied") + 6))]
+        doc._.prediction = DocumentPrediction(sentences=[], claims=claims, speakers=[])
+        nlp.get_pipe("claimdesk_stance")(doc)
+        return [(c.stance, c.stance_confidence) for c in claims]
+
+    (said, said_confidence), (denied, denied_confidence) = stances(None)
+    assert (said, denied) == ("for", "against")
+    (said_now, confidence_now), (denied_now, _) = stances(("against", "observing"))  # "for" retired
+    assert said_now in ("against", "observing") and confidence_now < said_confidence
+    assert denied_now == "against"  # a denial's answer is turned over before the labels are chosen
+    (_, _), (denied_now, _) = stances(("for", "observing"))
+    assert denied_now in ("for", "observing")
+    assert stances(()) == [(None, 0.0), (None, 0.0)]  # nothing it knows is offered
+
+
 def test_model_with_other_feature_version_is_refused(trained_model: Path, tmp_path: Path) -> None:
     outdated = tmp_path / "outdated"
     shutil.copytree(trained_model, outdated)
