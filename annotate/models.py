@@ -653,81 +653,72 @@ class StanceModel(models.Model):
         return stance_model_id(self.package_name, self.package_version)
 
 
-class ImportJob(models.Model):
+class DocumentsRun(models.Model):
+    """What a background run over a project's documents keeps (an import, a refresh of the
+    suggestions): its status, how far it is, what it says, and its heartbeat."""
+
+    Status = JobStatus
+
+    # Each declares its `project`, with the name the project calls its runs by.
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Set with every chunk done: a run whose last chunk is long past has lost its worker.
+    updated_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["project", "-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(processed__lte=F("total")), name="%(class)s_processed_within_total"),
+            models.CheckConstraint(condition=Q(status__in=JobStatus.values), name="%(class)s_status"),
+        ]
+
+    @property
+    def is_going(self) -> bool:
+        return self.status in GOING_STATUSES
+
+
+class ImportJob(DocumentsRun):
     """A large upload, checked whole at once and then pre-annotated and stored in the background.
 
     Each chunk of documents is stored in its own transaction, so a crash leaves only whole
     documents behind; importing the same file again skips what is already there.
     """
 
-    Status = JobStatus
-
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="import_jobs")
     source = models.CharField(max_length=300, help_text="The uploaded file's name.")
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     documents = models.JSONField(default=list, blank=True, help_text="The checked documents still to store.")
-    total = models.PositiveIntegerField(default=0)
-    processed = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
     duplicate_count = models.PositiveIntegerField(default=0)
-    message = models.TextField(blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    # Set with every chunk stored: a job whose last chunk is long past has lost its worker.
-    updated_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["project", "-created_at"]
-        constraints = [
-            models.CheckConstraint(condition=Q(processed__lte=F("total")), name="importjob_processed_within_total"),
-            models.CheckConstraint(condition=Q(status__in=JobStatus.values), name="importjob_status"),
-        ]
-
-    @property
-    def is_going(self) -> bool:
-        return self.status in GOING_STATUSES
 
 
-class SuggestionRefresh(models.Model):
+class SuggestionRefresh(DocumentsRun):
     """The re-making of some documents' suggestions in the background, after their stance target
     changed, tracked like an import: each chunk of documents is refreshed in a transaction of its
     own and reported here. A run whose worker died is started again on the documents left
     (refreshing one twice does no harm), up to `MAX_ATTEMPTS` times, by `close_stalled_jobs`."""
 
-    Status = JobStatus
     MAX_ATTEMPTS = 3
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="suggestion_refreshes")
     reason = models.CharField(max_length=200)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     documents = models.JSONField(default=list, blank=True, help_text="Ids of the documents still to refresh.")
-    total = models.PositiveIntegerField(default=0)
-    processed = models.PositiveIntegerField(default=0)
     # Which start of the run a task belongs to: a task of an earlier start (its worker thought
     # dead, but only slow) stops at its next chunk instead of racing the new one.
     attempt = models.PositiveSmallIntegerField(default=1)
-    message = models.TextField(blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(default=timezone.now)  # the heartbeat, as on ImportJob
-    finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["project", "-created_at"]
+    class Meta(DocumentsRun.Meta):
         constraints = [
-            models.CheckConstraint(condition=Q(processed__lte=F("total")), name="suggestionrefresh_processed_within_total"),
-            models.CheckConstraint(condition=Q(status__in=JobStatus.values), name="suggestionrefresh_status"),
+            *DocumentsRun.Meta.constraints,
             models.CheckConstraint(condition=Q(attempt__gte=1), name="suggestionrefresh_attempt_positive"),
         ]
 
     def __str__(self) -> str:
         return f"{self.project}: suggestions re-made ({self.reason})"
-
-    @property
-    def is_going(self) -> bool:
-        return self.status in GOING_STATUSES
