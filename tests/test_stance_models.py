@@ -246,7 +246,7 @@ def test_the_database_queue_runs_training_in_a_worker(project, people, settings,
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
 
 
-def test_train_stance_command_from_a_gold_file_with_a_label_map(tmp_path):
+def test_train_stance_command_from_a_gold_file_with_a_label_map(db, tmp_path):
     gold = tmp_path / "gold.jsonl"
     rows = [{"text": f"The plan {p}.", "target": "the plan", "stance": "for"} for p in SUPPORT] + [
         {"text": f"The plan {p}.", "target": "the plan", "stance": "against"} for p in OPPOSE]
@@ -263,7 +263,7 @@ def test_train_stance_command_from_a_gold_file_with_a_label_map(tmp_path):
         call_command("predict", str(source), str(sink), stance_model=str(tmp_path / "gone"), no_progress=True, stderr=StringIO())
 
 
-def test_train_stance_refuses_a_map_naming_a_label_no_line_has(tmp_path):
+def test_train_stance_refuses_a_map_naming_a_label_no_line_has(db, tmp_path):
     """QA19: "againts=oppose" trained with "against" left unmapped, and said nothing."""
     gold = tmp_path / "gold.jsonl"
     gold.write_text("\n".join(json.dumps({"text": f"The plan {p}.", "target": "the plan", "stance": stance})
@@ -293,7 +293,7 @@ def test_train_stance_prints_no_line_twice(tmp_path):
     assert lines and all(line.startswith("Trained ") for line in lines), lines
 
 
-def test_train_stance_command_reports_malformed_gold(tmp_path):
+def test_train_stance_command_reports_malformed_gold(db, tmp_path):
     gold = tmp_path / "gold.jsonl"
     gold.write_text('{"text": "ok", "stance": "for"}\n{"text": "no stance"}\n')
     with pytest.raises(CommandError, match="gold.jsonl:2"):

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from annotate.management.jsonl import jsonl_lines, open_text
 from annotate.models import StanceModel
@@ -16,7 +17,35 @@ from annotate.nlp.stance_training import (
     train_stance_model,
 )
 from annotate.selectors import project_by_name
-from annotate.services.stance_models import TrainingRefused, run_stance_training, start_stance_training
+from annotate.services.stance_models import (
+    TrainingRefused,
+    recorded_model_folders,
+    run_stance_training,
+    start_stance_training,
+)
+
+
+def app_folder_problem(output: Path, folders: list[tuple[str, Path]]) -> str | None:
+    """Why `output` must not take a gold file's model: it is, is inside or holds one of the
+    app's model `folders` (what it is, where). A model saved there replaces or joins one a
+    project uses, which the database goes on naming. Compared resolved: a symlink or `..`
+    can lead into them."""
+    where = output.resolve()
+    clashes = []
+    for what, folder in folders:
+        folder = folder.resolve()
+        if where == folder:
+            clashes.append((0, f"is {what}"))
+        elif where.is_relative_to(folder):
+            clashes.append((len(where.parts) - len(folder.parts), f"is inside {what}"))
+        elif folder.is_relative_to(where):
+            clashes.append((len(folder.parts) - len(where.parts), f"holds {what}"))
+    if not clashes:
+        return None
+    _, clash = min(clashes, key=lambda c: c[0])  # the nearest says the most
+    return (f"--output {output} {clash}: a model saved there would replace or mix with the app's trained models, "
+            "and the app would use it under another model's name; write the model to a folder outside it "
+            "(a project's own model is trained with --project NAME)")
 
 
 class Command(BaseCommand):
@@ -47,6 +76,7 @@ class Command(BaseCommand):
             raise CommandError("--output DIR is required with a gold file.")
         if epochs < 1:
             raise CommandError(f"--epochs must be at least 1, not {epochs}")
+        self._refuse_app_folders(Path(output))
         try:
             check_output_dir(Path(output))  # before reading and training, not after
         except ValueError as error:
@@ -74,6 +104,22 @@ class Command(BaseCommand):
             f"saved to {output}. Accuracy on its own training data: {scores['accuracy']:.3f} "
             "(score it on held-out data with `predict --stance-model` and shared/eval/score.py)."
         )
+
+    def _refuse_app_folders(self, output: Path) -> None:
+        model_dir = Path(settings.CLAIMDESK_MODEL_DIR)
+        folders = [(f"the app's model folder (CLAIMDESK_MODEL_DIR, {model_dir})", model_dir)]
+        try:
+            folders += recorded_model_folders()
+        except DatabaseError as error:
+            # The app saves under CLAIMDESK_MODEL_DIR; only a setting moved since left models elsewhere.
+            self.stderr.write(f"Could not read the app's stance models from the database ({error}); "
+                              "--output was checked against CLAIMDESK_MODEL_DIR only.")
+        try:
+            problem = app_folder_problem(output, folders)
+        except (OSError, RuntimeError) as error:  # a symlink loop
+            raise CommandError(f"--output {output}: {error}") from None
+        if problem:
+            raise CommandError(problem)
 
     def _read_gold(self, path: Path) -> list[StanceExample]:
         examples, problems = [], []
