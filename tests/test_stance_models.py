@@ -263,6 +263,21 @@ def test_train_stance_command_from_a_gold_file_with_a_label_map(db, tmp_path):
         call_command("predict", str(source), str(sink), stance_model=str(tmp_path / "gone"), no_progress=True, stderr=StringIO())
 
 
+@pytest.mark.parametrize("options, named", [
+    ({"output": "elsewhere"}, "--output"),
+    ({"epochs": 3, "seed": 1}, "--epochs, --seed"),
+    ({"map": "for=support", "epochs": 12}, "--map, --epochs"),  # the default value, given, is still given
+])
+def test_train_stance_project_refuses_the_gold_files_options(project, people, settings, tmp_path, monkeypatch, options, named):
+    """QA: `--project NAME --output DIR --epochs 3` ignored both and started a full run."""
+    settings.CLAIMDESK_MODEL_DIR = tmp_path / "models"
+    monkeypatch.chdir(tmp_path)
+    review_stances(project, people["reviewer"])
+    with pytest.raises(CommandError, match=f"^{named} (is|are) for a gold file: a project's runs are numbered and saved by the app"):
+        call_command("train_stance", project=project.name, stdout=StringIO(), **options)
+    assert not StanceModel.objects.exists() and not any(tmp_path.iterdir())
+
+
 def test_train_stance_refuses_a_map_naming_a_label_no_line_has(db, tmp_path):
     """QA19: "againts=oppose" trained with "against" left unmapped, and said nothing."""
     gold = tmp_path / "gold.jsonl"

@@ -61,19 +61,28 @@ class Command(BaseCommand):
         parser.add_argument("--output", help="folder to save the trained model to (with GOLD): a new or empty folder, or "
                                              "that of a stance model, which the new one replaces whole once trained; "
                                              "a folder of other files is refused")
-        parser.add_argument("--map", default="", help="rename labels, e.g. for=support,against=oppose,observing=neutral")
+        # The gold file's options default to None, so that --project can tell them given.
+        parser.add_argument("--map", help="rename labels, e.g. for=support,against=oppose,observing=neutral")
         parser.add_argument("--project", help="train from this project's reviewed annotations instead")
-        parser.add_argument("--epochs", type=int, default=12, help="passes over the gold file, at least 1 (default 12)")
-        parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--epochs", type=int, help="passes over the gold file, at least 1 (default 12)")
+        parser.add_argument("--seed", type=int, help="random seed (default 0)")
 
-    def handle(self, *args, gold: str | None, output: str | None, map: str, project: str | None, epochs: int, seed: int, **options):
+    def handle(self, *args, gold: str | None, output: str | None, map: str | None, project: str | None,
+               epochs: int | None, seed: int | None, **options):
         if bool(gold) == bool(project):
             raise CommandError("Give either GOLD.jsonl (with --output) or --project NAME.")
         if project:
+            gold_only = {"--output": output, "--map": map, "--epochs": epochs, "--seed": seed}
+            if given := [flag for flag, value in gold_only.items() if value is not None]:
+                # They were ignored, and a full run started anyway (QA).
+                raise CommandError(f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} for a gold file: a project's "
+                                   "runs are numbered and saved by the app (v1, v2, ... under CLAIMDESK_MODEL_DIR) with "
+                                   f"its own settings. Leave {'it' if len(given) == 1 else 'them'} out.")
             self._train_project(project)
             return
         if not output:
             raise CommandError("--output DIR is required with a gold file.")
+        map, epochs, seed = map or "", 12 if epochs is None else epochs, seed or 0
         if epochs < 1:
             raise CommandError(f"--epochs must be at least 1, not {epochs}")
         self._refuse_app_folders(Path(output))
