@@ -491,6 +491,38 @@ def test_train_stance_keeps_out_of_the_model_folder_when_the_database_cannot_be_
     assert "(connection refused); --output was checked against CLAIMDESK_MODEL_DIR only" in err.getvalue()
 
 
+def test_train_stance_names_a_model_after_its_folder_unless_told(stance_gold, tmp_path):
+    """QA: every gold-file model was `textcat+lr:claimdesk_stance@1.0.0`, whatever its data, so
+    the predictions of two models (`predict` writes the id as `stance_model`) looked alike."""
+    from annotate.nlp.stance_training import StanceClassifier
+
+    said = {}
+    for folder, options in [("Emergent-v2", {}), ("ibm", {}), ("---", {}), ("any", {"name": "fnc_1", "model_version": "2.1.0"})]:
+        out = StringIO()
+        call_command("train_stance", str(stance_gold), output=str(tmp_path / folder), epochs=1, stdout=out, **options)
+        said[folder] = StanceClassifier.load(tmp_path / folder).model_id
+        assert out.getvalue().startswith(f"Trained {said[folder]} (what `predict` records as stance_model) on 4 examples")
+    assert said == {"Emergent-v2": "textcat+lr:emergent_v2@1.0.0", "ibm": "textcat+lr:ibm@1.0.0",
+                    "---": "textcat+lr:claimdesk_stance@1.0.0", "any": "textcat+lr:fnc_1@2.1.0"}
+
+
+@pytest.mark.parametrize("options, said", [
+    ({"name": "My-Model"}, "--name must be a lowercase identifier (a-z, 0-9 and _, as spaCy names packages), "
+                           "e.g. emergent_stance, not 'My-Model'"),
+    ({"name": ""}, "--name must be a lowercase identifier"),
+    ({"model_version": "v2"}, "--model-version must be MAJOR.MINOR.PATCH, e.g. 1.0.0 or 2.1.0, not 'v2'"),
+    ({"model_version": "1.0"}, "--model-version must be MAJOR.MINOR.PATCH"),
+    ({"name": "project_3_stance"}, "'project_3_stance' is what the app calls project 3's own models: give another --name"),
+    ({"output": "project_12_stance"}, "'project_12_stance' is what the app calls project 12's own models: give another --name"),
+])
+def test_train_stance_refuses_a_name_or_version_that_is_no_package_id(stance_gold, tmp_path, options, said):
+    options = {"output": "model", **options}
+    options["output"] = str(tmp_path / options["output"])
+    with pytest.raises(CommandError, match=re.escape(said)):
+        call_command("train_stance", str(stance_gold), epochs=1, stdout=StringIO(), **options)
+    assert [p.name for p in tmp_path.iterdir()] == ["stance.jsonl"]
+
+
 def test_train_stance_replaces_a_stance_model_whole_and_only_once_the_new_one_is_saved(tmp_path, stance_gold, monkeypatch):
     from annotate.nlp.stance_training import StanceClassifier
 

@@ -267,6 +267,7 @@ def test_train_stance_command_from_a_gold_file_with_a_label_map(db, tmp_path):
     ({"output": "elsewhere"}, "--output"),
     ({"epochs": 3, "seed": 1}, "--epochs, --seed"),
     ({"map": "for=support", "epochs": 12}, "--map, --epochs"),  # the default value, given, is still given
+    ({"name": "mine", "model_version": "2.0.0"}, "--name, --model-version"),
 ])
 def test_train_stance_project_refuses_the_gold_files_options(project, people, settings, tmp_path, monkeypatch, options, named):
     """QA: `--project NAME --output DIR --epochs 3` ignored both and started a full run."""

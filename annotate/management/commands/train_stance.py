@@ -1,6 +1,9 @@
 """Train a stance classifier from a project's reviewed labels or from a gold JSONL file."""
 from __future__ import annotations
 
+import os
+import re
+import unicodedata
 from pathlib import Path
 
 from django.conf import settings
@@ -23,6 +26,33 @@ from annotate.services.stance_models import (
     run_stance_training,
     start_stance_training,
 )
+
+# A model's id is "textcat+lr:NAME@VERSION" (`stance_model_id`): what `predict` writes as
+# `stance_model` and the app records with each suggestion, so it must tell models apart.
+PACKAGE_NAME = re.compile(r"[a-z0-9_]+")  # as spaCy names packages
+PACKAGE_VERSION = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+")
+APP_PACKAGE_NAME = re.compile(r"project_([0-9]+)_stance")  # `StanceModel.package_name`
+DEFAULT_NAME = "claimdesk_stance"
+DEFAULT_VERSION = "1.0.0"
+
+
+def name_from_folder(output: Path) -> str:
+    """The output folder's name as a package name ("Emergent-v2" -> "emergent_v2"), so that
+    models saved to different folders differ by default; DEFAULT_NAME if nothing is left."""
+    folder = os.path.basename(os.path.abspath(output))  # "." and "models/.." name a folder too
+    ascii_name = unicodedata.normalize("NFKD", folder).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", ascii_name.lower()).strip("_") or DEFAULT_NAME
+
+
+def package_problem(name: str, version: str) -> str | None:
+    if not PACKAGE_NAME.fullmatch(name):
+        return ("--name must be a lowercase identifier (a-z, 0-9 and _, as spaCy names packages), "
+                f"e.g. emergent_stance, not {name!r}")
+    if app := APP_PACKAGE_NAME.fullmatch(name):
+        return f"{name!r} is what the app calls project {app[1]}'s own models: give another --name"
+    if not PACKAGE_VERSION.fullmatch(version):
+        return f"--model-version must be MAJOR.MINOR.PATCH, e.g. 1.0.0 or 2.1.0, not {version!r}"
+    return None
 
 
 def app_folder_problem(output: Path, folders: list[tuple[str, Path]]) -> str | None:
@@ -66,13 +96,17 @@ class Command(BaseCommand):
         parser.add_argument("--project", help="train from this project's reviewed annotations instead")
         parser.add_argument("--epochs", type=int, help="passes over the gold file, at least 1 (default 12)")
         parser.add_argument("--seed", type=int, help="random seed (default 0)")
+        parser.add_argument("--name", help="the model's name in its id textcat+lr:NAME@VERSION, which predict and the app "
+                                           "record: a-z, 0-9 and _ (default: the output folder's name, so made)")
+        parser.add_argument("--model-version", help=f"the model's version in its id, MAJOR.MINOR.PATCH (default {DEFAULT_VERSION})")
 
     def handle(self, *args, gold: str | None, output: str | None, map: str | None, project: str | None,
-               epochs: int | None, seed: int | None, **options):
+               epochs: int | None, seed: int | None, name: str | None, model_version: str | None, **options):
         if bool(gold) == bool(project):
             raise CommandError("Give either GOLD.jsonl (with --output) or --project NAME.")
         if project:
-            gold_only = {"--output": output, "--map": map, "--epochs": epochs, "--seed": seed}
+            gold_only = {"--output": output, "--map": map, "--epochs": epochs, "--seed": seed, "--name": name,
+                         "--model-version": model_version}
             if given := [flag for flag, value in gold_only.items() if value is not None]:
                 # They were ignored, and a full run started anyway (QA).
                 raise CommandError(f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} for a gold file: a project's "
@@ -85,6 +119,10 @@ class Command(BaseCommand):
         map, epochs, seed = map or "", 12 if epochs is None else epochs, seed or 0
         if epochs < 1:
             raise CommandError(f"--epochs must be at least 1, not {epochs}")
+        name = name_from_folder(Path(output)) if name is None else name
+        model_version = DEFAULT_VERSION if model_version is None else model_version
+        if problem := package_problem(name, model_version):
+            raise CommandError(problem)
         self._refuse_app_folders(Path(output))
         try:
             check_output_dir(Path(output))  # before reading and training, not after
@@ -102,14 +140,15 @@ class Command(BaseCommand):
                                f"its labels are {', '.join(found)}")
         examples = map_labels(examples, mapping)
         try:
-            result = train_stance_model(examples, output, seed=seed, epochs=epochs, parse_model=settings.CLAIMDESK_SPACY_MODEL)
+            result = train_stance_model(examples, output, seed=seed, epochs=epochs, name=name, version=model_version,
+                                        parse_model=settings.CLAIMDESK_SPACY_MODEL)
         except ValueError as error:
             raise CommandError(str(error)) from None
         except OSError as error:
             raise CommandError(f"{output}: {error.strerror or error}") from None
         scores = result.train_scores  # scored on the parses training made
         self.stdout.write(
-            f"Trained {result.model_id} on {result.examples} examples ({', '.join(result.labels)}) in {result.seconds}s; "
+            f"Trained {result.model_id} (what `predict` records as stance_model) on {result.examples} examples ({', '.join(result.labels)}) in {result.seconds}s; "
             f"saved to {output}. Accuracy on its own training data: {scores['accuracy']:.3f} "
             "(score it on held-out data with `predict --stance-model` and shared/eval/score.py)."
         )
