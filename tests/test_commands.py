@@ -523,6 +523,24 @@ def test_train_stance_refuses_a_name_or_version_that_is_no_package_id(stance_gol
     assert [p.name for p in tmp_path.iterdir()] == ["stance.jsonl"]
 
 
+def test_train_stance_says_a_gold_line_needs_a_target_however_it_lacks_one(stance_gold, tmp_path):
+    """QA: `"target": null` was "needs strings 'text' and 'stance' (and 'target', if given)", while a
+    missing or empty target trained toward nothing, which neither the app nor `predict` ever asks
+    a model about (no target, no stance)."""
+    good = stance_gold.read_text()
+    stance_gold.write_text(good + "".join(json.dumps({"text": "The tram is fine.", "stance": "support", **target}) + "\n"
+                                          for target in [{}, {"target": None}, {"target": ""}, {"target": "  "}, {"target": 3}]))
+    with pytest.raises(CommandError) as error:
+        call_command("train_stance", str(stance_gold), output=str(tmp_path / "model"), stdout=StringIO())
+    needs = f"{stance_gold}:{{}}: needs a target: the stance is toward it ({{}})"
+    assert str(error.value).splitlines()[1:] == [
+        needs.format(5, "it has no 'target'"), needs.format(6, "its 'target' is null"),
+        needs.format(7, "its 'target' is empty"), needs.format(8, "its 'target' is empty"),
+        f"{stance_gold}:9: 'target' must be a string, not 3",
+    ]
+    assert not (tmp_path / "model").exists()
+
+
 def test_train_stance_replaces_a_stance_model_whole_and_only_once_the_new_one_is_saved(tmp_path, stance_gold, monkeypatch):
     from annotate.nlp.stance_training import StanceClassifier
 

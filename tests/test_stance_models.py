@@ -311,8 +311,8 @@ def test_train_stance_prints_no_line_twice(tmp_path):
 
 def test_train_stance_command_reports_malformed_gold(db, tmp_path):
     gold = tmp_path / "gold.jsonl"
-    gold.write_text('{"text": "ok", "stance": "for"}\n{"text": "no stance"}\n')
-    with pytest.raises(CommandError, match="gold.jsonl:2"):
+    gold.write_text('{"text": "ok", "target": "t", "stance": "for"}\n{"text": "no stance", "target": "t"}\n')
+    with pytest.raises(CommandError, match="gold.jsonl:2: needs strings 'text' and 'stance'"):
         call_command("train_stance", str(gold), output=str(tmp_path / "m"))
 
 

@@ -1,6 +1,7 @@
 """Train a stance classifier from a project's reviewed labels or from a gold JSONL file."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import unicodedata
@@ -87,7 +88,7 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
-        parser.add_argument("gold", nargs="?", help='JSONL with {"text", "target", "stance"} per line')
+        parser.add_argument("gold", nargs="?", help='JSONL with {"text", "target", "stance"} per line, each with its target')
         parser.add_argument("--output", help="folder to save the trained model to (with GOLD): a new or empty folder, or "
                                              "that of a stance model, which the new one replaces whole once trained; "
                                              "a folder of other files is refused")
@@ -177,9 +178,18 @@ class Command(BaseCommand):
                 if row is None:
                     problems.append(f"{path}:{line.number}: {line.problem}")
                     continue
-                text, target, stance = row.get("text"), row.get("target", ""), row.get("stance")
-                if not isinstance(text, str) or not isinstance(stance, str) or not isinstance(target, str):
-                    problems.append(f"{path}:{line.number}: needs strings 'text' and 'stance' (and 'target', if given)")
+                text, target, stance = row.get("text"), row.get("target"), row.get("stance")
+                if not isinstance(text, str) or not isinstance(stance, str):
+                    problems.append(f"{path}:{line.number}: needs strings 'text' and 'stance'")
+                    continue
+                # Unlike an import's line there is no project's target to fall back on, and a model is
+                # never asked about a text without one: the app and `predict` give it no stance.
+                if target is None or (isinstance(target, str) and not target.strip()):
+                    lack = "it has no 'target'" if "target" not in row else f"its 'target' is {'null' if target is None else 'empty'}"
+                    problems.append(f"{path}:{line.number}: needs a target: the stance is toward it ({lack})")
+                    continue
+                if not isinstance(target, str):
+                    problems.append(f"{path}:{line.number}: 'target' must be a string, not {json.dumps(target)}")
                     continue
                 examples.append(StanceExample(text=text, target=target, label=stance))
         if problems:
