@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from io import StringIO
 
 import pytest
@@ -259,7 +260,7 @@ def test_predict_given_plain_text_says_what_it_reads_and_writes_nothing(tmp_path
 @pytest.mark.parametrize("command", ["predict", "train_stance"])
 @pytest.mark.parametrize("encoding, said", [("utf-16", "the file is UTF-16"), ("utf-32", "the file is UTF-32"),
                                             ("utf-16-le", "the file holds NUL bytes: UTF-16 or not a text file")])
-def test_a_utf16_file_is_said_to_be_utf16(tmp_path, command, encoding, said):
+def test_a_utf16_file_is_said_to_be_utf16(db, tmp_path, command, encoding, said):
     """QA19: it was "line 1: not UTF-8 (byte 0xff at column 1)", then a reason per line."""
     source = tmp_path / "in.jsonl"
     source.write_bytes('{"id": "a", "text": "Officials said yes.", "stance": "for"}\n'.encode(encoding))
@@ -380,7 +381,7 @@ def test_predict_reads_stdin_and_writes_stdout(monkeypatch, capsys):
     assert row["id"] == 7 and row["claims"][0]["speaker_text"] == "Officials"
 
 
-def test_training_commands_list_every_bad_gold_line_and_write_nothing(tmp_path):
+def test_training_commands_list_every_bad_gold_line_and_write_nothing(db, tmp_path):
     attribution_gold = tmp_path / "attributions.jsonl"
     attribution_gold.write_text(
         json.dumps({"id": "a", "text": "Officials said it works.", "attributions": [{"content": [15, 24]}]}) + "\n"
@@ -409,7 +410,7 @@ def test_training_commands_list_every_bad_gold_line_and_write_nothing(tmp_path):
 
 
 @pytest.fixture
-def stance_gold(tmp_path):
+def stance_gold(db, tmp_path):  # the command reads the app's stance models, to leave them alone
     gold = tmp_path / "stance.jsonl"
     gold.write_text("".join(json.dumps({"text": text, "target": "the tram", "stance": stance}) + "\n" for text, stance in [
         ("The tram is a good idea.", "support"), ("The tram will help the city.", "support"),
@@ -438,6 +439,106 @@ def test_train_stance_refuses_an_output_it_would_spoil_and_epochs_below_one(tmp_
     assert [p.name for p in others.iterdir()] == ["notes.txt"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["papers", "stance.jsonl"]
     assert stance_gold.read_text() == gold_text
+
+
+def test_train_stance_leaves_the_apps_stance_models_alone(project, stance_gold, settings, tmp_path):
+    """QA: `--output var/models/project-2/stance-v3` replaced the active model's folder with one of
+    other labels; every stance became null while the database still said v3 was in use."""
+    from annotate.models import StanceModel
+
+    models = tmp_path / "var" / "models"
+    settings.CLAIMDESK_MODEL_DIR = models
+    active = models / f"project-{project.pk}" / "stance-v3"
+    active.mkdir(parents=True)  # empty, so that only this check can refuse it
+    StanceModel.objects.create(project=project, version=3, status="done", is_active=True, path=str(active))
+    # A model saved before CLAIMDESK_MODEL_DIR moved: the database still knows where it is.
+    moved = tmp_path / "old-models" / f"project-{project.pk}" / "stance-v1"
+    moved.mkdir(parents=True)
+    StanceModel.objects.create(project=project, version=1, status="done", path=str(moved))
+    (tmp_path / "link").symlink_to(models)
+    (tmp_path / "elsewhere").mkdir()
+    inside = "is inside the app's model folder"
+    for output, said in [
+        (active, f"is the folder of Test project's stance model v3 ({active})"),
+        (models, f"is the app's model folder (CLAIMDESK_MODEL_DIR, {models})"),
+        (models / "mine", inside),
+        (tmp_path / "elsewhere" / ".." / "var" / "models" / "mine", inside),
+        (tmp_path / "link" / "mine", inside),
+        (tmp_path / "var", "holds the app's model folder"),
+        (moved, "is the folder of Test project's stance model v1"),
+        (moved.parent, "holds the folder of Test project's stance model v1"),
+    ]:
+        with pytest.raises(CommandError, match=re.escape(said)) as error:
+            call_command("train_stance", str(stance_gold), output=str(output), epochs=1, stdout=StringIO())
+        assert "write the model to a folder outside it" in str(error.value)
+    assert [p.name for p in models.rglob("*")] == [f"project-{project.pk}", "stance-v3"] and not any(moved.iterdir())
+    assert not any((tmp_path / "elsewhere").iterdir())
+
+
+def test_train_stance_keeps_out_of_the_model_folder_when_the_database_cannot_be_read(stance_gold, settings, tmp_path, monkeypatch):
+    from django.db import DatabaseError
+
+    from annotate.management.commands import train_stance
+
+    def unreadable():
+        raise DatabaseError("connection refused")
+
+    monkeypatch.setattr(train_stance, "recorded_model_folders", unreadable)
+    settings.CLAIMDESK_MODEL_DIR = tmp_path / "models"
+    err = StringIO()
+    with pytest.raises(CommandError, match="is inside the app's model folder"):
+        call_command("train_stance", str(stance_gold), output=str(tmp_path / "models" / "mine"), stdout=StringIO(), stderr=err)
+    assert "(connection refused); --output was checked against CLAIMDESK_MODEL_DIR only" in err.getvalue()
+
+
+def test_train_stance_names_a_model_after_its_folder_unless_told(stance_gold, tmp_path):
+    """QA: every gold-file model was `textcat+lr:claimdesk_stance@1.0.0`, whatever its data, so
+    the predictions of two models (`predict` writes the id as `stance_model`) looked alike."""
+    from annotate.nlp.stance_training import StanceClassifier
+
+    said = {}
+    for folder, options in [("Emergent-v2", {}), ("ibm", {}), ("---", {}), ("any", {"name": "fnc_1", "model_version": "2.1.0"})]:
+        out = StringIO()
+        call_command("train_stance", str(stance_gold), output=str(tmp_path / folder), epochs=1, stdout=out, **options)
+        said[folder] = StanceClassifier.load(tmp_path / folder).model_id
+        assert out.getvalue().startswith(f"Trained {said[folder]} (what `predict` records as stance_model) on 4 examples")
+    assert said == {"Emergent-v2": "textcat+lr:emergent_v2@1.0.0", "ibm": "textcat+lr:ibm@1.0.0",
+                    "---": "textcat+lr:claimdesk_stance@1.0.0", "any": "textcat+lr:fnc_1@2.1.0"}
+
+
+@pytest.mark.parametrize("options, said", [
+    ({"name": "My-Model"}, "--name must be a lowercase identifier (a-z, 0-9 and _, as spaCy names packages), "
+                           "e.g. emergent_stance, not 'My-Model'"),
+    ({"name": ""}, "--name must be a lowercase identifier"),
+    ({"model_version": "v2"}, "--model-version must be MAJOR.MINOR.PATCH, e.g. 1.0.0 or 2.1.0, not 'v2'"),
+    ({"model_version": "1.0"}, "--model-version must be MAJOR.MINOR.PATCH"),
+    ({"name": "project_3_stance"}, "'project_3_stance' is what the app calls project 3's own models: give another --name"),
+    ({"output": "project_12_stance"}, "'project_12_stance' is what the app calls project 12's own models: give another --name"),
+])
+def test_train_stance_refuses_a_name_or_version_that_is_no_package_id(stance_gold, tmp_path, options, said):
+    options = {"output": "model", **options}
+    options["output"] = str(tmp_path / options["output"])
+    with pytest.raises(CommandError, match=re.escape(said)):
+        call_command("train_stance", str(stance_gold), epochs=1, stdout=StringIO(), **options)
+    assert [p.name for p in tmp_path.iterdir()] == ["stance.jsonl"]
+
+
+def test_train_stance_says_a_gold_line_needs_a_target_however_it_lacks_one(stance_gold, tmp_path):
+    """QA: `"target": null` was "needs strings 'text' and 'stance' (and 'target', if given)", while a
+    missing or empty target trained toward nothing, which neither the app nor `predict` ever asks
+    a model about (no target, no stance)."""
+    good = stance_gold.read_text()
+    stance_gold.write_text(good + "".join(json.dumps({"text": "The tram is fine.", "stance": "support", **target}) + "\n"
+                                          for target in [{}, {"target": None}, {"target": ""}, {"target": "  "}, {"target": 3}]))
+    with pytest.raises(CommandError) as error:
+        call_command("train_stance", str(stance_gold), output=str(tmp_path / "model"), stdout=StringIO())
+    needs = f"{stance_gold}:{{}}: needs a target: the stance is toward it ({{}})"
+    assert str(error.value).splitlines()[1:] == [
+        needs.format(5, "it has no 'target'"), needs.format(6, "its 'target' is null"),
+        needs.format(7, "its 'target' is empty"), needs.format(8, "its 'target' is empty"),
+        f"{stance_gold}:9: 'target' must be a string, not 3",
+    ]
+    assert not (tmp_path / "model").exists()
 
 
 def test_train_stance_replaces_a_stance_model_whole_and_only_once_the_new_one_is_saved(tmp_path, stance_gold, monkeypatch):

@@ -246,7 +246,7 @@ def test_the_database_queue_runs_training_in_a_worker(project, people, settings,
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
 
 
-def test_train_stance_command_from_a_gold_file_with_a_label_map(tmp_path):
+def test_train_stance_command_from_a_gold_file_with_a_label_map(db, tmp_path):
     gold = tmp_path / "gold.jsonl"
     rows = [{"text": f"The plan {p}.", "target": "the plan", "stance": "for"} for p in SUPPORT] + [
         {"text": f"The plan {p}.", "target": "the plan", "stance": "against"} for p in OPPOSE]
@@ -263,7 +263,23 @@ def test_train_stance_command_from_a_gold_file_with_a_label_map(tmp_path):
         call_command("predict", str(source), str(sink), stance_model=str(tmp_path / "gone"), no_progress=True, stderr=StringIO())
 
 
-def test_train_stance_refuses_a_map_naming_a_label_no_line_has(tmp_path):
+@pytest.mark.parametrize("options, named", [
+    ({"output": "elsewhere"}, "--output"),
+    ({"epochs": 3, "seed": 1}, "--epochs, --seed"),
+    ({"map": "for=support", "epochs": 12}, "--map, --epochs"),  # the default value, given, is still given
+    ({"name": "mine", "model_version": "2.0.0"}, "--name, --model-version"),
+])
+def test_train_stance_project_refuses_the_gold_files_options(project, people, settings, tmp_path, monkeypatch, options, named):
+    """QA: `--project NAME --output DIR --epochs 3` ignored both and started a full run."""
+    settings.CLAIMDESK_MODEL_DIR = tmp_path / "models"
+    monkeypatch.chdir(tmp_path)
+    review_stances(project, people["reviewer"])
+    with pytest.raises(CommandError, match=f"^{named} (is|are) for a gold file: a project's runs are numbered and saved by the app"):
+        call_command("train_stance", project=project.name, stdout=StringIO(), **options)
+    assert not StanceModel.objects.exists() and not any(tmp_path.iterdir())
+
+
+def test_train_stance_refuses_a_map_naming_a_label_no_line_has(db, tmp_path):
     """QA19: "againts=oppose" trained with "against" left unmapped, and said nothing."""
     gold = tmp_path / "gold.jsonl"
     gold.write_text("\n".join(json.dumps({"text": f"The plan {p}.", "target": "the plan", "stance": stance})
@@ -293,10 +309,10 @@ def test_train_stance_prints_no_line_twice(tmp_path):
     assert lines and all(line.startswith("Trained ") for line in lines), lines
 
 
-def test_train_stance_command_reports_malformed_gold(tmp_path):
+def test_train_stance_command_reports_malformed_gold(db, tmp_path):
     gold = tmp_path / "gold.jsonl"
-    gold.write_text('{"text": "ok", "stance": "for"}\n{"text": "no stance"}\n')
-    with pytest.raises(CommandError, match="gold.jsonl:2"):
+    gold.write_text('{"text": "ok", "target": "t", "stance": "for"}\n{"text": "no stance", "target": "t"}\n')
+    with pytest.raises(CommandError, match="gold.jsonl:2: needs strings 'text' and 'stance'"):
         call_command("train_stance", str(gold), output=str(tmp_path / "m"))
 
 

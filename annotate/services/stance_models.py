@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
@@ -59,6 +59,21 @@ class LabelledClaim:
 class LabelledExample:
     example: StanceExample
     document_key: str  # the document's text hash: the same split on every database
+
+
+def recorded_model_folders() -> list[tuple[str, Path]]:
+    """Every folder a run saved a stance model to, said in words (project, version, where):
+    some lie outside CLAIMDESK_MODEL_DIR if the setting has moved since.
+
+    None before `migrate`; asking does not make an SQLite file that is not there yet.
+    DatabaseError if the database cannot be read."""
+    if connection.vendor == "sqlite" and not connection.is_in_memory_db() and not Path(connection.settings_dict["NAME"]).exists():
+        return []
+    if StanceModel._meta.db_table not in connection.introspection.table_names():
+        return []
+    recorded = StanceModel.objects.exclude(path="").select_related("project").order_by("project__name", "version")
+    return [(f"the folder of {record.project.name}'s stance model v{record.version} ({record.path})", Path(record.path))
+            for record in recorded]
 
 
 def project_stance_claims(project: Project) -> list[LabelledClaim]:
