@@ -303,7 +303,9 @@ def test_train_stance_prints_no_line_twice(tmp_path):
                               for p, stance in [(SUPPORT[0], "for"), (OPPOSE[0], "against")]) + "\n")
     done = subprocess.run([sys.executable, "manage.py", "train_stance", str(gold), "--output", str(tmp_path / "m"),
                            "--epochs", "1"], cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True,
-                          timeout=300, env={**os.environ, "DJANGO_SETTINGS_MODULE": "claimdesk.settings.test"})
+                          timeout=300, env={**os.environ, "DJANGO_SETTINGS_MODULE": "claimdesk.settings.test",
+                                            # not the checkout's own database, whatever its migrations
+                                            "DATABASE_URL": f"sqlite:///{tmp_path / 'unmigrated.sqlite3'}"})
     assert done.returncode == 0, done.stderr
     lines = (done.stdout + done.stderr).splitlines()
     assert lines and all(line.startswith("Trained ") for line in lines), lines
