@@ -308,7 +308,9 @@ class ResuggestsTowardNewTarget:
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
-        if not (change and "stance_target" in form.changed_data):
+        # Compared as stored: a zero-width space typed into an empty target is still no target.
+        if not (change and "stance_target" in form.changed_data
+                and obj.stance_target != form.initial.get("stance_target")):
             return
         documents = self.documents_toward(obj)
         project = obj.project if isinstance(obj, Document) else obj

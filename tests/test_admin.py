@@ -432,3 +432,26 @@ def test_a_projects_creator_joining_as_its_admin_is_audited(people):
     project = project_create(name="Audited", created_by=people["admin"])
     assert AuditEvent.objects.filter(project=project, action="membership.set",
                                      after__user=people["admin"].get_username(), after__role="admin").exists()
+
+
+def test_a_target_or_title_of_invisible_characters_is_none_in_the_admin(superuser_client, document):
+    """QA: a target of a zero-width space overrode the project's; invisible characters at the
+    ends are no part of a target or a title, and a title of nothing visible is refused."""
+    url = f"/admin/annotate/document/{document.pk}/change/"
+    response = superuser_client.post(url, _change_form_data(superuser_client, url, stance_target="\u200b",
+                                                            title="\ufeffSample\u200b"), follow=True)
+    assert response.status_code == 200 and "re-made" not in response.content.decode(), "no new target, nothing re-made"
+    document.refresh_from_db()
+    assert (document.stance_target, document.title) == ("", "Sample")
+    response = superuser_client.post(url, _change_form_data(superuser_client, url, title="\u200b\u2060"))
+    assert response.status_code == 200 and "nothing visible" in response.content.decode()
+    document.refresh_from_db()
+    assert document.title == "Sample"
+    project = document.project
+    labels = list(project.labels.order_by("key"))
+    data = _label_formset(project, labels)
+    data.update({f"labels-{i}-value": label.value for i, label in enumerate(labels)})
+    data["stance_target"] = "\u200bNew target\u00ad"
+    assert superuser_client.post(f"/admin/annotate/project/{project.pk}/change/", data).status_code == 302
+    project.refresh_from_db()
+    assert project.stance_target == "New target"

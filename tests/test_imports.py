@@ -812,3 +812,30 @@ def test_the_command_gives_its_target_to_the_documents_of_a_project_that_exists(
     created = Project.objects.get(name="Brand new")
     assert created.stance_target == "The plan"
     assert sorted(created.documents.values_list("stance_target", flat=True)) == ["", "Its own target"]
+
+
+def test_a_target_or_title_of_invisible_characters_is_none(project, people):
+    """QA: a target of a zero-width space was stored as the document's own and overrode the
+    project's, where one of spaces was none; invisible characters at the ends are no part of one."""
+    from rest_framework.test import APIClient
+
+    lines = [{"text": "One said yes.", "target": "\u200b", "title": "\u200b\u2060"},
+             {"text": "Two said no.", "target": "\ufeff\u00adBridge\u200brepairs\u200b ", "title": " \u200dTwo\u200b"}]
+    data = "\n".join(json.dumps(line) for line in lines).encode()
+    one, two = parse_upload("rows.jsonl", data)
+    assert (one.stance_target, one.title) == ("", "One said yes.")
+    assert (two.stance_target, two.title) == ("Bridge\u200brepairs", "Two"), "one inside stays"
+    # The file's target applies to a line whose own shows nothing, as to a blank CSV cell.
+    one, two = parse_upload("rows.jsonl", data, target="\u200bFerries\ufeff")
+    assert (one.stance_target, two.stance_target) == ("Ferries", "Bridge\u200brepairs")
+    (cell,) = parse_upload("rows.csv", "text,target\nThree said so.,\u200b\n".encode(), target="Trams")
+    assert cell.stance_target == "Trams"
+    (given,) = parse_upload("four.txt", b"Four said so.", target="\u200b", title="\ufeff\u200b")
+    assert (given.stance_target, given.title) == ("", "four")
+    api = APIClient()
+    api.force_authenticate(people["admin"])
+    response = api.post(f"/api/projects/{project.pk}/documents/",
+                        {"text": "Five said so.", "target": "\u200b", "title": "\u2060"}, format="json")
+    assert response.status_code == 201, response.content
+    stored = Document.objects.get()
+    assert (stored.stance_target, stored.effective_target, stored.title) == ("", project.stance_target, "Five said so.")

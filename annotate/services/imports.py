@@ -13,7 +13,6 @@ import json
 import logging
 import math
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -26,7 +25,7 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from annotate.models import AuditEvent, Document, ImportJob, Project
+from annotate.models import AuditEvent, Document, ImportJob, Project, only_invisible, tidy_line
 from annotate.services.audit import actor_or_none
 from annotate.services.preannotation import predict_documents, store_predictions
 
@@ -151,7 +150,8 @@ def decode_upload(name: str, data: bytes) -> str:
 
 
 def _default_title(text: str) -> str:
-    first_line = text.strip().splitlines()[0] if text.strip() else ""
+    # The first line that shows something: a text may start with a line of a zero-width space.
+    first_line = next((tidied for line in text.splitlines() if (tidied := tidy_line(line))), "")
     return first_line if len(first_line) <= 80 else first_line[:77].rstrip() + "…"
 
 
@@ -218,21 +218,6 @@ def json_value_problem(value: Any) -> str | None:
     return None
 
 
-# Format and control characters and every kind of space: a text of nothing else shows nothing.
-# Combining marks too: with nothing to sit on they show nothing (an accent, a variation selector).
-_INVISIBLE = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp", "Mn", "Me"})
-# Letters and symbols that draw as blank space: the Hangul fillers and the blank Braille pattern (QA12).
-_BLANK_CHARACTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
-
-
-def only_invisible(text: str) -> str:
-    """The text's first character that is not whitespace, if no character of it is visible; else ""."""
-    if any(not char.isspace() and unicodedata.category(char) not in _INVISIBLE and char not in _BLANK_CHARACTERS
-           for char in text):
-        return ""
-    return next(char for char in text if not char.isspace())
-
-
 def _parse_date(value: str) -> dt.date:
     """An ISO date, or the date of an ISO date and time (as written, whatever its time zone).
     The whole value must parse: "2018-01-16garbage" is no date."""
@@ -286,6 +271,8 @@ def _document_from_fields(values: dict[str, Any], source: str, line: int | None)
             problem(f"'{name}' must be a string")
         elif "\x00" in value:
             problem(f"'{name}' holds a NUL character (U+0000)")
+        elif name in ("title", "target"):  # one of invisible characters is none, as one of spaces
+            strings[name] = tidy_line(value)
         else:
             strings[name] = value.strip()
     for name, column, what in (("title", "title", "'title'"), ("author", "author", "'author'"),
@@ -364,9 +351,9 @@ def parse_text(text: str, *, title: str = "", source: str = "pasted text", **fie
 
 def _with_given(values: dict[str, Any], given: dict[str, str]) -> dict[str, Any]:
     """A line's own title or target wins over the one given with the whole file; an empty one
-    (a CSV column left blank on this row) does not."""
+    (a CSV column left blank on this row, or holding only invisible characters) does not."""
     unset = {key: value for key, value in given.items()
-             if values.get(key) is None or (isinstance(values[key], str) and not values[key].strip())}
+             if values.get(key) is None or (isinstance(values[key], str) and not tidy_line(values[key]))}
     return {**values, **unset}
 
 
@@ -457,7 +444,7 @@ def _given_with_file(name: str, title: str, target: str) -> dict[str, str]:
     """The Title and Stance target given with a file, checked once rather than on every line."""
     given, problems = {}, []
     for key, label, value in (("title", "title", title), ("target", "stance target", target)):
-        value = value.strip()
+        value = tidy_line(value)
         if "\x00" in value or _SURROGATE.search(value):
             problems.append(ImportProblem(name, None, f"the {label} given with the file holds a NUL character or an "
                                                       "unpaired surrogate"))
