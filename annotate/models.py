@@ -43,17 +43,28 @@ def _invisible_at_an_end(char: str) -> bool:
 
 
 def tidy_line(value: str) -> str:
-    """A title or a stance target as stored: without the spaces and invisible characters at its
-    ends, and empty when nothing of it is visible (`only_invisible`). A target of a zero-width
-    space pasted from the web was the document's own and overrode the project's, where a target
-    of spaces is none (QA). Those inside stay: a zero-width space there is a place to break."""
+    """A title or a stance target as stored: one line, its runs of whitespace (a line break in a
+    CSV cell, a tab) one space, as a speaker's name; without the spaces and invisible characters at
+    its ends; and empty when nothing of it is visible (`only_invisible`). A target of a zero-width
+    space pasted from the web was the document's own and overrode the project's, where a target of
+    spaces is none (QA). Those inside stay: a zero-width space there is a place to break."""
     start, end = 0, len(value)
     while start < end and _invisible_at_an_end(value[start]):
         start += 1
     while end > start and _invisible_at_an_end(value[end - 1]):
         end -= 1
-    value = value[start:end]
+    value = " ".join(value[start:end].split())
     return value if value and not only_invisible(value) else ""
+
+
+def control_character(value: str) -> str:
+    """The first control character of `value` that is no whitespace (a bell, an escape), else "".
+    A title or a target holding one is refused: it shows as nothing or as a box, and an escape
+    can recolour the terminal that shows an export. Whitespace ones are spacing (`tidy_line`)."""
+    return next((char for char in value if unicodedata.category(char) == "Cc" and not char.isspace()), "")
+
+
+CONTROL_CHARACTER_REASON = "holds a control character (U+{code:04X}), which shows as nothing or as a box: remove it"
 
 
 class Role(models.TextChoices):
@@ -92,6 +103,8 @@ class Project(models.Model):
     def clean(self) -> None:
         super().clean()
         # The admin's and `project_new`'s check: a target of invisible characters is none.
+        if char := control_character(self.stance_target):
+            raise ValidationError({"stance_target": "The target " + CONTROL_CHARACTER_REASON.format(code=ord(char)) + "."})
         self.stance_target = tidy_line(self.stance_target)
 
 
@@ -229,6 +242,11 @@ class Document(models.Model):
     def clean(self) -> None:
         super().clean()
         # The admin's check; an import tidies and checks them as it reads them (`imports`).
+        errors = {field: f"The {what} " + CONTROL_CHARACTER_REASON.format(code=ord(char)) + "."
+                  for field, what in (("title", "title"), ("stance_target", "target"))
+                  if (char := control_character(getattr(self, field)))}
+        if errors:
+            raise ValidationError(errors)
         self.title, self.stance_target = tidy_line(self.title), tidy_line(self.stance_target)
         if not self.title:
             raise ValidationError({"title": "The title shows nothing visible: give it a word."})

@@ -455,3 +455,30 @@ def test_a_target_or_title_of_invisible_characters_is_none_in_the_admin(superuse
     assert superuser_client.post(f"/admin/annotate/project/{project.pk}/change/", data).status_code == 302
     project.refresh_from_db()
     assert project.stance_target == "New target"
+
+
+def test_a_title_with_a_control_character_is_refused_in_the_admin_and_a_line_break_is_a_space(superuser_client,
+                                                                                            document):
+    url = f"/admin/annotate/document/{document.pk}/change/"
+    response = superuser_client.post(url, _change_form_data(superuser_client, url, title="Bell\x07"))
+    assert response.status_code == 200 and "control character (U+0007)" in response.content.decode()
+    response = superuser_client.post(url, _change_form_data(superuser_client, url, stance_target="\x1bRed"))
+    assert response.status_code == 200 and "control character (U+001B)" in response.content.decode()
+    document.refresh_from_db()
+    assert (document.title, document.stance_target) == ("Sample", "")
+    response = superuser_client.post(url, _change_form_data(superuser_client, url, title="Two\r\nlines"))
+    assert response.status_code == 302
+    document.refresh_from_db()
+    assert document.title == "Two lines"
+
+
+def test_a_projects_target_is_tidied_and_one_with_a_control_character_refused(db):
+    """As a document's: made in the admin or by `import_documents --create --target`."""
+    from django.core.exceptions import ValidationError
+
+    from annotate.services.projects import project_new
+
+    assert project_new(name="Zero", stance_target="\u200b").stance_target == ""
+    assert project_new(name="Two", stance_target="Bridge\n  repairs\ufeff").stance_target == "Bridge repairs"
+    with pytest.raises(ValidationError, match=r"control character \(U\+0007\)"):
+        project_new(name="Bell", stance_target="Trams\x07")

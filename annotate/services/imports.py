@@ -25,7 +25,16 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from annotate.models import AuditEvent, Document, ImportJob, Project, only_invisible, tidy_line
+from annotate.models import (
+    CONTROL_CHARACTER_REASON,
+    AuditEvent,
+    Document,
+    ImportJob,
+    Project,
+    control_character,
+    only_invisible,
+    tidy_line,
+)
 from annotate.services.audit import actor_or_none
 from annotate.services.preannotation import predict_documents, store_predictions
 
@@ -149,9 +158,15 @@ def decode_upload(name: str, data: bytes) -> str:
         ) from None
 
 
+def _title_of(line: str) -> str:
+    """A title made from a line of the text, or from a file's name: without the control
+    characters a text may hold and a title may not (`control_character`)."""
+    return tidy_line("".join(char for char in line if not control_character(char)))
+
+
 def _default_title(text: str) -> str:
     # The first line that shows something: a text may start with a line of a zero-width space.
-    first_line = next((tidied for line in text.splitlines() if (tidied := tidy_line(line))), "")
+    first_line = next((tidied for line in text.splitlines() if (tidied := _title_of(line))), "")
     return first_line if len(first_line) <= 80 else first_line[:77].rstrip() + "…"
 
 
@@ -271,6 +286,8 @@ def _document_from_fields(values: dict[str, Any], source: str, line: int | None)
             problem(f"'{name}' must be a string")
         elif "\x00" in value:
             problem(f"'{name}' holds a NUL character (U+0000)")
+        elif name in ("title", "target") and (char := control_character(value)):
+            problem(f"'{name}' " + CONTROL_CHARACTER_REASON.format(code=ord(char)))
         elif name in ("title", "target"):  # one of invisible characters is none, as one of spaces
             strings[name] = tidy_line(value)
         else:
@@ -353,7 +370,8 @@ def _with_given(values: dict[str, Any], given: dict[str, str]) -> dict[str, Any]
     """A line's own title or target wins over the one given with the whole file; an empty one
     (a CSV column left blank on this row, or holding only invisible characters) does not."""
     unset = {key: value for key, value in given.items()
-             if values.get(key) is None or (isinstance(values[key], str) and not tidy_line(values[key]))}
+             if values.get(key) is None
+             or (isinstance(values[key], str) and not tidy_line(values[key]) and not control_character(values[key]))}
     return {**values, **unset}
 
 
@@ -444,11 +462,13 @@ def _given_with_file(name: str, title: str, target: str) -> dict[str, str]:
     """The Title and Stance target given with a file, checked once rather than on every line."""
     given, problems = {}, []
     for key, label, value in (("title", "title", title), ("target", "stance target", target)):
-        value = tidy_line(value)
         if "\x00" in value or _SURROGATE.search(value):
             problems.append(ImportProblem(name, None, f"the {label} given with the file holds a NUL character or an "
                                                       "unpaired surrogate"))
-        elif len(value) > 300:
+        elif char := control_character(value):
+            problems.append(ImportProblem(name, None, f"the {label} given with the file "
+                                                      + CONTROL_CHARACTER_REASON.format(code=ord(char))))
+        elif len(value := tidy_line(value)) > 300:
             problems.append(ImportProblem(name, None, f"the {label} given with the file is longer than 300 characters"))
         elif value:
             given[key] = value
@@ -476,7 +496,7 @@ def parse_upload(name: str, data: bytes, *, title: str = "", target: str = "") -
     given = _given_with_file(name, title, target)
     content = decode_upload(name, data)
     if suffix == ".txt":
-        return parse_text(content, title=given.get("title") or _headline(content) or PurePath(name).stem,
+        return parse_text(content, title=given.get("title") or _headline(content) or _title_of(PurePath(name).stem),
                           target=given.get("target", ""), source=name)
     documents = (_parse_jsonl if suffix == ".jsonl" else _parse_csv)(name, content, given)
     if "title" in given and len(documents) > 1:
@@ -503,7 +523,7 @@ def _headline(content: str) -> str:
         return ""
     second = lines[1].strip()
     if not second or not (first.endswith(SENTENCE_END) or second[0].islower()):  # lowercase: a hard wrap
-        return first
+        return _title_of(first)
     return ""
 
 
