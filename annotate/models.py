@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from annotate.nlp.types import stance_model_id
@@ -174,6 +175,14 @@ class StanceLabel(models.Model):
         ordering = ["project", "key"]
         constraints = [
             models.UniqueConstraint(fields=["project", "value"], name="stancelabel_unique_value"),
+            # Exports carry the value, for good: "Neutral" beside "neutral" could not be told apart
+            # (QA). Values are ASCII slugs, which LOWER folds alike on SQLite and PostgreSQL. Names
+            # are the admin form's to check (`admin.StanceLabelFormSet`): a retired label may
+            # share its name with the one replacing it.
+            models.UniqueConstraint(
+                Lower("value"), "project", name="stancelabel_unique_value_any_case",
+                violation_error_message="This value and another label's differ only in case: exports could not "
+                                        "tell their work apart. Give this label another value."),
             models.UniqueConstraint(fields=["project", "key"], name="stancelabel_unique_key"),
             # The messages are what a form says (the admin's label rows), in place of Django's
             # "Constraint … is violated".

@@ -1,6 +1,8 @@
 """The Django admin: search and filters work, and every change lands in the audit trail."""
 from __future__ import annotations
 
+import html
+
 import pytest
 from django.contrib.admin.sites import site
 from django.db import connection
@@ -482,3 +484,50 @@ def test_a_projects_target_is_tidied_and_one_with_a_control_character_refused(db
     assert project_new(name="Two", stance_target="Bridge\n  repairs\ufeff").stance_target == "Bridge repairs"
     with pytest.raises(ValidationError, match=r"control character \(U\+0007\)"):
         project_new(name="Bell", stance_target="Trams\x07")
+
+
+def _labels_as_they_are(project) -> tuple[list, dict]:
+    labels = list(project.labels.order_by("key"))
+    data = _label_formset(project, labels)
+    data["stance_target"] = project.stance_target
+    for i, label in enumerate(labels):
+        data.update({f"labels-{i}-value": label.value, f"labels-{i}-name": label.name})
+    return labels, data
+
+
+@pytest.mark.parametrize(("rows", "said"), [
+    # QA: a value differing only in case, or a second "Neutral", was taken: the review page showed
+    # two "Neutral"s, and the export values nobody could tell apart.
+    ([{"value": "Neutral", "name": "Undecided"}], "differ only in case: exports could not tell their work apart"),
+    ([{"value": "undecided", "name": " neutral "}], "two labels named “Neutral” and “neutral”"),
+    ([{"value": "undecided", "name": "Un  decided"}, {"value": "unsure", "name": "un decided\u200b"}],
+     "two labels named “Un decided” and “un decided”"),
+    ([{"value": "undecided", "name": "Neutral"}], "two labels named “Neutral”:"),
+    ([{"value": "Mixed", "name": "Mixed"}, {"value": "mixed", "name": "Blend"}], "“Mixed” and “mixed” differ only in case"),
+])
+def test_a_label_whose_value_or_name_another_has_but_for_case_is_refused(superuser_client, project, rows, said):
+    labels, data = _labels_as_they_are(project)
+    for j, row in enumerate(rows, start=len(labels)):
+        data.update({f"labels-{j}-project": project.pk, f"labels-{j}-key": str(j + 1), f"labels-{j}-color": "#123456",
+                     **{f"labels-{j}-{k}": v for k, v in row.items()}})
+    data["labels-TOTAL_FORMS"] = len(labels) + len(rows)
+    response = superuser_client.post(f"/admin/annotate/project/{project.pk}/change/", data)
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 200 and said in page, page[page.find("errornote"):][:3000]
+    assert project.labels.count() == 3
+
+
+def test_a_retired_label_may_share_its_name_with_the_one_that_replaces_it(superuser_client, project):
+    """Retiring "Neutral" and adding another "Neutral" is how a label in use is replaced: the
+    retired one is marked so wherever it shows. Ticked back, it would be offered twice: refused."""
+    labels, data = _labels_as_they_are(project)
+    neutral = labels.index(project.labels.get(value="neutral"))
+    data.update({f"labels-{neutral}-retired": "on", "labels-TOTAL_FORMS": 4, "labels-3-project": project.pk,
+                 "labels-3-value": "no_side", "labels-3-name": "Neutral", "labels-3-key": "4", "labels-3-color": "#123456"})
+    response = superuser_client.post(f"/admin/annotate/project/{project.pk}/change/", data)
+    assert response.status_code == 302, html.unescape(response.content.decode())[:3000]
+    labels, data = _labels_as_they_are(project)
+    data.pop(f"labels-{neutral}-retired", None)
+    response = superuser_client.post(f"/admin/annotate/project/{project.pk}/change/", data)
+    assert response.status_code == 200 and "two labels named “Neutral”:" in html.unescape(response.content.decode())
+    assert project.labels.get(value="neutral").retired
