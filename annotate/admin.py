@@ -2,6 +2,7 @@
 
 Changes made here go to ClaimDesk's append-only audit trail like every other change.
 """
+from collections.abc import Callable
 from functools import reduce
 
 from django import forms
@@ -27,6 +28,8 @@ from annotate.models import (
     StanceLabel,
     StanceModel,
     infer_label_meaning,
+    speaker_key,
+    tidy_line,
 )
 from annotate.services.audit import audit_event, audit_record, audit_record_many
 from annotate.services.preannotation import resuggest_toward_new_target
@@ -231,6 +234,44 @@ def _value(form, field: str):
 class StanceLabelFormSet(NoSwapFormSet):
     swap_fields = ("key",)
 
+    def clean(self) -> None:
+        super().clean()
+        # QA: "Neutral" beside "neutral", or "Neutral" twice, was taken: the review page offered
+        # two "Neutral"s, and exports carried values nobody could tell apart. The database refuses
+        # such values too, but Django does not check that constraint on these rows (the form has no
+        # `project` field), so it would be a 500, not words.
+        rows = [f for f in self.forms if f.is_valid() and f.cleaned_data and not self._should_delete_form(f)]
+        problems = []
+        for first, second in _clashes(rows, lambda f: f.cleaned_data["value"].lower()):
+            # A stored label's value never changes: at least one of the two is new (`_clashes`
+            # gives the stored one, which comes first on the page, first).
+            problems.append(f"The values “{first.cleaned_data['value']}” and “{second.cleaned_data['value']}” differ "
+                            "only in case: exports could not tell their work apart. Give the new label another "
+                            f"value than “{second.cleaned_data['value']}”.")
+        # Among the labels offered: a retired one may keep the name of the one that replaces it,
+        # as retiring is how a label in use is replaced, and it is marked "(retired)" wherever it
+        # shows. Names are one by `speaker_key`'s rule (case, spacing, Unicode form, invisible
+        # characters), as people's names are.
+        offered = [f for f in rows if not f.cleaned_data.get("retired")]
+        for first, second in _clashes(offered, lambda f: speaker_key(f.cleaned_data["name"])):
+            names = [first.cleaned_data["name"], second.cleaned_data["name"]]
+            named = f"“{names[0]}”" if names[0] == names[1] else f"“{names[0]}” and “{names[1]}”, one name but for case or spacing"
+            problems.append(f"There are two labels named {named}: annotators could not tell them apart. Rename one, "
+                            "or tick “retired” on the one no longer to offer.")
+        if problems:
+            raise ValidationError(problems)
+
+
+def _clashes(rows: list[forms.Form], key: Callable[[forms.Form], str]) -> list[tuple[forms.Form, forms.Form]]:
+    """(the first form of each `key`, a later form with the same key), for every such later form."""
+    first: dict[str, forms.Form] = {}
+    clashes = []
+    for form in rows:
+        found = first.setdefault(key(form), form)
+        if found is not form:
+            clashes.append((found, form))
+    return clashes
+
 
 class MembershipFormSet(NoSwapFormSet):
     swap_fields = ("user",)
@@ -246,6 +287,13 @@ class StanceLabelForm(forms.ModelForm):
         if self.instance.pk:
             # The value is what stored labels and exports carry: rename the name, never the value.
             self.fields["value"].disabled = True
+
+    def clean_name(self) -> str:
+        # As a title: "Neutral\u200b" or "Neu  tral" would look like "Neutral" (`tidy_line`).
+        name = tidy_line(self.cleaned_data["name"])
+        if not name:
+            raise ValidationError("The name shows nothing visible: annotators see it.")
+        return name
 
     def clean(self):
         cleaned = super().clean()
@@ -308,7 +356,9 @@ class ResuggestsTowardNewTarget:
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
-        if not (change and "stance_target" in form.changed_data):
+        # Compared as stored: a zero-width space typed into an empty target is still no target.
+        if not (change and "stance_target" in form.changed_data
+                and obj.stance_target != form.initial.get("stance_target")):
             return
         documents = self.documents_toward(obj)
         project = obj.project if isinstance(obj, Document) else obj

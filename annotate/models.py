@@ -12,12 +12,60 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from annotate.nlp.types import stance_model_id
+
+# What shows nothing: a document's text, a comment, a title or a stance target of nothing else is empty.
+# Format and control characters and every kind of space: a text of nothing else shows nothing.
+# Combining marks too: with nothing to sit on they show nothing (an accent, a variation selector).
+_INVISIBLE = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp", "Mn", "Me"})
+# Letters and symbols that draw as blank space: the Hangul fillers and the blank Braille pattern (QA12).
+_BLANK_CHARACTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def only_invisible(text: str) -> str:
+    """The text's first character that is not whitespace, if no character of it is visible; else ""."""
+    if any(not char.isspace() and unicodedata.category(char) not in _INVISIBLE and char not in _BLANK_CHARACTERS
+           for char in text):
+        return ""
+    return next(char for char in text if not char.isspace())
+
+
+def _invisible_at_an_end(char: str) -> bool:
+    # Spaces, and Unicode's format characters ("Cf": zero-width spaces and joiners, BOMs, soft
+    # hyphens, bidi marks), which a speaker's name loses too (`_without_format_characters`).
+    return char.isspace() or unicodedata.category(char) == "Cf"
+
+
+def tidy_line(value: str) -> str:
+    """A title or a stance target as stored: one line, its runs of whitespace (a line break in a
+    CSV cell, a tab) one space, as a speaker's name; without the spaces and invisible characters at
+    its ends; and empty when nothing of it is visible (`only_invisible`). A target of a zero-width
+    space pasted from the web was the document's own and overrode the project's, where a target of
+    spaces is none (QA). Those inside stay: a zero-width space there is a place to break."""
+    start, end = 0, len(value)
+    while start < end and _invisible_at_an_end(value[start]):
+        start += 1
+    while end > start and _invisible_at_an_end(value[end - 1]):
+        end -= 1
+    value = " ".join(value[start:end].split())
+    return value if value and not only_invisible(value) else ""
+
+
+def control_character(value: str) -> str:
+    """The first control character of `value` that is no whitespace (a bell, an escape), else "".
+    A title or a target holding one is refused: it shows as nothing or as a box, and an escape
+    can recolour the terminal that shows an export. Whitespace ones are spacing (`tidy_line`)."""
+    return next((char for char in value if unicodedata.category(char) == "Cc" and not char.isspace()), "")
+
+
+CONTROL_CHARACTER_REASON = "holds a control character (U+{code:04X}), which shows as nothing or as a box: remove it"
 
 
 class Role(models.TextChoices):
@@ -52,6 +100,13 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        # The admin's and `project_new`'s check: a target of invisible characters is none.
+        if char := control_character(self.stance_target):
+            raise ValidationError({"stance_target": "The target " + CONTROL_CHARACTER_REASON.format(code=ord(char)) + "."})
+        self.stance_target = tidy_line(self.stance_target)
 
 
 class LabelMeaning(models.TextChoices):
@@ -120,6 +175,14 @@ class StanceLabel(models.Model):
         ordering = ["project", "key"]
         constraints = [
             models.UniqueConstraint(fields=["project", "value"], name="stancelabel_unique_value"),
+            # Exports carry the value, for good: "Neutral" beside "neutral" could not be told apart
+            # (QA). Values are ASCII slugs, which LOWER folds alike on SQLite and PostgreSQL. Names
+            # are the admin form's to check (`admin.StanceLabelFormSet`): a retired label may
+            # share its name with the one replacing it.
+            models.UniqueConstraint(
+                Lower("value"), "project", name="stancelabel_unique_value_any_case",
+                violation_error_message="This value and another label's differ only in case: exports could not "
+                                        "tell their work apart. Give this label another value."),
             models.UniqueConstraint(fields=["project", "key"], name="stancelabel_unique_key"),
             # The messages are what a form says (the admin's label rows), in place of Django's
             # "Constraint … is violated".
@@ -184,6 +247,18 @@ class Document(models.Model):
     @property
     def effective_target(self) -> str:
         return self.stance_target or self.project.stance_target
+
+    def clean(self) -> None:
+        super().clean()
+        # The admin's check; an import tidies and checks them as it reads them (`imports`).
+        errors = {field: f"The {what} " + CONTROL_CHARACTER_REASON.format(code=ord(char)) + "."
+                  for field, what in (("title", "title"), ("stance_target", "target"))
+                  if (char := control_character(getattr(self, field)))}
+        if errors:
+            raise ValidationError(errors)
+        self.title, self.stance_target = tidy_line(self.title), tidy_line(self.stance_target)
+        if not self.title:
+            raise ValidationError({"title": "The title shows nothing visible: give it a word."})
 
 
 class Sentence(models.Model):

@@ -1,6 +1,8 @@
 """The Django admin: search and filters work, and every change lands in the audit trail."""
 from __future__ import annotations
 
+import html
+
 import pytest
 from django.contrib.admin.sites import site
 from django.db import connection
@@ -432,3 +434,100 @@ def test_a_projects_creator_joining_as_its_admin_is_audited(people):
     project = project_create(name="Audited", created_by=people["admin"])
     assert AuditEvent.objects.filter(project=project, action="membership.set",
                                      after__user=people["admin"].get_username(), after__role="admin").exists()
+
+
+def test_a_target_or_title_of_invisible_characters_is_none_in_the_admin(superuser_client, document):
+    """QA: a target of a zero-width space overrode the project's; invisible characters at the
+    ends are no part of a target or a title, and a title of nothing visible is refused."""
+    url = f"/admin/annotate/document/{document.pk}/change/"
+    response = superuser_client.post(url, _change_form_data(superuser_client, url, stance_target="\u200b",
+                                                            title="\ufeffSample\u200b"), follow=True)
+    assert response.status_code == 200 and "re-made" not in response.content.decode(), "no new target, nothing re-made"
+    document.refresh_from_db()
+    assert (document.stance_target, document.title) == ("", "Sample")
+    response = superuser_client.post(url, _change_form_data(superuser_client, url, title="\u200b\u2060"))
+    assert response.status_code == 200 and "nothing visible" in response.content.decode()
+    document.refresh_from_db()
+    assert document.title == "Sample"
+    project = document.project
+    labels = list(project.labels.order_by("key"))
+    data = _label_formset(project, labels)
+    data.update({f"labels-{i}-value": label.value for i, label in enumerate(labels)})
+    data["stance_target"] = "\u200bNew target\u00ad"
+    assert superuser_client.post(f"/admin/annotate/project/{project.pk}/change/", data).status_code == 302
+    project.refresh_from_db()
+    assert project.stance_target == "New target"
+
+
+def test_a_title_with_a_control_character_is_refused_in_the_admin_and_a_line_break_is_a_space(superuser_client,
+                                                                                            document):
+    url = f"/admin/annotate/document/{document.pk}/change/"
+    response = superuser_client.post(url, _change_form_data(superuser_client, url, title="Bell\x07"))
+    assert response.status_code == 200 and "control character (U+0007)" in response.content.decode()
+    response = superuser_client.post(url, _change_form_data(superuser_client, url, stance_target="\x1bRed"))
+    assert response.status_code == 200 and "control character (U+001B)" in response.content.decode()
+    document.refresh_from_db()
+    assert (document.title, document.stance_target) == ("Sample", "")
+    response = superuser_client.post(url, _change_form_data(superuser_client, url, title="Two\r\nlines"))
+    assert response.status_code == 302
+    document.refresh_from_db()
+    assert document.title == "Two lines"
+
+
+def test_a_projects_target_is_tidied_and_one_with_a_control_character_refused(db):
+    """As a document's: made in the admin or by `import_documents --create --target`."""
+    from django.core.exceptions import ValidationError
+
+    from annotate.services.projects import project_new
+
+    assert project_new(name="Zero", stance_target="\u200b").stance_target == ""
+    assert project_new(name="Two", stance_target="Bridge\n  repairs\ufeff").stance_target == "Bridge repairs"
+    with pytest.raises(ValidationError, match=r"control character \(U\+0007\)"):
+        project_new(name="Bell", stance_target="Trams\x07")
+
+
+def _labels_as_they_are(project) -> tuple[list, dict]:
+    labels = list(project.labels.order_by("key"))
+    data = _label_formset(project, labels)
+    data["stance_target"] = project.stance_target
+    for i, label in enumerate(labels):
+        data.update({f"labels-{i}-value": label.value, f"labels-{i}-name": label.name})
+    return labels, data
+
+
+@pytest.mark.parametrize(("rows", "said"), [
+    # QA: a value differing only in case, or a second "Neutral", was taken: the review page showed
+    # two "Neutral"s, and the export values nobody could tell apart.
+    ([{"value": "Neutral", "name": "Undecided"}], "differ only in case: exports could not tell their work apart"),
+    ([{"value": "undecided", "name": " neutral "}], "two labels named “Neutral” and “neutral”"),
+    ([{"value": "undecided", "name": "Un  decided"}, {"value": "unsure", "name": "un decided\u200b"}],
+     "two labels named “Un decided” and “un decided”"),
+    ([{"value": "undecided", "name": "Neutral"}], "two labels named “Neutral”:"),
+    ([{"value": "Mixed", "name": "Mixed"}, {"value": "mixed", "name": "Blend"}], "“Mixed” and “mixed” differ only in case"),
+])
+def test_a_label_whose_value_or_name_another_has_but_for_case_is_refused(superuser_client, project, rows, said):
+    labels, data = _labels_as_they_are(project)
+    for j, row in enumerate(rows, start=len(labels)):
+        data.update({f"labels-{j}-project": project.pk, f"labels-{j}-key": str(j + 1), f"labels-{j}-color": "#123456",
+                     **{f"labels-{j}-{k}": v for k, v in row.items()}})
+    data["labels-TOTAL_FORMS"] = len(labels) + len(rows)
+    response = superuser_client.post(f"/admin/annotate/project/{project.pk}/change/", data)
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 200 and said in page, page[page.find("errornote"):][:3000]
+    assert project.labels.count() == 3
+
+
+def test_a_retired_label_may_share_its_name_with_the_one_that_replaces_it(superuser_client, project):
+    """Retiring "Neutral" and adding another "Neutral" is how a label in use is replaced: the
+    retired one is marked so wherever it shows. Ticked back, it would be offered twice: refused."""
+    labels, data = _labels_as_they_are(project)
+    neutral = labels.index(project.labels.get(value="neutral"))
+    data.update({f"labels-{neutral}-retired": "on", "labels-TOTAL_FORMS": 4, "labels-3-project": project.pk,
+                 "labels-3-value": "no_side", "labels-3-name": "Neutral", "labels-3-key": "4", "labels-3-color": "#123456"})
+    response = superuser_client.post(f"/admin/annotate/project/{project.pk}/change/", data)
+    assert response.status_code == 302, html.unescape(response.content.decode())[:3000]
+    labels, data = _labels_as_they_are(project)
+    data.pop(f"labels-{neutral}-retired", None)
+    response = superuser_client.post(f"/admin/annotate/project/{project.pk}/change/", data)
+    assert response.status_code == 200 and "two labels named “Neutral”:" in html.unescape(response.content.decode())
+    assert project.labels.get(value="neutral").retired

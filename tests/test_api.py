@@ -6,6 +6,7 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
+from annotate.api.serializers import ClaimSerializer
 from annotate.models import AuditEvent, Comment, Document, Role, SentenceAnnotation, Speaker, Suggestion
 from annotate.services.annotations import save_sentence_annotation
 from annotate.services.imports import import_documents, parse_text
@@ -597,3 +598,26 @@ def test_limit_and_offset_page_through_the_documents(project, people):
     assert [len(first["results"]), len(second["results"])] == [2, 1] and first["next"] and not second["next"]
     assert {r["id"] for r in first["results"]} | {r["id"] for r in second["results"]} == set(
         project.documents.values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize("url", ["/api/sentences/{sentence}/annotation/", "/api/sentences/{sentence}/adjudication/"])
+def test_an_unknown_field_of_a_save_or_of_a_claim_is_refused_naming_it(document, people, url):
+    """QA: a claim's "label" (for "stance") and a top-level "comment" were dropped without a word,
+    and a new version saved with no stance."""
+    sentence = document.sentences.first()
+    client = client_for(people, "reviewer")
+    url = url.format(sentence=sentence.pk)
+    claim = {"claim": [sentence.start, sentence.end], "stance": "support"}
+    typo = client.put(url, {"status": "corrected", "version": None,
+                            "claims": [claim, {"claim": [sentence.start, sentence.end], "label": "oppose"}]},
+                      format="json")
+    assert typo.status_code == 400, typo.content
+    assert typo.json() == {"claims": {"1": {"label": [ClaimSerializer.UNKNOWN_FIELD]}}}
+    assert "stance" in ClaimSerializer.UNKNOWN_FIELD
+    extra = client.put(url, {"status": "corrected", "version": None, "claims": [claim], "comment": "hi"}, format="json")
+    assert extra.status_code == 400 and set(extra.json()) == {"comment"}, extra.content
+    assert not SentenceAnnotation.objects.exists()
+    # What the review page sends (review.js `send`): every field of a claim it builds.
+    page = {**claim, "speaker": None, "cue": None, "speaker_id": None, "speaker_name": None, "suggestion_id": None}
+    saved = client.put(url, {"status": "corrected", "version": None, "claims": [page]}, format="json")
+    assert saved.status_code == 200 and saved.json()["claims"][0]["stance"] == "support", saved.content

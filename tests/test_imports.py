@@ -812,3 +812,65 @@ def test_the_command_gives_its_target_to_the_documents_of_a_project_that_exists(
     created = Project.objects.get(name="Brand new")
     assert created.stance_target == "The plan"
     assert sorted(created.documents.values_list("stance_target", flat=True)) == ["", "Its own target"]
+
+
+def test_a_target_or_title_of_invisible_characters_is_none(project, people):
+    """QA: a target of a zero-width space was stored as the document's own and overrode the
+    project's, where one of spaces was none; invisible characters at the ends are no part of one."""
+    from rest_framework.test import APIClient
+
+    lines = [{"text": "One said yes.", "target": "\u200b", "title": "\u200b\u2060"},
+             {"text": "Two said no.", "target": "\ufeff\u00adBridge\u200brepairs\u200b ", "title": " \u200dTwo\u200b"}]
+    data = "\n".join(json.dumps(line) for line in lines).encode()
+    one, two = parse_upload("rows.jsonl", data)
+    assert (one.stance_target, one.title) == ("", "One said yes.")
+    assert (two.stance_target, two.title) == ("Bridge\u200brepairs", "Two"), "one inside stays"
+    # The file's target applies to a line whose own shows nothing, as to a blank CSV cell.
+    one, two = parse_upload("rows.jsonl", data, target="\u200bFerries\ufeff")
+    assert (one.stance_target, two.stance_target) == ("Ferries", "Bridge\u200brepairs")
+    (cell,) = parse_upload("rows.csv", "text,target\nThree said so.,\u200b\n".encode(), target="Trams")
+    assert cell.stance_target == "Trams"
+    (given,) = parse_upload("four.txt", b"Four said so.", target="\u200b", title="\ufeff\u200b")
+    assert (given.stance_target, given.title) == ("", "four")
+    api = APIClient()
+    api.force_authenticate(people["admin"])
+    response = api.post(f"/api/projects/{project.pk}/documents/",
+                        {"text": "Five said so.", "target": "\u200b", "title": "\u2060"}, format="json")
+    assert response.status_code == 201, response.content
+    stored = Document.objects.get()
+    assert (stored.stance_target, stored.effective_target, stored.title) == ("", project.stance_target, "Five said so.")
+
+
+def test_a_title_or_target_with_a_control_character_is_refused_and_one_on_two_lines_is_one_line(project, people):
+    """QA: a title holding a bell (\\x07) or a line break was stored as it came. A control
+    character shows as nothing or as a box (an escape can recolour a terminal showing the export):
+    refused with its line. A line break or a tab is only spacing: a CSV title typed on two lines,
+    a JSONL title with a tab, become one line, as a title is shown."""
+    from rest_framework.test import APIClient
+
+    lines = [{"text": "One said yes.", "title": "Bell\x07"}, {"text": "Two said no.", "target": "\x1b[31mRed"},
+             {"text": "Three said so.", "title": "Fine\ttitle", "target": "Bridge\r\n repairs"}]
+    with pytest.raises(ImportRejected) as rejected:
+        parse_upload("rows.jsonl", "\n".join(json.dumps(line) for line in lines).encode())
+    assert [str(p) for p in rejected.value.problems] == [
+        "rows.jsonl:1: 'title' holds a control character (U+0007), which shows as nothing or as a box: remove it",
+        "rows.jsonl:2: 'target' holds a control character (U+001B), which shows as nothing or as a box: remove it"]
+    (three,) = parse_upload("rows.jsonl", json.dumps(lines[2]).encode())
+    assert (three.title, three.stance_target) == ("Fine title", "Bridge repairs")
+    (cell,) = parse_upload("rows.csv", b'text,title\nFour said so.,"Tram plans:\n  what next"\n')
+    assert cell.title == "Tram plans: what next"
+    with pytest.raises(ImportRejected) as rejected:
+        parse_upload("rows.jsonl", json.dumps(lines[2]).encode(), title="Given\x07")
+    assert [str(p) for p in rejected.value.problems] == [
+        "rows.jsonl: the title given with the file holds a control character (U+0007), which shows as nothing or "
+        "as a box: remove it"]
+    # A title made from the text leaves out what the text may hold.
+    (story,) = parse_upload("story.txt", b"Council\x07 approves repairs\n\nThe council voted. It was close.\n")
+    (pasted,) = parse_text("\x1bOfficials said the talks went well.")
+    assert (story.title, pasted.title) == ("Council approves repairs", "Officials said the talks went well.")
+    api = APIClient()
+    api.force_authenticate(people["admin"])
+    response = api.post(f"/api/projects/{project.pk}/documents/", {"text": "Five said so.", "title": "Five\x07"},
+                        format="json")
+    assert response.status_code == 400 and "'title' holds a control character (U+0007)" in response.content.decode()
+    assert not Document.objects.exists()

@@ -306,3 +306,37 @@ def test_the_target_migration_gives_saved_work_its_documents_target(migrations):
     apps = migrations("0015_annotation_stance_target")
     stored = apps.get_model("annotate", "SentenceAnnotation").objects.in_bulk([w.pk for w in works])
     assert [stored[w.pk].stance_target for w in works] == ["Own", "Project target"]
+
+
+def test_label_values_differing_only_in_case_are_refused(project):
+    """Exports carry the value: "Support" beside "support" could not be told apart."""
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StanceLabel.objects.create(project=project, value="Support", name="Pro", key="4")
+
+
+def test_the_label_migration_sets_values_apart_that_differ_only_in_case(migrations):
+    """The admin let "Neutral" in beside "neutral": before the database forbids it, the one no
+    work uses (else the later) gets a value of its own, and the history says what it was."""
+    apps = migrations("0016_suggestion_refresh")
+    project, other = (apps.get_model("annotate", "Project").objects.create(name=name) for name in ("Old", "Other"))
+    StanceLabel = apps.get_model("annotate", "StanceLabel")
+    used, unused, shouted, taken = (
+        StanceLabel.objects.create(project=project, value=value, name=value.title(), key=str(key))
+        for key, value in enumerate(("Neutral", "neutral", "NEUTRAL", "neutral-2"), 1))
+    elsewhere = StanceLabel.objects.create(project=other, value="NEUTRAL", name="Neutral", key="1")
+    document = apps.get_model("annotate", "Document").objects.create(project=project, title="a", text="A said.",
+                                                                     text_sha256="a")
+    sentence = apps.get_model("annotate", "Sentence").objects.create(document=document, index=0, start=0, end=7)
+    apps.get_model("annotate", "Suggestion").objects.create(sentence=sentence, claim_start=0, claim_end=7, stance=used,
+                                                            model_name="m", model_version="1")
+
+    apps = migrations("0018_stance_label_value_any_case")
+    values = dict(apps.get_model("annotate", "StanceLabel").objects.values_list("pk", "value"))
+    assert values == {used.pk: "Neutral", unused.pk: "neutral-3", shouted.pk: "NEUTRAL-4", taken.pk: "neutral-2",
+                      elsewhere.pk: "NEUTRAL"}, "the used one stays, each other one takes the first free number"
+    events = apps.get_model("annotate", "AuditEvent").objects.filter(action="stancelabel.change").order_by("id")
+    assert [(e.object_id, e.before, e.after["value"]) for e in events] == [
+        (str(unused.pk), {"value": "neutral"}, "neutral-3"), (str(shouted.pk), {"value": "NEUTRAL"}, "NEUTRAL-4")]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        apps.get_model("annotate", "StanceLabel").objects.create(project_id=project.pk, value="NEUTRAL-2", name="x", key="9")
+    migrations("0016_suggestion_refresh")  # reversible: the constraint goes, the values stay apart

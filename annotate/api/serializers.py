@@ -166,7 +166,12 @@ class SpanField(serializers.ListField):
         super().__init__(min_length=2, max_length=2, **kwargs)
 
 
-class ClaimSerializer(serializers.Serializer):
+class ClaimSerializer(RefusesUnknownFields):
+    # QA: a claim's "label" (for "stance") was dropped and the claim saved without a stance.
+    # DRF reports it by the claim's place among the claims: {"claims": {"1": {"label": [...]}}}.
+    UNKNOWN_FIELD = ("Unknown field: a claim takes claim, speaker, cue, stance, speaker_id, speaker_name and "
+                     "suggestion_id.")
+
     claim = SpanField()
     speaker = SpanField(required=False, allow_null=True)
     cue = SpanField(required=False, allow_null=True)
@@ -191,7 +196,11 @@ class ClaimSerializer(serializers.Serializer):
         )
 
 
-class SentenceAnnotationSerializer(serializers.Serializer):
+class SentenceAnnotationSerializer(RefusesUnknownFields):
+    """The body of saving an annotation or a gold version (the same for both)."""
+
+    UNKNOWN_FIELD = "Unknown field: a save takes status, version and claims (a comment goes to the sentence's comments)."
+
     status = serializers.ChoiceField(choices=AnnotationStatus.choices)
     version = serializers.IntegerField(
         allow_null=True, min_value=1, max_value=MAX_DB_INTEGER,

@@ -13,7 +13,6 @@ import json
 import logging
 import math
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -26,7 +25,16 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from annotate.models import AuditEvent, Document, ImportJob, Project
+from annotate.models import (
+    CONTROL_CHARACTER_REASON,
+    AuditEvent,
+    Document,
+    ImportJob,
+    Project,
+    control_character,
+    only_invisible,
+    tidy_line,
+)
 from annotate.services.audit import actor_or_none
 from annotate.services.preannotation import predict_documents, store_predictions
 
@@ -150,8 +158,15 @@ def decode_upload(name: str, data: bytes) -> str:
         ) from None
 
 
+def _title_of(line: str) -> str:
+    """A title made from a line of the text, or from a file's name: without the control
+    characters a text may hold and a title may not (`control_character`)."""
+    return tidy_line("".join(char for char in line if not control_character(char)))
+
+
 def _default_title(text: str) -> str:
-    first_line = text.strip().splitlines()[0] if text.strip() else ""
+    # The first line that shows something: a text may start with a line of a zero-width space.
+    first_line = next((tidied for line in text.splitlines() if (tidied := _title_of(line))), "")
     return first_line if len(first_line) <= 80 else first_line[:77].rstrip() + "…"
 
 
@@ -218,21 +233,6 @@ def json_value_problem(value: Any) -> str | None:
     return None
 
 
-# Format and control characters and every kind of space: a text of nothing else shows nothing.
-# Combining marks too: with nothing to sit on they show nothing (an accent, a variation selector).
-_INVISIBLE = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp", "Mn", "Me"})
-# Letters and symbols that draw as blank space: the Hangul fillers and the blank Braille pattern (QA12).
-_BLANK_CHARACTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
-
-
-def only_invisible(text: str) -> str:
-    """The text's first character that is not whitespace, if no character of it is visible; else ""."""
-    if any(not char.isspace() and unicodedata.category(char) not in _INVISIBLE and char not in _BLANK_CHARACTERS
-           for char in text):
-        return ""
-    return next(char for char in text if not char.isspace())
-
-
 def _parse_date(value: str) -> dt.date:
     """An ISO date, or the date of an ISO date and time (as written, whatever its time zone).
     The whole value must parse: "2018-01-16garbage" is no date."""
@@ -286,6 +286,10 @@ def _document_from_fields(values: dict[str, Any], source: str, line: int | None)
             problem(f"'{name}' must be a string")
         elif "\x00" in value:
             problem(f"'{name}' holds a NUL character (U+0000)")
+        elif name in ("title", "target") and (char := control_character(value)):
+            problem(f"'{name}' " + CONTROL_CHARACTER_REASON.format(code=ord(char)))
+        elif name in ("title", "target"):  # one of invisible characters is none, as one of spaces
+            strings[name] = tidy_line(value)
         else:
             strings[name] = value.strip()
     for name, column, what in (("title", "title", "'title'"), ("author", "author", "'author'"),
@@ -364,9 +368,10 @@ def parse_text(text: str, *, title: str = "", source: str = "pasted text", **fie
 
 def _with_given(values: dict[str, Any], given: dict[str, str]) -> dict[str, Any]:
     """A line's own title or target wins over the one given with the whole file; an empty one
-    (a CSV column left blank on this row) does not."""
+    (a CSV column left blank on this row, or holding only invisible characters) does not."""
     unset = {key: value for key, value in given.items()
-             if values.get(key) is None or (isinstance(values[key], str) and not values[key].strip())}
+             if values.get(key) is None
+             or (isinstance(values[key], str) and not tidy_line(values[key]) and not control_character(values[key]))}
     return {**values, **unset}
 
 
@@ -457,11 +462,13 @@ def _given_with_file(name: str, title: str, target: str) -> dict[str, str]:
     """The Title and Stance target given with a file, checked once rather than on every line."""
     given, problems = {}, []
     for key, label, value in (("title", "title", title), ("target", "stance target", target)):
-        value = value.strip()
         if "\x00" in value or _SURROGATE.search(value):
             problems.append(ImportProblem(name, None, f"the {label} given with the file holds a NUL character or an "
                                                       "unpaired surrogate"))
-        elif len(value) > 300:
+        elif char := control_character(value):
+            problems.append(ImportProblem(name, None, f"the {label} given with the file "
+                                                      + CONTROL_CHARACTER_REASON.format(code=ord(char))))
+        elif len(value := tidy_line(value)) > 300:
             problems.append(ImportProblem(name, None, f"the {label} given with the file is longer than 300 characters"))
         elif value:
             given[key] = value
@@ -489,7 +496,7 @@ def parse_upload(name: str, data: bytes, *, title: str = "", target: str = "") -
     given = _given_with_file(name, title, target)
     content = decode_upload(name, data)
     if suffix == ".txt":
-        return parse_text(content, title=given.get("title") or _headline(content) or PurePath(name).stem,
+        return parse_text(content, title=given.get("title") or _headline(content) or _title_of(PurePath(name).stem),
                           target=given.get("target", ""), source=name)
     documents = (_parse_jsonl if suffix == ".jsonl" else _parse_csv)(name, content, given)
     if "title" in given and len(documents) > 1:
@@ -516,7 +523,7 @@ def _headline(content: str) -> str:
         return ""
     second = lines[1].strip()
     if not second or not (first.endswith(SENTENCE_END) or second[0].islower()):  # lowercase: a hard wrap
-        return first
+        return _title_of(first)
     return ""
 
 

@@ -8,9 +8,18 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from annotate.models import Assignment, AuditEvent, Comment, Document, Membership, Project, Role, Sentence
+from annotate.models import (
+    Assignment,
+    AuditEvent,
+    Comment,
+    Document,
+    Membership,
+    Project,
+    Role,
+    Sentence,
+    only_invisible,
+)
 from annotate.services.audit import actor_or_none, audit_record
-from annotate.services.imports import only_invisible
 
 
 class WorkflowError(ValueError):
