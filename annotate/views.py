@@ -89,7 +89,8 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
                                        if m not in choices]
         context["stance_rules"] = [o for o in outcomes if o.suggested or o.reviewed]
         context["import_jobs"] = runs_shown(project, lambda: project.import_jobs.defer("documents")[:5])
-        context["suggestion_refreshes"] = runs_shown(project, lambda: project.suggestion_refreshes.defer("documents")[:5])
+        context["suggestion_refreshes"] = runs_shown(
+            project, lambda: project.suggestion_refreshes.select_related("created_by").defer("documents")[:5])
         context["training"] = any(run.is_going for run in [*context["stance_models"], *context["import_jobs"],
                                                            *context["suggestion_refreshes"]])
     return render(request, "annotate/project_detail.html", context)

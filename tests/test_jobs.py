@@ -90,7 +90,8 @@ def test_the_command_closes_stalled_runs_without_anyone_looking(project):
     ImportJob.objects.filter(pk=job.pk).update(updated_at=LONG_AGO)
     out = io.StringIO()
     call_command("close_stalled_jobs", stdout=out)
-    assert out.getvalue() == f"{project.name}: closed 1 run with no progress for 30 minutes.\n"
+    assert out.getvalue() == (f"{project.name}: 1 run with no progress for 30 minutes closed (a refresh of the "
+                              "suggestions: started again).\n")
     assert ImportJob.objects.get(pk=job.pk).status == "failed"
     out = io.StringIO()
     call_command("close_stalled_jobs", "--project", project.name, stdout=out)

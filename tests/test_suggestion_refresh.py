@@ -76,7 +76,19 @@ def test_a_refresh_whose_worker_died_goes_on_with_the_documents_left(project, br
     assert refresh.message == ("Started again with 1 of 2 documents left: no progress for 30 minutes "
                                "(did its worker stop?).")
     assert len(queued) == 1
-    queued[0]()
+    [event] = AuditEvent.objects.filter(action="suggestions.refresh_restart", project=project)
+    assert event.after == {"refresh": refresh.pk, "attempt": 2, "documents_left": 1}
+    real_refresh = preannotation.refresh_documents
+
+    def watch(ids, on_chunk):
+        said.append(SuggestionRefresh.objects.get(pk=refresh.pk).message)
+        return real_refresh(ids, on_chunk=on_chunk)
+
+    said: list[str] = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(preannotation, "refresh_documents", watch)
+        queued[0]()
+    assert said == ["Going on with the 1 documents left (start 2 of 3)."]  # no longer "did its worker stop?"
     refresh.refresh_from_db()
     assert (refresh.status, refresh.processed, refresh.documents) == ("done", 2, [])
     assert _stances(second) == ["support"]
@@ -93,8 +105,12 @@ def test_a_refresh_that_keeps_dying_is_given_up(project, bridge_documents, djang
         assert close_stalled_jobs(project) == 1
     refresh.refresh_from_db()
     assert refresh.status == "failed" and not queued
-    assert refresh.message.startswith("Stopped with 1 of 2 documents left: no progress for 30 minutes")
-    assert refresh.message.endswith("3 times. Those documents keep the suggestions they had; saved work is untouched.")
+    assert refresh.message == (
+        "Stopped with 1 of 2 documents left: its worker stopped 3 times (no progress for 30 minutes (did its worker "
+        "stop?)). Those documents keep the suggestions they had, unless a later refresh re-made them; saved work is "
+        "untouched. “Re-make the suggestions” finishes it.")
+    [event] = AuditEvent.objects.filter(action="suggestions.refresh_given_up", project=project)
+    assert event.after == {"refresh": refresh.pk, "attempt": 3, "documents_left": 1}
 
 
 def test_a_task_of_an_earlier_start_leaves_the_run_alone(project, bridge_documents):
@@ -213,3 +229,48 @@ def test_a_skipped_sentence_comes_back_with_suggestions_toward_the_new_target(pr
         with_work = resuggest_toward_new_target(project, [d.pk for d in bridge_documents], by=people["admin"])
     assert with_work == 0
     assert _stances(skipped) == _stances(untouched) == ["support"]
+
+
+def test_a_refresh_no_worker_has_taken_waits_without_using_up_its_starts(project, bridge_documents, settings,
+                                                                         django_capture_on_commit_callbacks):
+    """QA21: with the database queue and no worker running, a queued refresh was "started again"
+    each silence and given up after three, never having run; its task still waits in the queue."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    refresh = SuggestionRefresh.objects.create(project=project, reason="stance target changed",
+                                               documents=[d.pk for d in bridge_documents], total=2)
+    SuggestionRefresh.objects.filter(pk=refresh.pk).update(updated_at=LONG_AGO)
+    for _ in range(SuggestionRefresh.MAX_ATTEMPTS + 1):
+        with django_capture_on_commit_callbacks() as queued:
+            assert close_stalled_jobs(project) == 0
+        assert not queued
+    refresh.refresh_from_db()
+    assert (refresh.status, refresh.attempt, refresh.updated_at) == ("queued", 1, LONG_AGO)
+    assert refresh.message == ("Waiting for a worker: none has taken it for 30 minutes or more. Start one with "
+                               "`python manage.py db_worker`; it runs then.")
+    assert not AuditEvent.objects.filter(action__startswith="jobs.").exists()
+    run_suggestion_refresh(refresh.pk, 1)  # a worker at last
+    assert SuggestionRefresh.objects.get(pk=refresh.pk).status == "done"
+
+
+def test_a_queued_refresh_lost_with_its_process_is_started_again(project, bridge_documents,
+                                                                django_capture_on_commit_callbacks):
+    """In-process tasks die with the process that queued them: queued and silent, it is lost."""
+    refresh = SuggestionRefresh.objects.create(project=project, reason="stance target changed",
+                                               documents=[d.pk for d in bridge_documents], total=2)
+    SuggestionRefresh.objects.filter(pk=refresh.pk).update(updated_at=LONG_AGO)
+    with django_capture_on_commit_callbacks() as queued:
+        assert close_stalled_jobs(project) == 1
+    assert len(queued) == 1 and SuggestionRefresh.objects.get(pk=refresh.pk).attempt == 2
+
+
+def test_a_target_changes_run_says_which_target(project, bridge_documents, django_capture_on_commit_callbacks):
+    from annotate.services.preannotation import resuggest_toward_new_target
+
+    _retarget(project)
+    with django_capture_on_commit_callbacks():
+        resuggest_toward_new_target(project, [d.pk for d in bridge_documents])
+    _retarget(project, "")
+    with django_capture_on_commit_callbacks():
+        resuggest_toward_new_target(project, [d.pk for d in bridge_documents])
+    assert list(SuggestionRefresh.objects.order_by("pk").values_list("reason", flat=True)) == [
+        "stance target changed to “The bridge is safe”", "stance target removed"]

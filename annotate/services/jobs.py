@@ -95,17 +95,37 @@ def close_stalled_jobs(project: Project) -> int:
                          after={"stance_model": run.version, "reason": "stance model activated; refresh interrupted"})
             transaction.on_commit(lambda pk=run.pk, note=note: resume_refresh_task.enqueue(pk, note))
             closed += 1
-        for refresh in SuggestionRefresh.objects.select_for_update().filter(project=project, status__in=waiting,
+        for refresh in SuggestionRefresh.objects.select_for_update().filter(project=project, status__in=GOING_STATUSES,
                                                                            updated_at__lt=cutoff):
-            _restart_refresh(refresh, silent)
-            closed += 1
+            if refresh.status == JobStatus.RUNNING or not tasks_wait_in_a_queue():
+                _restart_refresh(refresh, project, silent)
+                closed += 1
+            else:
+                _say_waiting(refresh, minutes_text)
         if closed:
             audit_record(project=project, actor=None, action="jobs.close_stalled", obj=project,
                          after={"closed": closed, "minutes": minutes})
     return closed
 
 
-def _restart_refresh(refresh: SuggestionRefresh, silent: str) -> None:
+def tasks_wait_in_a_queue() -> bool:
+    """Whether a queued task waits in a queue until a worker takes it (the database backend), rather
+    than running in the process that queued it, and lost with it (the in-process default)."""
+    return not settings.TASKS["default"]["BACKEND"].endswith("ImmediateBackend")
+
+
+def _say_waiting(refresh: SuggestionRefresh, minutes_text: str) -> None:
+    """A refresh no worker has taken yet waits in the queue, and runs when one starts: it is not
+    started again, which would only use up its starts (QA21: with no worker for three silences it
+    was given up, never having run)."""
+    message = (f"Waiting for a worker: none has taken it for {minutes_text} or more. Start one with "
+               "`python manage.py db_worker`; it runs then.")
+    if refresh.message != message:
+        refresh.message = message
+        refresh.save(update_fields=["message"])  # not `updated_at`: it goes on waiting since then
+
+
+def _restart_refresh(refresh: SuggestionRefresh, project: Project, silent: str) -> None:
     """Start a refresh whose worker died again on the documents it had left (those done stay
     done), or end it after `MAX_ATTEMPTS` starts: a refresh that kills its worker every time
     must not be started for good. Inside `close_stalled_jobs`' transaction."""
@@ -115,12 +135,17 @@ def _restart_refresh(refresh: SuggestionRefresh, silent: str) -> None:
     if refresh.attempt >= SuggestionRefresh.MAX_ATTEMPTS:
         refresh.status = SuggestionRefresh.Status.FAILED
         refresh.finished_at = timezone.now()
-        refresh.message = (f"Stopped with {left}: {silent}, {refresh.attempt} times. Those documents keep the "
-                           "suggestions they had; saved work is untouched.")
+        refresh.message = (f"Stopped with {left}: its worker stopped {refresh.attempt} times ({silent}). Those "
+                           "documents keep the suggestions they had, unless a later refresh re-made them; saved work "
+                           "is untouched. “Re-make the suggestions” finishes it.")
+        action = "suggestions.refresh_given_up"
     else:
         refresh.attempt += 1
         refresh.status = SuggestionRefresh.Status.QUEUED
         refresh.message = f"Started again with {left}: {silent}."
         transaction.on_commit(lambda pk=refresh.pk, attempt=refresh.attempt: suggestion_refresh_task.enqueue(pk, attempt))
+        action = "suggestions.refresh_restart"
     refresh.updated_at = timezone.now()
     refresh.save(update_fields=["attempt", "status", "message", "finished_at", "updated_at"])
+    audit_record(project=project, actor=None, action=action, obj=project,
+                 after={"refresh": refresh.pk, "attempt": refresh.attempt, "documents_left": refresh.total - refresh.processed})

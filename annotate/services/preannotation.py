@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import Truncator
 from spacy.language import Language
 
 from annotate.models import (
@@ -301,7 +302,10 @@ def resuggest_toward_new_target(project: Project, document_ids: Sequence[int], *
     document_ids = list(document_ids)
     if not document_ids:
         return 0
-    resuggest_documents(project, document_ids, reason="stance target changed", by=by)
+    # Said with the target, so that the project page tells one change's run from another's.
+    target = Document.objects.select_related("project").get(pk=document_ids[0]).effective_target
+    reason = f"stance target changed to “{target}”" if target else "stance target removed"
+    resuggest_documents(project, document_ids, reason=Truncator(reason).chars(REASON_MAX_LENGTH), by=by)
     return (SentenceAnnotation.objects.filter(sentence__document_id__in=document_ids)
             .exclude(status=AnnotationStatus.SKIPPED).values("sentence_id").distinct().count())
 
@@ -323,6 +327,9 @@ def resuggest_documents(project: Project, document_ids: Sequence[int], *, reason
                  after={"documents": ids, "reason": reason, "refresh": refresh.pk})
     transaction.on_commit(lambda: suggestion_refresh_task.enqueue(refresh.pk, refresh.attempt))
     return refresh
+
+
+REASON_MAX_LENGTH = 200  # SuggestionRefresh.reason's
 
 
 class RefreshRefused(Exception):
@@ -361,7 +368,10 @@ def run_suggestion_refresh(refresh_id: int, attempt: int) -> SuggestionRefresh:
         if refresh.attempt != attempt or not refresh.is_going:
             return refresh
         refresh.status, refresh.updated_at = SuggestionRefresh.Status.RUNNING, timezone.now()
-        refresh.save(update_fields=["status", "updated_at"])
+        if attempt > 1:  # no longer "did its worker stop?"
+            refresh.message = (f"Going on with the {refresh.total - refresh.processed} documents left "
+                               f"(start {attempt} of {SuggestionRefresh.MAX_ATTEMPTS}).")
+        refresh.save(update_fields=["status", "message", "updated_at"])
     ids, done_before = list(refresh.documents), refresh.processed
 
     def advance(done: int, total: int) -> None:

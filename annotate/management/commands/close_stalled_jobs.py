@@ -15,7 +15,8 @@ from annotate.services.jobs import close_stalled_jobs
 
 
 class Command(BaseCommand):
-    help = "Close imports and stance training runs with no progress for CLAIMDESK_STALLED_JOB_MINUTES."
+    help = ("Close imports and stance training runs with no progress for CLAIMDESK_STALLED_JOB_MINUTES, and start "
+            "again the refreshes of suggestions whose worker stopped.")
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--project", help="only this project (by name)")
@@ -29,7 +30,10 @@ class Command(BaseCommand):
             projects = projects.filter(pk=found.pk)
         closed = {p.name: n for p in projects if (n := close_stalled_jobs(p))}
         minutes = settings.CLAIMDESK_STALLED_JOB_MINUTES
+        minutes_text = f"{minutes} minute{'s' if minutes != 1 else ''}"
         if not closed:
-            self.stdout.write(f"No run has gone {minutes} minutes without progress.")
+            self.stdout.write(f"No run has gone {minutes_text} without progress.")
         for name, count in closed.items():
-            self.stdout.write(f"{name}: closed {count} run{'s' if count != 1 else ''} with no progress for {minutes} minutes.")
+            # A refresh is started again rather than closed: the project page says which.
+            self.stdout.write(f"{name}: {count} run{'s' if count != 1 else ''} with no progress for {minutes_text} "
+                              "closed (a refresh of the suggestions: started again).")
