@@ -112,6 +112,12 @@ def doc_stance(nlp: Language, text: str, target: str) -> tuple[str | None, float
         ("The ceasefire ended the fighting", "The ceasefire agreement", "support"),
         ("The council voted to end the bridge repairs", "Repairing the bridge now", "oppose"),
         ("The ceasefire did not stop the fighting", "The ceasefire agreement", "oppose"),
+        # cutting a burden speaks well, raising one ill, whatever the verb's own tone ("cut" is
+        # ill, "increase" good); cutting what is no burden keeps the verb's tone
+        ("The tram would cut traffic in the city centre", "The tram extension should go ahead", "support"),
+        ("The tram would increase noise for residents", "The tram extension should go ahead", "oppose"),
+        ("The tram will not increase traffic", "The tram extension should go ahead", "support"),
+        ("The tram would cut jobs at the bus company", "The tram extension should go ahead", "oppose"),
         # dismissing what was said refutes it: a report noun taken by a verb with "down", "off",
         # "aside" or by a dismissing verb, or called untrue (rules-8) ...
         ("The ministry shot down reports that the bridge collapsed", "The bridge collapsed", "oppose"),
