@@ -131,6 +131,25 @@ def test_every_format_follows_the_annotator_and_gold_scope(labelled, people):
             for a in json.loads(line)["annotations"]} == {"adjudication"}
 
 
+def test_the_gold_scope_holds_only_adjudicated_sentences(labelled, people):
+    """QA22: every sentence no reviewer had decided came too, as a row or line of no work."""
+    project = labelled.project
+    second = labelled.sentences.get(index=1)
+    save_sentence_annotation(sentence=second, user=people["reviewer"], status="no_claim", claims=[],
+                             expected_version=None, kind="adjudication")
+    skipped = labelled.sentences.get(index=2)  # a skipped adjudication decides nothing
+    save_sentence_annotation(sentence=skipped, user=people["reviewer"], status="skipped", claims=[],
+                             expected_version=None, kind="adjudication")
+    lines = [json.loads(line) for line in read(project, "jsonl", gold_only=True).splitlines()]
+    assert [(line["sentence_index"], [a["status"] for a in line["annotations"]]) for line in lines] == [(1, ["no_claim"])]
+    rows = list(csv.DictReader(io.StringIO(read(project, "csv", gold_only=True))))
+    assert [(row["sentence_index"], row["status"]) for row in rows] == [("1", "no_claim")]
+    (document,) = json.loads(read(project, "json", gold_only=True))["documents"]
+    assert [sentence["sentence_index"] for sentence in document["sentences"]] == [1]
+    assert read(project, "attributions", gold_only=True).strip() == ""  # the document is not all decided
+    assert len(read(project, "jsonl").splitlines()) == labelled.sentences.count()  # everyone's work: all
+
+
 def test_unicode_survives_every_format(project):
     from annotate.services.imports import import_documents, parse_text
 
@@ -279,6 +298,8 @@ def test_document_fields_follow_the_annotator_scope(labelled, people):
     """An annotator's own export carries the same document fields as everyone's."""
     labelled.author, labelled.meta = "A. Writer", {"row_id": 7}
     labelled.save()
+    save_sentence_annotation(sentence=labelled.sentences.get(index=0), user=people["reviewer"], status="no_claim",
+                             claims=[], expected_version=None, kind="adjudication")  # gold holds decided sentences
     for scope in ({}, {"annotator": people["annotator"]}, {"gold_only": True}):
         line = json.loads(read(labelled.project, "jsonl", **scope).splitlines()[0])
         assert (line["document_author"], line["document_published"], line["document_meta"]) == ("A. Writer", None, {"row_id": 7})

@@ -161,7 +161,8 @@ def test_adjudication_view_shows_everyone_and_the_disagreement(document, people,
     assert _save(people["reviewer"], sentence, "corrected", [{**claim, "stance": "oppose"}], kind="adjudication").status_code == 200
     gold = [json.loads(line) for line in "".join(export_project(document.project, "jsonl", gold_only=True)).splitlines()]
     assert [a["kind"] for line in gold for a in line["annotations"]] == ["adjudication"]
-    assert gold[1]["annotations"][0]["claims"][0]["stance"] == "oppose"
+    assert [line["sentence_index"] for line in gold] == [1]  # the only sentence decided
+    assert gold[0]["annotations"][0]["claims"][0]["stance"] == "oppose"
     rows = list(csv.DictReader(io.StringIO("".join(export_project(document.project, "csv")))))
     assert {r["annotator"] for r in rows if r["sentence_index"] == "1"} == {"annotator", "ann2", "reviewer"}
 

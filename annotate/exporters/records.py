@@ -91,8 +91,13 @@ def sentence_record(sentence: Sentence, project_target: str = "") -> dict[str, A
 def iter_sentence_records(
     project: Project, *, annotator: AbstractBaseUser | None = None, gold_only: bool = False, chunk_size: int = 500
 ) -> Iterator[dict[str, Any]]:
+    """One record per sentence; with `gold_only`, per adjudicated sentence: one no reviewer has
+    decided is no part of a gold corpus (QA22: it came as a row or line of no work, for every
+    reader to filter out)."""
     sentences = export_sentences(project, annotator=annotator, gold_only=gold_only)
     for sentence in sentences.iterator(chunk_size=chunk_size):
+        if gold_only and not sentence.annotations.all():  # prefetched: its gold version, if any
+            continue
         yield sentence_record(sentence, project.stance_target)
 
 
