@@ -56,9 +56,14 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request.GET.get("page"))
     documents = list(page.object_list)
     statuses = selectors.document_statuses(documents)
+    is_reviewer = role in (Role.ADMIN, Role.REVIEWER)
     for document in documents:
         document.status = statuses[document.pk]
-    is_reviewer = role in (Role.ADMIN, Role.REVIEWER)
+        if not is_reviewer and document.status != "adjudicated":
+            # An annotator's own work: the team's "in progress" beside their 5/5 read as work
+            # left to them (QA22).
+            done, total = document.done_count, document.sentence_count
+            document.status = "annotated" if total and done == total else "in_progress" if done else "unannotated"
     labels = list(project.labels.order_by("key"))
     totals = selectors.sentence_totals(project, request.user, role)
     context = {

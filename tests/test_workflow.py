@@ -115,6 +115,24 @@ def test_statuses_move_from_unannotated_to_adjudicated(project, team, people):
     assert status() == "adjudicated"
 
 
+def test_the_project_page_gives_an_annotator_their_own_status(client, project, team):
+    """QA22: the team's "In progress" beside the annotator's own 5/5 read as work left to them.
+    The page says theirs; the API's `status` stays the team's (below)."""
+    document = project.documents.order_by("id").first()
+    assign_documents(project=project, documents=[document], annotators=team[:2])
+    for sentence in document.sentences.all():
+        _save(team[0], sentence)
+    client.force_login(team[0])
+    page = client.get(f"/projects/{project.pk}/").content.decode()
+    assert "<th>Your status</th>" in page
+    row = page[page.index(f'href="/documents/{document.pk}/"'):]
+    assert row[:row.index("</tr>")].count("doc-status-annotated") == 1
+    client.force_login(team[1])
+    page = client.get(f"/projects/{project.pk}/").content.decode()
+    row = page[page.index(f'href="/documents/{document.pk}/"'):]
+    assert "doc-status-unannotated" in row[:row.index("</tr>")]
+
+
 def test_an_annotator_sees_a_document_annotated_only_when_every_assigned_annotator_is_done(project, team):
     """The annotator's own listing counts all of the document's annotators, not just them."""
     document = project.documents.order_by("id").first()
