@@ -127,6 +127,10 @@ PERMITTING_VERBS = frozenset("allow permit tolerate support accept back condone 
 # demo's "released funds for repairs, ending a dispute" read as opposing repairs).
 ENDING_VERBS = frozenset("""end stop halt resolve settle curb ease defuse reduce prevent combat fight
     cut lower decrease lessen alleviate slash tackle eliminate relieve""".split())
+# What a news text calls the proposal it is about, once named ("the project", "this plan").
+PROPOSAL_NOUNS = frozenset("""project plan plans scheme proposal proposals extension development initiative
+    programme program policy measure bill""".split())
+DEFINITE_DETERMINERS = frozenset("the this that these those".split())
 # Verbs that raise what they take: raising harm speaks ill ("will increase noise"), and the
 # verb's own valence (VADER's "increase" is good) says nothing of it.
 RAISING_VERBS = frozenset("increase raise worsen aggravate exacerbate boost double triple".split())
@@ -402,6 +406,9 @@ class Evidence:
     refutation_depth: int | None = None
     root_negated: bool = False  # a negation attached to the main verb ("won't play")
     is_document: bool = False  # read from the target's sentences of a long text
+    # "the project", "this plan": toward a position on a proposal, the words a news text uses
+    # for the proposal itself once it has named it (`refers_to_a_proposal`).
+    refers_to_target: bool = False
 
     # Debate claims argue by nature, so questions and hedges mark neutrality only
     # for news-like targets.
@@ -452,7 +459,7 @@ class Evidence:
         """
         if self.target.is_proposition or self.sentiment == 0:
             return 0
-        if self.is_topic and self.target_share == 0:
+        if self.is_topic and self.target_share == 0 and not self.refers_to_target:
             return 0  # the tone of a text that never names the topic is about something else
         sign = 1 if self.sentiment > 0 else -1
         return -sign if self.target.against_topic else sign
@@ -657,7 +664,19 @@ def gather_evidence(tokens: Sequence[Token], target: TargetProfile, *, is_docume
         refutation_depth=min((root_depth(tokens[i]) for i in refuting), default=None) if parsed else None,
         is_document=is_document,
         root_negated=parsed and any(t.lower_ in NEGATION_WORDS and t.dep_ == "neg" and t.head.dep_ == "ROOT" for t in tokens),
+        refers_to_target=target.is_normative and not target.is_motion and parsed and refers_to_a_proposal(tokens),
     )
+
+
+def refers_to_a_proposal(tokens: Sequence[Token]) -> bool:
+    """Whether the text names a proposal the way a news text goes on naming the one it is about:
+    "the project", "this plan", "the scheme" (a proposal noun with a definite or demonstrative
+    determiner). Toward a position ("The tram extension should go ahead") its praise or blame is
+    then read as of the target's topic (QA22: "the project was a waste of public money" was no
+    side at all). Not toward a bare topic, whose news names many deals and plans."""
+    return any(token.lower_ in PROPOSAL_NOUNS and token.pos_ == "NOUN"
+               and any(child.dep_ == "det" and child.lower_ in DEFINITE_DETERMINERS for child in token.children)
+               for token in tokens)
 
 
 def dismissals(tokens: Sequence[Token]) -> set[int]:

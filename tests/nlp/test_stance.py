@@ -118,6 +118,12 @@ def doc_stance(nlp: Language, text: str, target: str) -> tuple[str | None, float
         ("The tram would increase noise for residents", "The tram extension should go ahead", "oppose"),
         ("The tram will not increase traffic", "The tram extension should go ahead", "support"),
         ("The tram would cut jobs at the bus company", "The tram extension should go ahead", "oppose"),
+        # toward a position, "the project" or "this plan" is the proposal the news is about
+        # (QA22); toward a bare topic it may be any deal or plan
+        ("The project was a waste of public money", "The tram extension should go ahead", "oppose"),
+        ("Most members oppose the plan", "The tram extension should go ahead", "oppose"),
+        ("This scheme is a great success", "The tram extension should go ahead", "support"),
+        ("The deal is a disaster", "US–Pakistan cooperation", "neutral"),
         # dismissing what was said refutes it: a report noun taken by a verb with "down", "off",
         # "aside" or by a dismissing verb, or called untrue (rules-8) ...
         ("The ministry shot down reports that the bridge collapsed", "The bridge collapsed", "oppose"),
