@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from annotate.models import Assignment, Document, StanceModel
+from annotate.services.projects import membership_set, project_create
 
 
 @pytest.fixture
@@ -248,6 +249,10 @@ def test_continue_adjudicating_goes_to_the_next_document_waiting_for_gold(login,
     page = reviewer.get(f"/projects/{document.project_id}/").content.decode()
     assert 'id="continue-adjudicating"' in page
     assert 'id="continue-adjudicating"' not in login(people["annotator"]).get(f"/projects/{document.project_id}/").content.decode()
+    empty = project_create(name="Nothing yet", stance_target="the plan")
+    membership_set(project=empty, user=people["reviewer"], role="reviewer")
+    page = login(people["reviewer"]).get(f"/projects/{empty.pk}/").content.decode()
+    assert 'id="continue-adjudicating"' not in page, "QA22: offered with 0/0 sentences"
     reviewer = login(people["reviewer"])
     nothing = reviewer.get(f"/projects/{document.project_id}/next-adjudication/", follow=True)
     assert "Nothing waits for adjudication" in nothing.content.decode()
