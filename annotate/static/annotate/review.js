@@ -1052,13 +1052,25 @@ let skipArmed = false;
 // sentence at once. One list for the page, so that the order of changes is kept in one place.
 const undoSteps = [];
 
+// What a draft stores: its status and its claims (none for "no claim"). "accepted" and
+// "corrected" are one here: the server tells them apart by comparing the claims with the
+// suggestion, so the same claims come back with the same status whichever of the two was sent.
+const storedState = (draft) => JSON.stringify([
+  draft.status === "corrected" ? "accepted" : draft.status,
+  draft.status === "no_claim" ? [] : draft.claims,
+]);
+
 function edit(s, change, status = "corrected") {
   atLastSentence = false;  // "press j again" was about leaving as things were; a change needs a new j
   skipArmed = false;
-  undoSteps.push({ sentence: s, draft: clone(s.draft), activeClaim: s.activeClaim, taken: s.taken });
+  const before = { sentence: s, draft: clone(s.draft), activeClaim: s.activeClaim, taken: s.taken };
   return redrawingReach(s, () => {
     change();
     s.panelMessage = "";
+    // A key that changes nothing (Enter after 2, or after t, n on "no claim", x on a skip) is no
+    // step of z's: undone, it changed nothing either, and took a z of its own before the change
+    // the user meant to undo (D5). It is still saved: a refused or offline save is tried again.
+    if (storedState(before.draft) !== storedState({ ...s.draft, status })) undoSteps.push(before);
     return save(s, status);
   });
 }
@@ -1289,6 +1301,10 @@ function undo() {
   if (!step) { hint("Nothing to undo on this page."); return; }
   const s = step.sentence;
   const i = sentences.indexOf(s);
+  // A hint is about what was just tried ("press j to go on", a skip question): once undone, it no
+  // longer holds. z on the same sentence does not move, which would have taken it down (D5).
+  sentences[current].panelMessage = "";
+  s.panelMessage = "";
   // The change lost to a version saved elsewhere: undone, the page would show the sentence as
   // before (even untouched) while the server keeps theirs. The conflict box decides first.
   if (s.saveState === "conflict") {
@@ -1304,6 +1320,7 @@ function undo() {
     move(i);  // back to where the change was made, to see it undone
     save(s, s.draft.status);  // null: back to untouched, see withdraw()
   });
+  renderPanel();  // at once, with its hint gone, also where z did not move
 }
 
 function move(i, scroll = true, byClick = false) {
@@ -1322,7 +1339,9 @@ function move(i, scroll = true, byClick = false) {
   if (scroll) listEl.children[current].scrollIntoView({ block: "nearest" });
 }
 
-function step(delta) {
+// `key`: the key pressed to move (j, ↓), named by the hint at the last sentence. None when Enter,
+// n or x moved on by themselves.
+function step(delta, key = null) {
   let position = order.indexOf(current) + delta;
   if (order.indexOf(current) < 0) {
     // The current row is one the filter hides (z, or a click, went back to it): on to the
@@ -1342,10 +1361,13 @@ function step(delta) {
     return;
   }
   atLastSentence = true;
-  hint(adjudicating ? "Last sentence of this document. Press j again to go on to the next document waiting for adjudication."
-    : "Last sentence of this document. Press j again to go on to your next document with work left.");
+  // "Again" only after a j (or ↓): after Enter it spoke of a key never pressed, and a second
+  // Enter saves again instead of going on (D5).
+  const press = key ? `Press ${key} again` : "Press j";
+  hint(`Last sentence of this document. ${press} to go on to `
+    + `${adjudicating ? "the next document waiting for adjudication" : "your next document with work left"}.`);
 }
-const next = () => step(1);
+const next = (key = null) => step(1, key);
 const previous = () => step(-1);
 
 function showHelp() {
@@ -1394,7 +1416,7 @@ function shortcut(event) {
   const actions = {
     Enter: accept, s: () => setSpan("speaker"), u: () => setSpan("cue"), c: () => setSpan("claim"),
     n: noClaim, a: addClaim, d: deleteClaim, x: skip, z: undo, "?": showHelp, Tab: switchClaim,
-    j: next, ArrowDown: next, k: previous, ArrowUp: previous, f: startComment, h: toggleHistory, p: focusSpeakerPicker,
+    j: () => next("j"), ArrowDown: () => next("↓"), k: previous, ArrowUp: previous, f: startComment, h: toggleHistory, p: focusSpeakerPicker,
     ...(adjudicating ? { t: takeNext } : {}),
     ...(speakersDialog ? { m: manageSpeakers } : {}),
   };
