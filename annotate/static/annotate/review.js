@@ -1042,9 +1042,11 @@ function refresh(i) {
 // goes on to the next document.
 let atLastSentence = false;
 
-// On a sentence with a gold version, a first x only says what a skip would do to it; a second
-// x, with nothing changed or moved in between, skips. A skip replaces the gold, and the
-// export and stance training lose it until the sentence is adjudicated again.
+// On a sentence with a gold version, or with the annotator's own saved work, a first x only says
+// what a skip would do to it; a second x, with no other key pressed and nothing changed or moved
+// in between, skips. A skip replaces the gold, and the export and stance training lose it until
+// the sentence is adjudicated again; it replaces finished work with a new version that is not
+// done, unnoticed after a j too many (D6).
 let skipArmed = false;
 
 // The changes made on this page, oldest first, each with the sentence as it was before it:
@@ -1239,18 +1241,38 @@ function noClaim() {
   next();
 }
 
+// What x would replace on sentence `s`, as the question a first x asks; null when there is
+// nothing to lose: a sentence never saved, or already skipped.
+function skipQuestion(s) {
+  if (!s.draft.status || s.draft.status === "skipped") return null;
+  const status = STATUS_NAMES[s.draft.status];
+  if (adjudicating) {
+    return `This sentence has a gold version (${status}). Press x again to skip it instead: `
+      + "the gold version is then withdrawn, out of the export and stance training until you adjudicate the sentence again (z undoes).";
+  }
+  return `This sentence holds your saved work (${status}). Press x again to skip it instead: a skip replaces your work (z undoes).`;
+}
+
 function skip() {
   const s = sentences[current];
-  const gold = adjudicating && s.draft.status && s.draft.status !== "skipped";
-  if (gold && !skipArmed) {
-    hint(`This sentence has a gold version (${STATUS_NAMES[s.draft.status]}). Press x again to skip it instead: `
-      + "the gold version is then withdrawn, out of the export and stance training until you adjudicate the sentence again (z undoes).");
+  const question = skipQuestion(s);
+  if (question && !skipArmed) {
+    hint(question);
     skipArmed = true;
     atLastSentence = false;  // "press j again" was about leaving as things were; this x came between
     return;
   }
   edit(s, () => {}, "skipped");
   next();
+}
+
+// Any key but x takes the skip question back, and its text with it: what the panel asks is
+// what the next x does. (A key that changes or moves takes it back anyway; h, f, ? and Tab do not.)
+function takeBackSkip() {
+  if (!skipArmed) return;
+  skipArmed = false;
+  sentences[current].panelMessage = "";
+  renderPanel();
 }
 
 function addClaim() {
@@ -1423,6 +1445,7 @@ function shortcut(event) {
   const action = actions[event.key] || (/^[1-9]$/.test(event.key) ? () => setStance(event.key) : null);
   if (!action) return;
   event.preventDefault();
+  if (event.key !== "x") takeBackSkip();
   action();
 }
 
