@@ -231,18 +231,16 @@ def test_z_undoes_the_last_change_on_the_page_even_after_moving_on(page, documen
     wait_saved(page, 1)
     expect(current).to_have_attribute("data-index", "2")
 
+    # Enter kept the stance as it was: it wrote no new version, and is no step for z (D5).
+    assert SentenceAnnotation.objects.get(sentence=first).version == 1
+
     page.keyboard.press("z")  # undoes n: back on sentence 2, untouched, the work withdrawn
     expect(current).to_have_attribute("data-index", "1")
     expect(row(page, 1).locator("span.status")).to_have_text("suggested")
     expect(row(page, 1).locator("span.save")).to_have_text("")
     assert not SentenceAnnotation.objects.filter(sentence=second).exists()
-    page.keyboard.press("z")  # undoes Enter: back on sentence 1, still with the stance set
+    page.keyboard.press("z")  # undoes the stance, back on sentence 1: untouched again
     expect(current).to_have_attribute("data-index", "0")
-    wait_saved(page, 0)
-    # Enter kept the stance as it was and z brought back the same: neither wrote a new version.
-    assert SentenceAnnotation.objects.get(sentence=first).version == 1
-    expect(page.locator("#panel button.stance.chosen")).to_have_text("1 Support")
-    page.keyboard.press("z")  # undoes the stance: untouched again
     expect(row(page, 0).locator("span.status")).to_have_text("suggested")
     expect(row(page, 0).locator("span.save")).to_have_text("")
     assert not SentenceAnnotation.objects.filter(sentence=first).exists()
@@ -276,11 +274,42 @@ def test_a_change_at_the_last_sentence_does_not_leave_the_document(page, documen
     expect(page.locator("#panel .hint")).to_contain_text("Press j again")
     page.keyboard.press("n")  # a change: saved, and the page stays with the hint again
     wait_saved(page, last)
-    expect(page.locator("#panel .hint")).to_contain_text("Press j again")
+    expect(page.locator("#panel .hint")).to_contain_text("Press j to go on")  # not "again": n was pressed
     page.wait_for_timeout(300)
     assert page.url.endswith(f"/documents/{document.pk}/")
     page.keyboard.press("j")  # now it goes on (here back to this document, the only one with work left)
     expect(page.locator(".messages")).to_contain_text("last document with work left")
+
+
+def test_enter_on_the_last_sentence_after_a_change_leaves_no_empty_undo_step(page, document, people):
+    """QA D5: on the last sentence, 2 then Enter took two z to undo (the first one changed nothing:
+    Enter saved what 2 had saved), and the hint said "Press j again" after an Enter, staying up
+    after z. One z now undoes the one change made, and clears the hint."""
+    last = document.sentences.order_by("index").last()
+    current = page.locator("#sentences > li.sentence.current")
+    hint = page.locator("#panel .hint")
+    log_in(page, "annotator")
+    page.goto(f"/documents/{document.pk}/")
+    row(page, last.index).locator(".idx").click()
+    expect(current).to_have_attribute("data-index", str(last.index))
+    page.keyboard.press("2")
+    wait_saved(page, last.index)
+    page.keyboard.press("Enter")
+    wait_saved(page, last.index)
+    expect(hint).to_have_text("Last sentence of this document. Press j to go on to your next document with work left.")
+    assert SentenceAnnotation.objects.get(sentence=last).version == 1  # Enter saved nothing new
+
+    page.keyboard.press("z")  # undoes 2: untouched again, the work withdrawn, the hint gone
+    expect(row(page, last.index).locator("span.status")).to_have_text("suggested")
+    expect(row(page, last.index).locator("span.save")).to_have_text("")
+    expect(page.locator("#panel button.stance.chosen", has_text="Oppose")).to_have_count(0)
+    expect(hint).to_have_count(0)
+    assert not SentenceAnnotation.objects.filter(sentence=last).exists()
+    page.keyboard.press("z")
+    expect(hint).to_have_text("Nothing to undo on this page.")
+
+    page.keyboard.press("j")  # a j of its own says "again"
+    expect(hint).to_have_text("Last sentence of this document. Press j again to go on to your next document with work left.")
 
 
 def test_closing_the_picker_opened_with_the_mouse_gives_the_keys_back(page, project, people):

@@ -24,7 +24,7 @@ from annotate.models import (
     StanceLabel,
     Suggestion,
 )
-from annotate.services.annotations import delete_sentence_annotation
+from annotate.services.annotations import ClaimInput, delete_sentence_annotation, save_sentence_annotation
 from annotate.services.imports import import_documents, parse_text, parse_upload
 from annotate.services.projects import membership_set
 from annotate.services.workflow import assign_documents
@@ -302,6 +302,61 @@ def test_a_skipped_sentence_comes_back_with_its_suggestion(page: Page, document,
     saved = SentenceAnnotation.objects.get(sentence=sentence)
     assert saved.status == "accepted"
     assert [c.suggestion_id for c in saved.claims.order_by("position")] == [s.pk for s in suggestions]
+
+
+def test_x_on_saved_work_asks_before_it_skips(page: Page, document, people):
+    """QA D6: on a document the annotator had finished, j j x replaced an accepted sentence with a
+    skip at once, a new version, with no word: only z, if noticed, brought the work back. A first x
+    now says what the skip would replace, any other key takes the question back, a second x skips;
+    a sentence already skipped (or never saved) is skipped at the first x, as before."""
+    for sentence in document.sentences.order_by("index"):
+        claims = [ClaimInput(claim=s.claim_span, speaker=s.speaker_span, cue=s.cue_span, speaker_id=s.speaker_id,
+                             stance=s.stance.value if s.stance_id else None, suggestion_id=s.pk)
+                  for s in sentence.suggestions.select_related("stance").order_by("position")]
+        save_sentence_annotation(sentence=sentence, user=people["annotator"], status="accepted" if claims else "no_claim",
+                                 claims=claims, expected_version=None)
+    third = document.sentences.get(index=2)
+    stored = lambda: SentenceAnnotation.objects.values_list("status", "version").get(sentence=third)  # noqa: E731
+    before = stored()
+    assert before[0] in ("accepted", "no_claim")
+    shown = before[0].replace("_", " ")
+    current = page.locator("#sentences > li.sentence.current")
+    hint = page.locator("#panel .hint")
+    question = f"This sentence holds your saved work ({shown}). Press x again to skip it instead: a skip replaces your work (z undoes)."
+    log_in(page, "annotator")
+    page.goto(f"/documents/{document.pk}/")
+    expect(current).to_have_attribute("data-index", "0")  # a finished document opens at its start
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    expect(current).to_have_attribute("data-index", "2")
+
+    page.keyboard.press("x")  # only says what a skip would replace
+    expect(hint).to_have_text(question)
+    expect(current).to_have_attribute("data-index", "2")
+    page.keyboard.press("h")  # any other key takes the question back: the next x asks again
+    expect(page.locator("#panel .history")).to_be_visible()
+    expect(hint).to_have_count(0)
+    page.keyboard.press("x")
+    expect(hint).to_have_text(question)
+    page.wait_for_timeout(300)
+    assert stored() == before
+    expect(row(page, 2).locator("span.status")).to_have_text(shown)
+
+    page.keyboard.press("x")  # the second x skips, and moves on
+    expect(current).to_have_attribute("data-index", "3")
+    wait_saved(page, 2)
+    expect(row(page, 2).locator("span.status")).to_have_text("skipped")
+    assert stored() == ("skipped", before[1] + 1)
+    page.keyboard.press("k")
+    page.keyboard.press("x")  # already skipped: nothing to lose, skipped at once
+    expect(current).to_have_attribute("data-index", "3")
+    expect(hint).to_have_count(0)
+
+    page.keyboard.press("z")  # the x on a skip changed nothing: one z brings the work back
+    expect(current).to_have_attribute("data-index", "2")
+    expect(row(page, 2).locator("span.status")).to_have_text(shown)
+    wait_saved(page, 2)
+    assert stored()[0] == before[0]
 
 
 @pytest.mark.parametrize(("username", "path", "kind"), [

@@ -1042,9 +1042,11 @@ function refresh(i) {
 // goes on to the next document.
 let atLastSentence = false;
 
-// On a sentence with a gold version, a first x only says what a skip would do to it; a second
-// x, with nothing changed or moved in between, skips. A skip replaces the gold, and the
-// export and stance training lose it until the sentence is adjudicated again.
+// On a sentence with a gold version, or with the annotator's own saved work, a first x only says
+// what a skip would do to it; a second x, with no other key pressed and nothing changed or moved
+// in between, skips. A skip replaces the gold, and the export and stance training lose it until
+// the sentence is adjudicated again; it replaces finished work with a new version that is not
+// done, unnoticed after a j too many (D6).
 let skipArmed = false;
 
 // The changes made on this page, oldest first, each with the sentence as it was before it:
@@ -1052,13 +1054,25 @@ let skipArmed = false;
 // sentence at once. One list for the page, so that the order of changes is kept in one place.
 const undoSteps = [];
 
+// What a draft stores: its status and its claims (none for "no claim"). "accepted" and
+// "corrected" are one here: the server tells them apart by comparing the claims with the
+// suggestion, so the same claims come back with the same status whichever of the two was sent.
+const storedState = (draft) => JSON.stringify([
+  draft.status === "corrected" ? "accepted" : draft.status,
+  draft.status === "no_claim" ? [] : draft.claims,
+]);
+
 function edit(s, change, status = "corrected") {
   atLastSentence = false;  // "press j again" was about leaving as things were; a change needs a new j
   skipArmed = false;
-  undoSteps.push({ sentence: s, draft: clone(s.draft), activeClaim: s.activeClaim, taken: s.taken });
+  const before = { sentence: s, draft: clone(s.draft), activeClaim: s.activeClaim, taken: s.taken };
   return redrawingReach(s, () => {
     change();
     s.panelMessage = "";
+    // A key that changes nothing (Enter after 2, or after t, n on "no claim", x on a skip) is no
+    // step of z's: undone, it changed nothing either, and took a z of its own before the change
+    // the user meant to undo (D5). It is still saved: a refused or offline save is tried again.
+    if (storedState(before.draft) !== storedState({ ...s.draft, status })) undoSteps.push(before);
     return save(s, status);
   });
 }
@@ -1227,18 +1241,38 @@ function noClaim() {
   next();
 }
 
+// What x would replace on sentence `s`, as the question a first x asks; null when there is
+// nothing to lose: a sentence never saved, or already skipped.
+function skipQuestion(s) {
+  if (!s.draft.status || s.draft.status === "skipped") return null;
+  const status = STATUS_NAMES[s.draft.status];
+  if (adjudicating) {
+    return `This sentence has a gold version (${status}). Press x again to skip it instead: `
+      + "the gold version is then withdrawn, out of the export and stance training until you adjudicate the sentence again (z undoes).";
+  }
+  return `This sentence holds your saved work (${status}). Press x again to skip it instead: a skip replaces your work (z undoes).`;
+}
+
 function skip() {
   const s = sentences[current];
-  const gold = adjudicating && s.draft.status && s.draft.status !== "skipped";
-  if (gold && !skipArmed) {
-    hint(`This sentence has a gold version (${STATUS_NAMES[s.draft.status]}). Press x again to skip it instead: `
-      + "the gold version is then withdrawn, out of the export and stance training until you adjudicate the sentence again (z undoes).");
+  const question = skipQuestion(s);
+  if (question && !skipArmed) {
+    hint(question);
     skipArmed = true;
     atLastSentence = false;  // "press j again" was about leaving as things were; this x came between
     return;
   }
   edit(s, () => {}, "skipped");
   next();
+}
+
+// Any key but x takes the skip question back, and its text with it: what the panel asks is
+// what the next x does. (A key that changes or moves takes it back anyway; h, f, ? and Tab do not.)
+function takeBackSkip() {
+  if (!skipArmed) return;
+  skipArmed = false;
+  sentences[current].panelMessage = "";
+  renderPanel();
 }
 
 function addClaim() {
@@ -1289,6 +1323,10 @@ function undo() {
   if (!step) { hint("Nothing to undo on this page."); return; }
   const s = step.sentence;
   const i = sentences.indexOf(s);
+  // A hint is about what was just tried ("press j to go on", a skip question): once undone, it no
+  // longer holds. z on the same sentence does not move, which would have taken it down (D5).
+  sentences[current].panelMessage = "";
+  s.panelMessage = "";
   // The change lost to a version saved elsewhere: undone, the page would show the sentence as
   // before (even untouched) while the server keeps theirs. The conflict box decides first.
   if (s.saveState === "conflict") {
@@ -1304,6 +1342,7 @@ function undo() {
     move(i);  // back to where the change was made, to see it undone
     save(s, s.draft.status);  // null: back to untouched, see withdraw()
   });
+  renderPanel();  // at once, with its hint gone, also where z did not move
 }
 
 function move(i, scroll = true, byClick = false) {
@@ -1322,7 +1361,9 @@ function move(i, scroll = true, byClick = false) {
   if (scroll) listEl.children[current].scrollIntoView({ block: "nearest" });
 }
 
-function step(delta) {
+// `key`: the key pressed to move (j, ↓), named by the hint at the last sentence. None when Enter,
+// n or x moved on by themselves.
+function step(delta, key = null) {
   let position = order.indexOf(current) + delta;
   if (order.indexOf(current) < 0) {
     // The current row is one the filter hides (z, or a click, went back to it): on to the
@@ -1342,10 +1383,13 @@ function step(delta) {
     return;
   }
   atLastSentence = true;
-  hint(adjudicating ? "Last sentence of this document. Press j again to go on to the next document waiting for adjudication."
-    : "Last sentence of this document. Press j again to go on to your next document with work left.");
+  // "Again" only after a j (or ↓): after Enter it spoke of a key never pressed, and a second
+  // Enter saves again instead of going on (D5).
+  const press = key ? `Press ${key} again` : "Press j";
+  hint(`Last sentence of this document. ${press} to go on to `
+    + `${adjudicating ? "the next document waiting for adjudication" : "your next document with work left"}.`);
 }
-const next = () => step(1);
+const next = (key = null) => step(1, key);
 const previous = () => step(-1);
 
 function showHelp() {
@@ -1394,13 +1438,14 @@ function shortcut(event) {
   const actions = {
     Enter: accept, s: () => setSpan("speaker"), u: () => setSpan("cue"), c: () => setSpan("claim"),
     n: noClaim, a: addClaim, d: deleteClaim, x: skip, z: undo, "?": showHelp, Tab: switchClaim,
-    j: next, ArrowDown: next, k: previous, ArrowUp: previous, f: startComment, h: toggleHistory, p: focusSpeakerPicker,
+    j: () => next("j"), ArrowDown: () => next("↓"), k: previous, ArrowUp: previous, f: startComment, h: toggleHistory, p: focusSpeakerPicker,
     ...(adjudicating ? { t: takeNext } : {}),
     ...(speakersDialog ? { m: manageSpeakers } : {}),
   };
   const action = actions[event.key] || (/^[1-9]$/.test(event.key) ? () => setStance(event.key) : null);
   if (!action) return;
   event.preventDefault();
+  if (event.key !== "x") takeBackSkip();
   action();
 }
 
