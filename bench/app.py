@@ -147,7 +147,9 @@ def main() -> None:
     for n in range(args.saves):
         sentence = sentences[n % len(sentences)]
         version = None if n < len(sentences) else n // len(sentences)
-        body = {"status": "no_claim" if n % 2 else "skipped", "version": version, "claims": []}
+        # Each round turns every sentence's status over: a save of what is stored writes no new
+        # version, and the next round's version would then be stale.
+        body = {"status": ("skipped", "no_claim")[(n // len(sentences)) % 2], "version": version, "claims": []}
         url = f"/api/sentences/{sentence.pk}/annotation/"
         save_times.append(timed_ms(lambda url=url, body=body: responses.append(client.put(url, body, format="json").status_code)))
     assert set(responses) == {200}, f"saves failed: {sorted(set(responses))}"
