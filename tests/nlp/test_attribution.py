@@ -647,3 +647,38 @@ def test_a_speaker_across_its_claims_edge_keeps_the_side_with_its_words():
     assert _tidy_speaker('x the Joneses\u2019 said', (2, 14)) == (2, 13)
     text = "x Ann Lee, author of ''Empire,'' said"  # a title in quotation marks is part of it
     assert _tidy_speaker(text, span_of(text, "Ann Lee, author of ''Empire,''")) == span_of(text, "Ann Lee, author of ''Empire,''")
+
+
+@pytest.mark.parametrize(
+    ("text", "cue", "speaker", "claim"),
+    [
+        ("The minister denied that the project was over budget, saying costs were under control.", "saying",
+         "The minister", "costs were under control"),
+        ("The minister denied that the project was over budget and that it was late, saying costs were under "
+         "control.", "saying", "The minister", "costs were under control"),
+        ("Officials rejected the report, adding that the figures were wrong.", "adding", "Officials",
+         "that the figures were wrong"),
+        ("The company announced that its profits had fallen, noting that demand was weak.", "noting",
+         "The company", "that demand was weak"),
+    ],
+)
+def test_a_participle_cue_takes_the_subject_of_the_verb_it_belongs_to(nlp, text, cue, speaker, claim):
+    """A QA pass: trailing the clause "denied" reports, "saying" hangs on that clause's verb in the parse,
+    and took its subject ("the project") for the speaker."""
+    found = claim_with_cue(text, predict(nlp, text), cue)
+    assert (found.speaker, found.claim) == (span_of(text, speaker), span_of(text, claim))
+
+
+def test_a_participle_after_a_clause_no_speech_verb_reports_keeps_that_clauses_subject(nlp):
+    """"remember X going on TV, declaring": remembering is not saying, and X declared."""
+    text = "I remember President Jimmy Carter going on TV, declaring that coal was the future."
+    found = claim_with_cue(text, predict(nlp, text), "declaring")
+    assert found.speaker == span_of(text, "President Jimmy Carter")
+
+
+def test_citing_as_an_aside_makes_no_claim(nlp):
+    text = "The company, citing rising costs, said prices would go up."
+    prediction = predict(nlp, text)
+    assert all(c.cue is None or text[slice(*c.cue)] != "citing" for c in prediction.claims)
+    found = claim_with_cue(text, prediction, "said")
+    assert (found.speaker, found.claim) == (span_of(text, "The company"), span_of(text, "prices would go up"))
