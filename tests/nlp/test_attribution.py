@@ -594,3 +594,91 @@ def test_an_extraposed_passive_with_its_agent_names_speaker_cue_and_content(nlp)
     text = "It was claimed by the ministry that the talks had failed."
     claim = claim_with_cue(text, predict(nlp, text), "was claimed by")
     assert (claim.claim, claim.speaker) == (span_of(text, "that the talks had failed"), span_of(text, "the ministry"))
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "cue"),
+    [
+        ('"It is the best investment the city has made in decades," its president, Ahmed Saleh, told the Herald.',
+         "its president, Ahmed Saleh", "told"),
+        ('"It is the best investment in decades," the president, Ahmed Saleh, said.',
+         "the president, Ahmed Saleh", "said"),
+        ("\u201cIt is the best investment in decades,\u201d the president, Ahmed Saleh, said.",
+         "the president, Ahmed Saleh", "said"),
+    ],
+)
+def test_a_speaker_with_an_apposition_after_a_quotation_starts_on_its_words(nlp, text, speaker, cue):
+    """A QA pass: the parser hangs the quotation's closing mark on the speaker's head, so the speaker
+    ran from that mark ('" its president, Ahmed Saleh') and overlapped the claim by it."""
+    claim = claim_with_cue(text, predict(nlp, text), cue)
+    assert claim.speaker == span_of(text, speaker)
+    assert claim.claim[1] <= claim.speaker[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"It is the best investment the city has made in decades," its president, Ahmed Saleh, told the Herald.',
+        '"We will win," said the mayor, "and soon."',
+        "\u201cWe will win,\u201d the mayor \u2014 who led it \u2014 said.",
+        'The council, the mayor said, "will decide."',
+        "Sen. Ted Cruz (R-Tex.), a candidate, said the race was over.",
+    ],
+)
+def test_no_speaker_begins_or_ends_on_a_stray_mark_or_crosses_its_claim(nlp, text):
+    for claim in predict(nlp, text).claims:
+        if claim.speaker is None:
+            continue
+        start, end = claim.speaker
+        words = text[start:end]
+        assert words[0].isalnum() and (words[-1].isalnum() or words[-1] in ".)"), words
+        assert not (start < claim.claim[0] < end or start < claim.claim[1] < end), (words, claim.claim)
+
+
+def test_a_speaker_across_its_claims_edge_keeps_the_side_with_its_words():
+    from annotate.nlp.attribution import _tidy_speaker
+
+    text = '"A," its president, Ahmed Saleh, told the Herald.'
+    content, speaker = span_of(text, '"A,"'), (3, span_of(text, "Saleh,")[1])
+    assert _tidy_speaker(text, speaker, content) == span_of(text, "its president, Ahmed Saleh")
+    text = "\u201cA,\u201d X, one of the \u201cbig four\u201d negotiators, said."  # a content run on into the speaker
+    speaker, content = span_of(text, "X, one of the \u201cbig four\u201d negotiators"), (0, text.rindex("\u201d") + 1)
+    assert _tidy_speaker(text, speaker, content) == span_of(text, "X, one of the \u201cbig four\u201d")
+    assert _tidy_speaker('x the Joneses\u2019 said', (2, 14)) == (2, 13)
+    text = "x Ann Lee, author of ''Empire,'' said"  # a title in quotation marks is part of it
+    assert _tidy_speaker(text, span_of(text, "Ann Lee, author of ''Empire,''")) == span_of(text, "Ann Lee, author of ''Empire,''")
+
+
+@pytest.mark.parametrize(
+    ("text", "cue", "speaker", "claim"),
+    [
+        ("The minister denied that the project was over budget, saying costs were under control.", "saying",
+         "The minister", "costs were under control"),
+        ("The minister denied that the project was over budget and that it was late, saying costs were under "
+         "control.", "saying", "The minister", "costs were under control"),
+        ("Officials rejected the report, adding that the figures were wrong.", "adding", "Officials",
+         "that the figures were wrong"),
+        ("The company announced that its profits had fallen, noting that demand was weak.", "noting",
+         "The company", "that demand was weak"),
+    ],
+)
+def test_a_participle_cue_takes_the_subject_of_the_verb_it_belongs_to(nlp, text, cue, speaker, claim):
+    """A QA pass: trailing the clause "denied" reports, "saying" hangs on that clause's verb in the parse,
+    and took its subject ("the project") for the speaker."""
+    found = claim_with_cue(text, predict(nlp, text), cue)
+    assert (found.speaker, found.claim) == (span_of(text, speaker), span_of(text, claim))
+
+
+def test_a_participle_after_a_clause_no_speech_verb_reports_keeps_that_clauses_subject(nlp):
+    """"remember X going on TV, declaring": remembering is not saying, and X declared."""
+    text = "I remember President Jimmy Carter going on TV, declaring that coal was the future."
+    found = claim_with_cue(text, predict(nlp, text), "declaring")
+    assert found.speaker == span_of(text, "President Jimmy Carter")
+
+
+def test_citing_as_an_aside_makes_no_claim(nlp):
+    text = "The company, citing rising costs, said prices would go up."
+    prediction = predict(nlp, text)
+    assert all(c.cue is None or text[slice(*c.cue)] != "citing" for c in prediction.claims)
+    found = claim_with_cue(text, prediction, "said")
+    assert (found.speaker, found.claim) == (span_of(text, "The company"), span_of(text, "prices would go up"))
