@@ -202,6 +202,7 @@ class SentenceTotals:
     sentences: int  # in the documents the user may open
     done: int  # of those, done by the user (`_done_filter`)
     gold: int  # of those, adjudicated
+    waiting: int = 0  # of those, annotated (a decision, not a skip) and not adjudicated yet
 
 
 def sentence_totals(project: Project, user: AbstractBaseUser, role: str | None) -> SentenceTotals:
@@ -209,8 +210,17 @@ def sentence_totals(project: Project, user: AbstractBaseUser, role: str | None) 
     page shows a page of documents but the progress of all of them."""
     found = Sentence.objects.filter(document__in=visible_documents(project, user, role).values("pk")).aggregate(
         sentences=Count("pk", distinct=True), done=Count("pk", filter=_done_filter(user), distinct=True),
-        gold=Count("pk", filter=_gold_filter(), distinct=True))
+        gold=Count("pk", filter=_gold_filter(), distinct=True),
+        waiting=Count("pk", filter=_waiting_for_gold(), distinct=True))
     return SentenceTotals(**found)
+
+
+def _waiting_for_gold() -> Q:
+    """A sentence (as the outer row) someone annotated, a decision and not a skip, without a gold
+    version yet: what `next_document_to_adjudicate` leads to."""
+    decided = SentenceAnnotation.objects.filter(sentence=OuterRef("pk"), kind=SentenceAnnotation.Kind.ANNOTATION)
+    gold = SentenceAnnotation.objects.filter(SentenceAnnotation.gold_q(), sentence=OuterRef("pk"))
+    return Q(Exists(decided.exclude(status=AnnotationStatus.SKIPPED))) & ~Q(Exists(gold))
 
 
 def next_unfinished_document(
