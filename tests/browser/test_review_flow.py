@@ -338,6 +338,10 @@ def test_x_on_saved_work_asks_before_it_skips(page: Page, document, people):
     expect(hint).to_have_count(0)
     page.keyboard.press("x")
     expect(hint).to_have_text(question)
+    page.keyboard.press("Escape")  # no shortcut, but the natural "no" (QA23: the next x skipped)
+    expect(hint).to_have_count(0)
+    page.keyboard.press("x")
+    expect(hint).to_have_text(question)
     page.wait_for_timeout(300)
     assert stored() == before
     expect(row(page, 2).locator("span.status")).to_have_text(shown)

@@ -1432,6 +1432,8 @@ document.addEventListener("keydown", (event) => {
 });
 
 // The page's key for `event`, if it is one (also called by the speaker picker, which hands keys back).
+const MODIFIER_KEYS = new Set(["Shift", "CapsLock"]);
+
 function shortcut(event) {
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   if (event.key === "Tab" && !tabSwitchesClaims(event)) return;
@@ -1443,9 +1445,11 @@ function shortcut(event) {
     ...(speakersDialog ? { m: manageSpeakers } : {}),
   };
   const action = actions[event.key] || (/^[1-9]$/.test(event.key) ? () => setStance(event.key) : null);
+  // Any key but x takes a skip question back, shortcut or not: Esc is the natural "no" (QA23). Not
+  // a bare Shift or Caps Lock, which only start another key.
+  if (event.key !== "x" && !MODIFIER_KEYS.has(event.key)) takeBackSkip();
   if (!action) return;
   event.preventDefault();
-  if (event.key !== "x") takeBackSkip();
   action();
 }
 
