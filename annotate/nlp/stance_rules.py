@@ -103,7 +103,7 @@ TITLE_CASE_SHARE = 0.6
 # Prefixes that make a word its opposite ("unsafe", "illegal", "dishonest", "nonviolent").
 NEGATIVE_PREFIXES = ("un", "in", "im", "il", "ir", "dis", "non")
 # Words that negate the clause they stand in.
-NEGATION_WORDS = frozenset("not n't no never nothing nobody neither nor none".split())
+NEGATION_WORDS = frozenset("not n't no never nothing nobody neither nor none hardly barely scarcely".split())
 
 # Question openers: with a trailing "?" the text asks rather than asserts.
 QUESTION_MARK = "?"
@@ -137,7 +137,7 @@ RAISING_VERBS = frozenset("increase raise worsen aggravate exacerbate boost doub
 # Burdens no sentiment word marks ill, which a policy claim cuts or raises ("the tram would cut
 # traffic", "higher fares"): ill only as what an ending or raising verb takes.
 BURDEN_WORDS = frozenset("""traffic congestion gridlock cost costs noise emissions delays delay fares prices
-    bills taxes debt deficit unemployment inflation queues bureaucracy overcrowding""".split())
+    bills taxes debt deficit unemployment inflation queues bureaucracy overcrowding waiting commute""".split())
 BURDEN_VALENCE = -1.0
 # "used against Pakistan", "an effort against the deal": harm to what the preposition governs.
 HARM_PREPOSITIONS = frozenset({"against"})
@@ -750,11 +750,16 @@ def _ended_harms(tokens: Sequence[Token], target: TargetProfile) -> tuple[set[in
         taken = [x for child in verb.children if child.i > verb.i and child.dep_ == "dobj" for x in child.subtree]
         if any(is_content_word(x) and token_stem(x) in target.content_stems for x in taken):
             continue
-        ill = [position[x.i] for x in taken if x.i in position and ill_valence(x.lower_) < 0]
-        if ill:
+        valenced = [position[x.i] for x in taken if x.i in position and ill_valence(x.lower_)]
+        if valenced:
             verbs.add(k)
-            lessens = (lemma in ENDING_VERBS) != any(child.dep_ == "neg" for child in verb.children)
-            (ended if lessens else lasting).update(ill)
+            negated = any(child.dep_ == "neg" or child.dep_ == "advmod" and child.lower_ in NEGATION_WORDS
+                          for child in verb.children)  # "not", "never", "hardly"
+            lessens = (lemma in ENDING_VERBS) != negated
+            for i in valenced:
+                # Lessening harm or raising good speaks well; lessening good ("would lower the
+                # quality of life") or raising harm, ill (QA23: "lower" and "quality" summed to good).
+                (ended if (ill_valence(tokens[i].lower_) < 0) == lessens else lasting).add(i)
     return verbs, ended, lasting
 
 

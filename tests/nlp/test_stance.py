@@ -118,6 +118,11 @@ def doc_stance(nlp: Language, text: str, target: str) -> tuple[str | None, float
         ("The tram would increase noise for residents", "The tram extension should go ahead", "oppose"),
         ("The tram will not increase traffic", "The tram extension should go ahead", "support"),
         ("The tram would cut jobs at the bus company", "The tram extension should go ahead", "oppose"),
+        # ... and lessening a good speaks ill, whatever the words' sum (QA23: "lower" and "quality"
+        # summed to good); "hardly" negates the verb as "not" does
+        ("The tram would lower the quality of life", "The tram extension should go ahead", "oppose"),
+        ("The tram would cut waiting times", "The tram extension should go ahead", "support"),
+        ("The tram would hardly cut traffic", "The tram extension should go ahead", "oppose"),
         # toward a position, "the project" or "this plan" is the proposal the news is about
         # (QA22); toward a bare topic it may be any deal or plan
         ("The project was a waste of public money", "The tram extension should go ahead", "oppose"),
