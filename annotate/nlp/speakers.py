@@ -50,6 +50,13 @@ GROUP_PHRASE_DEPS = frozenset({"nsubj", "nsubjpass", "dobj", "conj", "appos"})
 # "spoke to reporters", "met with union leaders": the people addressed can be a later "they".
 ADDRESSEE_PREPOSITIONS = frozenset({"to", "with"})
 _DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "some", "several", "two", "three"}
+# A common-noun speaker keeps its "of" complement, part of what it names ("the chamber of
+# commerce", "the minister of finance", "the head of the union"); a document that speaks keeps
+# its "by" author ("a survey by the alliance"), as "the council's own survey" keeps its possessor.
+DOCUMENT_NOUNS = frozenset({
+    "survey", "report", "study", "poll", "analysis", "review", "audit", "investigation",
+    "inquiry", "research", "paper", "census", "assessment", "estimate", "forecast",
+})
 
 
 def _name_words(span: Span) -> frozenset[str]:
@@ -118,8 +125,94 @@ def _core(span: Span) -> Span:
     # in the mention: keep the capitals that follow the head there.
     while right < span.end and is_capitals_word(span.doc[right - 1]) and is_capitals_word(span.doc[right]):
         right += 1
+    complement = _complement(root)
+    if complement is not None and right == complement[0].i and _phrase_end(complement[1]) <= span.end:
+        right = _phrase_end(complement[1])
     left = max(left, span.start)
     return span.doc[left:max(right, left + 1)]
+
+
+def _complement(head: Token) -> tuple[Token, Token] | None:
+    """The preposition and its object that belong to a common noun's name ("chamber" +
+    "of commerce", "survey" + "by the alliance"; `DOCUMENT_NOUNS`), if any. A name heads no
+    complement here: "Dr. Maya Patel of the city hospital" is "Dr. Maya Patel"."""
+    if head.pos_ != "NOUN" or head.ent_iob_ != "O":
+        return None
+    for child in head.rights:
+        if child.dep_ == "prep" and (child.lower_ == "of" or child.lower_ == "by" and head.lemma_.lower() in DOCUMENT_NOUNS):
+            obj = next((t for t in child.rights if t.dep_ == "pobj"), None)
+            # Not a number the parser took for the object ("members of the 11- to 12-year-old team").
+            return (child, obj) if obj is not None and obj.pos_ in ("NOUN", "PROPN") else None
+        if child.dep_ not in {"compound", "flat", "nummod"}:
+            return None
+    return None
+
+
+def _phrase_end(head: Token) -> int:
+    """Where the noun phrase `head` heads ends, without appositions and clauses: after its flat
+    name parts, the whole name it is part of ("the House of Commons"), its own "of" complement
+    ("the head of the union of teachers") and what it is coordinated with ("the minister of
+    environment and energy")."""
+    right = head.i + 1
+    ent = entity_at(head)
+    if ent is not None:
+        right = max(right, ent.end)
+    for child in head.rights:
+        if child.i < right:
+            continue
+        if child.dep_ in {"compound", "flat", "nummod"} and child.i == right:
+            right = child.i + 1
+        elif child.dep_ == "prep" and child is _complement_prep(head) and child.i == right:
+            right = _phrase_end(_complement(head)[1])  # type: ignore[index]
+        elif child.dep_ == "cc" and child.i == right:
+            conj = next((t for t in head.rights if t.dep_ == "conj" and t.i > child.i), None)
+            if conj is None or conj.pos_ not in ("NOUN", "PROPN"):
+                break
+            right = _phrase_end(conj)
+        else:
+            break
+    return right
+
+
+def _complement_prep(head: Token) -> Token | None:
+    complement = _complement(head)
+    return complement[0] if complement is not None else None
+
+
+def _head_part(core: Span) -> Span:
+    """A mention's head phrase without its complement: the words it is named by. "The head of
+    the Union" is not the Union, whatever name words its complement has."""
+    complement = _complement(core.root)
+    if complement is None or not core.start <= complement[0].i < core.end:
+        return core
+    return core.doc[core.start:complement[0].i]
+
+
+def _without_role(core: Span, ent: Span) -> Span:
+    """A person's name with the capitalised title standing before it ("Ambassador Alice
+    Wells", "Councillor Ruth Adeyemi", "Foreign Minister Wang Yi"), not a role written in
+    lower case: "Opposition leader Tom Reyes" is "Tom Reyes", as "The auditor general, Maria
+    Lind" is "Maria Lind". Such a role can name the person later (`SpeakerIndex._titled_person`)."""
+    doc = core.doc
+    roles = [t.i for t in doc[core.start:ent.start] if _is_role_word(t)]
+    if not roles:
+        return core  # "Centers for Disease Control Director Thomas Frieden": a title throughout
+    start = roles[-1] + 1
+    while start < ent.start and not _is_capitalised(doc[start]):
+        start += 1  # "Trump's GOP primary rival Sen. Marco Rubio": never start on "'s"
+    # "former Sen. Scott Brown": a title's own prefix in lower case is part of it.
+    while start > core.start and start < ent.start and doc[start - 1].lower_ in TITLE_WORDS:
+        start -= 1
+    return doc[start:max(core.end, ent.end)]
+
+
+def _is_role_word(token: Token) -> bool:
+    """A word in lower case that describes rather than names ("leader", "former", "presidential")."""
+    return token.is_lower and token.is_alpha and token.pos_ in ("NOUN", "ADJ", "VERB", "ADV")
+
+
+def _is_capitalised(token: Token) -> bool:
+    return token.is_title or token.is_upper and len(token) > 1
 
 
 def _named_core(core: Span, mention: Span) -> Span:
@@ -134,10 +227,26 @@ def _named_core(core: Span, mention: Span) -> Span:
                 ent = entity_at(child)
                 if ent is not None and ent.label_ == "PERSON" and ent.end <= mention.end:
                     return _with_title(doc, ent)
+        split = _split_name(root)
+        if root.pos_ == "NOUN" and split is not None and split.end <= mention.end:
+            return _with_title(doc, split)
     ent = entity_at(root)
     if ent is not None and ent.label_ in _ENTITY_KINDS and ent.end > core.end and ent.end <= mention.end:
         return doc[min(core.start, ent.start):ent.end]
     return core
+
+
+def _split_name(role: Token) -> Span | None:
+    """The name right after a role that the parser made a second subject of the same verb
+    ("said resident Joan Pike": "resident" and "Pike" both subjects of "said"), if any."""
+    doc = role.doc
+    if role.i + 1 >= len(doc):
+        return None
+    ent = entity_at(doc[role.i + 1])
+    if ent is None or ent.label_ != "PERSON" or ent.start != role.i + 1:
+        return None
+    name = ent.root
+    return ent if name.head.i == role.head.i and name.dep_ == role.dep_ and name.i != name.head.i else None
 
 
 def _previous_sentence_start(span: Span) -> int:
@@ -183,6 +292,33 @@ def _text_without_determiners(span: Span) -> str:
     return span.doc[start:span.end].text  # a span's text is the document's own characters
 
 
+def _introduced_titles(doc: Doc) -> list[tuple[Span, str, frozenset[str]]]:
+    """Every person the document introduces with a title: (the name, the title's head noun,
+    the title's other words), from a title before the name ("Transport minister Paul Kerr":
+    "minister", {"transport"}) or in apposition ("The auditor general, Maria Lind", "Maria
+    Lind, the auditor general")."""
+    found = []
+    for ent in doc.ents:
+        if ent.label_ != "PERSON":
+            continue
+        root = ent.root
+        titles = []
+        before = doc[ent.start - 1] if ent.start > 0 else None
+        if before is not None and before.dep_ == "compound" and before.head.i in range(ent.start, ent.end) \
+                and before.pos_ in ("NOUN", "PROPN") and before.ent_iob_ == "O":
+            titles.append((before, [t for t in doc[root.left_edge.i:before.i]]))
+        if before is not None and before.pos_ == "NOUN" and _split_name(before) is not None:
+            titles.append((before, [t for t in doc[before.left_edge.i:before.i]]))
+        if root.dep_ == "appos" and root.head.pos_ == "NOUN":
+            titles.append((root.head, [t for t in root.head.children if t.dep_ in ("compound", "amod")]))
+        titles += [(child, [t for t in child.children if t.dep_ in ("compound", "amod")])
+                   for child in root.rights if child.dep_ == "appos" and child.pos_ == "NOUN"]
+        for head, words in titles:
+            found.append((_with_title(doc, ent), head.lemma_.lower(),
+                          frozenset(t.lemma_.lower() for t in words if t.pos_ in ("NOUN", "PROPN", "ADJ"))))
+    return found
+
+
 class SpeakerIndex:
     """Builds the canonical speakers of one document, mention by mention, in text order."""
 
@@ -196,6 +332,34 @@ class SpeakerIndex:
         self._groups: set[int] = set()  # entities named by a group's noun ("farmers", "the union")
         # Fullest title+name of every PERSON the document names, for upgrading short names.
         self._full_names = [_with_title(doc, ent) for ent in doc.ents if ent.label_ == "PERSON"]
+        self._titles = _introduced_titles(doc)
+
+    def _titled_person(self, core: Span) -> Span | None:
+        """The person a definite title stands for ("the minister", "the transport minister"):
+        the one person the document introduces with that title's head noun, before it, with
+        every other word of it ("Transport minister Paul Kerr"). Never a guess between two."""
+        head = core.root
+        if head.tag_ not in ("NN", "NNP") or core[0].lower_ != "the" or head.ent_iob_ != "O":
+            return None
+        words = set()
+        for token in core[1:]:
+            if token.i == head.i or token.pos_ == "ADP" and token.lower_ == "of" or token.pos_ == "DET":
+                continue
+            if token.pos_ not in ("NOUN", "PROPN", "ADJ") or token.ent_iob_ != "O":
+                return None
+            words.add(token.lemma_.lower())
+        holders = [(name, others) for name, title, others in self._titles if title == head.lemma_.lower()]
+        if not holders:
+            return None
+        name = max((name for name, _ in holders), key=len)
+        fullest = _name_words(name)
+        # One person, however often introduced ("Paul Kerr", later "transport minister Kerr").
+        if not all(_name_words(other) <= fullest for other, _ in holders):
+            return None
+        if min(other.start for other, _ in holders) > core.start or not words <= frozenset().union(
+                *(others for _, others in holders)):
+            return None
+        return name
 
     def _fullest_name(self, core: Span) -> Span:
         words = _name_words(core)
@@ -204,7 +368,11 @@ class SpeakerIndex:
             return best
         for name in self._full_names:
             name_words = _name_words(name)
-            if words <= name_words and len(name) > len(best):
+            # A name given in full gains only a title before it, never a longer entity that
+            # contains it ("Hillary Clinton Slams Donald Trump", a headline the recogniser took
+            # for one person); a single word ("Wells", "Xi") may still gain a first name too.
+            if words <= name_words and len(name) > len(best) and (
+                    len(words) < 2 or name[-1].lower_ == core[-1].lower_):
                 best = name
         return best
 
@@ -220,7 +388,15 @@ class SpeakerIndex:
         if head.lower_ in PERSONAL_PRONOUNS and len(core) == 1:
             return self._resolve_pronoun(core, span_chars)
         ent = _mention_entity(core)
-        words = _name_words(core)
+        if ent is not None and ent.label_ == "PERSON" and ent.start <= head.i < ent.end:
+            core = _without_role(core, ent)
+        if ent is None:
+            person = self._titled_person(core)
+            if person is not None:
+                index = self.add(person)
+                self.entities[index].mentions[-1] = span_chars  # the title is the mention, not the name
+                return index
+        words = _name_words(_head_part(core))
         if ent is None and head.lemma_.lower() in ANONYMOUS_HEADS:
             key = _text_without_determiners(core).lower()
             for index, entity in enumerate(self.entities):
@@ -250,7 +426,7 @@ class SpeakerIndex:
         if name is not core:
             kind = SPEAKER_PERSON
         text = name.text if words else _text_without_determiners(core)
-        index = self._new(text, kind, span_chars, _name_words(name))
+        index = self._new(text, kind, span_chars, words if name is core else _name_words(name))
         if _is_group_head(head):
             self._groups.add(index)
         return index
