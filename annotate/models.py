@@ -772,6 +772,9 @@ class ImportJob(DocumentsRun):
     documents = models.JSONField(default=list, blank=True, help_text="The checked documents still to store.")
     created_count = models.PositiveIntegerField(default=0)
     duplicate_count = models.PositiveIntegerField(default=0)
+    # As an import at once reports them (`imports.Duplicate`): position and line in the upload,
+    # title, and the stored document or the earlier input repeated.
+    skipped = models.JSONField(default=list, blank=True, help_text="The inputs skipped as duplicates.")
 
 
 class SuggestionRefresh(DocumentsRun):

@@ -363,8 +363,33 @@ def test_an_import_an_in_process_worker_ran_at_once_is_answered_as_done(project,
     client.force_login(people["admin"])
     response = client.post(f"/projects/{project.pk}/import/", {"file": SimpleUploadedFile("more.jsonl", _jsonl(9))})
     page = client.get(response.url).content.decode()
-    assert "more.jsonl: Imported 4 document(s); 5 were already in the project." in page
+    assert ("more.jsonl: Imported 4 document(s). Skipped 5 already in the project or repeated in the file: "
+            "lines 1, 2, 3, 4, 5.") in page
     assert "in the background" not in page
+    # Reported as an import at once reports them (QA23: a count alone), whole positions in the upload.
+    [job] = api.get(f"/api/projects/{project.pk}/imports/").json()[:1]
+    first = Document.objects.get(project=project, title="Doc 0")
+    assert job["duplicates"] == 5 and job["skipped"][0] == {
+        "position": 1, "line": 1, "title": "Doc 0", "document": first.pk, "repeats": None, "repeats_line": None}
+    assert [record["position"] for record in job["skipped"]] == [1, 2, 3, 4, 5]
+
+
+def test_a_background_import_reports_a_line_repeating_another_by_its_line(project, settings,
+                                                                          django_capture_on_commit_callbacks):
+    settings.CLAIMDESK_BACKGROUND_IMPORT_OVER = 3
+    from annotate.services import imports
+
+    lines = _jsonl(6).decode().splitlines()
+    lines.append(lines[4])  # line 7 repeats line 5, in the same chunk
+    documents = imports.parse_upload("rows.jsonl", ("\n".join(lines) + "\n").encode())
+    with django_capture_on_commit_callbacks(execute=True):  # the in-process worker runs it
+        job = imports.import_or_queue(project=project, documents=documents, source="rows.jsonl")
+    job.refresh_from_db()
+    assert job.status == "done" and job.created_count == 6
+    assert job.skipped == [{"position": 7, "line": 7, "title": "Doc 4", "document": None, "repeats": 5,
+                            "repeats_line": 5}]
+    assert job.message == ("Imported 6 document(s). Skipped 1 already in the project or repeated in the file: "
+                           "line 7.")
 
 
 def test_the_project_page_says_which_lines_were_skipped_and_links_what_they_duplicate(project, people, client):

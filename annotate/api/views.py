@@ -620,6 +620,6 @@ class ProjectImportJobs(ProjectScopedMixin, APIView):
 def import_job_data(job: ImportJob) -> dict:
     return {
         "job": job.pk, "source": job.source, "status": job.status, "total": job.total, "processed": job.processed,
-        "created": job.created_count, "duplicates": job.duplicate_count, "message": job.message,
+        "created": job.created_count, "duplicates": job.duplicate_count, "skipped": job.skipped, "message": job.message,
         "created_at": job.created_at.isoformat(), "finished_at": job.finished_at.isoformat() if job.finished_at else None,
     }

@@ -121,6 +121,22 @@ class Duplicate:
     repeats_line: int | None = None  # and its line
 
 
+def duplicate_record(duplicate: Duplicate, offset: int = 0) -> dict[str, Any]:
+    """A skipped input as the API gives it (`DuplicateSerializer`'s fields), its positions moved
+    by `offset`: a background job imports its upload a chunk at a time."""
+    return {"position": duplicate.position + offset, "line": duplicate.line, "title": duplicate.title,
+            "document": duplicate.document_id,
+            "repeats": duplicate.repeats + offset if duplicate.repeats is not None else None,
+            "repeats_line": duplicate.repeats_line}
+
+
+def skipped_lines(records: list[dict[str, Any]], shown: int = 5) -> str:
+    """Where the skipped inputs are, for a message: "lines 4, 9 and 2 more" (or their positions)."""
+    places = [f"{record['line']}" if record["line"] is not None else f"#{record['position']}" for record in records]
+    more = f" and {len(places) - shown} more" if len(places) > shown else ""
+    return f"line{'s' if len(places) > 1 else ''} {', '.join(places[:shown])}{more}"
+
+
 @dataclass
 class ImportResult:
     created: list[Document]
@@ -679,13 +695,19 @@ def run_import_job(job_id: int) -> ImportJob:
         while job.processed < job.total:
             chunk = _next_chunk(job.documents, job.processed)
             result = import_documents(project=job.project, documents=chunk, user=job.created_by)
+            # Reported as an import at once reports them (QA23: only a count, "already in the
+            # project", even for a line repeating an earlier one).
+            job.skipped = [*job.skipped, *(duplicate_record(d, job.processed) for d in result.duplicates)]
             job.processed += len(chunk)
             job.created_count += len(result.created)
             job.duplicate_count += len(result.duplicates)
             job.updated_at = timezone.now()  # the heartbeat `close_stalled_jobs` reads
-            job.save(update_fields=["processed", "created_count", "duplicate_count", "updated_at"])
+            job.save(update_fields=["processed", "created_count", "duplicate_count", "skipped", "updated_at"])
         job.status, job.documents = ImportJob.Status.DONE, []
-        job.message = f"Imported {job.created_count} document(s); {job.duplicate_count} were already in the project."
+        job.message = f"Imported {job.created_count} document(s)."
+        if job.skipped:
+            job.message += (f" Skipped {job.duplicate_count} already in the project or repeated in the file: "
+                            f"{skipped_lines(job.skipped)}.")
     except Exception as error:  # the job row must say what happened; whole chunks stay stored
         logger.exception("import job %s failed", job_id)
         job.status = ImportJob.Status.FAILED

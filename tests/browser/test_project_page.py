@@ -17,7 +17,7 @@ def test_the_admin_project_page_fits_the_screen(page, document, people, width):
     """What widens the cards: a long title in the documents list, a finished background import or refresh."""
     import_documents(project=document.project, documents=parse_text("The mayor said it is done.", title=LONG_TITLE))
     ImportJob.objects.create(project=document.project, source="many.jsonl", status="done", total=25, processed=25,
-                             created_count=25, message="Imported 25 document(s); 0 were already in the project.")
+                             created_count=25, message="Imported 25 document(s).")
     SuggestionRefresh.objects.create(project=document.project, reason="stance target changed", status="done", total=25,
                                      processed=25, message="Re-made the suggestions of 25 document(s) (stance target changed).")
     page.set_viewport_size({"width": width, "height": 800})
