@@ -58,11 +58,18 @@ def tidy_line(value: str) -> str:
     return value if value and not only_invisible(value) else ""
 
 
+# Left-to-right and right-to-left overrides: they turn the text after them around as it shows
+# ("‮txt.exe" reads "exe.txt"), which a title or name has no need of (QA23).
+BIDI_OVERRIDES = frozenset("\u202d\u202e")
+
+
 def control_character(value: str) -> str:
-    """The first control character of `value` that is no whitespace (a bell, an escape), else "".
-    A title or a target holding one is refused: it shows as nothing or as a box, and an escape
-    can recolour the terminal that shows an export. Whitespace ones are spacing (`tidy_line`)."""
-    return next((char for char in value if unicodedata.category(char) == "Cc" and not char.isspace()), "")
+    """The first control character of `value` that is no whitespace (a bell, an escape), or a
+    direction override, else "". A title, a target or a project name holding one is refused: it
+    shows as nothing or as a box, an escape can recolour the terminal that shows an export, and
+    an override turns the text around. Whitespace ones are spacing (`tidy_line`)."""
+    return next((char for char in value if unicodedata.category(char) == "Cc" and not char.isspace()
+                 or char in BIDI_OVERRIDES), "")
 
 
 CONTROL_CHARACTER_REASON = "holds a control character (U+{code:04X}), which shows as nothing or as a box: remove it"
@@ -103,10 +110,16 @@ class Project(models.Model):
 
     def clean(self) -> None:
         super().clean()
-        # The admin's and `project_new`'s check: a target of invisible characters is none.
-        if char := control_character(self.stance_target):
-            raise ValidationError({"stance_target": "The target " + CONTROL_CHARACTER_REASON.format(code=ord(char)) + "."})
-        self.stance_target = tidy_line(self.stance_target)
+        # The admin's and `project_new`'s check: a target of invisible characters is none, and a
+        # name, which every command finds the project by, is checked as a title is (QA23).
+        errors = {field: f"The {what} " + CONTROL_CHARACTER_REASON.format(code=ord(char)) + "."
+                  for field, what in (("name", "name"), ("stance_target", "target"))
+                  if (char := control_character(getattr(self, field)))}
+        if errors:
+            raise ValidationError(errors)
+        typed, self.name, self.stance_target = self.name, tidy_line(self.name), tidy_line(self.stance_target)
+        if typed.strip() and not self.name:  # a blank one is the field's own "cannot be blank"
+            raise ValidationError({"name": "The name shows nothing visible: give it a word."})
 
 
 class LabelMeaning(models.TextChoices):

@@ -484,6 +484,14 @@ def test_a_projects_target_is_tidied_and_one_with_a_control_character_refused(db
     assert project_new(name="Two", stance_target="Bridge\n  repairs\ufeff").stance_target == "Bridge repairs"
     with pytest.raises(ValidationError, match=r"control character \(U\+0007\)"):
         project_new(name="Bell", stance_target="Trams\x07")
+    # A name too, which every command finds the project by (QA23), and a direction override.
+    with pytest.raises(ValidationError, match=r"name holds a control character \(U\+001B\)"):
+        project_new(name="Esc\x1bName")
+    with pytest.raises(ValidationError, match=r"U\+202E"):
+        project_new(name="Trams \u202eQA")
+    with pytest.raises(ValidationError, match="shows nothing visible"):
+        project_new(name="\u200b\u2060")
+    assert project_new(name="Tram\tQA\u200b").name == "Tram QA"
 
 
 def _labels_as_they_are(project) -> tuple[list, dict]:

@@ -882,6 +882,8 @@ def test_a_title_or_target_with_a_control_character_is_refused_and_one_on_two_li
         "rows.jsonl:2: 'target' holds a control character (U+001B), which shows as nothing or as a box: remove it"]
     (three,) = parse_upload("rows.jsonl", json.dumps(lines[2]).encode())
     assert (three.title, three.stance_target) == ("Fine title", "Bridge repairs")
+    with pytest.raises(ImportRejected, match="U\\+202E"):  # turns the title around as it shows (QA23)
+        parse_upload("rows.jsonl", json.dumps({"text": "Five said so.", "title": "\u202etxt.exe"}).encode())
     (cell,) = parse_upload("rows.csv", b'text,title\nFour said so.,"Tram plans:\n  what next"\n')
     assert cell.title == "Tram plans: what next"
     with pytest.raises(ImportRejected) as rejected:
