@@ -75,6 +75,21 @@ def control_character(value: str) -> str:
 CONTROL_CHARACTER_REASON = "holds a control character (U+{code:04X}), which shows as nothing or as a box: remove it"
 
 
+def tidy_lines(instance: models.Model, fields: dict[str, str], *, required: str) -> None:
+    """A model's `clean` of its one-line texts ({field: what a message calls it}): refused with a
+    control character (`control_character`), else stored tidied (`tidy_line`); the `required`
+    one refused when nothing of it is visible (a blank one is the field's own "cannot be blank")."""
+    errors = {field: f"The {what} " + CONTROL_CHARACTER_REASON.format(code=ord(char)) + "."
+              for field, what in fields.items() if (char := control_character(getattr(instance, field)))}
+    if errors:
+        raise ValidationError(errors)
+    typed = getattr(instance, required)
+    for field in fields:
+        setattr(instance, field, tidy_line(getattr(instance, field)))
+    if typed.strip() and not getattr(instance, required):
+        raise ValidationError({required: f"The {fields[required]} shows nothing visible: give it a word."})
+
+
 class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
     REVIEWER = "reviewer", "Reviewer"
@@ -112,14 +127,7 @@ class Project(models.Model):
         super().clean()
         # The admin's and `project_new`'s check: a target of invisible characters is none, and a
         # name, which every command finds the project by, is checked as a title is (QA23).
-        errors = {field: f"The {what} " + CONTROL_CHARACTER_REASON.format(code=ord(char)) + "."
-                  for field, what in (("name", "name"), ("stance_target", "target"))
-                  if (char := control_character(getattr(self, field)))}
-        if errors:
-            raise ValidationError(errors)
-        typed, self.name, self.stance_target = self.name, tidy_line(self.name), tidy_line(self.stance_target)
-        if typed.strip() and not self.name:  # a blank one is the field's own "cannot be blank"
-            raise ValidationError({"name": "The name shows nothing visible: give it a word."})
+        tidy_lines(self, {"name": "name", "stance_target": "target"}, required="name")
 
 
 class LabelMeaning(models.TextChoices):
@@ -264,14 +272,7 @@ class Document(models.Model):
     def clean(self) -> None:
         super().clean()
         # The admin's check; an import tidies and checks them as it reads them (`imports`).
-        errors = {field: f"The {what} " + CONTROL_CHARACTER_REASON.format(code=ord(char)) + "."
-                  for field, what in (("title", "title"), ("stance_target", "target"))
-                  if (char := control_character(getattr(self, field)))}
-        if errors:
-            raise ValidationError(errors)
-        self.title, self.stance_target = tidy_line(self.title), tidy_line(self.stance_target)
-        if not self.title:
-            raise ValidationError({"title": "The title shows nothing visible: give it a word."})
+        tidy_lines(self, {"title": "title", "stance_target": "target"}, required="title")
 
 
 class Sentence(models.Model):
