@@ -135,13 +135,14 @@ class DocumentImportSerializer(RefusesUnknownFields):
 
 
 class DuplicateSerializer(serializers.Serializer):
-    """An input of the upload skipped because its text is stored already or came earlier in it."""
+    """An input of the upload skipped because its text is stored already or came earlier in it:
+    `imports.duplicate_record`, in a 201 reply and in a background job's `skipped`."""
 
     position = serializers.IntegerField(help_text="Its place among the upload's inputs, from 1.")
     line = serializers.IntegerField(allow_null=True, help_text="The line of the .jsonl or .csv file it starts on; "
                                                                "null for a pasted text or a .txt file.")
     title = serializers.CharField()
-    document = serializers.IntegerField(source="document_id", allow_null=True,
+    document = serializers.IntegerField(allow_null=True,
                                         help_text="The id of the stored document with the same text; null if it "
                                                   "repeats an earlier input of the upload instead.")
     repeats = serializers.IntegerField(allow_null=True, help_text="The position of the earlier input it repeats; "

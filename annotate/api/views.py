@@ -53,7 +53,7 @@ from annotate.services.annotations import (
     delete_sentence_annotation,
     save_sentence_annotation,
 )
-from annotate.services.imports import ImportRejected, import_or_queue, parse_text, parse_upload
+from annotate.services.imports import ImportRejected, duplicate_record, import_or_queue, parse_text, parse_upload
 from annotate.services.jobs import runs_shown
 from annotate.services.preannotation import RefreshRefused, resuggest_project
 from annotate.services.speakers import (
@@ -172,7 +172,8 @@ class DocumentListImport(ProjectScopedMixin, generics.ListAPIView):
         if isinstance(result, ImportJob):
             return Response(import_job_data(result), status=status.HTTP_202_ACCEPTED)
         return Response(
-            DocumentImportedSerializer({"created": [d.pk for d in result.created], "duplicates": result.duplicates}).data,
+            DocumentImportedSerializer({"created": [d.pk for d in result.created],
+                                        "duplicates": [duplicate_record(d) for d in result.duplicates]}).data,
             status=status.HTTP_201_CREATED,
         )
 
