@@ -274,3 +274,8 @@ def test_a_target_changes_run_says_which_target(project, bridge_documents, djang
         resuggest_toward_new_target(project, [d.pk for d in bridge_documents])
     assert list(SuggestionRefresh.objects.order_by("pk").values_list("reason", flat=True)) == [
         "stance target changed to “The bridge is safe”", "stance target removed"]
+    _retarget(project, "The bridge " + "is safe " * 36)  # 300 characters: the reason holds 200
+    with django_capture_on_commit_callbacks():
+        resuggest_toward_new_target(project, [d.pk for d in bridge_documents])
+    longest = SuggestionRefresh.objects.order_by("-pk").first().reason
+    assert len(longest) == 200 and longest.endswith("…")

@@ -305,7 +305,7 @@ def resuggest_toward_new_target(project: Project, document_ids: Sequence[int], *
     # Said with the target, so that the project page tells one change's run from another's.
     target = Document.objects.select_related("project").get(pk=document_ids[0]).effective_target
     reason = f"stance target changed to “{target}”" if target else "stance target removed"
-    resuggest_documents(project, document_ids, reason=Truncator(reason).chars(REASON_MAX_LENGTH), by=by)
+    resuggest_documents(project, document_ids, reason=Truncator(reason).chars(SuggestionRefresh._meta.get_field("reason").max_length), by=by)
     return (SentenceAnnotation.objects.filter(sentence__document_id__in=document_ids)
             .exclude(status=AnnotationStatus.SKIPPED).values("sentence_id").distinct().count())
 
@@ -327,9 +327,6 @@ def resuggest_documents(project: Project, document_ids: Sequence[int], *, reason
                  after={"documents": ids, "reason": reason, "refresh": refresh.pk})
     transaction.on_commit(lambda: suggestion_refresh_task.enqueue(refresh.pk, refresh.attempt))
     return refresh
-
-
-REASON_MAX_LENGTH = 200  # SuggestionRefresh.reason's
 
 
 class RefreshRefused(Exception):
