@@ -1,4 +1,4 @@
-"""Stance on the shared dev sets: majority class, rules, and a trained model (textcat + LR) on two thirds.
+"""Stance on the shared dev sets: majority class, rules, and a trained model (textcat + LR + the rules' votes) on two thirds.
 
     python bench/stance.py [--data DIR] [--work DIR] [--datasets emergent,ibm_claim_stance,fnc1]
                            [--test-data HELDOUT_DIR] [--seeds N]
@@ -125,7 +125,7 @@ def main() -> None:
         table.append((dataset, f"majority of train ({train_majority}), test third",
                       *score(test, constant(test, train_majority), {})))
         table.append((dataset, f"{RULES_MODEL_NAME}, test third", *score(test, {r["id"]: rules_all[r["id"]] for r in test}, to_dataset)))
-        table.append((dataset, f"textcat+LR on {len(train)} train rows ({model.seconds:.0f}s), test third",
+        table.append((dataset, f"textcat+LR+votes on {len(train)} train rows ({model.seconds:.0f}s), test third",
                       *seed_scores[0]))
         if len(seed_scores) > 1:
             accuracies = [accuracy for _, accuracy, _ in seed_scores]
@@ -151,7 +151,7 @@ def main() -> None:
         table.append((dataset, f"majority of dev ({full_majority}), held-out",
                       *score(held_out, constant(held_out, full_majority), {})))
         table.append((dataset, f"{RULES_MODEL_NAME}, held-out", *score(held_out, rules_held_out, to_dataset)))
-        table.append((dataset, f"textcat+LR on all {len(rows)} dev rows, held-out",
+        table.append((dataset, f"textcat+LR+votes on all {len(rows)} dev rows, held-out",
                       *score(held_out, predict(held_out, str(model_all.output_dir)), {})))
 
     print(f"| {'dataset':<17} | {'system':<50} | {'rows':>5} | {'accuracy':>8} | {'macro-F1':>8} |")

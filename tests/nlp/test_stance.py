@@ -15,14 +15,19 @@ from annotate.nlp.stance_training import (
     LINEAR_FILE,
     LINEAR_MIN_COUNT,
     META_KEY,
+    RULE_VOTE_WEIGHT,
+    RULE_VOTES_FILE,
+    RuleVotes,
     StanceClassifier,
     StanceExample,
+    decided_rule,
     evaluate_stance,
     featurize,
     fit_linear,
     map_labels,
     parse_label_map,
     stance_scores,
+    target_kind,
     train_stance_model,
 )
 from annotate.nlp.types import ClaimPrediction, DocumentPrediction
@@ -573,6 +578,47 @@ def test_saved_regression_predicts_as_the_trained_one(trained_model: Path) -> No
     probabilities = classifier.linear.probabilities(["_has_refutation", "_T", "hoax"])
     assert probabilities.sum() == pytest.approx(1.0)
     assert classifier.labels[int(probabilities.argmax())] == "against"
+
+
+def test_rule_votes_count_each_rules_labels_and_lean_to_the_labels_shares() -> None:
+    labels = ("against", "for", "observing")
+    votes = RuleVotes.fit(["refutation"] * 4 + ["hedge"] * 2 + ["fallback"] * 4,
+                          ["against", "against", "against", "for", "observing", "observing"] + ["for"] * 4, labels)
+    assert votes.shares.tolist() == pytest.approx([0.3, 0.5, 0.2])
+    refutation = votes.probabilities("refutation")
+    assert refutation.sum() == pytest.approx(1.0) and labels[int(refutation.argmax())] == "against"
+    # Four claims make a vote, not a certainty: each label keeps a share.
+    assert refutation.tolist() == pytest.approx([(3 + 0.9) / 7, (1 + 1.5) / 7, (0 + 0.6) / 7])
+    assert votes.probabilities("never_seen").tolist() == pytest.approx(votes.shares.tolist())
+    again = RuleVotes.from_json(json.loads(json.dumps(votes.to_json())))
+    assert again.labels == labels and again.probabilities("hedge").tolist() == pytest.approx(votes.probabilities("hedge").tolist())
+
+
+def test_the_rules_vote_toward_a_news_claim_and_not_toward_a_debate_motion(nlp: Language, trained_model: Path) -> None:
+    classifier = StanceClassifier.load(trained_model)
+    assert (trained_model / RULE_VOTES_FILE).is_file() and classifier.rule_votes.labels == classifier.labels
+    # The training set's hoaxes and denials were "against": the rule that reads them votes so.
+    claim = profile_target(nlp.tokenizer("The old bridge will close"))
+    hoax = nlp("Bridge closure story is a hoax")[:]
+    votes = classifier.rule_votes.probabilities(decided_rule(hoax, claim))
+    assert classifier.labels[int(votes.argmax())] == "against"
+    without = StanceClassifier(classifier.nlp, classifier.linear)  # a model saved before the rules voted
+    motion = profile_target(nlp.tokenizer("This house would close the old bridge"))
+    assert classifier._ranked([hoax], motion) == without._ranked([hoax], motion)
+    with_votes, alone = dict(classifier._ranked([hoax], claim)[0]), dict(without._ranked([hoax], claim)[0])
+    weight = RULE_VOTE_WEIGHT[target_kind(claim)]
+    assert weight > 0
+    for index, label in enumerate(classifier.labels):  # mixed in, not put in the model's place
+        assert with_votes[label] == pytest.approx((1 - weight) * alone[label] + weight * votes[index], abs=1e-3)
+
+
+def test_a_model_saved_before_the_rules_voted_still_loads(trained_model: Path, tmp_path: Path) -> None:
+    older = tmp_path / "older"
+    shutil.copytree(trained_model, older)
+    (older / RULE_VOTES_FILE).unlink()
+    classifier = StanceClassifier.load(older)
+    assert classifier.rule_votes is None
+    assert evaluate_stance(classifier, [StanceExample("Bridge closure story is a hoax", "The old bridge will close", "against")])["accuracy"] == 1.0
 
 
 def test_regression_weighs_rare_classes_alike() -> None:
