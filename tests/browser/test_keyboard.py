@@ -370,3 +370,35 @@ def test_a_cue_moved_out_of_a_sentence_whose_claim_lies_outside_it_is_refused_on
     expect(page.locator("#panel .hint")).to_contain_text("A claim's cue must overlap the current sentence")
     page.wait_for_timeout(300)
     assert not SentenceAnnotation.objects.exists()
+
+
+def test_a_twice_adds_one_bare_claim_and_one_z_takes_it_back(page, document, people):
+    """A second bare claim over the whole sentence was shown, sent and dropped by the server (it
+    would be counted twice), and z then took a step to undo nothing. The second a now only makes
+    the bare claim current and says so."""
+    sentence = document.sentences.get(index=1)
+    log_in(page, "annotator")
+    page.goto(f"/documents/{document.pk}/")
+    row(page, 1).locator(".idx").click()
+    claims = page.locator("#panel .claim")
+    suggested = claims.count()
+    puts = []
+    page.on("request", lambda request: puts.append(request) if request.method == "PUT" else None)
+    page.keyboard.press("a")
+    wait_saved(page, 1)
+    expect(claims).to_have_count(suggested + 1)
+    assert len(puts) == 1 and SentenceAnnotation.objects.get(sentence=sentence).version == 1
+    page.keyboard.press("Tab")  # another claim current, if there is one
+    page.keyboard.press("a")
+    expect(page.locator("#panel .hint")).to_have_text(
+        "This sentence already has a bare claim over the whole sentence, now the current one: select text to narrow it first.")
+    expect(claims).to_have_count(suggested + 1)
+    expect(page.locator("#panel .claim.active")).to_have_attribute("data-claim", str(suggested))
+    page.wait_for_timeout(300)
+    assert len(puts) == 1 and SentenceAnnotation.objects.get(sentence=sentence).version == 1
+
+    page.keyboard.press("z")  # one z undoes the one claim added: the sentence as suggested
+    expect(claims).to_have_count(suggested)
+    expect(row(page, 1).locator("span.status")).to_have_text("suggested")
+    page.keyboard.press("z")
+    expect(page.locator("#panel .hint")).to_have_text("Nothing to undo on this page.")

@@ -1275,11 +1275,26 @@ function takeBackSkip() {
   renderPanel();
 }
 
+// The fields by which the server tells one claim from another: a claim equal to another in all
+// of them is dropped when saved (it would be exported and counted twice).
+const CLAIM_IDENTITY = ["claim", "speaker", "cue", "stance", "speaker_id", "speaker_name"];
+const sameClaim = (a, b) => CLAIM_IDENTITY.every((field) => JSON.stringify(a[field]) === JSON.stringify(b[field]));
+
 function addClaim() {
   const s = sentences[current];
+  const added = { speaker: null, cue: null, claim: sentenceSpan(s), stance: null, speaker_id: null, speaker_name: null, suggestion_id: null };
+  // A second bare claim over the whole sentence would be dropped by the server: the page showed
+  // two claims until a reload, and z took one step to undo nothing. The one there is made current.
+  const existing = claimsShown(s).findIndex((claim) => sameClaim(claim, added));
+  if (existing >= 0) {
+    s.activeClaim = existing;
+    renderRow(current);
+    hint("This sentence already has a bare claim over the whole sentence, now the current one: select text to narrow it first.");
+    return;
+  }
   edit(s, () => {
     if (s.draft.status === "no_claim") s.draft.claims = [];
-    s.draft.claims.push({ speaker: null, cue: null, claim: sentenceSpan(s), stance: null, speaker_id: null, speaker_name: null, suggestion_id: null });
+    s.draft.claims.push(added);
     s.activeClaim = s.draft.claims.length - 1;
   });
 }
