@@ -267,13 +267,13 @@ def test_every_format_carries_the_documents_author_date_and_meta(project):
     such as the source row's id), so an exported corpus could not be joined back to its source rows."""
     from annotate.services.imports import import_documents, parse_text, parse_upload
 
-    line = {"text": "The minister said the plan works.", "title": "With meta", "author": "=Jane Doe",
+    line = {"text": "The minister said the plan works.", "title": "With meta", "url": "https://example.org/plan", "author": "=Jane Doe",
             "published": "2018-01-16", "row_id": "src-42", "meta": {"batch": 3, "tags": ["a", "é"]}}
     import_documents(project=project, documents=parse_upload("rows.jsonl", (json.dumps(line) + "\n").encode()))
     import_documents(project=project, documents=parse_text("Officials said the bridge opens.", title="Without"))
     meta = {"row_id": "src-42", "batch": 3, "tags": ["a", "é"]}
-    expected = {"With meta": ("=Jane Doe", "2018-01-16", meta), "Without": (None, None, {})}
-    fields = ("document_author", "document_published", "document_meta")
+    expected = {"With meta": ("https://example.org/plan", "=Jane Doe", "2018-01-16", meta), "Without": (None, None, None, {})}
+    fields = ("document_url", "document_author", "document_published", "document_meta")
 
     documents = json.loads(read(project, "json"))["documents"]
     assert {d["document_title"]: tuple(d[f] for f in fields) for d in documents} == expected
@@ -284,11 +284,13 @@ def test_every_format_carries_the_documents_author_date_and_meta(project):
     text = read(project, "csv")
     header = next(csv.reader(io.StringIO(text)))
     at = header.index("document_url")
-    assert header[at + 1 : at + 4] == list(fields)
+    assert header[at : at + 4] == list(fields)
     rows = list(csv.DictReader(io.StringIO(text)))
     # Meta is compact JSON text (the key order is the database's: PostgreSQL's jsonb puts shorter keys first).
-    assert {row["document_title"]: (row["document_author"], row["document_published"], json.loads(row["document_meta"]))
-            for row in rows} == {"With meta": ("'=Jane Doe", "2018-01-16", meta), "Without": ("", "", {})}
+    assert {row["document_title"]: (row["document_url"], row["document_author"], row["document_published"],
+                                    json.loads(row["document_meta"]))
+            for row in rows} == {"With meta": ("https://example.org/plan", "'=Jane Doe", "2018-01-16", meta),
+                                 "Without": ("", "", "", {})}
     assert {row["document_meta"] for row in rows if row["document_title"] == "Without"} == {"{}"}
     assert all(", " not in row["document_meta"] and ": " not in row["document_meta"] and "é" in row["document_meta"]
                for row in rows if row["document_title"] == "With meta")

@@ -69,7 +69,7 @@ def sentence_record(sentence: Sentence, project_target: str = "") -> dict[str, A
     return {
         "document_id": document.pk,
         "document_title": document.title,
-        "document_url": document.source_url,
+        "document_url": document.source_url or None,  # unset is null, as the author and date are
         # What joins an exported corpus back to the researcher's source rows (meta holds the
         # extra keys of the imported line, such as the row's own id).
         "document_author": document.author or None,
