@@ -27,7 +27,7 @@ from typing import NamedTuple
 from spacy.tokens import Span, Token
 
 SUPPORT, OPPOSE, NEUTRAL = "support", "oppose", "neutral"
-RULES_MODEL_NAME = "rules-9"  # bumped whenever the rules decide differently
+RULES_MODEL_NAME = "rules-10"  # bumped whenever the rules decide differently
 
 # --- Word lists (lowercased surface forms) ---------------------------------------
 
@@ -272,6 +272,15 @@ CUE_NEGATING_WORDS = frozenset("not n't never no nobody none failed fails fail".
 # no side, whatever the claim says.
 CUE_WITHHOLDING_WORDS = frozenset("neither nor refused refuses refuse declined declines decline".split())
 CUE_NEGATION_WINDOW = 4
+# Verbs of holding a view. Negated, they doubt what they take: "Nobody believes the tram will cut
+# traffic", "the mayor does not think that X" say X is not so, as "denied" does, though the
+# negation stands too far from X's words to turn them over.
+DOUBTED_WHEN_NEGATED = frozenset("believe think expect agree accept buy trust suppose imagine".split())
+# Verbs of telling. Negated, the speaker said nothing of what they take ("did not say that X",
+# "never confirmed that X"): no side, as "refused to confirm".
+UNSAID_WHEN_NEGATED = frozenset("say state claim announce confirm suggest tell report mention indicate".split())
+# A subject that negates its verb ("Nobody believes", "No one thinks", "No expert expects").
+NEGATIVE_SUBJECTS = frozenset("nobody none nothing".split())
 WITHHELD_RULE: tuple[str, str, float] = ("withholds", NEUTRAL, 0.6)  # unmeasured, as the denials'
 # What the words around a denying verb make of it (`denial_effect`).
 DENIES, WITHHOLDS, TAKEN_BACK = "denies", "withholds", "taken back"
@@ -478,6 +487,31 @@ def is_negated_at(words: Sequence[str], index: int) -> bool:
     return any(w in NEGATION_WORDS for w in words[max(0, index - NEGATION_WINDOW) : index])
 
 
+def is_negated_verb(verb: Token) -> bool:
+    """Whether a verb is negated by its own "not"/"never" or by its subject ("Nobody believes",
+    "No one thinks"). Needs a parse."""
+    for child in verb.children:
+        if child.dep_ == "neg":
+            return True
+        if child.dep_ in ("nsubj", "nsubjpass") and (child.lower_ in NEGATIVE_SUBJECTS
+                                           or any(d.dep_ == "det" and d.lower_ == "no" for d in child.children)):
+            return True
+    return False
+
+
+def doubted_words(tokens: Sequence[Token]) -> set[int]:
+    """Positions (in `tokens`) of the words a negated verb of holding a view takes ("Nobody
+    believes [the tram will cut traffic]"): they are said not to be so. Needs a parse."""
+    position = {t.i: k for k, t in enumerate(tokens)}
+    doubted: set[int] = set()
+    for verb in tokens:
+        if verb.pos_ == "VERB" and verb.lemma_.lower() in DOUBTED_WHEN_NEGATED and is_negated_verb(verb):
+            for child in verb.children:
+                if child.dep_ in ("ccomp", "xcomp") or child.dep_ == "dobj" and child.pos_ in ("NOUN", "PROPN"):
+                    doubted |= {position[t.i] for t in child.subtree if t.i in position}
+    return doubted
+
+
 def is_lacked_at(words: Sequence[str], index: int) -> bool:
     """Whether `words[index]` is what something goes "without" ("without further delay", "without
     any fear"): its valence is turned over as under a "not", but the clause is not negated."""
@@ -615,16 +649,14 @@ def gather_evidence(tokens: Sequence[Token], target: TargetProfile, *, is_docume
     judging, measures = set(judged), {m.i for m in judged.values()}
     refusals = _refused_harms(tokens, target) if parsed else set()
     enders, ended, lasting = _ended_harms(tokens, target) if parsed else (set(), set(), set())
-    sentiment = 0.0
-    for i, word in enumerate(words):
+    doubted = doubted_words(tokens) if parsed else set()
+    def valence_at(i: int, word: str) -> float:
         if i in refusals:
-            sentiment += abs(SENTIMENT_LEXICON.get(word, 0.0)) or REFUSED_HARM_VALENCE
-            continue
+            return abs(SENTIMENT_LEXICON.get(word, 0.0)) or REFUSED_HARM_VALENCE
         if i in enders:
-            continue
+            return 0.0
         if i in ended or i in lasting:  # its negation is the ender's, already read
-            sentiment += abs(ill_valence(word)) * (1 if i in ended else -1)
-            continue
+            return abs(ill_valence(word)) * (1 if i in ended else -1)
         # Toward a motion against its topic, the measure it proposes ("a ban") is named, not judged.
         named_measure = target.against_topic and word in MEASURE_WORDS
         valence = SENTIMENT_LEXICON.get(word, 0.0) if not (own[i] or tokens[i].i in measures or named_measure) else 0.0
@@ -636,7 +668,11 @@ def gather_evidence(tokens: Sequence[Token], target: TargetProfile, *, is_docume
             valence = -valence
         if valence and i in judging:
             valence = -valence  # toward the ban itself, not its topic: the motion's flip is undone
-        sentiment += valence
+        return valence
+
+    # What a doubting verb takes is said not to be so, whatever it says: "Nobody believes the
+    # tram will cut traffic" (a turn on top of the words' own negations, "... will not cut ...").
+    sentiment = sum(-valence_at(i, word) if i in doubted else valence_at(i, word) for i, word in enumerate(words))
     share = len(target.content_stems & stems) / len(target.content_stems) if target.content_stems else 0.0
     hedges = [t for t in tokens if is_hedge(t)]
     dismissed = (dismissals(tokens) if parsed else set()) | worded_dismissals(words)
@@ -986,6 +1022,12 @@ def cue_effect(cue: Span) -> str | None:
         effect = denial_effect(doc, token.i, dismissing=token.i in dismissed)
         if effect is not None:
             return None if effect == TAKEN_BACK else effect
+    if not is_parsed(cue):
+        return None
+    for token in cue:  # "Nobody believes | X", "did not say | that X"
+        lemma = token.lemma_.lower()
+        if token.pos_ == "VERB" and (lemma in DOUBTED_WHEN_NEGATED or lemma in UNSAID_WHEN_NEGATED) and is_negated_verb(token):
+            return DENIES if lemma in DOUBTED_WHEN_NEGATED else WITHHOLDS
     return None
 
 

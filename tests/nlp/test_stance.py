@@ -128,6 +128,12 @@ def doc_stance(nlp: Language, text: str, target: str) -> tuple[str | None, float
         ("The tram would lower the quality of life", "The tram extension should go ahead", "oppose"),
         ("The tram would cut waiting times", "The tram extension should go ahead", "support"),
         ("The tram would hardly cut traffic", "The tram extension should go ahead", "oppose"),
+        # a negated verb of holding a view doubts what it takes, however far its words stand from
+        # the negation; a negation inside is turned over again (rules-10)
+        ("Nobody believes the tram will cut traffic", "The tram extension should go ahead", "oppose"),
+        ("The mayor does not think that the tram would cut traffic", "The tram extension should go ahead", "oppose"),
+        ("The mayor thinks that the tram would cut traffic", "The tram extension should go ahead", "support"),
+        ("Nobody believes the tram will not cut traffic", "The tram extension should go ahead", "support"),
         # toward a position, "the project" or "this plan" is the proposal the news is about
         # (QA22); toward a bare topic it may be any deal or plan
         ("The project was a waste of public money", "The tram extension should go ahead", "oppose"),
@@ -251,6 +257,20 @@ def test_each_claim_gets_its_own_stance(nlp: Language) -> None:
          "reports that the old harbour bridge will reopen to traffic as politically motivated", ("oppose", "denies_support")),
         ("Officials denied that the old harbour bridge will not reopen to traffic as a bogus rumour.",
          "the old harbour bridge will not reopen to traffic as a bogus rumour", ("support", "denies_opposition")),
+        # a negated verb of holding a view doubts its claim, as a denial does; a negated verb of
+        # telling says nothing of it (rules-10)
+        ("Nobody believes that the old harbour bridge will reopen to traffic.",
+         "the old harbour bridge will reopen to traffic", ("oppose", "denies_support")),
+        ("Engineers do not think that the old harbour bridge will reopen to traffic.",
+         "the old harbour bridge will reopen to traffic", ("oppose", "denies_support")),
+        ("No engineer expects that the old harbour bridge will not reopen to traffic.",
+         "the old harbour bridge will not reopen to traffic", ("support", "denies_opposition")),
+        ("Officials did not say that the old harbour bridge will reopen to traffic.",
+         "the old harbour bridge will reopen to traffic", ("neutral", "withholds")),
+        ("Officials never confirmed that the old harbour bridge will reopen to traffic.",
+         "the old harbour bridge will reopen to traffic", ("neutral", "withholds")),
+        ("Engineers believe that the old harbour bridge will reopen to traffic.",
+         "the old harbour bridge will reopen to traffic", ("support", "mentions_target")),
         # a denial of something unrelated says nothing of the target
         ("The mayor denied that she had taken a bribe.", "she had taken a bribe", ("neutral", "fallback")),
     ],
@@ -260,7 +280,8 @@ def test_a_denying_cue_gives_its_claim_the_other_side(nlp: Language, sentence: s
     with nlp.select_pipes(disable=["claimdesk_stance"]):
         doc = nlp(sentence)
     doc._.target = "The old harbour bridge will reopen to traffic"
-    cue = next(t for t in doc if t.lemma_ in ("deny", "say", "reject", "dispute", "dismiss", "slam", "denounce"))
+    cues = ("deny", "say", "reject", "dispute", "dismiss", "slam", "denounce", "believe", "think", "expect", "confirm")
+    cue = min((t for t in doc if t.lemma_ in cues), key=lambda t: cues.index(t.lemma_))  # "deny" over "confirm"
     start = sentence.index(claim)
     claims = [ClaimPrediction(claim=(start, start + len(claim)), speaker=(0, 4), cue=(cue.idx, cue.idx + len(cue)))]
     doc._.prediction = DocumentPrediction(sentences=[], claims=claims, speakers=[])
