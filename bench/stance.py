@@ -154,10 +154,11 @@ def main() -> None:
         table.append((dataset, f"textcat+LR+votes on all {len(rows)} dev rows, held-out",
                       *score(held_out, predict(held_out, str(model_all.output_dir)), {})))
 
-    print(f"| {'dataset':<17} | {'system':<50} | {'rows':>5} | {'accuracy':>8} | {'macro-F1':>8} |")
-    print(f"|{'-' * 19}|{'-' * 52}|{'-' * 7}|{'-' * 10}|{'-' * 10}|")
+    width = max(len("system"), *(len(system) for _, system, *_ in table))
+    print(f"| {'dataset':<17} | {'system':<{width}} | {'rows':>5} | {'accuracy':>8} | {'macro-F1':>8} |")
+    print(f"|{'-' * 19}|{'-' * (width + 2)}|{'-' * 7}|{'-' * 10}|{'-' * 10}|")
     for dataset, system, examples, accuracy, macro_f1 in table:
-        print(f"| {dataset:<17} | {system:<50} | {examples:>5} | {accuracy:>8.4f} | {macro_f1:>8.4f} |")
+        print(f"| {dataset:<17} | {system:<{width}} | {examples:>5} | {accuracy:>8.4f} | {macro_f1:>8.4f} |")
 
 
 if __name__ == "__main__":
