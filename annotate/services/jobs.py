@@ -95,8 +95,9 @@ def close_stalled_jobs(project: Project) -> int:
                          after={"stance_model": run.version, "reason": "stance model activated; refresh interrupted"})
             transaction.on_commit(lambda pk=run.pk, note=note: resume_refresh_task.enqueue(pk, note))
             closed += 1
+        # In id order, as `resuggest_documents` locks them, so that the two never deadlock.
         for refresh in SuggestionRefresh.objects.select_for_update().filter(project=project, status__in=GOING_STATUSES,
-                                                                           updated_at__lt=cutoff):
+                                                                           updated_at__lt=cutoff).order_by("pk"):
             if refresh.status == JobStatus.RUNNING or not tasks_wait_in_a_queue():
                 _restart_refresh(refresh, project, silent)
                 closed += 1
