@@ -311,9 +311,14 @@ def resuggest_toward_new_target(project: Project, document_ids: Sequence[int], *
     # Said with the target, so that the project page tells one change's run from another's.
     target = Document.objects.select_related("project").get(pk=document_ids[0]).effective_target
     reason = f"stance target changed to “{target}”" if target else "stance target removed"
-    resuggest_documents(project, document_ids, reason=Truncator(reason).chars(SuggestionRefresh._meta.get_field("reason").max_length), by=by)
+    resuggest_documents(project, document_ids, reason=refresh_reason(reason), by=by)
     return (SentenceAnnotation.objects.filter(sentence__document_id__in=document_ids)
             .exclude(status=AnnotationStatus.SKIPPED).values("sentence_id").distinct().count())
+
+
+def refresh_reason(reason: str) -> str:
+    """`reason` cut to what a `SuggestionRefresh` keeps of it."""
+    return Truncator(reason).chars(SuggestionRefresh._meta.get_field("reason").max_length)
 
 
 def resuggest_documents(project: Project, document_ids: Sequence[int], *, reason: str,
