@@ -402,7 +402,7 @@ def test_the_suggestions_card_follows_an_activated_models_refresh_and_the_model_
         login, people, project):
     """QA19: a model a later one replaced went on saying it "now makes this project's stance
     suggestions". The refresh after an activation is followed on the Suggestions card, as every
-    refresh is (the model card showed it as a bar of its own)."""
+    refresh is (the model card showed it as a bar of its own); it does not refuse training."""
     from django.utils import timezone
 
     from annotate.models import StanceModel, SuggestionRefresh
@@ -422,8 +422,17 @@ def test_the_suggestions_card_follows_an_activated_models_refresh_and_the_model_
     first, second = card[:card.index("</table>")].split("<tr><td>v")[1:]  # newest first
     assert second.startswith("1") and "A later version has replaced it." in second and "<progress" not in second
     assert first.startswith("2") and "A later version" not in first and "<progress" not in first
+    assert '<button type="submit" >Train from reviewed labels</button>' in card
     refreshes = page[page.index('id="suggestion-refreshes"'):]
     refreshes = refreshes[:refreshes.index("</table>")]
     assert "Stance model v2 now suggests" in refreshes and '<progress max="20" value="19">' in refreshes
     assert '<meta http-equiv="refresh"' in page  # the page follows the refresh
 
+
+def test_a_training_run_going_disables_training_and_reloads_the_page(login, people, project):
+    from annotate.models import StanceModel
+
+    StanceModel.objects.create(project=project, version=1, status="running", progress=0.2)
+    page = login(people["admin"]).get(f"/projects/{project.pk}/").content.decode()
+    assert '<button type="submit" disabled>Train from reviewed labels</button>' in page
+    assert '<progress max="1" value="0.2">' in page and '<meta http-equiv="refresh"' in page
