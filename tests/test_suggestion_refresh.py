@@ -387,3 +387,29 @@ def test_a_chunk_taken_over_while_it_is_refreshed_is_not_counted_twice(project, 
     assert (refresh.documents, refresh.processed, refresh.total) == ([], 0, 0)
     assert refresh.message == "A later refresh took over its documents."
     assert not AuditEvent.objects.filter(action="suggestions.refresh", project=project).exists()
+
+
+def test_a_chunk_partly_taken_over_counts_only_what_the_run_kept(project, three_documents, monkeypatch,
+                                                                 django_capture_on_commit_callbacks):
+    """The later refresh took one document of the chunk being refreshed: it left the run's total
+    with it, so the run must not count it done too (its processed would pass its total)."""
+    monkeypatch.setattr(preannotation, "REFRESH_CHUNK", 2)
+    a, b, c = (d.pk for d in three_documents)
+    refresh = SuggestionRefresh.objects.create(project=project, reason="stance target changed", documents=[a, b, c],
+                                               total=3)
+    seen: list[tuple[list[int], int, int]] = []
+    real = preannotation.refresh_suggestions
+
+    def refresh_while_b_is_taken_over(documents):
+        if not seen:
+            with django_capture_on_commit_callbacks():
+                resuggest_documents(project, [b], reason="stance target changed again")
+        real(documents)
+        row = SuggestionRefresh.objects.get(pk=refresh.pk)
+        seen.append((row.documents, row.processed, row.total))
+
+    monkeypatch.setattr(preannotation, "refresh_suggestions", refresh_while_b_is_taken_over)
+    assert run_suggestion_refresh(refresh.pk, 1).status == "done"
+    assert seen == [([a, c], 0, 2), ([c], 1, 2)]  # the second chunk is c alone
+    refresh.refresh_from_db()
+    assert (refresh.documents, refresh.processed, refresh.total) == ([], 2, 2)
