@@ -671,8 +671,7 @@ class JobStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-# A run still going: queued or running (and, for a stance model, activated but still re-making
-# the project's suggestions, whose end sets its progress to 1.0).
+# A run still going: queued or running.
 GOING_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
 
 
@@ -684,9 +683,9 @@ class StanceModel(models.Model):
     """
 
     Status = JobStatus
-    # Activated, and still re-making the project's suggestions (the refresh's end sets progress to 1.0).
-    REFRESHING = Q(status=JobStatus.DONE, is_active=True, progress__lt=1.0)
-    GOING = Q(status__in=GOING_STATUSES) | REFRESHING
+    # The re-making of the suggestions after an activation is a `SuggestionRefresh` of its own:
+    # a run is going only while it trains.
+    GOING = Q(status__in=GOING_STATUSES)
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="stance_models")
     version = models.PositiveIntegerField()
@@ -719,14 +718,9 @@ class StanceModel(models.Model):
         return f"{self.project} stance model v{self.version}"
 
     @property
-    def is_refreshing(self) -> bool:
-        """In `REFRESHING`."""
-        return self.status == JobStatus.DONE and self.is_active and self.progress < 1.0
-
-    @property
     def is_going(self) -> bool:
         """In `GOING`: a new run would race it, and the project page follows it."""
-        return self.status in GOING_STATUSES or self.is_refreshing
+        return self.status in GOING_STATUSES
 
     # The trained pipeline's own name and version: `name` is then what its suggestions record.
     @property
@@ -792,10 +786,12 @@ class ImportJob(DocumentsRun):
 
 
 class SuggestionRefresh(DocumentsRun):
-    """The re-making of some documents' suggestions in the background, after their stance target
-    changed, tracked like an import: each chunk of documents is refreshed in a transaction of its
-    own and reported here. A run whose worker died is started again on the documents left
-    (refreshing one twice does no harm), up to `MAX_ATTEMPTS` times, by `close_stalled_jobs`."""
+    """The re-making of some documents' suggestions in the background (after their stance target
+    changed, a trained stance model was activated, or an admin asked), tracked like an import:
+    each chunk of documents is refreshed in a transaction of its own and reported here. A run
+    whose worker died is started again on the documents left (refreshing one twice does no harm),
+    up to `MAX_ATTEMPTS` times, by `close_stalled_jobs`. A later run takes over the documents it
+    shares with one still going, which then leaves them out."""
 
     MAX_ATTEMPTS = 3
 

@@ -6,7 +6,7 @@ from django_tasks import task
 
 from annotate.services.imports import run_import_job
 from annotate.services.preannotation import refresh_documents, run_suggestion_refresh
-from annotate.services.stance_models import resume_refresh, run_stance_training
+from annotate.services.stance_models import resume_activation_refresh, run_stance_training
 
 
 @task()
@@ -23,7 +23,7 @@ def import_job_task(import_job_id: int) -> str:
 
 @task()
 def suggestion_refresh_task(refresh_id: int, attempt: int) -> str:
-    """Re-make the suggestions of a `SuggestionRefresh`'s documents (a new stance target)."""
+    """Re-make the suggestions of a `SuggestionRefresh`'s documents (a new stance target or model)."""
     return run_suggestion_refresh(refresh_id, attempt).status
 
 
@@ -35,5 +35,9 @@ def refresh_suggestions_task(document_ids: list[int]) -> int:
 
 @task()
 def resume_refresh_task(stance_model_id: int, note: str = "") -> str:
-    """Re-make the suggestions of an activated model whose refresh died with its worker."""
-    return resume_refresh(stance_model_id, note).status
+    """Kept because a database queue may still hold such tasks from before migration 0020, when
+    an activated model re-made the suggestions itself and this restarted a refresh that died:
+    it now queues a tracked refresh of the model's project if the model is still active (`note`,
+    what the old restart said, is not needed any more)."""
+    refresh = resume_activation_refresh(stance_model_id)
+    return refresh.status if refresh is not None else "nothing to do"

@@ -96,8 +96,11 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["import_jobs"] = runs_shown(project, lambda: project.import_jobs.defer("documents")[:5])
         context["suggestion_refreshes"] = runs_shown(
             project, lambda: project.suggestion_refreshes.select_related("created_by").defer("documents")[:5])
-        context["training"] = any(run.is_going for run in [*context["stance_models"], *context["import_jobs"],
-                                                           *context["suggestion_refreshes"]])
+        # The page reloads while any run goes; only a training run going refuses another (a
+        # refresh of the suggestions reads the model in use afresh for each chunk).
+        context["training"] = any(run.is_going for run in context["stance_models"])
+        context["going"] = context["training"] or any(run.is_going for run in [*context["import_jobs"],
+                                                                               *context["suggestion_refreshes"]])
     return render(request, "annotate/project_detail.html", context)
 
 

@@ -128,3 +128,38 @@ def test_a_save_racing_a_merge_of_its_speaker_follows_the_merge(document, people
         assert not any(isinstance(r, Exception) for r in results), results
         assert Annotation.objects.get(sentence_annotation__sentence=sentence).speaker_id == into.pk
         SentenceAnnotation.objects.filter(sentence=sentence).delete()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refresh_taking_documents_over_races_the_worker_and_the_restarts(project, settings):
+    """A later refresh takes documents off older ones going (`resuggest_documents`) while their
+    worker counts a chunk done and `close_stalled_jobs` starts silent ones again: whatever the
+    order, each run's documents left are its total less those it counted, and none deadlocks
+    (they lock the runs in one order)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from annotate.models import SuggestionRefresh
+    from annotate.services.jobs import close_stalled_jobs
+    from annotate.services.preannotation import _chunk_done, _Superseded, resuggest_documents
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # queued, not run here
+    long_ago = timezone.now() - timedelta(hours=2)
+    for round_ in range(ROUNDS):
+        ids = [round_ * 10 + n for n in range(1, 5)]  # ids only: nothing is refreshed here
+        working = SuggestionRefresh.objects.create(project=project, reason="first", status="running",
+                                                   documents=ids, total=4)
+        silent = SuggestionRefresh.objects.create(project=project, reason="second", documents=ids[1:], total=3)
+        # Both silent: `close_stalled_jobs` locks both, as `resuggest_documents` does.
+        SuggestionRefresh.objects.filter(pk__in=[working.pk, silent.pk]).update(updated_at=long_ago)
+        results = _race(lambda i, ids=ids, working=working: (
+            _chunk_done(working.pk, 1, ids[:2]) if i == 0
+            else resuggest_documents(project, ids[1:3], reason="later") if i == 1
+            else close_stalled_jobs(project)), count=3)
+        # The worker's chunk may come after its run was started again: then it is not counted.
+        assert not any(isinstance(r, Exception) and not isinstance(r, _Superseded) for r in results), results
+        for run in SuggestionRefresh.objects.filter(pk__in=[working.pk, silent.pk]):
+            assert len(run.documents) == run.total - run.processed, (round_, run.reason, run.documents)
+            assert not set(run.documents) & set(ids[1:3]), "the later refresh has them"
+        SuggestionRefresh.objects.all().delete()

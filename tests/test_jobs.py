@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from annotate.models import AuditEvent, ImportJob, StanceModel
+from annotate.models import AuditEvent, ImportJob, StanceModel, SuggestionRefresh
 from annotate.services.jobs import close_stalled_jobs, is_stalled
 
 LONG_AGO = timezone.now() - timedelta(hours=2)
@@ -45,27 +45,29 @@ def test_a_run_with_recent_progress_goes_on(project):
     assert ImportJob.objects.get(pk=job.pk).status == "running"
 
 
-def test_an_activated_model_whose_refresh_died_has_its_suggestions_made_again(project, document,
-                                                                               django_capture_on_commit_callbacks):
-    """And the refresh started again is tracked as the first was: QA19 found it marked done
-    before it ran, so that a second death of its worker went unseen for good."""
-    metrics = {"activated": True, "held_out_examples": 20, "trained": {"macro_f1": 0.9}, "rules": {"macro_f1": 0.5}}
-    model = StanceModel.objects.create(project=project, version=1, status="done", progress=0.95, is_active=True,
-                                       metrics=metrics, message="Re-making the suggestions: 32 of 64 documents.")
-    for death in range(2):
-        StanceModel.objects.filter(pk=model.pk).update(updated_at=LONG_AGO)
-        with django_capture_on_commit_callbacks() as queued:
-            assert close_stalled_jobs(project) == 1, f"death {death + 1} not found"
-        model.refresh_from_db()
-        assert model.progress == 0.9 and model.updated_at > LONG_AGO
-        assert model.message == ("Macro-F1 on 20 held-out claims: model 0.900, rules 0.500. The model now makes this "
-                                 "project's stance suggestions. Re-making the suggestions had 30 minutes without "
-                                 "progress (did its worker stop?) and was started again.")
-        assert len(queued) == 1  # the tracked refresh, queued once committed
-    assert AuditEvent.objects.filter(action="suggestions.resuggest", project=project).count() == 2
-    queued[0]()  # this time the worker lives
+def test_an_activated_models_refresh_whose_worker_died_is_started_again_like_any_other(project, document,
+                                                                                       django_capture_on_commit_callbacks):
+    """QA19 found the refresh after an activation marked done before it ran, and a second death of
+    its worker unseen. It is a `SuggestionRefresh` now: the model's own run ended at 1.0 when it was
+    activated, and the refresh is started again by the rule every refresh follows."""
+    model = StanceModel.objects.create(project=project, version=1, status="done", progress=1.0, is_active=True,
+                                       message="The model now makes this project's stance suggestions.")
+    refresh = SuggestionRefresh.objects.create(project=project, reason="stance model v1 now suggests", status="running",
+                                               documents=[document.pk], total=1)
+    StanceModel.objects.filter(pk=model.pk).update(updated_at=LONG_AGO)
+    SuggestionRefresh.objects.filter(pk=refresh.pk).update(updated_at=LONG_AGO)
     model.refresh_from_db()
-    assert model.progress == 1.0 and model.message.endswith("and was started again.")
+    assert not model.is_going and not is_stalled(model), "a model in use is a finished run"
+    for start in (2, 3):
+        with django_capture_on_commit_callbacks() as queued:
+            assert close_stalled_jobs(project) == 1, f"death {start - 1} not found"
+        refresh.refresh_from_db()
+        assert (refresh.status, refresh.attempt, len(queued)) == ("queued", start, 1)
+        SuggestionRefresh.objects.filter(pk=refresh.pk).update(updated_at=LONG_AGO)
+    assert StanceModel.objects.get(pk=model.pk).updated_at == LONG_AGO, "the model's row is left alone"
+    queued[0]()  # this time the worker lives
+    refresh.refresh_from_db()
+    assert (refresh.status, refresh.processed, refresh.documents) == ("done", 1, [])
     assert AuditEvent.objects.filter(action="suggestions.refresh", project=project).exists()
     assert close_stalled_jobs(project) == 0
 

@@ -340,3 +340,56 @@ def test_the_label_migration_sets_values_apart_that_differ_only_in_case(migratio
     with pytest.raises(IntegrityError), transaction.atomic():
         apps.get_model("annotate", "StanceLabel").objects.create(project_id=project.pk, value="NEUTRAL-2", name="x", key="9")
     migrations("0016_suggestion_refresh")  # reversible: the constraint goes, the values stay apart
+
+
+def test_the_activation_refresh_migration_continues_a_refresh_in_flight(migrations, settings):
+    """An activated model re-made the suggestions on its own row until 0020: one still at it
+    (done, active, progress below 1.0) is ended there, and a `SuggestionRefresh` of all its
+    project's documents takes the refresh over, which `close_stalled_jobs` starts whatever the
+    task backend (none is queued by the migration)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from annotate.models import Project, SuggestionRefresh
+    from annotate.services.jobs import close_stalled_jobs
+
+    long_ago = timezone.now() - timedelta(hours=2)
+    apps = migrations("0019_import_job_skipped")
+    StanceModel = apps.get_model("annotate", "StanceModel")
+    refreshing, finished, empty = (apps.get_model("annotate", "Project").objects.create(name=name)
+                                   for name in ("Refreshing", "Finished", "Empty"))
+    ids = [apps.get_model("annotate", "Document").objects.create(project=project, title=text, text=text, text_sha256=text).pk
+           for project, text in ((refreshing, "One."), (refreshing, "Two."), (finished, "Three."))]
+    won = "Macro-F1 on 20 held-out claims: model 0.900, rules 0.500. The model now makes this project's stance suggestions."
+    in_flight = StanceModel.objects.create(project=refreshing, version=3, status="done", progress=0.95, is_active=True,
+                                           message=f"{won} Re-making the suggestions: 1 of 2 documents.",
+                                           updated_at=long_ago)
+    replaced = StanceModel.objects.create(project=refreshing, version=2, status="done", progress=0.9, message=won)
+    done = StanceModel.objects.create(project=finished, version=1, status="done", progress=1.0, is_active=True, message=won)
+    alone = StanceModel.objects.create(project=empty, version=1, status="done", progress=0.9, is_active=True, message=won)
+
+    apps = migrations("0020_activation_refresh_is_a_suggestion_refresh")
+    StanceModel = apps.get_model("annotate", "StanceModel")
+    models = {m.pk: m for m in StanceModel.objects.all()}
+    assert (models[in_flight.pk].progress, models[in_flight.pk].message) == (1.0, (
+        f"{won} The re-making of the project's suggestions, interrupted, goes on: the Suggestions card shows how far."))
+    assert (models[replaced.pk].progress, models[done.pk].progress) == (0.9, 1.0), "only an active one was refreshing"
+    assert (models[alone.pk].progress, models[alone.pk].message) == (1.0, won), "no documents: nothing to go on with"
+    [refresh] = apps.get_model("annotate", "SuggestionRefresh").objects.all()
+    assert (refresh.project_id, refresh.status, refresh.documents, refresh.total, refresh.processed, refresh.attempt) == (
+        refreshing.pk, "running", ids[:2], 2, 0, 1)
+    assert refresh.reason == "stance model v3 now suggests (continuing an interrupted refresh)"
+    assert refresh.updated_at == long_ago, "last heard of where the interrupted refresh was"
+    [event] = apps.get_model("annotate", "AuditEvent").objects.filter(action="suggestions.resuggest")
+    assert (event.project_id, event.after) == (refreshing.pk, {"documents": ids[:2], "reason": refresh.reason,
+                                                               "refresh": refresh.pk})
+
+    # Even with the database queue, where a queued refresh waits for the task it does not have.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    assert close_stalled_jobs(Project.objects.get(pk=refreshing.pk)) == 1
+    started = SuggestionRefresh.objects.get(pk=refresh.pk)
+    assert (started.status, started.attempt) == ("queued", 2)
+    [task] = DBTaskResult.objects.all()
+    assert (task.task_path, task.args_kwargs["args"]) == ("annotate.tasks.suggestion_refresh_task", [refresh.pk, 2])

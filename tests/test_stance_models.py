@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from annotate.models import SentenceAnnotation, StanceModel, Suggestion
+from annotate.models import SentenceAnnotation, StanceModel, Suggestion, SuggestionRefresh
 from annotate.nlp.pipeline import load_pipeline
 from annotate.nlp.stance_rules import RULES_MODEL_NAME
 from annotate.nlp.stance_training import StanceExample, train_stance_model
@@ -372,9 +372,10 @@ def test_a_queued_run_is_trained_once_even_if_two_processes_pick_it_up(project, 
     assert DBTaskResult.objects.get().status == "SUCCESSFUL", "the worker did pick the job up"
 
 
-def test_a_failed_refresh_leaves_the_run_done_and_says_so(project, people, django_capture_on_commit_callbacks, settings, tmp_path, monkeypatch):
-    """The model is active once it wins; a refresh that then fails must not mark the run
-    failed (an active model is a finished one, a database constraint) but say what happened."""
+def test_a_failed_refresh_leaves_the_model_in_use_and_says_so(project, people, django_capture_on_commit_callbacks,
+                                                              settings, tmp_path, monkeypatch):
+    """The model is active once it wins, and its run done; a refresh that then fails says so on
+    the Suggestions card, as any refresh does, with its documents left for "Re-make the suggestions"."""
     from annotate.services import preannotation
 
     settings.CLAIMDESK_MODEL_DIR = tmp_path
@@ -386,14 +387,16 @@ def test_a_failed_refresh_leaves_the_run_done_and_says_so(project, people, djang
     monkeypatch.setattr(preannotation, "refresh_suggestions", broken)
     record = _train(project, people["admin"], django_capture_on_commit_callbacks)
     assert record.is_active and record.progress == 1.0
-    assert "Refreshing the existing suggestions failed (disk full)" in record.message
+    refresh = SuggestionRefresh.objects.get(project=project)
+    assert refresh.status == "failed" and refresh.message.startswith("Stopped: disk full.")
+    assert len(refresh.documents) == project.documents.count()
 
 
-def test_a_run_tells_its_progress_while_it_trains_and_re_suggests(project, people, django_capture_on_commit_callbacks,
-                                                                  settings, tmp_path, monkeypatch):
+def test_a_run_tells_its_progress_while_it_trains_and_its_refresh_while_it_re_suggests(
+        project, people, django_capture_on_commit_callbacks, settings, tmp_path, monkeypatch):
     """Training went from 0.2 to 0.7 with nothing said in between, and the refresh after it was
     one step: a long run showed no progress, and `close_stalled_jobs` (which reads the row's
-    last update) could take it for a dead one."""
+    last update) could take it for a dead one. The refresh reports on its own row, chunk by chunk."""
     from annotate.services import preannotation, stance_models
 
     settings.CLAIMDESK_MODEL_DIR = tmp_path
@@ -401,14 +404,19 @@ def test_a_run_tells_its_progress_while_it_trains_and_re_suggests(project, peopl
     documents = project.documents.count()
     assert documents > 1
     monkeypatch.setattr(preannotation, "REFRESH_CHUNK", 1)
-    told = []
-    update = stance_models._update
+    told, reported = [], []
+    update, refresh = stance_models._update, preannotation.refresh_suggestions
 
     def recording(stance_model, **fields):
         told.append((fields.get("progress"), fields.get("message")))
         update(stance_model, **fields)
 
+    def reporting(chunk):
+        reported.append(SuggestionRefresh.objects.values_list("processed", "total").get())
+        refresh(chunk)
+
     monkeypatch.setattr(stance_models, "_update", recording)
+    monkeypatch.setattr(preannotation, "refresh_suggestions", reporting)
     record = _train(project, people["admin"], django_capture_on_commit_callbacks)
     assert record.is_active
     progress = [p for p, _ in told if p is not None]
@@ -416,10 +424,86 @@ def test_a_run_tells_its_progress_while_it_trains_and_re_suggests(project, peopl
     messages = [m for _, m in told if m]
     assert any(m.endswith("epoch 12 of 12") for m in messages), messages
     assert any("parsed" in m for m in messages)
-    refreshing = [m for m in messages if "Re-making the suggestions" in m]
-    assert refreshing[-1].endswith(f"{documents} of {documents} documents.")
-    assert len(refreshing) == documents, "one step per chunk of one document"
-    assert record.message == messages[-1] and "Re-making" not in record.message  # done, it says only the outcome
+    assert record.message == messages[-1] and record.message.endswith(
+        "The project's suggestions are being re-made with it: the Suggestions card shows how far.")
+    assert reported == [(done, documents) for done in range(documents)], "one step per chunk of one document"
+    refresh_row = SuggestionRefresh.objects.get()
+    assert (refresh_row.status, refresh_row.processed) == ("done", documents)
+
+
+def test_activation_queues_a_tracked_refresh_of_every_document_and_ends_the_run(
+        project, people, django_capture_on_commit_callbacks, settings, tmp_path):
+    """The activated model re-made the suggestions inside its training task, tracked on its own
+    row with a restart of its own; it is a `SuggestionRefresh` now, queued in the transaction
+    that activates the model, and the training run is done at once."""
+    from annotate.services.stance_models import outcome_message
+
+    settings.CLAIMDESK_MODEL_DIR = tmp_path
+    review_stances(project, people["reviewer"], praise_is="oppose")
+    with django_capture_on_commit_callbacks():  # queued, not run
+        record = start_stance_training(project=project, by=people["admin"])
+    with django_capture_on_commit_callbacks() as queued:
+        record = run_stance_training(record.pk)
+    assert (record.status, record.progress, record.is_active) == ("done", 1.0, True)
+    assert not record.is_going
+    assert record.message == (f"{outcome_message(record.metrics)} The project's suggestions are being re-made with "
+                              "it: the Suggestions card shows how far.")
+    refresh = SuggestionRefresh.objects.get(project=project)
+    ids = list(project.documents.order_by("pk").values_list("pk", flat=True))
+    assert (refresh.reason, refresh.status, refresh.documents, refresh.total) == (
+        "stance model v1 now suggests", "queued", ids, len(ids))
+    assert len(queued) == 1, "the refresh's task, queued once the activation commits"
+    # A refresh going no longer refuses a training run: the refresh reads the model in use per chunk.
+    with django_capture_on_commit_callbacks():
+        assert start_stance_training(project=project, by=people["admin"]).version == 2
+    queued[0]()
+    assert SuggestionRefresh.objects.get(pk=refresh.pk).status == "done"
+
+
+def test_a_model_is_never_activated_without_its_refresh(project, people, django_capture_on_commit_callbacks,
+                                                        settings, tmp_path, monkeypatch):
+    """Both are written in one transaction: a failure after the refresh is queued leaves neither."""
+    from annotate.services import stance_models
+
+    settings.CLAIMDESK_MODEL_DIR = tmp_path
+    review_stances(project, people["reviewer"], praise_is="oppose")
+    audit, finished = stance_models.audit_record, []
+
+    def failing(**event):
+        if event["action"] == "stance_model.finish":
+            finished.append(event["after"]["activated"])
+            raise RuntimeError("the database went away")
+        return audit(**event)
+
+    monkeypatch.setattr(stance_models, "audit_record", failing)
+    with django_capture_on_commit_callbacks():
+        record = start_stance_training(project=project, by=people["admin"])
+    with django_capture_on_commit_callbacks() as queued:
+        run_stance_training(record.pk)
+    assert finished == [True], "it won, and failed after its refresh was queued"
+    record.refresh_from_db()
+    assert (record.status, record.is_active) == ("failed", False)
+    assert not SuggestionRefresh.objects.exists() and not queued
+
+
+def test_a_resume_refresh_task_left_in_a_queue_queues_a_tracked_refresh(project, document,
+                                                                        django_capture_on_commit_callbacks):
+    """Tasks queued before migration 0020 may still wait in a database queue: they re-make the
+    suggestions of the model still in use, as a tracked refresh, and do nothing for another."""
+    from annotate.tasks import resume_refresh_task
+
+    replaced = StanceModel.objects.create(project=project, version=1, status="done", progress=1.0)
+    in_use = StanceModel.objects.create(project=project, version=2, status="done", progress=1.0, is_active=True)
+    with django_capture_on_commit_callbacks() as queued:
+        assert resume_refresh_task.call(replaced.pk, " Re-making the suggestions had …") == "nothing to do"
+        assert resume_refresh_task.call(in_use.pk + 1) == "nothing to do"  # deleted since
+    assert not queued and not SuggestionRefresh.objects.exists()
+    with django_capture_on_commit_callbacks() as queued:
+        assert resume_refresh_task.call(in_use.pk, " Re-making the suggestions had …") == "queued"
+    refresh = SuggestionRefresh.objects.get()
+    assert (refresh.reason, refresh.documents, refresh.total) == (
+        "stance model v2 now suggests (continuing an interrupted refresh)", [document.pk], 1)
+    assert len(queued) == 1
 
 
 def test_refreshing_goes_a_chunk_at_a_time(project, people, monkeypatch):

@@ -78,15 +78,15 @@ def test_a_refresh_whose_worker_died_goes_on_with_the_documents_left(project, br
     assert len(queued) == 1
     [event] = AuditEvent.objects.filter(action="suggestions.refresh_restart", project=project)
     assert event.after == {"refresh": refresh.pk, "attempt": 2, "documents_left": 1}
-    real_refresh = preannotation.refresh_documents
+    real_refresh = preannotation.refresh_suggestions
 
-    def watch(ids, on_chunk):
+    def watch(documents):
         said.append(SuggestionRefresh.objects.get(pk=refresh.pk).message)
-        return real_refresh(ids, on_chunk=on_chunk)
+        real_refresh(documents)
 
     said: list[str] = []
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(preannotation, "refresh_documents", watch)
+        patch.setattr(preannotation, "refresh_suggestions", watch)
         queued[0]()
     assert said == ["Going on with the 1 documents left (start 2 of 3)."]  # no longer "did its worker stop?"
     refresh.refresh_from_db()
@@ -279,3 +279,137 @@ def test_a_target_changes_run_says_which_target(project, bridge_documents, djang
         resuggest_toward_new_target(project, [d.pk for d in bridge_documents])
     longest = SuggestionRefresh.objects.order_by("-pk").first().reason
     assert len(longest) == 200 and longest.endswith("…")
+
+
+@pytest.fixture
+def three_documents(project, bridge_documents):
+    return [*bridge_documents, import_documents(project=project, documents=parse_text(
+        "The council said the bridge is safe.", title="Bridge 2")).created[0]]
+
+
+def test_a_later_refresh_takes_its_documents_off_the_refreshes_going(project, three_documents, people,
+                                                                    django_capture_on_commit_callbacks):
+    """Two target changes in a row had both runs re-make the same documents: the first one's work
+    on them was wasted, and the worker's time with it."""
+    a, b, c = (d.pk for d in three_documents)
+    running = SuggestionRefresh.objects.create(project=project, reason="stance target changed", status="running",
+                                               documents=[b, c], total=3, processed=1, message="Going on.")
+    queued = SuggestionRefresh.objects.create(project=project, reason="asked for by an admin", documents=[a, b, c],
+                                              total=3)
+    ended = SuggestionRefresh.objects.create(project=project, reason="earlier", status="failed", documents=[a, b, c],
+                                             total=3, message="Stopped: disk full.")
+    with django_capture_on_commit_callbacks():
+        later = resuggest_documents(project, [c], reason="stance target changed again", by=people["admin"])
+    running.refresh_from_db()
+    queued.refresh_from_db()
+    assert (running.status, running.documents, running.total, running.processed) == ("running", [b], 2, 1)
+    assert running.message == "Going on. A later refresh took over 1 of its documents."
+    assert (queued.status, queued.documents, queued.total) == ("queued", [a, b], 2)
+    assert queued.message == "A later refresh took over 1 of its documents."
+    assert SuggestionRefresh.objects.get(pk=ended.pk).documents == [a, b, c], "an ended run is left as it is"
+    [event] = AuditEvent.objects.filter(action="suggestions.resuggest", project=project)
+    assert event.after["taken_over"] == {str(running.pk): 1, str(queued.pk): 1}
+
+    with django_capture_on_commit_callbacks():
+        resuggest_documents(project, [a, b], reason="stance target changed once more")
+    running.refresh_from_db()
+    queued.refresh_from_db()
+    assert (running.status, running.documents, running.total, running.processed) == ("done", [], 1, 1)
+    assert running.message == ("Re-made the suggestions of 1 document(s) (stance target changed); a later refresh "
+                               "took over the other 1.")
+    assert (queued.status, queued.documents, queued.total, queued.processed) == ("done", [], 0, 0)
+    assert queued.message == "A later refresh took over its documents."
+    assert queued.finished_at is not None and not queued.is_going
+    later.refresh_from_db()
+    assert (later.status, later.documents, later.total) == ("queued", [c], 1), "the later run keeps its own"
+    assert close_stalled_jobs(project) == 0
+
+
+def test_a_refresh_takes_nothing_off_another_projects(project, bridge_documents, django_capture_on_commit_callbacks):
+    from annotate.services.projects import project_create
+
+    other = project_create(name="Elsewhere", stance_target="the plan")
+    ids = [d.pk for d in bridge_documents]
+    theirs = SuggestionRefresh.objects.create(project=other, reason="x", documents=ids, total=2)
+    with django_capture_on_commit_callbacks():
+        resuggest_documents(project, ids, reason="stance target changed")
+    assert SuggestionRefresh.objects.get(pk=theirs.pk).documents == ids
+
+
+def test_the_worker_takes_each_chunk_from_its_row(project, three_documents, monkeypatch,
+                                                  django_capture_on_commit_callbacks):
+    """A later refresh takes documents off a run whose worker is half-way: the worker must not
+    re-make them too, as it would from the list it read when it started."""
+    monkeypatch.setattr(preannotation, "REFRESH_CHUNK", 1)
+    a, b, c = (d.pk for d in three_documents)
+    refresh = SuggestionRefresh.objects.create(project=project, reason="stance target changed", documents=[a, b, c],
+                                               total=3)
+    refreshed: list[int] = []
+    real = preannotation.refresh_suggestions
+
+    def refresh_then_see_c_taken_over(documents):
+        real(documents)
+        refreshed.extend(d.pk for d in documents)
+        if len(refreshed) == 1:
+            with django_capture_on_commit_callbacks():  # the later run's task is not run here
+                resuggest_documents(project, [c], reason="stance target changed again")
+
+    monkeypatch.setattr(preannotation, "refresh_suggestions", refresh_then_see_c_taken_over)
+    run_suggestion_refresh(refresh.pk, 1)
+    assert refreshed == [a, b]
+    refresh.refresh_from_db()
+    assert (refresh.status, refresh.documents, refresh.processed, refresh.total) == ("done", [], 2, 3 - 1)
+    assert refresh.message == "Re-made the suggestions of 2 document(s) (stance target changed)."
+    later = SuggestionRefresh.objects.exclude(pk=refresh.pk).get()
+    assert (later.documents, later.total) == ([c], 1)
+
+
+def test_a_chunk_taken_over_while_it_is_refreshed_is_not_counted_twice(project, bridge_documents, monkeypatch,
+                                                                        django_capture_on_commit_callbacks):
+    """The later refresh took all that was left, the chunk being refreshed with it: the run is done
+    with what the later one says, and its worker stops without a word over it."""
+    monkeypatch.setattr(preannotation, "REFRESH_CHUNK", 1)
+    ids = [d.pk for d in bridge_documents]
+    refresh = SuggestionRefresh.objects.create(project=project, reason="stance target changed", documents=ids, total=2)
+    refreshed: list[int] = []
+    real = preannotation.refresh_suggestions
+
+    def refresh_while_all_is_taken_over(documents):
+        with django_capture_on_commit_callbacks():
+            resuggest_documents(project, ids, reason="stance target changed again")
+        real(documents)
+        refreshed.extend(d.pk for d in documents)
+
+    monkeypatch.setattr(preannotation, "refresh_suggestions", refresh_while_all_is_taken_over)
+    assert run_suggestion_refresh(refresh.pk, 1).status == "done"
+    assert refreshed == ids[:1]
+    refresh.refresh_from_db()
+    assert (refresh.documents, refresh.processed, refresh.total) == ([], 0, 0)
+    assert refresh.message == "A later refresh took over its documents."
+    assert not AuditEvent.objects.filter(action="suggestions.refresh", project=project).exists()
+
+
+def test_a_chunk_partly_taken_over_counts_only_what_the_run_kept(project, three_documents, monkeypatch,
+                                                                 django_capture_on_commit_callbacks):
+    """The later refresh took one document of the chunk being refreshed: it left the run's total
+    with it, so the run must not count it done too (its processed would pass its total)."""
+    monkeypatch.setattr(preannotation, "REFRESH_CHUNK", 2)
+    a, b, c = (d.pk for d in three_documents)
+    refresh = SuggestionRefresh.objects.create(project=project, reason="stance target changed", documents=[a, b, c],
+                                               total=3)
+    seen: list[tuple[list[int], int, int]] = []
+    real = preannotation.refresh_suggestions
+
+    def refresh_while_b_is_taken_over(documents):
+        if not seen:
+            with django_capture_on_commit_callbacks():
+                resuggest_documents(project, [b], reason="stance target changed again")
+        real(documents)
+        row = SuggestionRefresh.objects.get(pk=refresh.pk)
+        seen.append((row.documents, row.processed, row.total))
+
+    monkeypatch.setattr(preannotation, "refresh_suggestions", refresh_while_b_is_taken_over)
+    assert run_suggestion_refresh(refresh.pk, 1).status == "done"
+    assert seen == [([a, c], 0, 2), ([c], 1, 2)]  # the second chunk is c alone
+    refresh.refresh_from_db()
+    assert (refresh.documents, refresh.processed, refresh.total) == ([], 2, 2)

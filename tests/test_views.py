@@ -398,24 +398,41 @@ def test_pages_work_before_the_static_files_are_collected(client, settings, tmp_
     assert [m.id for m in run_checks() if m.id.startswith("claimdesk.")] == ["claimdesk.W001"]
 
 
-def test_the_stance_model_card_follows_the_refresh_and_says_which_model_was_replaced(login, people, project):
-    """QA19: an activated model re-making the suggestions showed "Done" with no bar, and a
-    model a later one replaced went on saying it "now makes this project's stance suggestions"."""
+def test_the_suggestions_card_follows_an_activated_models_refresh_and_the_model_card_says_which_was_replaced(
+        login, people, project):
+    """QA19: a model a later one replaced went on saying it "now makes this project's stance
+    suggestions". The refresh after an activation is followed on the Suggestions card, as every
+    refresh is (the model card showed it as a bar of its own); it does not refuse training."""
     from django.utils import timezone
 
-    from annotate.models import StanceModel
+    from annotate.models import StanceModel, SuggestionRefresh
 
     won = "Macro-F1 on 20 held-out claims: model 0.9, rules 0.5. The model now makes this project's stance suggestions."
     now = timezone.now()
     StanceModel.objects.create(project=project, version=1, status="done", progress=1.0, message=won,
                                metrics={"activated": True}, finished_at=now, updated_at=now)
-    StanceModel.objects.create(project=project, version=2, status="done", progress=0.95, is_active=True,
-                               message=f"{won} Re-making the suggestions: 19 of 20 documents.",
+    StanceModel.objects.create(project=project, version=2, status="done", progress=1.0, is_active=True,
+                               message=f"{won} The project's suggestions are being re-made with it: the Suggestions "
+                                       "card shows how far.",
                                metrics={"activated": True}, finished_at=now, updated_at=now)
+    SuggestionRefresh.objects.create(project=project, reason="stance model v2 now suggests", status="running",
+                                     documents=[1], total=20, processed=19)
     page = login(people["admin"]).get(f"/projects/{project.pk}/").content.decode()
-    card = page[page.index('id="stance-models"'):]
-    card = card[:card.index("</table>")]
-    first, second = card.split("<tr><td>v")[1:]  # newest first
+    card = page[page.index('id="stance-models"'):page.index('id="suggestion-refreshes"')]
+    first, second = card[:card.index("</table>")].split("<tr><td>v")[1:]  # newest first
     assert second.startswith("1") and "A later version has replaced it." in second and "<progress" not in second
-    assert first.startswith("2") and "A later version" not in first and '<progress max="1" value="0.95">' in first
+    assert first.startswith("2") and "A later version" not in first and "<progress" not in first
+    assert '<button type="submit" >Train from reviewed labels</button>' in card
+    refreshes = page[page.index('id="suggestion-refreshes"'):]
+    refreshes = refreshes[:refreshes.index("</table>")]
+    assert "Stance model v2 now suggests" in refreshes and '<progress max="20" value="19">' in refreshes
     assert '<meta http-equiv="refresh"' in page  # the page follows the refresh
+
+
+def test_a_training_run_going_disables_training_and_reloads_the_page(login, people, project):
+    from annotate.models import StanceModel
+
+    StanceModel.objects.create(project=project, version=1, status="running", progress=0.2)
+    page = login(people["admin"]).get(f"/projects/{project.pk}/").content.decode()
+    assert '<button type="submit" disabled>Train from reviewed labels</button>' in page
+    assert '<progress max="1" value="0.2">' in page and '<meta http-equiv="refresh"' in page

@@ -575,8 +575,9 @@ def stance_model_data(model: StanceModel) -> dict:
 
 
 class ProjectSuggestionRefreshes(ProjectScopedMixin, APIView):
-    """Admins: GET the project's re-makings of suggestions (after a stance target changed, or
-    asked for) with their progress, newest first; POST re-makes those of all its documents."""
+    """Admins: GET the project's re-makings of suggestions (after a stance target changed, a stance
+    model was activated, or asked for) with their progress, newest first; POST re-makes those of
+    all its documents."""
 
     permission_classes = [IsProjectAdmin]
 

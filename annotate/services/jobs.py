@@ -11,7 +11,6 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from annotate.models import GOING_STATUSES, ImportJob, JobStatus, Project, StanceModel, SuggestionRefresh
@@ -42,10 +41,10 @@ def runs_shown(project: Project, load: Callable[[], Sequence[Run]]) -> list[Run]
 
 def workers_busy(cutoff: datetime) -> bool:
     """Whether some run, of any project, is being worked on and reported since `cutoff`: an
-    import, training or refresh running, or an activated model re-making its suggestions."""
+    import, training or refresh of the suggestions running."""
     return (ImportJob.objects.filter(status=JobStatus.RUNNING, updated_at__gte=cutoff).exists()
             or SuggestionRefresh.objects.filter(status=JobStatus.RUNNING, updated_at__gte=cutoff).exists()
-            or StanceModel.objects.filter(Q(status=JobStatus.RUNNING) | StanceModel.REFRESHING, updated_at__gte=cutoff).exists())
+            or StanceModel.objects.filter(status=JobStatus.RUNNING, updated_at__gte=cutoff).exists())
 
 
 def close_stalled_jobs(project: Project) -> int:
@@ -77,26 +76,9 @@ def close_stalled_jobs(project: Project) -> int:
             run.updated_at = run.finished_at
             run.save(update_fields=["status", "finished_at", "message", "updated_at"])
             closed += 1
-        refreshing = StanceModel.objects.select_for_update().filter(StanceModel.REFRESHING, project=project,
-                                                                    updated_at__lt=cutoff)
-        for run in refreshing:
-            # Activated, but its refresh of the suggestions died with the worker (some documents
-            # may have been refreshed, chunk by chunk): make them all again, tracked on the run
-            # as the first refresh was, so that if it dies too it is found again (QA19: it was
-            # marked done and restarted untracked, and a second death went unseen).
-            from annotate.services.stance_models import outcome_message  # it imports this module
-            from annotate.tasks import resume_refresh_task  # tasks import the services
-
-            note = f" Re-making the suggestions had {minutes_text} without progress (did its worker stop?) and was started again."
-            run.progress, run.updated_at = 0.9, timezone.now()
-            run.message = outcome_message(run.metrics) + note
-            run.save(update_fields=["progress", "message", "updated_at"])
-            audit_record(project=project, actor=None, action="suggestions.resuggest", obj=project,
-                         after={"stance_model": run.version, "reason": "stance model activated; refresh interrupted"})
-            transaction.on_commit(lambda pk=run.pk, note=note: resume_refresh_task.enqueue(pk, note))
-            closed += 1
+        # In id order, as `resuggest_documents` locks them, so that the two never deadlock.
         for refresh in SuggestionRefresh.objects.select_for_update().filter(project=project, status__in=GOING_STATUSES,
-                                                                           updated_at__lt=cutoff):
+                                                                           updated_at__lt=cutoff).order_by("pk"):
             if refresh.status == JobStatus.RUNNING or not tasks_wait_in_a_queue():
                 _restart_refresh(refresh, project, silent)
                 closed += 1

@@ -120,12 +120,18 @@ def refresh_documents(document_ids: Sequence[int], *, on_chunk: Callable[[int, i
     ids = list(document_ids)
     done = 0
     for start in range(0, len(ids), REFRESH_CHUNK):
-        chunk = list(Document.objects.filter(pk__in=ids[start:start + REFRESH_CHUNK]).select_related("project").order_by("pk"))
-        refresh_suggestions(chunk)
-        done += len(chunk)
+        done += refresh_chunk(ids[start:start + REFRESH_CHUNK])
         if on_chunk is not None:
             on_chunk(min(start + REFRESH_CHUNK, len(ids)), len(ids))
     return done
+
+
+def refresh_chunk(document_ids: Sequence[int]) -> int:
+    """`refresh_suggestions` of these documents (a chunk: all are read at once), in one
+    transaction; returns how many there were (deleted ones are passed over)."""
+    chunk = list(Document.objects.filter(pk__in=document_ids).select_related("project").order_by("pk"))
+    refresh_suggestions(chunk)
+    return len(chunk)
 
 
 def refresh_suggestions(documents: Sequence[Document]) -> None:
@@ -305,9 +311,14 @@ def resuggest_toward_new_target(project: Project, document_ids: Sequence[int], *
     # Said with the target, so that the project page tells one change's run from another's.
     target = Document.objects.select_related("project").get(pk=document_ids[0]).effective_target
     reason = f"stance target changed to “{target}”" if target else "stance target removed"
-    resuggest_documents(project, document_ids, reason=Truncator(reason).chars(SuggestionRefresh._meta.get_field("reason").max_length), by=by)
+    resuggest_documents(project, document_ids, reason=refresh_reason(reason), by=by)
     return (SentenceAnnotation.objects.filter(sentence__document_id__in=document_ids)
             .exclude(status=AnnotationStatus.SKIPPED).values("sentence_id").distinct().count())
+
+
+def refresh_reason(reason: str) -> str:
+    """`reason` cut to what a `SuggestionRefresh` keeps of it."""
+    return Truncator(reason).chars(SuggestionRefresh._meta.get_field("reason").max_length)
 
 
 def resuggest_documents(project: Project, document_ids: Sequence[int], *, reason: str,
@@ -315,18 +326,56 @@ def resuggest_documents(project: Project, document_ids: Sequence[int], *, reason
     """Queue the re-making of these documents' suggestions for the task worker, once the current
     transaction commits, as a tracked `SuggestionRefresh` (the project page follows it, and one
     whose worker dies is started again), and record why. Ids, not documents: a project's
-    documents may be many and long, and only the worker reads their texts."""
+    documents may be many and long, and only the worker reads their texts.
+
+    The project's refreshes still going leave these documents to the new one (`_take_over`):
+    each would re-make them alike, and a target changed twice in a row had both runs work
+    through the same documents."""
     from annotate.tasks import suggestion_refresh_task  # tasks import this module
 
     ids = list(dict.fromkeys(document_ids))
     if not ids:
         return None
-    refresh = SuggestionRefresh.objects.create(project=project, reason=reason, documents=ids, total=len(ids),
-                                               created_by=actor_or_none(by))
-    audit_record(project=project, actor=by, action="suggestions.resuggest", obj=project,
-                 after={"documents": ids, "reason": reason, "refresh": refresh.pk})
-    transaction.on_commit(lambda: suggestion_refresh_task.enqueue(refresh.pk, refresh.attempt))
+    with transaction.atomic():
+        taken = _take_over(project, ids)
+        refresh = SuggestionRefresh.objects.create(project=project, reason=reason, documents=ids, total=len(ids),
+                                                   created_by=actor_or_none(by))
+        after = {"documents": ids, "reason": reason, "refresh": refresh.pk}
+        if taken:
+            after["taken_over"] = taken
+        audit_record(project=project, actor=by, action="suggestions.resuggest", obj=project, after=after)
+        transaction.on_commit(lambda: suggestion_refresh_task.enqueue(refresh.pk, refresh.attempt))
     return refresh
+
+
+def _take_over(project: Project, ids: Sequence[int]) -> dict[str, int]:
+    """Take `ids` off the documents left to the project's refreshes still going, and return how
+    many each gave up (by refresh id, as JSON keys). One left with nothing to do is done. Their
+    workers read what is left from the row at each chunk (`run_suggestion_refresh`), so they
+    leave these out from their next chunk on. Not their `updated_at`: that is their worker's
+    heartbeat, which this is not."""
+    wanted = set(ids)
+    taken: dict[str, int] = {}
+    # In id order, as `close_stalled_jobs` locks them, so that the two never deadlock.
+    for older in SuggestionRefresh.objects.select_for_update().filter(project=project, status__in=GOING_STATUSES).order_by("pk"):
+        left = [pk for pk in older.documents if pk not in wanted]
+        removed = len(older.documents) - len(left)
+        if not removed:
+            continue
+        taken[str(older.pk)] = removed
+        older.documents, older.total = left, older.total - removed  # what is left was never counted in `processed`
+        fields = ["documents", "total", "message"]
+        if left:
+            older.message = f"{older.message} A later refresh took over {removed} of its documents.".lstrip()
+        else:
+            older.status, older.finished_at = SuggestionRefresh.Status.DONE, timezone.now()
+            older.updated_at = older.finished_at
+            older.message = ("A later refresh took over its documents." if not older.processed else
+                             f"Re-made the suggestions of {older.processed} document(s) ({older.reason}); a later "
+                             f"refresh took over the other {removed}.")
+            fields += ["status", "finished_at", "updated_at"]
+        older.save(update_fields=fields)
+    return taken
 
 
 class RefreshRefused(Exception):
@@ -353,13 +402,17 @@ def resuggest_project(project: Project, *, by: AbstractBaseUser | None = None) -
 
 
 class _Superseded(Exception):
-    """The run was started again (its worker thought dead); this task leaves it to the new one."""
+    """The run was started again (its worker thought dead), or ended by a later refresh that took
+    over its documents: this task leaves it alone."""
 
 
 def run_suggestion_refresh(refresh_id: int, attempt: int) -> SuggestionRefresh:
     """Re-make the suggestions of a queued `SuggestionRefresh`'s documents, `REFRESH_CHUNK` at a
     time, keeping the documents left and the progress on its row after each chunk. Does nothing
-    for a run already ended or started again since this task was queued (`attempt`)."""
+    for a run already ended or started again since this task was queued (`attempt`).
+
+    Each chunk is taken from the row as it is then, not from the documents it had at the start:
+    a later refresh may have taken some over meanwhile (`resuggest_documents`)."""
     with transaction.atomic():
         refresh = SuggestionRefresh.objects.select_for_update().get(pk=refresh_id)
         if refresh.attempt != attempt or not refresh.is_going:
@@ -369,19 +422,11 @@ def run_suggestion_refresh(refresh_id: int, attempt: int) -> SuggestionRefresh:
             refresh.message = (f"Going on with the {refresh.total - refresh.processed} documents left "
                                f"(start {attempt} of {SuggestionRefresh.MAX_ATTEMPTS}).")
         refresh.save(update_fields=["status", "message", "updated_at"])
-    ids, done_before = list(refresh.documents), refresh.processed
-
-    def advance(done: int, total: int) -> None:
-        with transaction.atomic():
-            row = SuggestionRefresh.objects.select_for_update().get(pk=refresh_id)
-            if row.attempt != attempt:
-                raise _Superseded
-            row.documents, row.processed = ids[done:], done_before + done
-            row.updated_at = timezone.now()
-            row.save(update_fields=["documents", "processed", "updated_at"])
-
+    done_before, refreshed = refresh.processed, 0
     try:
-        refreshed = refresh_documents(ids, on_chunk=advance)
+        while chunk := _next_chunk(refresh_id, attempt):
+            refreshed += refresh_chunk(chunk)
+            _chunk_done(refresh_id, attempt, chunk)
     except _Superseded:
         return SuggestionRefresh.objects.get(pk=refresh_id)
     except Exception as error:  # the row must say what happened; refreshed chunks stay refreshed
@@ -391,14 +436,38 @@ def run_suggestion_refresh(refresh_id: int, attempt: int) -> SuggestionRefresh:
                             "work is untouched.")
     audit_record(project=refresh.project, actor=None, action="suggestions.refresh", obj=refresh.project,
                  after={"documents": done_before + refreshed, "reason": refresh.reason, "refresh": refresh.pk})
+    total = SuggestionRefresh.objects.values_list("total", flat=True).get(pk=refresh_id)  # less, if some were taken over
     return _end_refresh(refresh_id, attempt, SuggestionRefresh.Status.DONE, [],
-                        f"Re-made the suggestions of {refresh.total} document(s) ({refresh.reason}).")
+                        f"Re-made the suggestions of {total} document(s) ({refresh.reason}).")
+
+
+def _next_chunk(refresh_id: int, attempt: int) -> list[int]:
+    """The first `REFRESH_CHUNK` ids of the documents the run has left; none when it is through."""
+    with transaction.atomic():
+        row = SuggestionRefresh.objects.select_for_update().only("attempt", "status", "documents").get(pk=refresh_id)
+        if row.attempt != attempt or not row.is_going:
+            raise _Superseded
+        return list(row.documents[:REFRESH_CHUNK])
+
+
+def _chunk_done(refresh_id: int, attempt: int, chunk: Sequence[int]) -> None:
+    """Take a refreshed chunk off the documents the run has left and count it. Only the ids
+    still there: those a later refresh took over meanwhile left the run's `total` with them."""
+    with transaction.atomic():
+        row = SuggestionRefresh.objects.select_for_update().get(pk=refresh_id)
+        if row.attempt != attempt or not row.is_going:
+            raise _Superseded
+        refreshed = set(chunk)
+        left = [pk for pk in row.documents if pk not in refreshed]
+        row.processed += len(row.documents) - len(left)
+        row.documents, row.updated_at = left, timezone.now()
+        row.save(update_fields=["documents", "processed", "updated_at"])
 
 
 def _end_refresh(refresh_id: int, attempt: int, status: str, documents: list[int] | None, message: str) -> SuggestionRefresh:
     with transaction.atomic():
         refresh = SuggestionRefresh.objects.select_for_update().get(pk=refresh_id)
-        if refresh.attempt != attempt:
+        if refresh.attempt != attempt or not refresh.is_going:
             return refresh
         refresh.status, refresh.message = status, message
         if documents is not None:

@@ -3,7 +3,8 @@
 A training run takes the project's human stance labels, trains a text classifier on two
 thirds of the documents (split by a hash of the document id, so no document is on both
 sides) and scores it, the rules and the model in use (if any) on the other third. The model
-takes over the project's suggestions only if it beats both there; then they are refreshed.
+takes over the project's suggestions only if it beats both there; then a tracked
+`SuggestionRefresh` re-makes them.
 """
 from __future__ import annotations
 
@@ -22,7 +23,15 @@ from django.db.models import Max
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
-from annotate.models import Annotation, AnnotationStatus, Document, Project, SentenceAnnotation, StanceModel
+from annotate.models import (
+    Annotation,
+    AnnotationStatus,
+    Document,
+    Project,
+    SentenceAnnotation,
+    StanceModel,
+    SuggestionRefresh,
+)
 from annotate.nlp.pipeline import ATTRIBUTION_PIPE, STANCE_PIPE
 from annotate.nlp.stance import load_stance_classifier
 from annotate.nlp.stance_training import StanceClassifier, StanceExample, stance_scores, train_stance_model
@@ -30,7 +39,12 @@ from annotate.nlp.types import ClaimPrediction, DocumentPrediction
 from annotate.selectors import rules_labels
 from annotate.services.audit import actor_or_none, audit_record
 from annotate.services.jobs import close_stalled_jobs
-from annotate.services.preannotation import app_pipeline, refresh_documents, usable_stance_model_dir
+from annotate.services.preannotation import (
+    app_pipeline,
+    refresh_reason,
+    resuggest_documents,
+    usable_stance_model_dir,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -227,10 +241,12 @@ def start_stance_training(*, project: Project, by: AbstractBaseUser | None = Non
     _refuse_unless_trainable(training_split_sizes(project))
     close_stalled_jobs(project)  # a run whose worker died would refuse this one for good
     with transaction.atomic():
+        # A refresh of the suggestions going on does not refuse a run: it reads the active model
+        # afresh for each chunk (`refresh_chunk` → `predict_documents` → `usable_stance_model_dir`),
+        # so one this run activates makes the chunks after, and its own refresh takes the rest over.
         busy = StanceModel.objects.select_for_update().filter(StanceModel.GOING, project=project)
         if busy.exists():
-            raise TrainingRefused("a training run for this project is already queued or running, "
-                                  "or the model just trained is still re-making the suggestions")
+            raise TrainingRefused("a training run for this project is already queued or running")
         version = (StanceModel.objects.filter(project=project).aggregate(v=Max("version"))["v"] or 0) + 1
         try:
             stance_model = StanceModel.objects.create(
@@ -244,44 +260,24 @@ def start_stance_training(*, project: Project, by: AbstractBaseUser | None = Non
     return stance_model
 
 
-def _refresh_after_activation(stance_model: StanceModel, note: str = "") -> None:
-    """Re-suggest the project's documents with the model just activated, a chunk at a time,
-    the progress going from 0.9 to 1.0 (each chunk is also the heartbeat `close_stalled_jobs`
-    reads). The run itself is done and stays so (an active model is a finished one); a
-    refresh that fails is said in its message, and new imports use the model anyway. `note`
-    follows the outcome in the message (a refresh started again after its worker died)."""
+def resuggest_with_model(stance_model: StanceModel, reason: str) -> SuggestionRefresh | None:
+    """Queue a tracked refresh of all the project's documents, made by `stance_model` once
+    active (the Suggestions card follows it, and one whose worker dies is started again); None
+    for a project without documents. In the caller's transaction: it is queued once that commits."""
     project = stance_model.project
     ids = list(Document.objects.filter(project=project).order_by("pk").values_list("pk", flat=True))
-    outcome = outcome_message(stance_model.metrics) + note
-
-    def advance(done: int, total: int) -> None:
-        _update(stance_model, progress=min(0.99, 0.9 + 0.1 * done / total),
-                message=f"{outcome} Re-making the suggestions: {done} of {total} documents.")
-
-    try:
-        refresh_documents(ids, on_chunk=advance)
-    except Exception as error:
-        logger.exception("refreshing the suggestions of project %s failed", project.pk)
-        _update(stance_model, progress=1.0,
-                message=f"{outcome} Refreshing the existing suggestions failed ({error}); "
-                        "new imports use the model, and the next training run refreshes them.")
-        return
-    # Recorded after the fact too: the history (and the cached agreement) sees the new suggestions.
-    audit_record(project=project, actor=None, action="suggestions.refresh", obj=stance_model,
-                 after={"documents": len(ids), "stance_model": stance_model.version})
-    _update(stance_model, progress=1.0, message=outcome)
+    return resuggest_documents(project, ids, reason=refresh_reason(reason))
 
 
-def resume_refresh(stance_model_id: int, note: str = "") -> StanceModel:
-    """Re-make the suggestions of an activated model whose refresh died with its worker
-    (`close_stalled_jobs` queues this), tracked like the first one: if it dies too, it is found
-    and started again. Nothing is done for a model no longer in use, or already refreshed."""
-    stance_model = StanceModel.objects.select_related("project").get(pk=stance_model_id)
-    if stance_model.is_refreshing:
-        _refresh_after_activation(stance_model, note)
-    elif stance_model.progress < 1.0:
-        _update(stance_model, progress=1.0, message=outcome_message(stance_model.metrics))
-    return stance_model
+def resume_activation_refresh(stance_model_id: int) -> SuggestionRefresh | None:
+    """What a `resume_refresh_task` left in a queue from before migration 0020 asks for: the
+    suggestions of an activated model re-made, now as a tracked refresh. Nothing for a model no
+    longer in use: the one in use had its own refresh queued when it was activated."""
+    stance_model = StanceModel.objects.select_related("project").filter(pk=stance_model_id, is_active=True).first()
+    if stance_model is None:
+        return None
+    return resuggest_with_model(stance_model, f"stance model v{stance_model.version} now suggests "
+                                              "(continuing an interrupted refresh)")
 
 
 def _update(stance_model: StanceModel, **fields) -> None:
@@ -375,17 +371,19 @@ def run_stance_training(stance_model_id: int) -> StanceModel:
             _update(
                 stance_model,
                 status=StanceModel.Status.DONE,
-                progress=0.9 if wins else 1.0,
+                progress=1.0,
                 metrics=metrics,
                 is_active=wins,
                 finished_at=timezone.now(),
                 message=outcome_message(metrics),
             )
+            # In this transaction, so that the model is never active without its refresh queued.
+            if wins and resuggest_with_model(stance_model, f"stance model v{stance_model.version} now suggests"):
+                _update(stance_model, message=f"{stance_model.message} The project's suggestions are being re-made "
+                                              "with it: the Suggestions card shows how far.")
             audit_record(project=project, actor=None, action="stance_model.finish", obj=stance_model,
                          after={"activated": wins, "trained_macro_f1": trained["macro_f1"], "rules_macro_f1": rules["macro_f1"],
                                 "in_use_macro_f1": current["macro_f1"] if current else None})
-        if wins:
-            _refresh_after_activation(stance_model)
     except TrainingRefused as refused:
         _update(stance_model, status=StanceModel.Status.FAILED, message=str(refused), finished_at=timezone.now())
     except Exception as error:  # the record must say what happened, whatever it was
