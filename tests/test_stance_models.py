@@ -43,6 +43,27 @@ def test_examples_come_from_human_labels_with_gold_first(reviewed_project, peopl
     assert examples[0].example.text.startswith("the cooperation")
 
 
+def test_labels_are_read_toward_the_target_they_were_given_toward(reviewed_project, people):
+    """QA24: after the target changed, the labels given toward the old one were trained and scored
+    toward the new one, and a model reading every stance backwards won by that and was activated."""
+    from annotate.models import Project
+
+    before = {(e.document_key, e.example.text, e.example.label) for e in project_stance_examples(reviewed_project)}
+    Project.objects.filter(pk=reviewed_project.pk).update(stance_target="Ending US–Pakistan cooperation")
+    reviewed_project.refresh_from_db()
+    examples = project_stance_examples(reviewed_project)
+    assert {(e.document_key, e.example.text, e.example.label) for e in examples} == before
+    assert {e.example.target for e in examples} == {"US–Pakistan cooperation"}
+    # Work saved after the change is read toward the new target.
+    document = reviewed_project.documents.order_by("pk").first()
+    sentence = document.sentences.get()
+    current = sentence.annotations.get()
+    save_sentence_annotation(sentence=sentence, user=people["reviewer"], status="corrected", expected_version=current.version,
+                             claims=[ClaimInput(claim=(sentence.start, sentence.end), stance="oppose")])
+    resaved = [e.example for e in project_stance_examples(reviewed_project) if e.document_key == document.text_sha256]
+    assert [(e.label, e.target) for e in resaved] == [("oppose", "Ending US–Pakistan cooperation")]
+
+
 def test_a_labelled_claim_is_compared_as_it_is_suggested_after_its_cue(project, people):
     """The held-out comparison read a claim's words alone: "Officials denied that the cooperation
     is working well", labelled oppose, was support to the rules there, though the same rules

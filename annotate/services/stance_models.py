@@ -67,6 +67,9 @@ class LabelledClaim:
     end: int
     cue: tuple[int, int] | None = None
     sentence: tuple[int, int] | None = None
+    # The target the label was given toward, as saved with the work: a target changed since
+    # leaves the label meaning what it meant ("" for work saved with no target at all).
+    target: str = ""
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,7 @@ def project_stance_claims(project: Project) -> list[LabelledClaim]:
             "sentence_annotation__sentence_id", "sentence_annotation__kind", "sentence_annotation__sentence__document_id",
             "sentence_annotation__sentence__document__text_sha256", "stance__value", "claim_start", "claim_end",
             "cue_start", "cue_end", "sentence_annotation__sentence__start", "sentence_annotation__sentence__end",
+            "sentence_annotation__stance_target",
         )
     )
     gold_sentences = set(
@@ -115,23 +119,28 @@ def project_stance_claims(project: Project) -> list[LabelledClaim]:
     )
     return [
         LabelledClaim(document_id, document_key, label, start, end,
-                      cue=(cue_start, cue_end) if cue_start is not None else None, sentence=(sentence_start, sentence_end))
+                      cue=(cue_start, cue_end) if cue_start is not None else None, sentence=(sentence_start, sentence_end),
+                      target=target)
         for (sentence_id, kind, document_id, document_key, label, start, end,
-             cue_start, cue_end, sentence_start, sentence_end) in rows
+             cue_start, cue_end, sentence_start, sentence_end, target) in rows
         # the reviewer's decision replaces the annotators' versions
         if kind == SentenceAnnotation.Kind.ADJUDICATION or sentence_id not in gold_sentences
     ]
 
 
 def project_stance_examples(project: Project) -> list[LabelledExample]:
-    """`project_stance_claims` with their texts and targets, each document's text read once."""
+    """`project_stance_claims` with their texts, each document's text read once, and each toward
+    the target its label was given toward (QA24: after a target change, labels given toward "The
+    tram extension should go ahead" were trained and scored toward "... should be scrapped", and
+    a model that read every stance backwards won and was activated). Work saved with no target
+    has only today's."""
     claims = project_stance_claims(project)
     documents = Document.objects.only("text", "stance_target").in_bulk({claim.document_id for claim in claims})
     examples = []
     for claim in claims:
         document = documents[claim.document_id]
-        examples.append(LabelledExample(_in_context(claim, document.text, document.stance_target or project.stance_target),
-                                        claim.document_key))  # the target without a query per claim
+        target = claim.target or document.stance_target or project.stance_target  # without a query per claim
+        examples.append(LabelledExample(_in_context(claim, document.text, target), claim.document_key))
     return examples
 
 
