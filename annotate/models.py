@@ -798,6 +798,8 @@ class SuggestionRefresh(DocumentsRun):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="suggestion_refreshes")
     reason = models.CharField(max_length=200)
     documents = models.JSONField(default=list, blank=True, help_text="Ids of the documents still to refresh.")
+    # Kept apart from the message, which later steps rewrite (QA24: the note was lost at the end).
+    taken_over = models.PositiveIntegerField(default=0, help_text="Documents a later refresh took over.")
     # Which start of the run a task belongs to: a task of an earlier start (its worker thought
     # dead, but only slow) stops at its next chunk instead of racing the new one.
     attempt = models.PositiveSmallIntegerField(default=1)

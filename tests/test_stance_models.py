@@ -446,7 +446,7 @@ def test_a_run_tells_its_progress_while_it_trains_and_its_refresh_while_it_re_su
     assert any(m.endswith("epoch 12 of 12") for m in messages), messages
     assert any("parsed" in m for m in messages)
     assert record.message == messages[-1] and record.message.endswith(
-        "The project's suggestions are being re-made with it: the Suggestions card shows how far.")
+        "Its re-making of the project's suggestions is on the Suggestions card.")
     assert reported == [(done, documents) for done in range(documents)], "one step per chunk of one document"
     refresh_row = SuggestionRefresh.objects.get()
     assert (refresh_row.status, refresh_row.processed) == ("done", documents)
@@ -467,8 +467,8 @@ def test_activation_queues_a_tracked_refresh_of_every_document_and_ends_the_run(
         record = run_stance_training(record.pk)
     assert (record.status, record.progress, record.is_active) == ("done", 1.0, True)
     assert not record.is_going
-    assert record.message == (f"{outcome_message(record.metrics)} The project's suggestions are being re-made with "
-                              "it: the Suggestions card shows how far.")
+    assert record.message == (f"{outcome_message(record.metrics)} Its re-making of the project's suggestions is on "
+                              "the Suggestions card.")
     refresh = SuggestionRefresh.objects.get(project=project)
     ids = list(project.documents.order_by("pk").values_list("pk", flat=True))
     assert (refresh.reason, refresh.status, refresh.documents, refresh.total) == (

@@ -108,7 +108,7 @@ def test_a_refresh_that_keeps_dying_is_given_up(project, bridge_documents, djang
     assert refresh.message == (
         "Stopped with 1 of 2 documents left: its worker stopped 3 times (no progress for 30 minutes (did its worker "
         "stop?)). Those documents keep the suggestions they had, unless a later refresh re-made them; saved work is "
-        "untouched. “Re-make the suggestions” finishes it.")
+        "untouched. “Re-make the suggestions” re-makes every document's, these among them.")
     [event] = AuditEvent.objects.filter(action="suggestions.refresh_given_up", project=project)
     assert event.after == {"refresh": refresh.pk, "attempt": 3, "documents_left": 1}
 
@@ -206,8 +206,8 @@ def test_the_api_lists_and_starts_refreshes(client, project, bridge_documents, p
         started = client.post(url)
     assert started.status_code == 202
     body = started.json()
-    assert {k: body[k] for k in ("reason", "status", "total", "processed", "attempt", "finished_at")} == {
-        "reason": "asked for by an admin", "status": "queued", "total": 2, "processed": 0, "attempt": 1,
+    assert {k: body[k] for k in ("reason", "status", "total", "processed", "taken_over", "attempt", "finished_at")} == {
+        "reason": "asked for by an admin", "status": "queued", "total": 2, "processed": 0, "taken_over": 0, "attempt": 1,
         "finished_at": None}
     assert client.post(url).status_code == 409
     assert [row["refresh"] for row in client.get(url).json()] == [body["refresh"]]
@@ -302,7 +302,8 @@ def test_a_later_refresh_takes_its_documents_off_the_refreshes_going(project, th
         later = resuggest_documents(project, [c], reason="stance target changed again", by=people["admin"])
     running.refresh_from_db()
     queued.refresh_from_db()
-    assert (running.status, running.documents, running.total, running.processed) == ("running", [b], 2, 1)
+    assert (running.status, running.documents, running.total, running.processed, running.taken_over) == (
+        "running", [b], 2, 1, 1)
     assert running.message == "Going on. A later refresh took over 1 of its documents."
     assert (queued.status, queued.documents, queued.total) == ("queued", [a, b], 2)
     assert queued.message == "A later refresh took over 1 of its documents."
@@ -314,9 +315,9 @@ def test_a_later_refresh_takes_its_documents_off_the_refreshes_going(project, th
         resuggest_documents(project, [a, b], reason="stance target changed once more")
     running.refresh_from_db()
     queued.refresh_from_db()
-    assert (running.status, running.documents, running.total, running.processed) == ("done", [], 1, 1)
+    assert (running.status, running.documents, running.total, running.processed, running.taken_over) == ("done", [], 1, 1, 2)
     assert running.message == ("Re-made the suggestions of 1 document(s) (stance target changed); a later refresh "
-                               "took over the other 1.")
+                               "took over the other 2.")
     assert (queued.status, queued.documents, queued.total, queued.processed) == ("done", [], 0, 0)
     assert queued.message == "A later refresh took over its documents."
     assert queued.finished_at is not None and not queued.is_going
@@ -359,7 +360,9 @@ def test_the_worker_takes_each_chunk_from_its_row(project, three_documents, monk
     assert refreshed == [a, b]
     refresh.refresh_from_db()
     assert (refresh.status, refresh.documents, refresh.processed, refresh.total) == ("done", [], 2, 3 - 1)
-    assert refresh.message == "Re-made the suggestions of 2 document(s) (stance target changed)."
+    # QA24: the end rewrote the note on what was taken over; the count is kept apart from it.
+    assert refresh.message == ("Re-made the suggestions of 2 document(s) (stance target changed); a later refresh took "
+                               "over the other 1.")
     later = SuggestionRefresh.objects.exclude(pk=refresh.pk).get()
     assert (later.documents, later.total) == ([c], 1)
 

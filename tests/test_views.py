@@ -412,8 +412,7 @@ def test_the_suggestions_card_follows_an_activated_models_refresh_and_the_model_
     StanceModel.objects.create(project=project, version=1, status="done", progress=1.0, message=won,
                                metrics={"activated": True}, finished_at=now, updated_at=now)
     StanceModel.objects.create(project=project, version=2, status="done", progress=1.0, is_active=True,
-                               message=f"{won} The project's suggestions are being re-made with it: the Suggestions "
-                                       "card shows how far.",
+                               message=f"{won} Its re-making of the project's suggestions is on the Suggestions card.",
                                metrics={"activated": True}, finished_at=now, updated_at=now)
     SuggestionRefresh.objects.create(project=project, reason="stance model v2 now suggests", status="running",
                                      documents=[1], total=20, processed=19)

@@ -601,7 +601,8 @@ class ProjectSuggestionRefreshes(ProjectScopedMixin, APIView):
 def suggestion_refresh_data(refresh: SuggestionRefresh) -> dict:
     return {
         "refresh": refresh.pk, "reason": refresh.reason, "status": refresh.status, "total": refresh.total,
-        "processed": refresh.processed, "attempt": refresh.attempt, "message": refresh.message,
+        "processed": refresh.processed, "taken_over": refresh.taken_over, "attempt": refresh.attempt,
+        "message": refresh.message,
         "created_at": refresh.created_at.isoformat(),
         "finished_at": refresh.finished_at.isoformat() if refresh.finished_at else None,
     }

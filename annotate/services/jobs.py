@@ -119,7 +119,7 @@ def _restart_refresh(refresh: SuggestionRefresh, project: Project, silent: str) 
         refresh.finished_at = timezone.now()
         refresh.message = (f"Stopped with {left}: its worker stopped {refresh.attempt} times ({silent}). Those "
                            "documents keep the suggestions they had, unless a later refresh re-made them; saved work "
-                           "is untouched. “Re-make the suggestions” finishes it.")
+                           "is untouched. “Re-make the suggestions” re-makes every document's, these among them.")
         action = "suggestions.refresh_given_up"
     else:
         refresh.attempt += 1

@@ -364,15 +364,15 @@ def _take_over(project: Project, ids: Sequence[int]) -> dict[str, int]:
             continue
         taken[str(older.pk)] = removed
         older.documents, older.total = left, older.total - removed  # what is left was never counted in `processed`
-        fields = ["documents", "total", "message"]
+        older.taken_over += removed
+        fields = ["documents", "total", "taken_over", "message"]
         if left:
             older.message = f"{older.message} A later refresh took over {removed} of its documents.".lstrip()
         else:
             older.status, older.finished_at = SuggestionRefresh.Status.DONE, timezone.now()
             older.updated_at = older.finished_at
             older.message = ("A later refresh took over its documents." if not older.processed else
-                             f"Re-made the suggestions of {older.processed} document(s) ({older.reason}); a later "
-                             f"refresh took over the other {removed}.")
+                             refresh_done_message(older))
             fields += ["status", "finished_at", "updated_at"]
         older.save(update_fields=fields)
     return taken
@@ -436,9 +436,16 @@ def run_suggestion_refresh(refresh_id: int, attempt: int) -> SuggestionRefresh:
                             "work is untouched.")
     audit_record(project=refresh.project, actor=None, action="suggestions.refresh", obj=refresh.project,
                  after={"documents": done_before + refreshed, "reason": refresh.reason, "refresh": refresh.pk})
-    total = SuggestionRefresh.objects.values_list("total", flat=True).get(pk=refresh_id)  # less, if some were taken over
-    return _end_refresh(refresh_id, attempt, SuggestionRefresh.Status.DONE, [],
-                        f"Re-made the suggestions of {total} document(s) ({refresh.reason}).")
+    # Its total is less, if some were taken over meanwhile.
+    ended = SuggestionRefresh.objects.only("total", "taken_over", "reason").get(pk=refresh_id)
+    return _end_refresh(refresh_id, attempt, SuggestionRefresh.Status.DONE, [], refresh_done_message(ended))
+
+
+def refresh_done_message(refresh: SuggestionRefresh) -> str:
+    """What a refresh that went through says: how many documents it re-made, and how many a
+    later refresh took over from it."""
+    message = f"Re-made the suggestions of {refresh.total} document(s) ({refresh.reason})"
+    return message + (f"; a later refresh took over the other {refresh.taken_over}." if refresh.taken_over else ".")
 
 
 def _next_chunk(refresh_id: int, attempt: int) -> list[int]:

@@ -388,8 +388,9 @@ def run_stance_training(stance_model_id: int) -> StanceModel:
             )
             # In this transaction, so that the model is never active without its refresh queued.
             if wins and resuggest_with_model(stance_model, f"stance model v{stance_model.version} now suggests"):
-                _update(stance_model, message=f"{stance_model.message} The project's suggestions are being re-made "
-                                              "with it: the Suggestions card shows how far.")
+                # Said once and kept: words that the refresh is going would outlast it (QA24).
+                _update(stance_model, message=f"{stance_model.message} Its re-making of the project's suggestions "
+                                              "is on the Suggestions card.")
             audit_record(project=project, actor=None, action="stance_model.finish", obj=stance_model,
                          after={"activated": wins, "trained_macro_f1": trained["macro_f1"], "rules_macro_f1": rules["macro_f1"],
                                 "in_use_macro_f1": current["macro_f1"] if current else None})
