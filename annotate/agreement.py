@@ -64,6 +64,9 @@ class SentenceWork:
     annotator: str
     status: str  # accepted / corrected / no_claim / skipped
     claims: tuple[LabelledClaim, ...]
+    # The stance target the work's stances were given toward: stances toward different targets
+    # (a target changed between two people's work) are not compared; spans and speakers are.
+    target: str = ""
 
 
 @dataclass(frozen=True)
@@ -285,7 +288,7 @@ class _PairTally:
         for i, j in match_spans([c.claim for c in a.claims], [c.claim for c in b.claims]):
             x, y = a.claims[i], b.claims[j]
             self.matched += 1
-            if x.stance is not None and y.stance is not None:
+            if x.stance is not None and y.stance is not None and a.target == b.target:
                 self.stances.append((x.stance, y.stance))
             kx, ky = _speaker_key(x), _speaker_key(y)
             if kx is None or ky is None:
@@ -391,7 +394,13 @@ def compute_agreement(work: Iterable[SentenceWork], machine: Iterable[MachineCla
         shared += 1
         for a, b in combinations(sorted(works), 2):
             pairs.setdefault((a, b), _PairTally()).add(works[a], works[b])
-        stance_units += [{a: c.stance for a, c in cluster.items()} for cluster in _clusters(works)]
+        # A claim's stances toward each target are a unit of their own: alpha pairs only values
+        # within a unit, so stances toward an earlier target are never set against today's.
+        for cluster in _clusters(works):
+            by_target: dict[str, dict[str, str | None]] = defaultdict(dict)
+            for a, c in cluster.items():
+                by_target[works[a].target][a] = c.stance
+            stance_units += by_target.values()
 
     ordered = sorted(pairs.items())
     stance_pairs = tuple(PairStance(a, b, _cohen_kappa(t.stances)) for (a, b), t in ordered)

@@ -711,6 +711,7 @@ def project_agreement(project: Project) -> AgreementReport:
             sentence_id=w.sentence_id,
             annotator=w.annotator.get_username(),
             status=w.status,
+            target=w.stance_target,
             claims=tuple(
                 LabelledClaim(
                     claim=c.claim_span,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -80,6 +81,28 @@ def test_cohen_kappa_and_alpha_for_two_annotators_by_hand():
     assert pair.kappa.value == pytest.approx(16 / 31)
     assert report.stance_alpha.n == 10
     assert report.stance_alpha.value == pytest.approx(134 / 248)
+
+
+def test_stances_toward_different_targets_are_not_compared():
+    """A target changed between two people's work: their stances answer different questions, so
+    kappa and alpha leave them out (the hand-worked figures above stand); spans still count."""
+    a = ["support", "support", "support", "support", "support", "oppose", "oppose", "oppose", "neutral", "neutral"]
+    b = ["support", "support", "support", "support", "oppose", "oppose", "oppose", "neutral", "neutral", "support"]
+    items = []
+    for s in range(5):
+        items.append(replace(work(s, "ann", claim(0, 10, a[2 * s]), claim(20, 30, a[2 * s + 1])), target="The plan"))
+        items.append(replace(work(s, "bob", claim(21, 30, b[2 * s + 1]), claim(0, 9, b[2 * s])), target="The plan"))
+    for s in range(5, 10):  # bob's work came after the target changed: every stance "disagrees"
+        items.append(replace(work(s, "ann", claim(0, 10, "support"), claim(20, 30, "oppose")), target="The plan"))
+        items.append(replace(work(s, "bob", claim(0, 10, "oppose"), claim(20, 30, "support")), target="Scrapping the plan"))
+
+    report = compute_agreement(items)
+
+    (pair,) = report.stance_pairs
+    assert pair.kappa.n == 10 and pair.kappa.value == pytest.approx(16 / 31)
+    assert report.stance_alpha.n == 10 and report.stance_alpha.value == pytest.approx(134 / 248)
+    (spans,) = report.span_pairs
+    assert (spans.sentences, spans.matched) == (10, 20)
 
 
 def test_krippendorff_alpha_textbook_example():
