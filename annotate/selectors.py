@@ -430,6 +430,7 @@ def annotation_data(annotation: SentenceAnnotation) -> dict[str, Any]:
         "version": annotation.version,
         "annotator": annotation.annotator.get_username(),
         "updated_at": annotation.updated_at.isoformat(),
+        "stance_target": annotation.stance_target,  # what its stances were given toward
         "claims": [
             {
                 "speaker": claim.speaker_span,

@@ -337,3 +337,23 @@ def test_a_gold_version_saved_by_another_reviewer_is_said_to_be_someone_elses(pe
     expect(row(reviewer, officials.index).locator("span.save")).to_have_text("⚠ someone else saved first")
     expect(reviewer.locator("#panel .conflict")).to_contain_text("Someone else saved this sentence first. Their version: no claim")
     assert gold(officials) == ("no_claim", [])
+
+
+def test_a_version_given_toward_an_earlier_target_says_so(person_context, browser_errors, officials, people):
+    """A target changed between two people's work: the reviewer weighing their stances must see
+    that one answers another question, or "support" and "oppose" look like a disagreement."""
+    from annotate.models import Project
+
+    annotate_as(people["annotator"], officials, "corrected", "support")
+    project = officials.document.project
+    earlier = project.stance_target
+    Project.objects.filter(pk=project.pk).update(stance_target="Ending US–Pakistan cooperation")
+    officials = type(officials).objects.get(pk=officials.pk)  # the project as it is now
+    annotate_as(User.objects.get(username="ann2"), officials, "corrected", "oppose")
+    assert sorted(SentenceAnnotation.objects.filter(sentence=officials).values_list("stance_target", flat=True)) == [
+        "Ending US–Pakistan cooperation", earlier]
+    reviewer = adjudicate(person_context, browser_errors, officials)
+    versions = reviewer.locator("#panel .work .version")
+    expect(versions.filter(has_text="annotator:").locator(".earlier-target")).to_have_text(
+        f"(stances toward the earlier target “{earlier}”) ")
+    expect(versions.filter(has_text="ann2:").locator(".earlier-target")).to_have_count(0)

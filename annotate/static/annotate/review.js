@@ -554,6 +554,10 @@ function renderWork(s) {
   s.work.forEach((w, k) => {
     box.append(el("div", { class: "version" },
       el("strong", {}, `${w.annotator}: `), `${w.status.replace("_", " ")} — ${describeClaims(w.status === "no_claim" || w.status === "skipped" ? [] : w.claims)} `,
+      // Saved before the target changed: its stances answer another question (taken, they are
+      // saved toward today's target as they are).
+      w.stance_target !== data.document.target && w.claims.some((c) => c.stance)
+        ? el("span", { class: "earlier-target" }, `(stances toward the earlier target “${w.stance_target || "none"}”) `) : null,
       // A skip is not a decision: there is nothing in it to take as gold. Only gold takes a version:
       // an annotator sees the others' read-only (README), or their work would not be their own.
       w.status === "skipped" || !adjudicating ? null : el("button", { type: "button", onclick: () => takeVersion(s, k) }, "Take")));
