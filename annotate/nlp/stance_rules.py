@@ -115,6 +115,9 @@ AGAINST_TOPIC_VERBS = frozenset("""
     stop oppose opposes cut reduce weaken weakening never lift remove scrap outlaw
     banned abolished limited restricted criminalized criminalised forbidden prohibited
     disbanded ended stopped reduced weakened lifted removed scrapped outlawed
+    cancel cancels cancelled canceled cancelling canceling halt halts halted halting
+    suspend suspends suspended suspending withdraw withdraws withdrawn withdrawing
+    drop drops dropped dropping shelve shelves shelved shelving axe axed
 """.split())
 # The measures a motion against its topic proposes, as nouns ("a ban on boxing").
 MEASURE_WORDS = frozenset("ban bans abolition prohibition restriction restrictions limit limits cap curbs".split())

@@ -134,6 +134,11 @@ def doc_stance(nlp: Language, text: str, target: str) -> tuple[str | None, float
         ("The mayor does not think that the tram would cut traffic", "The tram extension should go ahead", "oppose"),
         ("The mayor thinks that the tram would cut traffic", "The tram extension should go ahead", "support"),
         ("Nobody believes the tram will not cut traffic", "The tram extension should go ahead", "support"),
+        # a position against its topic in other words than "scrap" (QA25: "should be cancelled"
+        # read as for the tram)
+        ("The tram extension is a great investment for the city", "The tram extension should be cancelled", "oppose"),
+        ("The tram extension is a great investment for the city", "The tram extension should be shelved", "oppose"),
+        ("The tram extension is a great investment for the city", "The tram extension should go ahead", "support"),
         # toward a position, "the project" or "this plan" is the proposal the news is about
         # (QA22); toward a bare topic it may be any deal or plan
         ("The project was a waste of public money", "The tram extension should go ahead", "oppose"),
