@@ -490,6 +490,10 @@ class Suggestion(ClaimSpans):
     stance_rule = models.CharField(
         max_length=40, blank=True, help_text="The stance rule that decided (e.g. 'has_hedge'); empty for a trained model."
     )
+    # What the stance was suggested toward. A sentence someone worked on keeps its suggestions
+    # through a target change (they are what that person was shown): toward today's target
+    # the page offers none of its stance (QA25: Enter saved it as the stance toward the new one).
+    stance_target = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

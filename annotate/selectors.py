@@ -382,6 +382,8 @@ def _stance_rule_tallies(project: Project) -> dict[tuple[str, str], tuple[int, i
             stance__isnull=False,
             suggestion__stance_model=RULES_MODEL_NAME,
             suggestion__stance__isnull=False,
+            # A label given toward another target than the suggestion's judges no rule.
+            suggestion__stance_target=F("sentence_annotation__stance_target"),
         )
         .exclude(Exists(earlier_link))
         .values("suggestion__stance_rule", "suggestion__stance__value")
@@ -420,6 +422,7 @@ def suggestion_data(suggestion: Suggestion, rules: dict[str, StanceRuleOutcome] 
         "model": f"{suggestion.model_name} {suggestion.model_version}",
         "stance_model": suggestion.stance_model,
         "stance_rule": suggestion.stance_rule,
+        "stance_target": suggestion.stance_target,
     }
 
 

@@ -396,3 +396,26 @@ def test_the_activation_refresh_migration_continues_a_refresh_in_flight(migratio
     assert (started.status, started.attempt) == ("queued", 2)
     [task] = DBTaskResult.objects.all()
     assert (task.task_path, task.args_kwargs["args"]) == ("annotate.tasks.suggestion_refresh_task", [refresh.pk, 2])
+
+
+def test_the_suggestion_target_migration_gives_worked_sentences_their_first_works_target(migrations):
+    """Suggestions of a sentence someone worked on are kept through target changes: theirs is the
+    target that work was saved toward; the others were re-made toward the target of today."""
+    apps = migrations("0021_suggestionrefresh_taken_over")
+    user = apps.get_model("auth", "User").objects.create(username="annotator")
+    project = apps.get_model("annotate", "Project").objects.create(name="Tram", stance_target="The tram should be scrapped")
+    document = apps.get_model("annotate", "Document").objects.create(project=project, title="T", text="One. Two. Three.",
+                                                                     text_sha256="t")
+    Sentence, Suggestion = apps.get_model("annotate", "Sentence"), apps.get_model("annotate", "Suggestion")
+    worked, skipped, untouched = (Sentence.objects.create(document=document, index=i, start=5 * i, end=5 * i + 4)
+                                  for i in range(3))
+    suggestions = [Suggestion.objects.create(sentence=s, claim_start=s.start, claim_end=s.end, model_name="m",
+                                             model_version="1") for s in (worked, skipped, untouched)]
+    SentenceAnnotation = apps.get_model("annotate", "SentenceAnnotation")
+    SentenceAnnotation.objects.create(sentence=worked, annotator=user, status="corrected", stance_target="The tram should go ahead")
+    SentenceAnnotation.objects.create(sentence=skipped, annotator=user, status="skipped", stance_target="The tram should go ahead")
+
+    apps = migrations("0022_suggestion_stance_target")
+    targets = dict(apps.get_model("annotate", "Suggestion").objects.values_list("pk", "stance_target"))
+    assert [targets[s.pk] for s in suggestions] == [
+        "The tram should go ahead", "The tram should be scrapped", "The tram should be scrapped"]

@@ -416,3 +416,35 @@ def test_a_chunk_partly_taken_over_counts_only_what_the_run_kept(project, three_
     assert seen == [([a, c], 0, 2), ([c], 1, 2)]  # the second chunk is c alone
     refresh.refresh_from_db()
     assert (refresh.documents, refresh.processed, refresh.total) == ([], 2, 2)
+
+
+def test_a_suggestion_records_the_target_its_stance_was_suggested_toward(project, bridge_documents, people,
+                                                                        django_capture_on_commit_callbacks):
+    """QA25: a sentence someone worked on keeps its suggestions through a target change, and the
+    page offered their stance, toward the old target, to the next annotator. The suggestion now
+    says what it was suggested toward, so the page can withhold it, and the rules' record in the
+    project counts a label only against a suggestion toward the same target."""
+    from annotate.selectors import _stance_rule_tallies
+    from annotate.services.annotations import ClaimInput, save_sentence_annotation
+    from annotate.services.preannotation import resuggest_toward_new_target
+
+    worked, untouched = bridge_documents
+    assert {s.stance_target for d in bridge_documents for s in Suggestion.objects.filter(sentence__document=d)} == {
+        "The bridge is unsafe"}
+    [sentence] = worked.sentences.all()
+    suggestion = sentence.suggestions.get()
+    save_sentence_annotation(sentence=sentence, user=people["annotator"], status="accepted", expected_version=None,
+                             claims=[ClaimInput(claim=suggestion.claim_span, speaker=suggestion.speaker_span,
+                                                cue=suggestion.cue_span, speaker_id=suggestion.speaker_id,
+                                                stance="oppose", suggestion_id=suggestion.pk)])
+    assert sum(reviewed for reviewed, _ in _stance_rule_tallies(project).values()) == 1
+    _retarget(project)
+    with django_capture_on_commit_callbacks(execute=True):
+        resuggest_toward_new_target(project, [d.pk for d in bridge_documents], by=people["admin"])
+    assert Suggestion.objects.get(pk=suggestion.pk).stance_target == "The bridge is unsafe", "what they were shown"
+    assert [s.stance_target for s in Suggestion.objects.filter(sentence__document=untouched)] == ["The bridge is safe"]
+    # A second annotator labels the kept suggestion toward the new target: no judgement of the rule.
+    second = type(people["annotator"]).objects.create_user("ann2")
+    save_sentence_annotation(sentence=sentence, user=second, status="corrected", expected_version=None,
+                             claims=[ClaimInput(claim=suggestion.claim_span, stance="support", suggestion_id=suggestion.pk)])
+    assert sum(reviewed for reviewed, _ in _stance_rule_tallies(project).values()) == 1

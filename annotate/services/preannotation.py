@@ -216,7 +216,7 @@ def _file_under(claims: Sequence[ClaimPrediction], sentences: Sequence[Sentence]
 
 # What pre-annotation decides about a suggestion besides its spans and speaker.
 MACHINE_FIELDS = ("stance", "speaker_confidence", "cue_confidence", "claim_confidence", "stance_confidence",
-                  "model_name", "model_version", "stance_model", "stance_rule")
+                  "model_name", "model_version", "stance_model", "stance_rule", "stance_target")
 
 
 def _machine_fields(
@@ -236,6 +236,7 @@ def _machine_fields(
         "stance_model": prediction.stance_model,
         # ... nor the rule behind it: no rule's suggestion stands (QA14: the rules table counted them).
         "stance_rule": claim.stance_rule if stance is not None else "",
+        "stance_target": prediction.target or "",
     }
 
 

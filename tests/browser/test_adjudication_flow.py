@@ -355,5 +355,13 @@ def test_a_version_given_toward_an_earlier_target_says_so(person_context, browse
     reviewer = adjudicate(person_context, browser_errors, officials)
     versions = reviewer.locator("#panel .work .version")
     expect(versions.filter(has_text="annotator:").locator(".earlier-target")).to_have_text(
-        f"(stances toward the earlier target “{earlier}”) ")
+        f"(stances given toward the earlier target “{earlier}”, not taken with it) ")
     expect(versions.filter(has_text="ann2:").locator(".earlier-target")).to_have_count(0)
+    # Gold starts from the first version by name, ann2's, stance and all; taking the earlier
+    # one brings its claim, not its stance (QA25: it was saved as the stance toward the new target).
+    panel = reviewer.locator("#panel")
+    expect(panel.locator("button.stance.chosen")).to_contain_text("Oppose")
+    versions.filter(has_text="annotator:").get_by_role("button", name="Take").click()
+    wait_saved(reviewer, officials.index)
+    expect(panel.locator("button.stance.chosen")).to_have_count(0)
+    assert gold(officials) == ("corrected", [None])

@@ -402,3 +402,24 @@ def test_a_twice_adds_one_bare_claim_and_one_z_takes_it_back(page, document, peo
     expect(row(page, 1).locator("span.status")).to_have_text("suggested")
     page.keyboard.press("z")
     expect(page.locator("#panel .hint")).to_have_text("Nothing to undo on this page.")
+
+
+def test_a_stance_suggested_toward_an_earlier_target_is_not_offered(page, document, people):
+    """QA25: a sentence someone worked on keeps its suggestions through a target change; the next
+    annotator was offered their stance, toward the old target, and Enter saved it toward the new."""
+    sentence = document.sentences.get(index=1)
+    suggestion = sentence.suggestions.get()
+    assert suggestion.stance_id is not None and suggestion.stance_target == document.effective_target
+    Suggestion.objects.filter(pk=suggestion.pk).update(stance_target="An earlier target")
+    log_in(page, "annotator")
+    page.goto(f"/documents/{document.pk}/")
+    row(page, 1).locator(".idx").click()
+    name = suggestion.stance.name
+    expect(page.locator("#panel .field.stances")).to_contain_text(
+        f"suggested “{name}” toward the earlier target “An earlier target”")
+    expect(page.locator("#panel button.stance.chosen")).to_have_count(0)
+    page.keyboard.press("Enter")
+    wait_saved(page, 1)
+    saved = SentenceAnnotation.objects.get(sentence=sentence)
+    assert [c.stance_id for c in saved.claims.all()] == [None]
+    assert Annotation.objects.filter(sentence_annotation=saved, suggestion=suggestion).exists()

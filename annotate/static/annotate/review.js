@@ -81,7 +81,7 @@ function startingClaims(row, annotation) {
   // A skipped sentence is stored without claims: it comes back showing where it started.
   if (annotation && annotation.status !== "skipped") return editable(annotation.claims);
   const k = startingWork(row, annotation);
-  if (k >= 0) return editable(row.work[k].claims);
+  if (k >= 0) return draftOfVersion(row.work[k]);
   return row.suggestions.map((s) => ({
     speaker: s.speaker, cue: s.cue, claim: s.claim, stance: s.stance,
     speaker_id: s.speaker_id, speaker_name: null, suggestion_id: s.id,
@@ -94,12 +94,19 @@ function startingClaims(row, annotation) {
 // sentence and hid the doubtful attributions among them.
 const weakest = (row, field) => (row.suggestions.length ? Math.min(...row.suggestions.map((s) => s.confidence[field])) : 1);
 
-// A suggestion made before its stance label was retired: the label takes no new claims, so it
-// is shown without a stance (Enter would be refused) and keeps the label for its row.
-const withoutRetiredStance = (x) => (x.stance && labelByValue[x.stance]?.retired
-  ? { ...x, stance: null, retiredStance: x.stance } : x);
+// A suggested stance the page does not offer, shown without it and saying why: one made before
+// its label was retired (the label takes no new claims: Enter would be refused), or toward an
+// earlier stance target, kept on a sentence someone worked on before the target changed (QA25:
+// Enter saved it as the stance toward today's). The row keeps the label it was.
+const stanceWithheld = (x) => Boolean(x.stance) && (labelByValue[x.stance]?.retired || x.stance_target !== data.document.target);
+const withoutWithheldStance = (x) => (stanceWithheld(x) ? { ...x, stance: null, withheldStance: x.stance } : x);
+// Stances a person gave toward an earlier target answer another question: a draft started from
+// their version keeps its spans and speakers, not its stances.
+const givenTowardEarlierTarget = (work) => work.stance_target !== data.document.target;
+const draftOfVersion = (work) => (givenTowardEarlierTarget(work)
+  ? editable(work.claims).map((c) => ({ ...c, stance: null })) : editable(work.claims));
 // The suggestion as the machine made it, its retired stance included (the machine's line).
-const asSuggested = (x) => (x.retiredStance ? { ...x, stance: x.retiredStance } : x);
+const asSuggested = (x) => (x.withheldStance ? { ...x, stance: x.withheldStance } : x);
 
 // The page's draft of a stored version (none: the suggestion, or the annotator's version an
 // adjudication starts from).
@@ -108,10 +115,12 @@ const draftFor = (row, annotation) => ({
   claims: startingClaims(row, annotation),
   from: startingAuthor(row, annotation),
 });
-const retiredText = (suggestion) => `suggested “${labelByValue[suggestion.retiredStance].name}”, since retired`;
+const withheldText = (suggestion) => (labelByValue[suggestion.withheldStance].retired
+  ? `suggested “${labelByValue[suggestion.withheldStance].name}”, since retired`
+  : `suggested “${labelByValue[suggestion.withheldStance].name}” toward the earlier target “${suggestion.stance_target || "none"}”`);
 
 const sentences = data.sentences.map(sentenceInUnits).map((row) => ({
-  ...row, suggestions: row.suggestions.map(withoutRetiredStance),
+  ...row, suggestions: row.suggestions.map(withoutWithheldStance),
 })).map((row) => ({
   ...row,
   draft: draftFor(row, row.annotation),
@@ -295,7 +304,7 @@ function renderRow(i) {
   const low = showsSuggestion(s) && s.confidence < LOW_CONFIDENCE;
   // The stance's own doubt shows on its badge, not in the flag, which is about the attribution.
   const suggested = showsSuggestion(s) && first ? s.suggestions.find((x) => x.id === first.suggestion_id) : null;
-  const stanceConfidence = suggested && !suggested.retiredStance ? suggested.confidence.stance : null;
+  const stanceConfidence = suggested && !suggested.withheldStance ? suggested.confidence.stance : null;
   const doubtful = stanceConfidence !== null && stanceConfidence < LOW_CONFIDENCE;
   const row = el(
     "li",
@@ -313,8 +322,8 @@ function renderRow(i) {
         class: doubtful ? "badge doubtful" : "badge", style: `--label-color: ${label.color}`,
         title: stanceConfidence === null ? null : `stance confidence ${stanceConfidence.toFixed(2)}`,
       }, labelText(label)) : null,
-      suggested && suggested.retiredStance ? el("span", {
-        class: "badge doubtful", title: retiredText(suggested),
+      suggested && suggested.withheldStance ? el("span", {
+        class: "badge doubtful", title: withheldText(suggested),
       }, "no stance") : null,
       // Named: beside the badge, a bare number read as the stance's confidence.
       first && s.suggestions.length && showsSuggestion(s)
@@ -478,9 +487,9 @@ function renderPanel() {
           style: `--label-color: ${label.color}`, "aria-pressed": claim.stance === label.value ? "true" : "false",
           disabled: label.retired, onclick: () => setStance(label.key),
         }, label.retired ? labelText(label) : [el("kbd", {}, label.key), ` ${label.name}`])),
-        suggestion && suggestion.retiredStance ? el("span", { class: "conf" }, retiredText(suggestion)) : conf("stance"),
-        // Its retired stance is said once, beside it, not again in the model line (QA19).
-        suggestion ? el("span", { class: "model" }, suggestedBy(suggestion, kept("stance") || Boolean(suggestion.retiredStance))) : null),
+        suggestion && suggestion.withheldStance ? el("span", { class: "conf" }, withheldText(suggestion)) : conf("stance"),
+        // Its withheld stance is said once, beside it, not again in the model line (QA19).
+        suggestion ? el("span", { class: "model" }, suggestedBy(suggestion, kept("stance") || Boolean(suggestion.withheldStance))) : null),
     ));
   });
   if (adjudicating || s.work.length) children.push(renderWork(s));
@@ -556,8 +565,8 @@ function renderWork(s) {
       el("strong", {}, `${w.annotator}: `), `${w.status.replace("_", " ")} — ${describeClaims(w.status === "no_claim" || w.status === "skipped" ? [] : w.claims)} `,
       // Saved before the target changed: its stances answer another question (taken, they are
       // saved toward today's target as they are).
-      w.stance_target !== data.document.target && w.claims.some((c) => c.stance)
-        ? el("span", { class: "earlier-target" }, `(stances toward the earlier target “${w.stance_target || "none"}”) `) : null,
+      givenTowardEarlierTarget(w) && w.claims.some((c) => c.stance)
+        ? el("span", { class: "earlier-target" }, `(stances given toward the earlier target “${w.stance_target || "none"}”, not taken with it) `) : null,
       // A skip is not a decision: there is nothing in it to take as gold. Only gold takes a version:
       // an annotator sees the others' read-only (README), or their work would not be their own.
       w.status === "skipped" || !adjudicating ? null : el("button", { type: "button", onclick: () => takeVersion(s, k) }, "Take")));
@@ -575,7 +584,7 @@ function takeVersion(s, k) {
   if (!w) return;
   edit(s, () => {
     s.taken = k;  // inside the change, so that the undo step keeps the version taken before it
-    s.draft.claims = editable(w.claims);
+    s.draft.claims = draftOfVersion(w);
     s.activeClaim = 0;
   }, w.status === "no_claim" ? "no_claim" : "corrected");
 }
