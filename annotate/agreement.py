@@ -212,6 +212,15 @@ def _rate(count: int, total: int, what: str) -> Figure:
     return Figure(count / total, total)
 
 
+def _left_out(figure: Figure, other_targets: int) -> Figure:
+    """A stance figure with too little data says how many stances it left out as given toward
+    different targets (QA25: "fewer than 10 ... (n=0)" read as missing work after a target change)."""
+    if figure.value is not None or not other_targets:
+        return figure
+    return Figure(None, figure.n, f"{figure.reason}; {other_targets} matched claim pair(s) left out: their stances were "
+                                  "given toward different targets")
+
+
 def _cohen_kappa(units: Sequence[tuple[str, str]]) -> Figure:
     n = len(units)
     if n < MIN_UNITS:
@@ -277,6 +286,7 @@ class _PairTally:
     claims_b: int = 0
     matched: int = 0
     stances: list[tuple[str, str]] = field(default_factory=list)
+    other_targets: int = 0  # matched claims with stances given toward different targets
     speakers_same: int = 0
     speakers_compared: int = 0
     unresolved: int = 0
@@ -288,8 +298,11 @@ class _PairTally:
         for i, j in match_spans([c.claim for c in a.claims], [c.claim for c in b.claims]):
             x, y = a.claims[i], b.claims[j]
             self.matched += 1
-            if x.stance is not None and y.stance is not None and a.target == b.target:
-                self.stances.append((x.stance, y.stance))
+            if x.stance is not None and y.stance is not None:
+                if a.target == b.target:
+                    self.stances.append((x.stance, y.stance))
+                else:
+                    self.other_targets += 1
             kx, ky = _speaker_key(x), _speaker_key(y)
             if kx is None or ky is None:
                 self.unresolved += 1
@@ -403,7 +416,7 @@ def compute_agreement(work: Iterable[SentenceWork], machine: Iterable[MachineCla
             stance_units += by_target.values()
 
     ordered = sorted(pairs.items())
-    stance_pairs = tuple(PairStance(a, b, _cohen_kappa(t.stances)) for (a, b), t in ordered)
+    stance_pairs = tuple(PairStance(a, b, _left_out(_cohen_kappa(t.stances), t.other_targets)) for (a, b), t in ordered)
     span_pairs = tuple(t.spans(a, b) for (a, b), t in ordered)
     speaker_pairs = tuple(
         PairSpeakers(a, b, _rate(t.speakers_same, t.speakers_compared, "matched claims"), t.unresolved)
@@ -411,7 +424,8 @@ def compute_agreement(work: Iterable[SentenceWork], machine: Iterable[MachineCla
     )
     if shared:
         shared_annotators = sorted({a for pair in pairs for a in pair})
-        alpha = _krippendorff_alpha(stance_units, shared_annotators)
+        alpha = _left_out(_krippendorff_alpha(stance_units, shared_annotators),
+                          sum(t.other_targets for t in pairs.values()))
         f1_mean = _mean([p.f1 for p in span_pairs], "no annotator pair has enough claims for F1")
         speaker_agreement = _rate(
             sum(t.speakers_same for t in pairs.values()),

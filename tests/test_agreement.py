@@ -103,6 +103,14 @@ def test_stances_toward_different_targets_are_not_compared():
     assert report.stance_alpha.n == 10 and report.stance_alpha.value == pytest.approx(134 / 248)
     (spans,) = report.span_pairs
     assert (spans.sentences, spans.matched) == (10, 20)
+    # With only those, the figures say why they are empty (QA25: it read as missing work).
+    report = compute_agreement(items[10:])
+    (pair,) = report.stance_pairs
+    assert (pair.kappa.value, pair.kappa.reason) == (None, "fewer than 10 matched claims with a stance from both (n=0); "
+                                                     "10 matched claim pair(s) left out: their stances were given toward "
+                                                     "different targets")
+    assert report.stance_alpha.reason.endswith("10 matched claim pair(s) left out: their stances were given toward "
+                                               "different targets")
 
 
 def test_krippendorff_alpha_textbook_example():
