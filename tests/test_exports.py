@@ -43,6 +43,8 @@ def test_jsonl_has_one_line_per_sentence_with_suggestions_and_labels(labelled):
     assert claim["claim_text"] == labelled.text[stored.claim_start:stored.claim_end]
     assert second["annotations"][0]["annotator"] == "annotator"
     assert second["suggestions"][0]["model"].startswith("claimdesk:")
+    # What the machine's stance was suggested toward (a worked sentence keeps an earlier one's).
+    assert second["suggestions"][0]["stance_target"] == second["stance_target"] == labelled.effective_target != ""
     assert lines[-1]["annotations"] == [] and lines[-1]["sentence_text"] == "The meeting lasted two hours."
 
 
@@ -73,6 +75,7 @@ def test_csv_has_a_row_per_claim_and_keeps_the_suggestion_beside_it(labelled):
     assert corrected["speaker_text"] == "senior officials" and corrected["stance"] == "oppose"
     assert corrected["suggested_claim_text"] == labelled.text[suggestion.claim_start:suggestion.claim_end]
     assert corrected["suggested_speaker_confidence"] != ""
+    assert corrected["suggested_stance_target"] == corrected["stance_target"] == labelled.effective_target
     assert by_sentence[3][0]["status"] == "unannotated"
     assert rows[0].keys() >= {"document_id", "document_title", "document_url", "sentence_text", "annotated_at", "cue_text",
                               "claim_start"}

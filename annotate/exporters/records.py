@@ -44,6 +44,9 @@ def suggestion_record(text: str, suggestion: Suggestion) -> dict[str, Any]:
         "model": f"{suggestion.model_name} {suggestion.model_version}",
         "stance_model": suggestion.stance_model,
         "stance_rule": suggestion.stance_rule,
+        # What the stance was suggested toward: a worked sentence keeps its suggestions through a
+        # target change, so this may be an earlier target than the sentence's `stance_target`.
+        "stance_target": suggestion.stance_target,
     }
 
 

@@ -15,7 +15,7 @@ CLAIM_FIELDS = (
 )
 SUGGESTION_FIELDS = (
     *CLAIM_FIELDS, "speaker_confidence", "cue_confidence", "claim_confidence", "stance_confidence", "model",
-    "stance_model", "stance_rule",
+    "stance_model", "stance_rule", "stance_target",
 )
 DOCUMENT_FIELDS = ("document_id", "document_title", "document_url", "document_author", "document_published",
                    "document_meta", "stance_target")
