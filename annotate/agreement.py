@@ -81,6 +81,7 @@ class MachineClaim:
     stance: str | None
     model: str
     cue: Span | None = None
+    target: str = ""  # what the stance was suggested toward (see `SentenceWork.target`)
 
     def __post_init__(self) -> None:
         for name in ("claim", "speaker", "cue"):
@@ -129,8 +130,11 @@ class FieldOutcome:
     field: str
     accepted: int  # matched suggestions whose field the human kept
     corrected: int  # matched suggestions whose field the human changed
-    accepted_rate: Figure  # of reviewed suggestions; with the rejected rate these sum to 1
+    accepted_rate: Figure  # of reviewed suggestions; with the rejected rate these sum to 1 ...
     corrected_rate: Figure
+    # ... but for the stance of a suggestion the human judged toward another target (a worked
+    # sentence keeps its suggestions through a target change): neither kept nor changed.
+    not_compared: int = 0
 
 
 @dataclass(frozen=True)
@@ -345,8 +349,10 @@ class _ModelTally:
     matched: int = 0
     added: int = 0
     accepted: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FIELDS, 0))
+    not_compared: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FIELDS, 0))
 
-    def add(self, human: Sequence[LabelledClaim], machine: Sequence[MachineClaim]) -> None:
+    def add(self, human: Sequence[LabelledClaim], machine: Sequence[MachineClaim], target: str = "") -> None:
+        """`target`: what the human's stances were given toward."""
         by_id = {m.suggestion_id: j for j, m in enumerate(machine)}
         # A claim that started from a suggestion is that suggestion's, however much it was edited;
         # if a suggestion was split into several claims, the first keeps the link.
@@ -366,17 +372,22 @@ class _ModelTally:
         self.added += len(human) - len(pairs)
         for i, j in pairs:
             for name in FIELDS:
+                if name == "stance" and machine[j].target != target:
+                    self.not_compared[name] += 1
+                    continue
                 self.accepted[name] += _field_value(human[i], name) == _field_value(machine[j], name)
 
     def outcome(self, model: str) -> ModelOutcome:
         accepted = self.accepted
+        corrected = {name: self.matched - accepted[name] - self.not_compared[name] for name in FIELDS}
         fields = tuple(
             FieldOutcome(
                 name,
                 accepted[name],
-                self.matched - accepted[name],
+                corrected[name],
                 _rate(accepted[name], self.reviewed, "reviewed suggestions"),
-                _rate(self.matched - accepted[name], self.reviewed, "reviewed suggestions"),
+                _rate(corrected[name], self.reviewed, "reviewed suggestions"),
+                self.not_compared[name],
             )
             for name in FIELDS
         )
@@ -445,7 +456,7 @@ def compute_agreement(work: Iterable[SentenceWork], machine: Iterable[MachineCla
         # whether the model ran on a sentence at all.
         for sentence_id, suggested in by_model_sentence.items():
             for item in by_sentence.get(sentence_id, {}).values():
-                tally.add(item.claims, suggested)
+                tally.add(item.claims, suggested, item.target)
         models.append(tally.outcome(model))
 
     return AgreementReport(

@@ -741,6 +741,7 @@ def project_agreement(project: Project) -> AgreementReport:
             # Stance comes from its own model: a retrained one is tallied apart from the rules.
             model=f"{s.model_name} {s.model_version}" + (f", stance {s.stance_model}" if s.stance_model else ""),
             cue=s.cue_span,
+            target=s.stance_target,
         )
         for s in suggestions
     ]

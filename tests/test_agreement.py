@@ -286,6 +286,21 @@ def test_machine_accepted_corrected_rejected_counts():
     assert fields == {"speaker": (0, 1), "cue": (0, 1), "claim": (1, 0), "stance": (0, 1)}
 
 
+def test_a_stance_judged_toward_another_target_than_suggested_is_neither_kept_nor_changed():
+    """A worked sentence keeps its suggestions through a target change: a second person's stance
+    toward the new target says nothing of a stance suggested toward the old one."""
+    machine = [replace(suggestion(s, s, 0, 20, "support", speaker=(30, 35)), target="The plan") for s in range(1, 4)]
+    items = [replace(work(1, "ann", claim(0, 20, "support", speaker=(30, 35), suggestion_id=1)), target="The plan"),
+             replace(work(2, "ann", claim(0, 20, "oppose", speaker=(30, 35), suggestion_id=2)), target="The plan"),
+             replace(work(3, "ann", claim(0, 20, "oppose", speaker=(30, 35), suggestion_id=3)), target="Scrapping the plan")]
+
+    (outcome,) = compute_agreement(items, machine).machine
+
+    fields = {f.field: (f.accepted, f.corrected, f.not_compared) for f in outcome.fields}
+    assert fields["stance"] == (1, 1, 1)
+    assert fields["speaker"] == fields["claim"] == (3, 0, 0)
+
+
 def test_another_canonical_speaker_for_the_same_words_is_a_correction():
     """QA: "He" suggested as Kwan and kept as words but credited to Okafor counted as accepted."""
     machine = [suggestion(1, 1, 0, 20, "support", speaker=(30, 32), speaker_id=5),
