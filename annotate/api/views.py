@@ -240,7 +240,8 @@ class DocumentSpeakers(ReviewReadMixin, APIView):
 
 
 STALE_DESCRIPTION = ("Stale version: `current` holds the stored one (null if withdrawn) with the `annotator` who "
-                     "saved it, the same user on another page or someone else")
+                     "saved it, the same user on another page or someone else, and the `stance_target` its stances "
+                     "were given toward")
 
 
 def _stale_response(stale: StaleAnnotation) -> Response:
@@ -249,6 +250,7 @@ def _stale_response(stale: StaleAnnotation) -> Response:
     current = annotation_snapshot(stale.current)
     if current is not None:
         current["annotator"] = stale.current.annotator.get_username()
+        current["stance_target"] = stale.current.stance_target  # what its stances were given toward
     return Response({"detail": str(stale), "current": current}, status=status.HTTP_409_CONFLICT)
 
 

@@ -423,3 +423,32 @@ def test_a_stance_suggested_toward_an_earlier_target_is_not_offered(page, docume
     saved = SentenceAnnotation.objects.get(sentence=sentence)
     assert [c.stance_id for c in saved.claims.all()] == [None]
     assert Annotation.objects.filter(sentence_annotation=saved, suggestion=suggestion).exists()
+
+
+def test_own_stances_given_toward_an_earlier_target_are_given_again(page, document, people):
+    """Work saved before the target changed came back with its stances, and any save stamped them
+    with the new target though they answered the old one."""
+    from annotate.models import Project
+    from annotate.services.annotations import ClaimInput, save_sentence_annotation
+
+    sentence = document.sentences.get(index=1)
+    suggestion = sentence.suggestions.get()
+    earlier = document.effective_target
+    save_sentence_annotation(sentence=sentence, user=people["annotator"], status="corrected", expected_version=None,
+                             claims=[ClaimInput(claim=suggestion.claim_span, speaker=suggestion.speaker_span,
+                                                cue=suggestion.cue_span, speaker_id=suggestion.speaker_id,
+                                                stance="oppose", suggestion_id=suggestion.pk)])
+    Project.objects.filter(pk=document.project_id).update(stance_target="Ending US–Pakistan cooperation")
+    log_in(page, "annotator")
+    page.goto(f"/documents/{document.pk}/")
+    row(page, 1).locator(".idx").click()
+    note = page.locator("#panel .earlier-target")
+    expect(note).to_have_text(f"Your stances here were given toward the earlier target “{earlier}”: give them again "
+                              "toward “Ending US–Pakistan cooperation”.")
+    expect(page.locator("#panel button.stance.chosen")).to_have_count(0)
+    page.keyboard.press("1")
+    wait_saved(page, 1)
+    expect(note).to_have_count(0)
+    saved = SentenceAnnotation.objects.get(sentence=sentence)
+    assert saved.stance_target == "Ending US–Pakistan cooperation"
+    assert [c.stance.value for c in saved.claims.select_related("stance")] == ["support"]

@@ -78,8 +78,10 @@ function startingAuthor(row, annotation) {
 }
 
 function startingClaims(row, annotation) {
-  // A skipped sentence is stored without claims: it comes back showing where it started.
-  if (annotation && annotation.status !== "skipped") return editable(annotation.claims);
+  // A skipped sentence is stored without claims: it comes back showing where it started. Work
+  // saved toward an earlier target comes back without its stances, to be given again toward
+  // today's (saved as they were, they would be stamped with the new target).
+  if (annotation && annotation.status !== "skipped") return draftOfVersion(annotation);
   const k = startingWork(row, annotation);
   if (k >= 0) return draftOfVersion(row.work[k]);
   return row.suggestions.map((s) => ({
@@ -102,7 +104,7 @@ const stanceWithheld = (x) => Boolean(x.stance) && (labelByValue[x.stance]?.reti
 const withoutWithheldStance = (x) => (stanceWithheld(x) ? { ...x, stance: null, withheldStance: x.stance } : x);
 // Stances a person gave toward an earlier target answer another question: a draft started from
 // their version keeps its spans and speakers, not its stances.
-const givenTowardEarlierTarget = (work) => work.stance_target !== data.document.target;
+const givenTowardEarlierTarget = (work) => work.stance_target !== undefined && work.stance_target !== data.document.target;
 const draftOfVersion = (work) => (givenTowardEarlierTarget(work)
   ? editable(work.claims).map((c) => ({ ...c, stance: null })) : editable(work.claims));
 // The suggestion as the machine made it, its retired stance included (the machine's line).
@@ -127,6 +129,9 @@ const sentences = data.sentences.map(sentenceInUnits).map((row) => ({
   comments: row.comments || [],
   disagreement: row.disagreement || [],
   taken: startingWork(row, row.annotation), // the version shown or last taken: t goes on from the next one
+  // Own stances given toward an earlier target, said on the panel until the sentence is changed.
+  earlierTarget: row.annotation && row.annotation.status !== "skipped" && givenTowardEarlierTarget(row.annotation)
+    && row.annotation.claims.some((c) => c.stance) ? row.annotation.stance_target || "none" : null,
   events: null,
   version: row.annotation ? row.annotation.version : null,
   saveState: row.annotation ? "saved" : "suggested",
@@ -492,6 +497,10 @@ function renderPanel() {
         suggestion ? el("span", { class: "model" }, suggestedBy(suggestion, kept("stance") || Boolean(suggestion.withheldStance))) : null),
     ));
   });
+  if (s.earlierTarget) {
+    children.push(el("p", { class: "earlier-target" }, `Your stances here were given toward the earlier target `
+      + `“${s.earlierTarget}”: give them again toward “${data.document.target}”.`));
+  }
   if (adjudicating || s.work.length) children.push(renderWork(s));
   children.push(renderComments(s));
   if (s.events) children.push(renderHistory(s));
@@ -1078,6 +1087,7 @@ const storedState = (draft) => JSON.stringify([
 function edit(s, change, status = "corrected") {
   atLastSentence = false;  // "press j again" was about leaving as things were; a change needs a new j
   skipArmed = false;
+  s.earlierTarget = null;  // answered: whatever is saved now is given toward today's target
   const before = { sentence: s, draft: clone(s.draft), activeClaim: s.activeClaim, taken: s.taken };
   return redrawingReach(s, () => {
     change();
