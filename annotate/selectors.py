@@ -465,7 +465,12 @@ def _claims_disagree(works: list[SentenceAnnotation]) -> list[str]:
         return tuple(sorted(c.stance_id or 0 for c in claims))
 
     for part in ("status", "claim", "speaker", "stance"):
-        if len({signature(work, part) for work in works}) > 1:
+        # Stances given toward different targets (one changed between the two people's work)
+        # answer different questions: they differ without disagreeing.
+        groups: dict[str, list[SentenceAnnotation]] = {}
+        for work in works:
+            groups.setdefault(work.stance_target if part == "stance" else "", []).append(work)
+        if any(len({signature(work, part) for work in group}) > 1 for group in groups.values()):
             fields.append(part)
     return fields
 

@@ -183,6 +183,10 @@ def test_adjudication_view_shows_everyone_and_the_disagreement(document, people,
     assert gold[0]["annotations"][0]["claims"][0]["stance"] == "oppose"
     rows = list(csv.DictReader(io.StringIO("".join(export_project(document.project, "csv")))))
     assert {r["annotator"] for r in rows if r["sentence_index"] == "1"} == {"annotator", "ann2", "reviewer"}
+    # Stances given toward different targets (one changed between the two) differ without disagreeing.
+    SentenceAnnotation.objects.filter(sentence=sentence, annotator=second).update(stance_target="An earlier target")
+    payload = api(people["reviewer"]).get(f"/api/documents/{document.pk}/?mode=adjudicate").json()
+    assert payload["sentences"][1]["disagreement"] == []
 
 
 def test_comments_flag_a_sentence_for_the_reviewer(document, people):
