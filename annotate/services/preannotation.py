@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import bisect
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -110,10 +110,11 @@ def store_predictions(documents: Sequence[Document], predictions: Sequence[Docum
 REFRESH_CHUNK = 32
 
 
-def refresh_documents(document_ids: Sequence[int], *, on_chunk: Callable[[int, int], None] | None = None) -> int:
+def refresh_documents(document_ids: Sequence[int]) -> int:
     """`refresh_suggestions` of these documents, `REFRESH_CHUNK` at a time, each chunk in a
-    transaction of its own; `on_chunk(done, total)` after each. Only a chunk's documents are
-    in memory at once. Returns how many documents were refreshed (deleted ones are passed over).
+    transaction of its own, untracked (a tracked run is `run_suggestion_refresh`'s, which takes
+    its chunks from its row). Only a chunk's documents are in memory at once. Returns how many
+    documents were refreshed (deleted ones are passed over).
 
     Stopped half-way, some documents have new suggestions and the others old ones; running it
     again makes the same suggestions for all (human work is never touched)."""
@@ -121,8 +122,6 @@ def refresh_documents(document_ids: Sequence[int], *, on_chunk: Callable[[int, i
     done = 0
     for start in range(0, len(ids), REFRESH_CHUNK):
         done += refresh_chunk(ids[start:start + REFRESH_CHUNK])
-        if on_chunk is not None:
-            on_chunk(min(start + REFRESH_CHUNK, len(ids)), len(ids))
     return done
 
 
@@ -312,14 +311,9 @@ def resuggest_toward_new_target(project: Project, document_ids: Sequence[int], *
     # Said with the target, so that the project page tells one change's run from another's.
     target = Document.objects.select_related("project").get(pk=document_ids[0]).effective_target
     reason = f"stance target changed to “{target}”" if target else "stance target removed"
-    resuggest_documents(project, document_ids, reason=refresh_reason(reason), by=by)
+    resuggest_documents(project, document_ids, reason=reason, by=by)
     return (SentenceAnnotation.objects.filter(sentence__document_id__in=document_ids)
             .exclude(status=AnnotationStatus.SKIPPED).values("sentence_id").distinct().count())
-
-
-def refresh_reason(reason: str) -> str:
-    """`reason` cut to what a `SuggestionRefresh` keeps of it."""
-    return Truncator(reason).chars(SuggestionRefresh._meta.get_field("reason").max_length)
 
 
 def resuggest_documents(project: Project, document_ids: Sequence[int], *, reason: str,
@@ -337,6 +331,8 @@ def resuggest_documents(project: Project, document_ids: Sequence[int], *, reason
     ids = list(dict.fromkeys(document_ids))
     if not ids:
         return None
+    # Cut to what the row keeps: a reason names a target, which may be long.
+    reason = Truncator(reason).chars(SuggestionRefresh._meta.get_field("reason").max_length)
     with transaction.atomic():
         taken = _take_over(project, ids)
         refresh = SuggestionRefresh.objects.create(project=project, reason=reason, documents=ids, total=len(ids),

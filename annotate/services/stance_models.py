@@ -41,7 +41,6 @@ from annotate.services.audit import actor_or_none, audit_record
 from annotate.services.jobs import close_stalled_jobs
 from annotate.services.preannotation import (
     app_pipeline,
-    refresh_reason,
     resuggest_documents,
     usable_stance_model_dir,
 )
@@ -275,7 +274,7 @@ def resuggest_with_model(stance_model: StanceModel, reason: str) -> SuggestionRe
     for a project without documents. In the caller's transaction: it is queued once that commits."""
     project = stance_model.project
     ids = list(Document.objects.filter(project=project).order_by("pk").values_list("pk", flat=True))
-    return resuggest_documents(project, ids, reason=refresh_reason(reason))
+    return resuggest_documents(project, ids, reason=reason)
 
 
 def resume_activation_refresh(stance_model_id: int) -> SuggestionRefresh | None:

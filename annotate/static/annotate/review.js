@@ -100,11 +100,13 @@ const weakest = (row, field) => (row.suggestions.length ? Math.min(...row.sugges
 // its label was retired (the label takes no new claims: Enter would be refused), or toward an
 // earlier stance target, kept on a sentence someone worked on before the target changed (QA25:
 // Enter saved it as the stance toward today's). The row keeps the label it was.
-const stanceWithheld = (x) => Boolean(x.stance) && (labelByValue[x.stance]?.retired || x.stance_target !== data.document.target);
+// Whether a stance given toward `target` answers another question than today's target.
+const towardEarlierTarget = (target) => target !== undefined && target !== data.document.target;
+const stanceWithheld = (x) => Boolean(x.stance) && (labelByValue[x.stance]?.retired || towardEarlierTarget(x.stance_target));
 const withoutWithheldStance = (x) => (stanceWithheld(x) ? { ...x, stance: null, withheldStance: x.stance } : x);
 // Stances a person gave toward an earlier target answer another question: a draft started from
 // their version keeps its spans and speakers, not its stances.
-const givenTowardEarlierTarget = (work) => work.stance_target !== undefined && work.stance_target !== data.document.target;
+const givenTowardEarlierTarget = (work) => towardEarlierTarget(work.stance_target);
 const draftOfVersion = (work) => (givenTowardEarlierTarget(work)
   ? editable(work.claims).map((c) => ({ ...c, stance: null })) : editable(work.claims));
 // The suggestion as the machine made it, its retired stance included (the machine's line).
